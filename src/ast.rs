@@ -1,0 +1,528 @@
+//! The typed syntax tree of one `.golive` file.
+//!
+//! Owned, with a [`Span`] on every node. It says what was written, in the order it was written;
+//! names are not resolved and units are not checked here (that is `sema`'s job), so the tree
+//! can also serve a formatter and a language server. Comments are kept in [`File::comments`].
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct File {
+    pub items: Vec<Item>,
+    pub comments: Vec<Comment>,
+    /// Top-level lines that could not be parsed (a syntax error was reported for each). A name
+    /// declared there is unknown to the tree, so "undefined name" errors about it are withheld.
+    pub unreadable: Vec<Span>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    /// The text after `#`, without the line break.
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal after escapes are resolved (and triple-quoted text dedented).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+    /// True when the source bytes between the quotes are exactly `value`, so a byte range
+    /// inside `value` maps to `span.start + 1 + range` (used to point inside a string).
+    pub verbatim: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Plan(PlanDecl),
+    Role(RoleDecl),
+    Env(EnvDecl),
+    Secret(SecretDecl),
+    Metric(MetricDecl),
+    Node(NodeDecl),
+    Rollback(RollbackDecl),
+    Alert(AlertDecl),
+    Window(WindowDecl),
+    Freeze(FreezeDecl),
+}
+
+impl Item {
+    /// The declared name, its kind in words, and the span of the whole declaration.
+    pub fn name(&self) -> &Ident {
+        match self {
+            Item::Plan(decl) => &decl.name,
+            Item::Role(decl) => &decl.name,
+            Item::Env(decl) => &decl.name,
+            Item::Secret(decl) => &decl.name,
+            Item::Metric(decl) => &decl.name,
+            Item::Node(decl) => &decl.name,
+            Item::Rollback(decl) => &decl.name,
+            Item::Alert(decl) => &decl.name,
+            Item::Window(decl) => &decl.name,
+            Item::Freeze(decl) => &decl.name,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Item::Plan(_) => "plan",
+            Item::Role(_) => "role",
+            Item::Env(_) => "env",
+            Item::Secret(_) => "secret",
+            Item::Metric(_) => "metric",
+            Item::Node(decl) => decl.kind.keyword(),
+            Item::Rollback(_) => "rollback tree",
+            Item::Alert(_) => "alert",
+            Item::Window(_) => "window",
+            Item::Freeze(_) => "freeze",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanDecl {
+    pub name: Ident,
+    pub fields: Vec<PlanField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanField {
+    Title(Text),
+    Launch(DateTimeLit),
+    Owner(Ident),
+    Description(Text),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoleDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub contacts: Vec<Text>,
+    pub description: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub fields: Vec<EnvField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EnvField {
+    Url(Text),
+    /// Roles whose approval is required before a node runs on this env.
+    Approval(Vec<Ident>),
+    /// `production`, `staging`, ...: what kind of environment this is.
+    Tier(Ident),
+    Description(Text),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecretDecl {
+    pub name: Ident,
+    pub description: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricDecl {
+    pub name: Ident,
+    /// The unit type as written (`percent`, `duration`, ...); checked by `sema`.
+    pub ty: Ident,
+    pub title: Option<Text>,
+    pub fields: Vec<MetricField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricField {
+    Probe(Command),
+    Unit(Ident),
+    /// `baseline at T-1h for 30m`: measured before launch, for relative thresholds.
+    Baseline { at: Value, window: Value, span: Span },
+    Description(Text),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub fields: Vec<WindowField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum WindowField {
+    Days(Vec<DaySpec>, Span),
+    Hours { from: Value, to: Value, span: Span },
+    Zone(Text),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DaySpec {
+    pub first: Weekday,
+    /// `tue..thu`: the last day, inclusive.
+    pub last: Option<Weekday>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FreezeDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub periods: Vec<Period>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Period {
+    pub from: DateTimeLit,
+    pub until: DateTimeLit,
+    pub span: Span,
+}
+
+/// Phases, gates, rollouts and watches: the nodes of the plan's graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    Phase,
+    Gate,
+    Rollout,
+    Watch,
+}
+
+impl NodeKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            NodeKind::Phase => "phase",
+            NodeKind::Gate => "gate",
+            NodeKind::Rollout => "rollout",
+            NodeKind::Watch => "watch",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeDecl {
+    pub kind: NodeKind,
+    pub name: Ident,
+    pub header: Vec<HeaderClause>,
+    pub body: Vec<NodeItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HeaderClause {
+    At(Value),
+    After(Vec<Ident>),
+    On(Ident),
+    Every(Value),
+    For(Value),
+}
+
+impl HeaderClause {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            HeaderClause::At(_) => "at",
+            HeaderClause::After(_) => "after",
+            HeaderClause::On(_) => "on",
+            HeaderClause::Every(_) => "every",
+            HeaderClause::For(_) => "for",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeItem {
+    Step(Step),
+    Group(Group),
+    OnFail(Action),
+    OnBreach(Action),
+    PointOfNoReturn(Span),
+    Require(Condition),
+    /// A rollout's command that sets the traffic weight (`$GOLIVE_WEIGHT`).
+    Set(Command),
+    Stage(Stage),
+    /// A sampling interval: how often conditions are evaluated.
+    Every(Value),
+    /// A bare condition, as in a watch: `error_rate < 0.1%`.
+    Condition(Condition),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub title: Text,
+    pub items: Vec<GroupItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum GroupItem {
+    Step(Step),
+    Group(Group),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stage {
+    pub weight: Value,
+    pub clauses: Vec<StageClause>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StageClause {
+    At(Value),
+    Hold(Value),
+    Every(Value),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionKind {
+    Abort,
+    Continue,
+    Rollback(Ident),
+    /// Wait, decide again, and if it still fails do `then` (abort when absent).
+    Pause { wait: Value, then: Option<Box<Action>> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    pub script: Text,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    Run(RunStep),
+    Expect(ExpectStep),
+    /// A manual confirmation, optionally by given roles.
+    Check { text: Text, by: Vec<Ident> },
+    Approve(ApproveStep),
+    Notify { roles: Vec<Ident>, message: Text },
+    Page { roles: Vec<Ident>, message: Option<Text> },
+    Wait(Value),
+    Recheck,
+}
+
+impl StepKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            StepKind::Run(_) => "run",
+            StepKind::Expect(_) => "expect",
+            StepKind::Check { .. } => "check",
+            StepKind::Approve(_) => "approve",
+            StepKind::Notify { .. } => "notify",
+            StepKind::Page { .. } => "page",
+            StepKind::Wait(_) => "wait",
+            StepKind::Recheck => "recheck",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunStep {
+    pub title: Option<Text>,
+    pub options: Vec<RunOption>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunOption {
+    Command(Command),
+    Timeout(Value),
+    Retries(Value),
+    Uses(Vec<Ident>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectStep {
+    pub title: Option<Text>,
+    pub check: ExpectCheck,
+    pub options: Vec<RunOption>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpectCheck {
+    Http { url: Text, status: Option<Value>, within: Option<Value>, span: Span },
+    Command(Command),
+    Condition(Condition),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApproveStep {
+    pub title: Option<Text>,
+    /// `approve 2 of a, b, c`: how many of the roles must approve (all when absent).
+    pub quorum: Option<Value>,
+    pub roles: Vec<Ident>,
+    /// Approvers must be distinct people, none of them the one who runs the plan.
+    pub distinct: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollbackDecl {
+    pub name: Ident,
+    pub levels: Vec<Level>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Level {
+    pub name: Ident,
+    pub when: Condition,
+    pub items: Vec<GroupItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub severity: Option<Ident>,
+    pub when: Condition,
+    pub items: Vec<GroupItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub kind: ConditionKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConditionKind {
+    Or(Vec<Condition>),
+    And(Vec<Condition>),
+    Not(Box<Condition>),
+    /// `cond for 5m`: the condition has held for the whole duration.
+    Held { condition: Box<Condition>, duration: Value },
+    Compare { metric: Ident, op: CompareOp, threshold: Threshold },
+    InRange { metric: Ident, negated: bool, range: Range },
+    /// A bool metric used as a condition: `up`.
+    Test(Ident),
+    /// A manual trigger: a person declares it (`declared "security issue"`).
+    Declared(Text),
+    /// The probe of this metric (of any metric when absent) failed or returned nothing.
+    NoData(Option<Ident>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl CompareOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Threshold {
+    Absolute(Value),
+    /// `70% of baseline`: a fraction of the metric's baseline.
+    OfBaseline { fraction: Value, span: Span },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Range {
+    pub low: Value,
+    pub high: Value,
+    /// `..=` includes `high`; `..` does not.
+    pub inclusive: bool,
+    pub span: Span,
+}
+
+/// A literal with its unit, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    /// Milliseconds.
+    Duration(u64),
+    /// Milliseconds from launch (T0), negative before it.
+    Offset(i64),
+    Percent(f64),
+    Number(f64),
+    /// Events per second.
+    Rate(f64),
+    Bool(bool),
+    DateTime(DateTimeLit),
+    /// Minutes since midnight.
+    TimeOfDay(u32),
+    /// A literal the parser could not read; a diagnostic was already reported.
+    Invalid,
+}
+
+impl ValueKind {
+    /// The kind of literal, in words, for messages ("a duration").
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ValueKind::Duration(_) => "a duration",
+            ValueKind::Offset(_) => "an offset from launch",
+            ValueKind::Percent(_) => "a percentage",
+            ValueKind::Number(_) => "a number",
+            ValueKind::Rate(_) => "a rate",
+            ValueKind::Bool(_) => "a boolean",
+            ValueKind::DateTime(_) => "a date-time",
+            ValueKind::TimeOfDay(_) => "a time of day",
+            ValueKind::Invalid => "an invalid literal",
+        }
+    }
+}
+
+/// A date-time with its zone, kept as written and as an instant when it could be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DateTimeLit {
+    pub text: String,
+    pub zoned: Option<jiff::Zoned>,
+    pub span: Span,
+}

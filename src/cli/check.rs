@@ -1,0 +1,79 @@
+//! `golivec check FILE...`
+
+use super::{input, ColorChoice, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::diag::{render, Diagnostic, Severity};
+use crate::source::SourceMap;
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+pub(super) struct CheckArgs {
+    /// Plan files to check; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// When to color human output (NO_COLOR is honoured by `auto`).
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+pub(super) fn run(args: &CheckArgs) -> i32 {
+    let mut sources = SourceMap::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut io_failed = false;
+    for path in &args.files {
+        match input::load(&mut sources, path) {
+            Ok(file) => diagnostics.extend(crate::check(&sources, file).diagnostics),
+            Err(message) => {
+                io_failed = true;
+                eprintln!("error: {message}");
+            }
+        }
+    }
+    print(&sources, &diagnostics, args.format, args.color);
+    if io_failed {
+        EXIT_USAGE
+    } else if diagnostics.iter().any(Diagnostic::is_error) {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Prints diagnostics in the chosen format. Output errors (a closed pipe) are ignored: the exit
+/// code still tells the outcome.
+pub(super) fn print(sources: &SourceMap, diagnostics: &[Diagnostic], format: Format, color: ColorChoice) {
+    match format {
+        Format::Human => {
+            let options = render::HumanOptions { color: color.enabled(), ..render::HumanOptions::default() };
+            let mut stderr = std::io::stderr().lock();
+            for diagnostic in diagnostics {
+                let _ = write!(stderr, "{}", render::human(sources, diagnostic, options));
+            }
+            let errors = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
+            let warnings = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Warning).count();
+            if errors + warnings > 0 {
+                let _ = writeln!(stderr, "{}", summary(errors, warnings));
+            }
+        }
+        Format::Json => {
+            let _ = write!(std::io::stdout().lock(), "{}", render::json(sources, diagnostics));
+        }
+        Format::Github => {
+            let mut stdout = std::io::stdout().lock();
+            for diagnostic in diagnostics {
+                let _ = write!(stdout, "{}", render::github(sources, diagnostic));
+            }
+        }
+    }
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, warnings) => format!("{} found", plural(warnings, "warning")),
+        (errors, 0) => format!("check failed: {}", plural(errors, "error")),
+        (errors, warnings) => format!("check failed: {}, {}", plural(errors, "error"), plural(warnings, "warning")),
+    }
+}

@@ -1,0 +1,89 @@
+//! The registry of diagnostic codes.
+//!
+//! Codes are stable and never reused: a retired code keeps its number. They are grouped by the
+//! phase that reports them: E01xx reading the text, E02xx names, E03xx types and units, E04xx
+//! rules about where things may appear. Each code has a long explanation in
+//! `docs/codes/<CODE>.md`, printed by `golivec explain CODE`, and at least one fixture in
+//! `tests/fixtures/errors/` that triggers it (the tidy test checks both).
+
+use super::Severity;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $summary:literal;)*) => {
+        /// A diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = $summary] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as printed: `E0201`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A one-line summary of what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// The long explanation, in Markdown.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $(Code::$variant => include_str!(concat!("../../docs/codes/", $code, ".md")),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    SyntaxError         = "E0100", Error, "the text does not follow the grammar";
+    UnterminatedString  = "E0101", Error, "a string is not closed before the end of its line";
+    InvalidEscape       = "E0102", Error, "a string contains an unknown escape sequence";
+    UnbalancedDelimiter = "E0103", Error, "a bracket or brace is not closed, or closes nothing";
+    NestingTooDeep      = "E0104", Error, "blocks or parentheses are nested too deeply";
+    InvalidQuantity     = "E0105", Error, "a number or a unit cannot be read";
+    InvalidDateTime     = "E0106", Error, "a date-time is not valid or has no zone";
+    UnknownTimeZone     = "E0107", Error, "a time zone name is not known";
+    UndefinedName       = "E0201", Error, "a name is used but never declared";
+    DuplicateDefinition = "E0202", Error, "a name is declared twice";
+    WrongKindOfName     = "E0203", Error, "a name refers to the wrong kind of declaration";
+    MissingPlan         = "E0204", Error, "the file has no `plan` declaration";
+    DuplicatePlan       = "E0205", Error, "the file has more than one `plan` declaration";
+    DuplicateField      = "E0206", Error, "a setting is given twice in the same block";
+    MissingField        = "E0207", Error, "a required setting is missing";
+    UnitMismatch        = "E0301", Error, "a metric is compared with a value of another unit";
+    WrongValueKind      = "E0302", Error, "a value of the wrong kind for its place";
+    ValueOutOfRange     = "E0303", Error, "a value is outside the range its place allows";
+    NotACondition       = "E0304", Error, "a metric is used as a condition but is not a bool, or a bool is compared";
+    NoBaseline          = "E0305", Error, "a relative threshold on a metric that has no baseline";
+    InvalidMetricUnit   = "E0306", Error, "a metric's probe unit does not fit its type";
+    EmptyRange          = "E0307", Error, "a range whose low end is not below its high end";
+    UnknownMetricType   = "E0308", Error, "a metric's type is not one of the known types";
+    CredentialInPlan    = "E0401", Error, "a string looks like a credential written into the plan";
+    NotAllowedHere      = "E0402", Error, "a statement appears in a block where it has no meaning";
+    QuorumTooLarge      = "E0403", Error, "an approval quorum asks for more approvers than it names";
+}
+
+impl std::str::FromStr for Code {
+    type Err = ();
+
+    /// Accepts `E0201` and `e0201`.
+    fn from_str(text: &str) -> Result<Code, ()> {
+        Code::ALL.iter().copied().find(|code| code.as_str().eq_ignore_ascii_case(text)).ok_or(())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,232 @@
+//! Rendering diagnostics: graphical for people (miette), JSON for tools, and GitHub Actions
+//! workflow commands for pull-request annotations.
+
+use super::{Diagnostic, Severity};
+use crate::source::{LineCol, SourceMap, Span};
+use serde::Serialize;
+use std::fmt;
+
+/// Options for the human renderer.
+#[derive(Clone, Copy, Debug)]
+pub struct HumanOptions {
+    pub color: bool,
+    /// Terminal width used to wrap messages.
+    pub width: usize,
+}
+
+impl Default for HumanOptions {
+    fn default() -> HumanOptions {
+        HumanOptions { color: false, width: 100 }
+    }
+}
+
+/// Renders one diagnostic as miette's graphical report.
+pub fn human(sources: &SourceMap, diagnostic: &Diagnostic, options: HumanOptions) -> String {
+    let theme = if options.color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false);
+    let file = sources.get(diagnostic.primary_span().file);
+    let report = MietteReport {
+        diagnostic,
+        source: NamedText { name: &file.name, text: &file.text },
+    };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        // Rendering into a String cannot fail; fall back to one line all the same.
+        out = format!("{}[{}]: {}\n", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message);
+    }
+    out
+}
+
+struct MietteReport<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedText<'a>,
+}
+
+/// A file's text with its name, borrowed (miette's `NamedSource` wants owned, `'static` data).
+struct NamedText<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl miette::SourceCode for NamedText<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+impl fmt::Debug for MietteReport<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for MietteReport<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for MietteReport<'_> {}
+
+impl miette::Diagnostic for MietteReport<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Advice => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let file = self.diagnostic.primary_span().file;
+        let labels = self.diagnostic.labels.iter().filter(move |label| label.span.file == file).map(|label| {
+            let span = miette::SourceSpan::new((label.span.start as usize).into(), label.span.len());
+            if label.primary {
+                miette::LabeledSpan::new_primary_with_span(label.message.clone(), span)
+            } else {
+                miette::LabeledSpan::new_with_span(label.message.clone(), span)
+            }
+        });
+        Some(Box::new(labels))
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRange {
+    start: LineCol,
+    end: LineCol,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    range: JsonRange,
+    message: Option<&'a str>,
+    primary: bool,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    range: JsonRange,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: usize,
+    warnings: usize,
+}
+
+fn range(sources: &SourceMap, span: Span) -> JsonRange {
+    let file = sources.get(span.file);
+    JsonRange { start: file.line_col(span.start), end: file.line_col(span.end) }
+}
+
+/// Renders all diagnostics of a run as one JSON document with 1-based lines and columns.
+pub fn json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let report = JsonReport {
+        diagnostics: diagnostics
+            .iter()
+            .map(|diagnostic| {
+                let span = diagnostic.primary_span();
+                JsonDiagnostic {
+                    code: diagnostic.code.as_str(),
+                    severity: diagnostic.severity,
+                    message: &diagnostic.message,
+                    file: &sources.get(span.file).name,
+                    range: range(sources, span),
+                    labels: diagnostic
+                        .labels
+                        .iter()
+                        .map(|label| JsonLabel {
+                            file: &sources.get(label.span.file).name,
+                            range: range(sources, label.span),
+                            message: label.message.as_deref(),
+                            primary: label.primary,
+                        })
+                        .collect(),
+                    help: diagnostic.help.as_deref(),
+                }
+            })
+            .collect(),
+        errors: diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count(),
+        warnings: diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Warning).count(),
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+/// Renders one diagnostic as a GitHub Actions workflow command (`::error file=...::message`).
+pub fn github(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
+    let span = diagnostic.primary_span();
+    let file = sources.get(span.file);
+    let start = file.line_col(span.start);
+    let end = file.line_col(span.end);
+    let command = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Advice => "notice",
+    };
+    let mut message = diagnostic.message.clone();
+    if let Some(help) = &diagnostic.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!(
+        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        escape_property(&file.name),
+        start.line,
+        start.column,
+        end.line,
+        end.column,
+        escape_property(diagnostic.code.as_str()),
+        escape_data(&message),
+    )
+}
+
+/// Escapes the message part of a workflow command, as GitHub's toolkit does.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command: also `:` and `,`.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,72 @@
+//! golivec: a compiler for go-live plans.
+//!
+//! The pipeline, one module per stage:
+//! [`syntax`] (text → [`ast`]) → [`sema`] (names, types → [`model`]) → analysis and emitters
+//! (later issues). Diagnostics are data ([`diag`]) from every stage; [`cli`] is a thin shell.
+
+pub mod ast;
+pub mod cli;
+pub mod diag;
+pub mod model;
+pub mod sema;
+pub mod source;
+pub mod syntax;
+
+use diag::Diagnostic;
+use source::{FileId, SourceMap};
+
+/// The outcome of checking one file.
+#[derive(Debug)]
+pub struct Checked {
+    pub file: FileId,
+    pub ast: ast::File,
+    /// The resolved plan; `None` when there was any error.
+    pub model: Option<model::Model>,
+    /// Every diagnostic, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and checks one file of `sources`.
+pub fn check(sources: &SourceMap, file: FileId) -> Checked {
+    let text = &sources.get(file).text;
+    let (ast, mut diagnostics) = syntax::parse(file, text);
+    let (model, semantic) = sema::check(&ast);
+    let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
+    let model = if syntax_failed { None } else { model };
+    // A declaration lost to a syntax error is not "undefined": withhold name errors that an
+    // unreadable line may explain, and report every other finding.
+    let unreadable: Vec<&str> = ast.unreadable.iter().filter_map(|span| text.get(span.range())).collect();
+    let explained_by_unreadable = |diagnostic: &Diagnostic| match diagnostic.code {
+        diag::Code::UndefinedName => {
+            let name = text.get(diagnostic.primary_span().range()).unwrap_or_default();
+            unreadable.iter().any(|line| contains_word(line, name))
+        }
+        diag::Code::MissingPlan => unreadable.iter().any(|line| contains_word(line, "plan")),
+        _ => false,
+    };
+    diagnostics.extend(semantic.into_iter().filter(|diagnostic| !explained_by_unreadable(diagnostic)));
+    diag::sort(&mut diagnostics);
+    Checked { file, ast, model, diagnostics }
+}
+
+/// Checks source text given directly: a convenience for tests and tools.
+pub fn check_source(name: &str, text: &str) -> (SourceMap, Checked) {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let checked = check(&sources, file);
+    (sources, checked)
+}
+
+/// Whether `word` appears in `text` as a whole identifier.
+fn contains_word(text: &str, word: &str) -> bool {
+    !word.is_empty()
+        && text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|candidate| candidate == word)
+}

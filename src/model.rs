@@ -1,0 +1,355 @@
+//! The resolved plan: what `sema` produces and what analysis and emitters consume.
+//!
+//! Names are resolved to indices, literals to numbers in one canonical unit per type
+//! (milliseconds, percent points, events per second), and every element keeps the span of its
+//! declaration for later diagnostics. It is only built for a plan that checked without errors,
+//! so consumers can presume every reference is valid.
+
+use crate::source::Span;
+use serde::Serialize;
+
+macro_rules! id {
+    ($($name:ident),*) => {$(
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub struct $name(pub usize);
+    )*};
+}
+
+id!(RoleId, EnvId, SecretId, MetricId, NodeId, TreeId);
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    pub plan: PlanInfo,
+    pub roles: Vec<Role>,
+    pub envs: Vec<Env>,
+    pub secrets: Vec<Secret>,
+    pub metrics: Vec<Metric>,
+    pub nodes: Vec<Node>,
+    pub rollbacks: Vec<RollbackTree>,
+    pub alerts: Vec<Alert>,
+    pub windows: Vec<Window>,
+    pub freezes: Vec<Freeze>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanInfo {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// T0 in RFC 9557 form (`2024-02-03T09:30:00+01:00[+01:00]`).
+    #[serde(serialize_with = "serialize_zoned")]
+    pub launch: Option<jiff::Zoned>,
+    pub owner: Option<RoleId>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+fn serialize_zoned<S: serde::Serializer>(zoned: &Option<jiff::Zoned>, serializer: S) -> Result<S::Ok, S::Error> {
+    match zoned {
+        Some(zoned) => serializer.serialize_some(&zoned.to_string()),
+        None => serializer.serialize_none(),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub title: Option<String>,
+    pub contacts: Vec<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Env {
+    pub name: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub approvals: Vec<RoleId>,
+    pub tier: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Secret {
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The unit type of a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricType {
+    Percent,
+    Duration,
+    Count,
+    Rate,
+    Number,
+    Bool,
+}
+
+impl MetricType {
+    pub const ALL: [(&'static str, MetricType); 6] = [
+        ("percent", MetricType::Percent),
+        ("duration", MetricType::Duration),
+        ("count", MetricType::Count),
+        ("rate", MetricType::Rate),
+        ("number", MetricType::Number),
+        ("bool", MetricType::Bool),
+    ];
+
+    pub fn name(self) -> &'static str {
+        MetricType::ALL.iter().find(|(_, ty)| *ty == self).map_or("number", |(name, _)| name)
+    }
+
+    /// The probe units this type accepts; the first is the default.
+    pub fn units(self) -> &'static [&'static str] {
+        match self {
+            MetricType::Percent => &["percent", "ratio"],
+            MetricType::Duration => &["ms", "s", "m", "h"],
+            MetricType::Rate => &["per_s", "per_min", "per_h"],
+            MetricType::Count | MetricType::Number | MetricType::Bool => &[],
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Metric {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: MetricType,
+    pub title: Option<String>,
+    /// A command whose output is the value (or, for a bool, whose exit status is).
+    pub probe: String,
+    /// How to read the probe's output (`ms`, `ratio`, ...), when the type has units.
+    pub unit: Option<String>,
+    pub baseline: Option<Baseline>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Baseline {
+    pub at_ms: i64,
+    pub window_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    Phase,
+    Gate,
+    Rollout,
+    Watch,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub kind: NodeKind,
+    /// Offset from T0 in milliseconds, when the node has one.
+    pub at_ms: Option<i64>,
+    pub after: Vec<NodeId>,
+    pub env: Option<EnvId>,
+    /// Sampling interval (watches, rollouts).
+    pub every_ms: Option<u64>,
+    /// Length of a watch's window.
+    pub for_ms: Option<u64>,
+    pub point_of_no_return: bool,
+    pub items: Vec<Item>,
+    pub requires: Vec<Condition>,
+    /// A watch's conditions: all must hold at every sample.
+    pub conditions: Vec<Condition>,
+    /// A rollout's weight command.
+    pub set_command: Option<String>,
+    pub stages: Vec<Stage>,
+    pub on_fail: Option<Action>,
+    pub on_breach: Option<Action>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A step or a titled group of items, in source order.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "item", rename_all = "snake_case")]
+pub enum Item {
+    Step(Step),
+    Group { title: String, items: Vec<Item> },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stage {
+    /// Traffic weight in percent points.
+    pub weight: f64,
+    pub at_ms: Option<i64>,
+    pub hold_ms: Option<u64>,
+    pub every_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Abort,
+    Continue,
+    Rollback { tree: TreeId },
+    Pause { wait_ms: u64, then: Option<Box<Action>> },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub kind: StepKind,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum StepKind {
+    Run {
+        title: Option<String>,
+        command: String,
+        timeout_ms: Option<u64>,
+        retries: u32,
+        secrets: Vec<SecretId>,
+    },
+    Expect {
+        title: Option<String>,
+        check: Expectation,
+        timeout_ms: Option<u64>,
+        retries: u32,
+        secrets: Vec<SecretId>,
+    },
+    Check {
+        text: String,
+        by: Vec<RoleId>,
+    },
+    Approve {
+        title: Option<String>,
+        /// How many of `roles` must approve.
+        quorum: usize,
+        roles: Vec<RoleId>,
+        distinct: bool,
+    },
+    Notify {
+        roles: Vec<RoleId>,
+        message: String,
+    },
+    Page {
+        roles: Vec<RoleId>,
+        message: Option<String>,
+    },
+    Wait {
+        duration_ms: u64,
+    },
+    Recheck,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expectation {
+    Http { url: String, status: Option<u16>, within_ms: Option<u64> },
+    Command { command: String },
+    Condition { condition: Condition },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RollbackTree {
+    pub name: String,
+    /// In source order: the first level whose condition holds is the one that runs.
+    pub levels: Vec<Level>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Level {
+    pub name: String,
+    pub when: Condition,
+    pub items: Vec<Item>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Alert {
+    pub name: String,
+    pub title: Option<String>,
+    pub severity: String,
+    pub when: Condition,
+    pub items: Vec<Item>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Window {
+    pub name: String,
+    pub title: Option<String>,
+    /// ISO weekday numbers, Monday = 1.
+    pub days: Vec<u8>,
+    /// Minutes since midnight, `[from, to)`.
+    pub from_minute: u32,
+    pub to_minute: u32,
+    pub zone: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Freeze {
+    pub name: String,
+    pub title: Option<String>,
+    pub periods: Vec<FreezePeriod>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FreezePeriod {
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub from: jiff::Timestamp,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub until: jiff::Timestamp,
+}
+
+fn serialize_timestamp<S: serde::Serializer>(timestamp: &jiff::Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&timestamp.to_string())
+}
+
+/// A resolved condition. Values are in the metric's canonical unit: milliseconds for
+/// durations, percent points for percentages, events per second for rates.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Condition {
+    Or { operands: Vec<Condition> },
+    And { operands: Vec<Condition> },
+    Not { operand: Box<Condition> },
+    Held { operand: Box<Condition>, duration_ms: u64 },
+    Compare { metric: MetricId, comparison: Comparison, threshold: Threshold },
+    InRange { metric: MetricId, negated: bool, low: f64, high: f64, inclusive: bool },
+    Test { metric: MetricId },
+    Declared { text: String },
+    NoData { metric: Option<MetricId> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Threshold {
+    Absolute { value: f64 },
+    /// A fraction of the metric's baseline, in percent points (70 for `70% of baseline`).
+    OfBaseline { percent: f64 },
+}

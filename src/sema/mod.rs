@@ -1,0 +1,1394 @@
+//! Resolution and type checking: AST → [`Model`], and the diagnostics that prove it sound.
+//!
+//! One pass collects every declaration (one namespace for the whole plan), a second lowers each
+//! declaration into the resolved model while checking names, units, ranges, required and
+//! repeated settings, and where each statement may appear. Every problem is reported; the
+//! model is returned only when there was no error, so later passes can presume it is valid.
+
+mod credentials;
+
+use crate::ast::{self, Ident, NodeItem, Text, Value, ValueKind};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{self, MetricType, Model};
+use crate::source::Span;
+use std::collections::HashMap;
+
+/// The closest candidate to a misspelled name, if one is close enough to suggest.
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .filter(|candidate| *candidate != name)
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, candidate)| *score >= 0.8 || strsim::levenshtein(name, candidate) <= 1)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// Checks a parsed file. Returns the model when there is no error, and every diagnostic.
+pub fn check(file: &ast::File) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut checker = Checker { symbols: HashMap::new(), diagnostics: Vec::new(), metric_types: Vec::new() };
+    checker.collect(file);
+    let model = checker.lower(file);
+    let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
+    (model.filter(|_| !has_errors), checker.diagnostics)
+}
+
+/// What a name is declared as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Plan,
+    Role,
+    Env,
+    Secret,
+    Metric,
+    Node(ast::NodeKind),
+    Tree,
+    Alert,
+    Window,
+    Freeze,
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Plan => "the plan",
+            Kind::Role => "a role",
+            Kind::Env => "an env",
+            Kind::Secret => "a secret",
+            Kind::Metric => "a metric",
+            Kind::Node(ast::NodeKind::Phase) => "a phase",
+            Kind::Node(ast::NodeKind::Gate) => "a gate",
+            Kind::Node(ast::NodeKind::Rollout) => "a rollout",
+            Kind::Node(ast::NodeKind::Watch) => "a watch",
+            Kind::Tree => "a rollback tree",
+            Kind::Alert => "an alert",
+            Kind::Window => "a window",
+            Kind::Freeze => "a freeze",
+        }
+    }
+}
+
+/// What a reference must name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    Role,
+    Env,
+    Secret,
+    Metric,
+    Node,
+    Tree,
+}
+
+impl Want {
+    fn accepts(self, kind: Kind) -> bool {
+        matches!(
+            (self, kind),
+            (Want::Role, Kind::Role)
+                | (Want::Env, Kind::Env)
+                | (Want::Secret, Kind::Secret)
+                | (Want::Metric, Kind::Metric)
+                | (Want::Node, Kind::Node(_))
+                | (Want::Tree, Kind::Tree)
+        )
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Want::Role => "role",
+            Want::Env => "env",
+            Want::Secret => "secret",
+            Want::Metric => "metric",
+            Want::Node => "phase, gate, rollout or watch",
+            Want::Tree => "rollback tree",
+        }
+    }
+
+    fn declare_hint(self, name: &str) -> String {
+        match self {
+            Want::Role => format!("declare it: `role {name} \"Who this is\"`"),
+            Want::Env => format!("declare it: `env {name} {{ url \"https://...\" }}`"),
+            Want::Secret => format!("declare it: `secret {name}`"),
+            Want::Metric => format!("declare it: `metric {name} : percent {{ probe sh \"...\" }}`"),
+            Want::Node => format!("declare it: `phase {name} {{ ... }}`"),
+            Want::Tree => format!("declare it: `rollback {name} {{ level ... }}`"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Symbol {
+    kind: Kind,
+    /// Index among the declarations of its kind (nodes share one index space).
+    index: usize,
+    span: Span,
+}
+
+struct Checker<'a> {
+    symbols: HashMap<&'a str, Symbol>,
+    diagnostics: Vec<Diagnostic>,
+    /// The declared type of each metric (None when the type name was wrong), by metric index.
+    metric_types: Vec<(Option<MetricType>, Span, bool)>,
+}
+
+/// Tracks settings that may be given once per block.
+struct Once<'k> {
+    seen: Vec<(&'k str, Span)>,
+}
+
+impl<'k> Once<'k> {
+    fn new() -> Once<'k> {
+        Once { seen: Vec::new() }
+    }
+
+    /// Records `keyword` at `span`; reports it when it was already given.
+    fn note(&mut self, keyword: &'k str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+        if let Some(&(_, first)) = self.seen.iter().find(|(seen, _)| *seen == keyword) {
+            diagnostics.push(
+                Diagnostic::new(Code::DuplicateField, span, format!("`{keyword}` is given twice"))
+                    .label("given again here")
+                    .with(first, "first given here")
+                    .help(format!("keep one `{keyword}`")),
+            );
+        } else {
+            self.seen.push((keyword, span));
+        }
+    }
+}
+
+/// Where a step appears, for the rules about what may appear where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    Node(ast::NodeKind),
+    Level,
+    Alert,
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    // ------------------------------------------------------------------ declarations
+
+    fn collect(&mut self, file: &'a ast::File) {
+        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        let mut plans: Vec<Span> = Vec::new();
+        for item in &file.items {
+            let (kind, family) = match item {
+                ast::Item::Plan(_) => (Kind::Plan, "plan"),
+                ast::Item::Role(_) => (Kind::Role, "role"),
+                ast::Item::Env(_) => (Kind::Env, "env"),
+                ast::Item::Secret(_) => (Kind::Secret, "secret"),
+                ast::Item::Metric(_) => (Kind::Metric, "metric"),
+                ast::Item::Node(node) => (Kind::Node(node.kind), "node"),
+                ast::Item::Rollback(_) => (Kind::Tree, "tree"),
+                ast::Item::Alert(_) => (Kind::Alert, "alert"),
+                ast::Item::Window(_) => (Kind::Window, "window"),
+                ast::Item::Freeze(_) => (Kind::Freeze, "freeze"),
+            };
+            let counter = counts.entry(family).or_default();
+            let index = *counter;
+            *counter += 1;
+            let name = item.name();
+            if let ast::Item::Plan(plan) = item {
+                if let Some(&first) = plans.first() {
+                    self.error(
+                        Diagnostic::new(Code::DuplicatePlan, plan.name.span, "a file declares one plan")
+                            .label("a second plan")
+                            .with(first, "the plan is declared here")
+                            .help("split the plans into separate files"),
+                    );
+                }
+                plans.push(plan.name.span);
+                // The plan's own name does not take part in references.
+                continue;
+            }
+            match self.symbols.get(name.name.as_str()) {
+                Some(existing) => {
+                    let existing = *existing;
+                    self.error(
+                        Diagnostic::new(
+                            Code::DuplicateDefinition,
+                            name.span,
+                            format!("`{}` is declared twice", name.name),
+                        )
+                        .label(format!("declared again here, as {}", kind.describe()))
+                        .with(existing.span, format!("first declared here, as {}", existing.kind.describe()))
+                        .help("every role, env, secret, metric, node, tree, alert, window and freeze needs its own name"),
+                    );
+                }
+                None => {
+                    self.symbols.insert(&name.name, Symbol { kind, index, span: name.span });
+                }
+            }
+        }
+        if plans.is_empty() {
+            let start = Span { end: file.span.start, ..file.span };
+            self.error(
+                Diagnostic::new(Code::MissingPlan, start, "this file has no `plan` declaration")
+                    .label("expected `plan NAME { ... }` in this file")
+                    .help("start the file with `plan my_launch { title \"...\" launch 2025-01-01T09:00:00+00:00 }`"),
+            );
+        }
+    }
+
+    fn resolve(&mut self, ident: &Ident, want: Want) -> Option<usize> {
+        match self.symbols.get(ident.name.as_str()).copied() {
+            Some(symbol) if want.accepts(symbol.kind) => Some(symbol.index),
+            Some(symbol) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::WrongKindOfName,
+                        ident.span,
+                        format!("`{}` is {}, but a {} is expected here", ident.name, symbol.kind.describe(), want.noun()),
+                    )
+                    .label(format!("expected a {}", want.noun()))
+                    .with(symbol.span, format!("`{}` is declared here", ident.name)),
+                );
+                None
+            }
+            None => {
+                let candidates: Vec<&str> = self
+                    .symbols
+                    .iter()
+                    .filter(|(_, symbol)| want.accepts(symbol.kind))
+                    .map(|(name, _)| *name)
+                    .collect();
+                let mut sorted = candidates.clone();
+                sorted.sort_unstable();
+                let help = match closest(&ident.name, sorted.iter().copied()) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => want.declare_hint(&ident.name),
+                };
+                self.error(
+                    Diagnostic::new(Code::UndefinedName, ident.span, format!("unknown {} `{}`", want.noun(), ident.name))
+                        .label(format!("no {} has this name", want.noun()))
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve_all(&mut self, idents: &[Ident], want: Want) -> Vec<usize> {
+        idents.iter().filter_map(|ident| self.resolve(ident, want)).collect()
+    }
+
+    // ------------------------------------------------------------------ lowering
+
+    fn lower(&mut self, file: &'a ast::File) -> Option<Model> {
+        // Metric types first: conditions anywhere in the file need them.
+        for item in &file.items {
+            if let ast::Item::Metric(metric) = item {
+                let ty = self.metric_type(&metric.ty);
+                let has_baseline = metric.fields.iter().any(|field| matches!(field, ast::MetricField::Baseline { .. }));
+                self.metric_types.push((ty, metric.ty.span, has_baseline));
+            }
+        }
+        let mut plan = None;
+        let mut model = Model {
+            plan: model::PlanInfo {
+                name: String::new(),
+                title: None,
+                description: None,
+                launch: None,
+                owner: None,
+                span: file.span,
+            },
+            roles: Vec::new(),
+            envs: Vec::new(),
+            secrets: Vec::new(),
+            metrics: Vec::new(),
+            nodes: Vec::new(),
+            rollbacks: Vec::new(),
+            alerts: Vec::new(),
+            windows: Vec::new(),
+            freezes: Vec::new(),
+        };
+        for item in &file.items {
+            match item {
+                ast::Item::Plan(decl) => {
+                    let info = self.plan(decl);
+                    plan.get_or_insert(info);
+                }
+                ast::Item::Role(decl) => {
+                    let role = model::Role {
+                        name: decl.name.name.clone(),
+                        title: decl.title.as_ref().map(|text| self.text(text)),
+                        contacts: decl.contacts.iter().map(|text| self.text(text)).collect(),
+                        span: decl.span,
+                    };
+                    if let Some(text) = &decl.description {
+                        self.text(text);
+                    }
+                    model.roles.push(role);
+                }
+                ast::Item::Env(decl) => model.envs.push(self.env(decl)),
+                ast::Item::Secret(decl) => model.secrets.push(model::Secret {
+                    name: decl.name.name.clone(),
+                    description: decl.description.as_ref().map(|text| self.text(text)),
+                    span: decl.span,
+                }),
+                ast::Item::Metric(decl) => model.metrics.push(self.metric(decl)),
+                ast::Item::Node(decl) => model.nodes.push(self.node(decl)),
+                ast::Item::Rollback(decl) => model.rollbacks.push(self.tree(decl)),
+                ast::Item::Alert(decl) => model.alerts.push(self.alert(decl)),
+                ast::Item::Window(decl) => model.windows.push(self.window(decl)),
+                ast::Item::Freeze(decl) => model.freezes.push(self.freeze(decl)),
+            }
+        }
+        model.plan = plan?;
+        Some(model)
+    }
+
+    /// A string of the plan, checked for credentials on its way into the model.
+    fn text(&mut self, text: &Text) -> String {
+        if let Some((what, range)) = credentials::find(&text.value) {
+            let span = if text.verbatim {
+                Span { start: text.span.start + 1 + range.start as u32, end: text.span.start + 1 + range.end as u32, ..text.span }
+            } else {
+                text.span
+            };
+            self.error(
+                Diagnostic::new(Code::CredentialInPlan, span, format!("this looks like {what} written into the plan"))
+                    .label(what)
+                    .help("declare it with `secret NAME`, add `uses NAME` to the step, and write `$NAME` in the command; the runner reads it from the environment"),
+            );
+        }
+        text.value.clone()
+    }
+
+    fn plan(&mut self, decl: &ast::PlanDecl) -> model::PlanInfo {
+        let mut once = Once::new();
+        let mut info = model::PlanInfo {
+            name: decl.name.name.clone(),
+            title: None,
+            description: None,
+            launch: None,
+            owner: None,
+            span: decl.span,
+        };
+        for field in &decl.fields {
+            match field {
+                ast::PlanField::Title(text) => {
+                    once.note("title", text.span, &mut self.diagnostics);
+                    info.title = Some(self.text(text));
+                }
+                ast::PlanField::Description(text) => {
+                    once.note("description", text.span, &mut self.diagnostics);
+                    info.description = Some(self.text(text));
+                }
+                ast::PlanField::Launch(datetime) => {
+                    once.note("launch", datetime.span, &mut self.diagnostics);
+                    info.launch = datetime.zoned.clone();
+                }
+                ast::PlanField::Owner(role) => {
+                    once.note("owner", role.span, &mut self.diagnostics);
+                    info.owner = self.resolve(role, Want::Role).map(model::RoleId);
+                }
+            }
+        }
+        info
+    }
+
+    fn env(&mut self, decl: &ast::EnvDecl) -> model::Env {
+        let mut once = Once::new();
+        let mut env = model::Env {
+            name: decl.name.name.clone(),
+            title: decl.title.as_ref().map(|text| self.text(text)),
+            url: None,
+            approvals: Vec::new(),
+            tier: None,
+            span: decl.span,
+        };
+        for field in &decl.fields {
+            match field {
+                ast::EnvField::Url(text) => {
+                    once.note("url", text.span, &mut self.diagnostics);
+                    env.url = Some(self.text(text));
+                }
+                ast::EnvField::Approval(roles) => {
+                    let span = roles.first().map_or(decl.span, |role| role.span);
+                    once.note("approval", span, &mut self.diagnostics);
+                    env.approvals = self.resolve_all(roles, Want::Role).into_iter().map(model::RoleId).collect();
+                }
+                ast::EnvField::Tier(tier) => {
+                    once.note("tier", tier.span, &mut self.diagnostics);
+                    env.tier = Some(tier.name.clone());
+                }
+                ast::EnvField::Description(text) => {
+                    once.note("description", text.span, &mut self.diagnostics);
+                    self.text(text);
+                }
+            }
+        }
+        env
+    }
+
+    fn metric_type(&mut self, ty: &Ident) -> Option<MetricType> {
+        if let Some((_, found)) = MetricType::ALL.iter().find(|(name, _)| *name == ty.name) {
+            return Some(*found);
+        }
+        let help = match closest(&ty.name, MetricType::ALL.iter().map(|(name, _)| *name)) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => "the types are percent, duration, count, rate, number and bool".to_string(),
+        };
+        self.error(
+            Diagnostic::new(Code::UnknownMetricType, ty.span, format!("unknown metric type `{}`", ty.name))
+                .label("not a metric type")
+                .help(help),
+        );
+        None
+    }
+
+    fn metric(&mut self, decl: &ast::MetricDecl) -> model::Metric {
+        let index = self.symbols.get(decl.name.name.as_str()).map_or(usize::MAX, |symbol| symbol.index);
+        let ty = self.metric_types.get(index).and_then(|(ty, _, _)| *ty);
+        let mut once = Once::new();
+        let mut metric = model::Metric {
+            name: decl.name.name.clone(),
+            ty: ty.unwrap_or(MetricType::Number),
+            title: decl.title.as_ref().map(|text| self.text(text)),
+            probe: String::new(),
+            unit: None,
+            baseline: None,
+            span: decl.span,
+        };
+        let mut has_probe = false;
+        for field in &decl.fields {
+            match field {
+                ast::MetricField::Probe(command) => {
+                    once.note("probe", command.span, &mut self.diagnostics);
+                    metric.probe = self.text(&command.script);
+                    has_probe = true;
+                }
+                ast::MetricField::Unit(unit) => {
+                    once.note("unit", unit.span, &mut self.diagnostics);
+                    if let Some(ty) = ty {
+                        if ty.units().contains(&unit.name.as_str()) {
+                            metric.unit = Some(unit.name.clone());
+                        } else {
+                            let (message, help) = if ty.units().is_empty() {
+                                (format!("a {} metric has no unit", ty.name()), "remove `unit`".to_string())
+                            } else {
+                                (
+                                    format!("`{}` is not a unit for a {} metric", unit.name, ty.name()),
+                                    format!("the units for {} are {}", ty.name(), ty.units().join(", ")),
+                                )
+                            };
+                            self.error(
+                                Diagnostic::new(Code::InvalidMetricUnit, unit.span, message)
+                                    .label("this unit")
+                                    .with(decl.ty.span, format!("the metric is a {}", ty.name()))
+                                    .help(help),
+                            );
+                        }
+                    }
+                }
+                ast::MetricField::Baseline { at, window, span } => {
+                    once.note("baseline", *span, &mut self.diagnostics);
+                    let at_ms = self.offset(at, "`baseline at`");
+                    let window_ms = self.duration(window, "`baseline ... for`");
+                    if ty == Some(MetricType::Bool) {
+                        self.error(
+                            Diagnostic::new(Code::NotACondition, *span, "a bool metric has no baseline")
+                                .label("a baseline needs a measured quantity")
+                                .with(decl.ty.span, "the metric is a bool"),
+                        );
+                    }
+                    if let (Some(at_ms), Some(window_ms)) = (at_ms, window_ms) {
+                        metric.baseline = Some(model::Baseline { at_ms, window_ms });
+                    }
+                }
+                ast::MetricField::Description(text) => {
+                    once.note("description", text.span, &mut self.diagnostics);
+                    self.text(text);
+                }
+            }
+        }
+        if ty.is_some() && metric.unit.is_none() {
+            metric.unit = metric.ty.units().first().map(|unit| unit.to_string());
+        }
+        if !has_probe {
+            self.error(
+                Diagnostic::new(Code::MissingField, decl.name.span, format!("metric `{}` has no probe", decl.name.name))
+                    .label("declared without `probe`")
+                    .help("add `probe sh \"command that prints the value\"` inside `{ }`"),
+            );
+        }
+        metric
+    }
+
+    fn window(&mut self, decl: &ast::WindowDecl) -> model::Window {
+        let mut once = Once::new();
+        let mut window = model::Window {
+            name: decl.name.name.clone(),
+            title: decl.title.as_ref().map(|text| self.text(text)),
+            days: Vec::new(),
+            from_minute: 0,
+            to_minute: 0,
+            zone: String::new(),
+            span: decl.span,
+        };
+        let (mut has_days, mut has_hours, mut has_zone) = (false, false, false);
+        for field in &decl.fields {
+            match field {
+                ast::WindowField::Days(specs, span) => {
+                    once.note("days", *span, &mut self.diagnostics);
+                    has_days = true;
+                    for spec in specs {
+                        let first = spec.first as u8 + 1;
+                        let last = spec.last.map_or(first, |day| day as u8 + 1);
+                        if last < first {
+                            self.error(
+                                Diagnostic::new(Code::EmptyRange, spec.span, "this range of days runs backwards")
+                                    .label("the first day comes after the last")
+                                    .help("write days from Monday towards Sunday, as in `tue..thu`, or list them"),
+                            );
+                        }
+                        for day in first..=last {
+                            if !window.days.contains(&day) {
+                                window.days.push(day);
+                            }
+                        }
+                    }
+                    window.days.sort_unstable();
+                }
+                ast::WindowField::Hours { from, to, span } => {
+                    once.note("hours", *span, &mut self.diagnostics);
+                    has_hours = true;
+                    let from_minute = self.time_of_day(from);
+                    let to_minute = self.time_of_day(to);
+                    if let (Some(from_minute), Some(to_minute)) = (from_minute, to_minute) {
+                        if from_minute >= to_minute {
+                            self.error(
+                                Diagnostic::new(Code::EmptyRange, *span, "the window closes before it opens")
+                                    .label("the start is not before the end")
+                                    .help("a window is within one day, as in `hours 09:00..12:00`"),
+                            );
+                        }
+                        window.from_minute = from_minute;
+                        window.to_minute = to_minute;
+                    }
+                }
+                ast::WindowField::Zone(text) => {
+                    once.note("zone", text.span, &mut self.diagnostics);
+                    has_zone = true;
+                    window.zone = self.text(text);
+                    if jiff::tz::TimeZone::get(&window.zone).is_err() {
+                        self.error(
+                            Diagnostic::new(Code::UnknownTimeZone, text.span, format!("unknown time zone `{}`", window.zone))
+                                .label("not in the time zone database")
+                                .maybe_help(crate::syntax::suggest_zone(&window.zone)),
+                        );
+                    }
+                }
+            }
+        }
+        for (present, keyword, example) in [
+            (has_days, "days", "days tue..thu"),
+            (has_hours, "hours", "hours 09:00..12:00"),
+            (has_zone, "zone", "zone \"Europe/Paris\""),
+        ] {
+            if !present {
+                self.error(
+                    Diagnostic::new(Code::MissingField, decl.name.span, format!("window `{}` has no `{keyword}`", decl.name.name))
+                        .label(format!("declared without `{keyword}`"))
+                        .help(format!("add `{example}`")),
+                );
+            }
+        }
+        window
+    }
+
+    fn freeze(&mut self, decl: &ast::FreezeDecl) -> model::Freeze {
+        let mut periods = Vec::new();
+        for period in &decl.periods {
+            if let (Some(from), Some(until)) = (&period.from.zoned, &period.until.zoned) {
+                if from.timestamp() >= until.timestamp() {
+                    self.error(
+                        Diagnostic::new(Code::EmptyRange, period.span, "this freeze ends before it starts")
+                            .label("`from` is not before `until`"),
+                    );
+                }
+                periods.push(model::FreezePeriod { from: from.timestamp(), until: until.timestamp() });
+            }
+        }
+        if decl.periods.is_empty() {
+            self.error(
+                Diagnostic::new(Code::MissingField, decl.name.span, format!("freeze `{}` has no period", decl.name.name))
+                    .label("declared without `from ... until ...`")
+                    .help("add `from 2025-12-24T00:00:00+00:00 until 2025-12-26T00:00:00+00:00`"),
+            );
+        }
+        model::Freeze {
+            name: decl.name.name.clone(),
+            title: decl.title.as_ref().map(|text| self.text(text)),
+            periods,
+            span: decl.span,
+        }
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    fn node(&mut self, decl: &ast::NodeDecl) -> model::Node {
+        let kind = decl.kind;
+        let mut node = model::Node {
+            name: decl.name.name.clone(),
+            kind: match kind {
+                ast::NodeKind::Phase => model::NodeKind::Phase,
+                ast::NodeKind::Gate => model::NodeKind::Gate,
+                ast::NodeKind::Rollout => model::NodeKind::Rollout,
+                ast::NodeKind::Watch => model::NodeKind::Watch,
+            },
+            at_ms: None,
+            after: Vec::new(),
+            env: None,
+            every_ms: None,
+            for_ms: None,
+            point_of_no_return: false,
+            items: Vec::new(),
+            requires: Vec::new(),
+            conditions: Vec::new(),
+            set_command: None,
+            stages: Vec::new(),
+            on_fail: None,
+            on_breach: None,
+            span: decl.span,
+        };
+        let mut once = Once::new();
+        for clause in &decl.header {
+            let keyword = clause.keyword();
+            match clause {
+                ast::HeaderClause::At(value) => {
+                    once.note(keyword, value.span, &mut self.diagnostics);
+                    node.at_ms = self.offset(value, "`at`");
+                }
+                ast::HeaderClause::After(names) => {
+                    for index in self.resolve_all(names, Want::Node) {
+                        if !node.after.contains(&model::NodeId(index)) {
+                            node.after.push(model::NodeId(index));
+                        }
+                    }
+                }
+                ast::HeaderClause::On(env) => {
+                    once.note(keyword, env.span, &mut self.diagnostics);
+                    node.env = self.resolve(env, Want::Env).map(model::EnvId);
+                }
+                ast::HeaderClause::Every(value) => {
+                    once.note(keyword, value.span, &mut self.diagnostics);
+                    if kind == ast::NodeKind::Phase {
+                        self.not_here(value.span, "`every`", "a phase", "sampling belongs to gates, rollouts and watches");
+                    }
+                    node.every_ms = self.duration(value, "`every`");
+                }
+                ast::HeaderClause::For(value) => {
+                    once.note(keyword, value.span, &mut self.diagnostics);
+                    if kind != ast::NodeKind::Watch {
+                        self.not_here(value.span, "`for`", a_node(decl.kind), "only a watch lasts `for` a duration; a gate holds its conditions with `require ... for 10m`");
+                    }
+                    node.for_ms = self.duration(value, "`for`");
+                }
+            }
+        }
+        let context = Context::Node(kind);
+        for item in &decl.body {
+            match item {
+                NodeItem::Step(step) => {
+                    if let Some(step) = self.step(step, context) {
+                        node.items.push(model::Item::Step(step));
+                    }
+                }
+                NodeItem::Group(group) => {
+                    if let Some(group) = self.group(group, context) {
+                        node.items.push(group);
+                    }
+                }
+                NodeItem::OnFail(action) => {
+                    once.note("on fail", action.span, &mut self.diagnostics);
+                    if kind == ast::NodeKind::Watch {
+                        self.not_here(action.span, "`on fail`", "a watch", "a watch is breached, not failed: write `on breach ...`");
+                    }
+                    node.on_fail = self.action(action);
+                }
+                NodeItem::OnBreach(action) => {
+                    once.note("on breach", action.span, &mut self.diagnostics);
+                    if kind != ast::NodeKind::Watch {
+                        self.not_here(action.span, "`on breach`", a_node(decl.kind), "only watches are breached; write `on fail ...`");
+                    }
+                    node.on_breach = self.action(action);
+                }
+                NodeItem::PointOfNoReturn(span) => {
+                    once.note("point_of_no_return", *span, &mut self.diagnostics);
+                    if kind != ast::NodeKind::Phase {
+                        self.not_here(*span, "`point_of_no_return`", a_node(decl.kind), "mark the phase that crosses the point of no return");
+                    }
+                    node.point_of_no_return = true;
+                }
+                NodeItem::Require(condition) => {
+                    if matches!(kind, ast::NodeKind::Phase | ast::NodeKind::Watch) {
+                        let hint = if kind == ast::NodeKind::Watch {
+                            "in a watch, write the condition alone on its line"
+                        } else {
+                            "put conditions in a `gate` before the phase, or use `expect` for a check"
+                        };
+                        self.not_here(condition.span, "`require`", a_node(decl.kind), hint);
+                    }
+                    if let Some(condition) = self.condition(condition) {
+                        node.requires.push(condition);
+                    }
+                }
+                NodeItem::Condition(condition) => {
+                    if kind != ast::NodeKind::Watch {
+                        self.not_here(condition.span, "a bare condition", a_node(decl.kind), "write `require <condition>` in gates and rollouts, or `expect <condition>` as a step");
+                    }
+                    if let Some(condition) = self.condition(condition) {
+                        node.conditions.push(condition);
+                    }
+                }
+                NodeItem::Set(command) => {
+                    once.note("set", command.span, &mut self.diagnostics);
+                    if kind != ast::NodeKind::Rollout {
+                        self.not_here(command.span, "`set`", a_node(decl.kind), "`set` gives a rollout the command that sets its traffic weight");
+                    }
+                    node.set_command = Some(self.text(&command.script));
+                }
+                NodeItem::Stage(stage) => {
+                    if kind != ast::NodeKind::Rollout {
+                        self.not_here(stage.span, "`stage`", a_node(decl.kind), "stages belong to a `rollout`");
+                    }
+                    if let Some(stage) = self.stage(stage) {
+                        node.stages.push(stage);
+                    }
+                }
+                NodeItem::Every(value) => {
+                    once.note("every", value.span, &mut self.diagnostics);
+                    if kind == ast::NodeKind::Phase {
+                        self.not_here(value.span, "`every`", "a phase", "sampling belongs to gates, rollouts and watches");
+                    }
+                    node.every_ms = self.duration(value, "`every`");
+                }
+            }
+        }
+        match kind {
+            ast::NodeKind::Watch => {
+                for (present, keyword, example) in
+                    [(node.every_ms.is_some(), "every", "every 10m"), (node.for_ms.is_some(), "for", "for 6h")]
+                {
+                    let written = decl.header.iter().any(|clause| clause.keyword() == keyword)
+                        || decl.body.iter().any(|item| matches!(item, NodeItem::Every(_)) && keyword == "every");
+                    if !present && !written {
+                        self.missing(&decl.name, "watch", keyword, &format!("add `{example}` after the watch's name"));
+                    }
+                }
+            }
+            ast::NodeKind::Rollout => {
+                if !decl.body.iter().any(|item| matches!(item, NodeItem::Set(_))) {
+                    self.missing(&decl.name, "rollout", "set", "add `set sh \"./set-weight.sh \\\"$GOLIVE_WEIGHT\\\"\"`");
+                }
+                if !decl.body.iter().any(|item| matches!(item, NodeItem::Stage(_))) {
+                    self.missing(&decl.name, "rollout", "stage", "add stages such as `stage 5% hold 10m` and `stage 100%`");
+                }
+            }
+            _ => {}
+        }
+        node
+    }
+
+    fn missing(&mut self, name: &Ident, what: &str, keyword: &str, help: &str) {
+        self.error(
+            Diagnostic::new(Code::MissingField, name.span, format!("{what} `{}` has no `{keyword}`", name.name))
+                .label(format!("declared without `{keyword}`"))
+                .help(help.to_string()),
+        );
+    }
+
+    /// `what` is not allowed in `place` (a phrase such as "a phase").
+    fn not_here(&mut self, span: Span, what: &str, place: &str, help: &str) {
+        self.error(
+            Diagnostic::new(Code::NotAllowedHere, span, format!("{what} is not allowed in {place}"))
+                .label("not allowed here")
+                .help(help.to_string()),
+        );
+    }
+
+    fn stage(&mut self, stage: &ast::Stage) -> Option<model::Stage> {
+        let weight = self.percent(&stage.weight, "`stage`");
+        if let Some(weight) = weight {
+            if weight <= 0.0 || weight > 100.0 {
+                self.error(
+                    Diagnostic::new(Code::ValueOutOfRange, stage.weight.span, "a stage's weight is more than 0% and at most 100%")
+                        .label("outside 0%..=100%"),
+                );
+            }
+        }
+        let mut once = Once::new();
+        let mut result = model::Stage { weight: weight.unwrap_or(0.0), at_ms: None, hold_ms: None, every_ms: None };
+        for clause in &stage.clauses {
+            match clause {
+                ast::StageClause::At(value) => {
+                    once.note("at", value.span, &mut self.diagnostics);
+                    result.at_ms = self.offset(value, "`at`");
+                }
+                ast::StageClause::Hold(value) => {
+                    once.note("hold", value.span, &mut self.diagnostics);
+                    result.hold_ms = self.duration(value, "`hold`");
+                }
+                ast::StageClause::Every(value) => {
+                    once.note("every", value.span, &mut self.diagnostics);
+                    result.every_ms = self.duration(value, "`every`");
+                }
+            }
+        }
+        weight.map(|_| result)
+    }
+
+    fn action(&mut self, action: &ast::Action) -> Option<model::Action> {
+        Some(match &action.kind {
+            ast::ActionKind::Abort => model::Action::Abort,
+            ast::ActionKind::Continue => model::Action::Continue,
+            ast::ActionKind::Rollback(tree) => model::Action::Rollback { tree: model::TreeId(self.resolve(tree, Want::Tree)?) },
+            ast::ActionKind::Pause { wait, then } => {
+                let wait_ms = self.duration(wait, "`pause`");
+                let then = match then {
+                    Some(then) => Some(Box::new(self.action(then)?)),
+                    None => None,
+                };
+                model::Action::Pause { wait_ms: wait_ms?, then }
+            }
+        })
+    }
+
+    fn tree(&mut self, decl: &ast::RollbackDecl) -> model::RollbackTree {
+        let mut levels = Vec::new();
+        let mut names: Vec<&Ident> = Vec::new();
+        for level in &decl.levels {
+            if let Some(first) = names.iter().find(|name| name.name == level.name.name) {
+                self.error(
+                    Diagnostic::new(Code::DuplicateDefinition, level.name.span, format!("level `{}` is declared twice", level.name.name))
+                        .label("declared again here")
+                        .with(first.span, "first declared here"),
+                );
+            }
+            names.push(&level.name);
+            let when = self.condition(&level.when);
+            let items = self.items(&level.items, Context::Level);
+            if let Some(when) = when {
+                levels.push(model::Level { name: level.name.name.clone(), when, items, span: level.span });
+            }
+        }
+        model::RollbackTree { name: decl.name.name.clone(), levels, span: decl.span }
+    }
+
+    fn alert(&mut self, decl: &ast::AlertDecl) -> model::Alert {
+        const SEVERITIES: [&str; 3] = ["critical", "warning", "info"];
+        let severity = match &decl.severity {
+            Some(severity) if SEVERITIES.contains(&severity.name.as_str()) => severity.name.clone(),
+            Some(severity) => {
+                let help = match closest(&severity.name, SEVERITIES) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => "the severities are critical, warning and info".to_string(),
+                };
+                self.error(
+                    Diagnostic::new(Code::UndefinedName, severity.span, format!("unknown severity `{}`", severity.name))
+                        .label("not a severity")
+                        .help(help),
+                );
+                severity.name.clone()
+            }
+            None => "warning".to_string(),
+        };
+        let when = self.condition(&decl.when);
+        let items = self.items(&decl.items, Context::Alert);
+        model::Alert {
+            name: decl.name.name.clone(),
+            title: decl.title.as_ref().map(|text| self.text(text)),
+            severity,
+            when: when.unwrap_or(model::Condition::And { operands: Vec::new() }),
+            items,
+            span: decl.span,
+        }
+    }
+
+    fn items(&mut self, items: &[ast::GroupItem], context: Context) -> Vec<model::Item> {
+        let mut result = Vec::new();
+        for item in items {
+            match item {
+                ast::GroupItem::Step(step) => {
+                    if let Some(step) = self.step(step, context) {
+                        result.push(model::Item::Step(step));
+                    }
+                }
+                ast::GroupItem::Group(group) => {
+                    if let Some(group) = self.group(group, context) {
+                        result.push(group);
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    fn group(&mut self, group: &ast::Group, context: Context) -> Option<model::Item> {
+        let title = self.text(&group.title);
+        let items = self.items(&group.items, context);
+        Some(model::Item::Group { title, items })
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    fn step(&mut self, step: &ast::Step, context: Context) -> Option<model::Step> {
+        let kind = match &step.kind {
+            ast::StepKind::Run(run) => {
+                let title = run.title.as_ref().map(|text| self.text(text));
+                let options = self.run_options(&run.options, step.span);
+                let Some(command) = options.command else {
+                    self.error(
+                        Diagnostic::new(Code::MissingField, step.span, "this `run` has no command")
+                            .label("no `sh \"...\"` in this step")
+                            .help("add `sh \"the command\"`"),
+                    );
+                    return None;
+                };
+                model::StepKind::Run {
+                    title,
+                    command,
+                    timeout_ms: options.timeout_ms,
+                    retries: options.retries,
+                    secrets: options.secrets,
+                }
+            }
+            ast::StepKind::Expect(expect) => {
+                let title = expect.title.as_ref().map(|text| self.text(text));
+                let check = match &expect.check {
+                    ast::ExpectCheck::Http { url, status, within, .. } => {
+                        let url = self.text(url);
+                        let status = status.as_ref().and_then(|value| {
+                            let code = self.integer(value, "`status`")?;
+                            if !(100..=599).contains(&code) {
+                                self.error(
+                                    Diagnostic::new(Code::ValueOutOfRange, value.span, "an HTTP status is between 100 and 599")
+                                        .label("not an HTTP status"),
+                                );
+                                return None;
+                            }
+                            u16::try_from(code).ok()
+                        });
+                        let within_ms = within.as_ref().and_then(|value| self.duration(value, "`within`"));
+                        model::Expectation::Http { url, status, within_ms }
+                    }
+                    ast::ExpectCheck::Command(command) => {
+                        model::Expectation::Command { command: self.text(&command.script) }
+                    }
+                    ast::ExpectCheck::Condition(condition) => model::Expectation::Condition { condition: self.condition(condition)? },
+                };
+                let options = self.run_options(&expect.options, step.span);
+                if let Some(span) = options.command_span {
+                    self.not_here(span, "a second command", "an `expect`", "an `expect` checks one thing; use a `run` step for the other command");
+                }
+                model::StepKind::Expect {
+                    title,
+                    check,
+                    timeout_ms: options.timeout_ms,
+                    retries: options.retries,
+                    secrets: options.secrets,
+                }
+            }
+            ast::StepKind::Check { text, by } => model::StepKind::Check {
+                text: self.text(text),
+                by: self.resolve_all(by, Want::Role).into_iter().map(model::RoleId).collect(),
+            },
+            ast::StepKind::Approve(approve) => {
+                let title = approve.title.as_ref().map(|text| self.text(text));
+                let roles: Vec<model::RoleId> =
+                    self.resolve_all(&approve.roles, Want::Role).into_iter().map(model::RoleId).collect();
+                let quorum = match &approve.quorum {
+                    Some(value) => {
+                        let quorum = self.integer(value, "an approval quorum")?;
+                        if quorum < 1 {
+                            self.error(
+                                Diagnostic::new(Code::ValueOutOfRange, value.span, "a quorum needs at least one approver")
+                                    .label("zero approvers"),
+                            );
+                            return None;
+                        }
+                        if quorum as usize > approve.roles.len() {
+                            self.error(
+                                Diagnostic::new(
+                                    Code::QuorumTooLarge,
+                                    value.span,
+                                    format!("{quorum} approvals are asked of {} role(s)", approve.roles.len()),
+                                )
+                                .label("more approvals than roles")
+                                .help("name more roles, or lower the quorum"),
+                            );
+                        }
+                        quorum as usize
+                    }
+                    None => approve.roles.len(),
+                };
+                model::StepKind::Approve { title, quorum, roles, distinct: approve.distinct }
+            }
+            ast::StepKind::Notify { roles, message } => model::StepKind::Notify {
+                roles: self.resolve_all(roles, Want::Role).into_iter().map(model::RoleId).collect(),
+                message: self.text(message),
+            },
+            ast::StepKind::Page { roles, message } => model::StepKind::Page {
+                roles: self.resolve_all(roles, Want::Role).into_iter().map(model::RoleId).collect(),
+                message: message.as_ref().map(|text| self.text(text)),
+            },
+            ast::StepKind::Wait(value) => model::StepKind::Wait { duration_ms: self.duration(value, "`wait`")? },
+            ast::StepKind::Recheck => {
+                if context != Context::Level {
+                    let place = match context {
+                        Context::Node(kind) => a_node(kind),
+                        _ => "an alert",
+                    };
+                    self.not_here(step.span, "`recheck`", place, "`recheck` evaluates a rollback tree again; it belongs in a rollback level");
+                    return None;
+                }
+                model::StepKind::Recheck
+            }
+        };
+        Some(model::Step { kind, span: step.span })
+    }
+
+    fn run_options(&mut self, options: &[ast::RunOption], _step: Span) -> RunOptions {
+        let mut once = Once::new();
+        let mut result = RunOptions::default();
+        for option in options {
+            match option {
+                ast::RunOption::Command(command) => {
+                    once.note("sh", command.span, &mut self.diagnostics);
+                    if result.command.is_some() {
+                        continue;
+                    }
+                    result.command = Some(self.text(&command.script));
+                    result.command_span = Some(command.span);
+                }
+                ast::RunOption::Timeout(value) => {
+                    once.note("timeout", value.span, &mut self.diagnostics);
+                    result.timeout_ms = self.duration(value, "`timeout`");
+                }
+                ast::RunOption::Retries(value) => {
+                    once.note("retries", value.span, &mut self.diagnostics);
+                    if let Some(retries) = self.integer(value, "`retries`") {
+                        if !(0..=100).contains(&retries) {
+                            self.error(
+                                Diagnostic::new(Code::ValueOutOfRange, value.span, "retries are between 0 and 100")
+                                    .label("out of range"),
+                            );
+                        }
+                        result.retries = retries.clamp(0, 100) as u32;
+                    }
+                }
+                ast::RunOption::Uses(secrets) => {
+                    for index in self.resolve_all(secrets, Want::Secret) {
+                        if !result.secrets.contains(&model::SecretId(index)) {
+                            result.secrets.push(model::SecretId(index));
+                        }
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    // ------------------------------------------------------------------ conditions
+
+    fn condition(&mut self, condition: &ast::Condition) -> Option<model::Condition> {
+        use ast::ConditionKind as K;
+        Some(match &condition.kind {
+            K::Or(operands) | K::And(operands) => {
+                let lowered: Vec<Option<model::Condition>> = operands.iter().map(|operand| self.condition(operand)).collect();
+                let operands: Vec<model::Condition> = lowered.into_iter().collect::<Option<_>>()?;
+                if matches!(condition.kind, K::Or(_)) {
+                    model::Condition::Or { operands }
+                } else {
+                    model::Condition::And { operands }
+                }
+            }
+            K::Not(operand) => model::Condition::Not { operand: Box::new(self.condition(operand)?) },
+            K::Held { condition: operand, duration } => {
+                let operand = self.condition(operand);
+                let duration_ms = self.duration(duration, "`for`");
+                model::Condition::Held { operand: Box::new(operand?), duration_ms: duration_ms? }
+            }
+            K::Declared(text) => {
+                if text.value.trim().is_empty() {
+                    self.error(
+                        Diagnostic::new(Code::ValueOutOfRange, text.span, "a declared trigger needs words")
+                            .label("empty")
+                            .help("say what a person declares, as in `declared \"security issue\"`"),
+                    );
+                }
+                model::Condition::Declared { text: self.text(text) }
+            }
+            K::NoData(metric) => model::Condition::NoData {
+                metric: match metric {
+                    Some(metric) => Some(model::MetricId(self.resolve(metric, Want::Metric)?)),
+                    None => None,
+                },
+            },
+            K::Test(metric) => {
+                let index = self.resolve(metric, Want::Metric)?;
+                let (ty, ty_span, _) = self.metric_types.get(index).copied()?;
+                let ty = ty?;
+                if ty != MetricType::Bool {
+                    self.error(
+                        Diagnostic::new(Code::NotACondition, metric.span, format!("`{}` is a {} metric, not a bool", metric.name, ty.name()))
+                            .label("used alone, as if it were true or false")
+                            .with(ty_span, format!("declared as {} here", ty.name()))
+                            .help(format!("compare it with a threshold, as in `{} > {}`", metric.name, example_value(ty))),
+                    );
+                    return None;
+                }
+                model::Condition::Test { metric: model::MetricId(index) }
+            }
+            K::Compare { metric, op, threshold } => {
+                let index = self.resolve(metric, Want::Metric)?;
+                let (ty, ty_span, has_baseline) = self.metric_types.get(index).copied()?;
+                let ty = ty?;
+                let comparison = match op {
+                    ast::CompareOp::Lt => model::Comparison::Lt,
+                    ast::CompareOp::Le => model::Comparison::Le,
+                    ast::CompareOp::Gt => model::Comparison::Gt,
+                    ast::CompareOp::Ge => model::Comparison::Ge,
+                    ast::CompareOp::Eq => model::Comparison::Eq,
+                    ast::CompareOp::Ne => model::Comparison::Ne,
+                };
+                let threshold = match threshold {
+                    ast::Threshold::Absolute(value) => {
+                        if ty == MetricType::Bool {
+                            match (&value.kind, op) {
+                                (ValueKind::Bool(expected), ast::CompareOp::Eq | ast::CompareOp::Ne) => {
+                                    let is_true = *expected == (*op == ast::CompareOp::Eq);
+                                    let test = model::Condition::Test { metric: model::MetricId(index) };
+                                    return Some(if is_true { test } else { model::Condition::Not { operand: Box::new(test) } });
+                                }
+                                (ValueKind::Invalid, _) => return None,
+                                _ => {
+                                    self.error(
+                                        Diagnostic::new(Code::NotACondition, condition.span, format!("`{}` is a bool metric; it is true or false", metric.name))
+                                            .label("compared as if it were a number")
+                                            .with(ty_span, "declared as bool here")
+                                            .help(format!("write `{0}` or `not {0}`", metric.name)),
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                        model::Threshold::Absolute { value: self.measure(value, ty, metric, ty_span)? }
+                    }
+                    ast::Threshold::OfBaseline { fraction, span } => {
+                        let percent = self.percent(fraction, "`of baseline`")?;
+                        if ty == MetricType::Bool {
+                            self.error(
+                                Diagnostic::new(Code::NotACondition, *span, format!("`{}` is a bool metric; it has no baseline", metric.name))
+                                    .label("relative threshold on a bool")
+                                    .with(ty_span, "declared as bool here"),
+                            );
+                            return None;
+                        }
+                        if !has_baseline {
+                            self.error(
+                                Diagnostic::new(Code::NoBaseline, *span, format!("metric `{}` has no baseline", metric.name))
+                                    .label("relative to a baseline that is never measured")
+                                    .with(self.symbols.get(metric.name.as_str()).map_or(metric.span, |symbol| symbol.span), "declared here without `baseline`")
+                                    .help("add `baseline at T-1h for 30m` to the metric: where and how long to measure it"),
+                            );
+                            return None;
+                        }
+                        model::Threshold::OfBaseline { percent }
+                    }
+                };
+                model::Condition::Compare { metric: model::MetricId(index), comparison, threshold }
+            }
+            K::InRange { metric, negated, range } => {
+                let index = self.resolve(metric, Want::Metric)?;
+                let (ty, ty_span, _) = self.metric_types.get(index).copied()?;
+                let ty = ty?;
+                if ty == MetricType::Bool {
+                    self.error(
+                        Diagnostic::new(Code::NotACondition, range.span, format!("`{}` is a bool metric; it has no range", metric.name))
+                            .label("a range of values")
+                            .with(ty_span, "declared as bool here"),
+                    );
+                    return None;
+                }
+                let low = self.measure(&range.low, ty, metric, ty_span);
+                let high = self.measure(&range.high, ty, metric, ty_span);
+                let (low, high) = (low?, high?);
+                if low >= high {
+                    self.error(
+                        Diagnostic::new(Code::EmptyRange, range.span, "this range is empty")
+                            .label("the low end is not below the high end")
+                            .help("write the smaller value first, as in `1%..3%`"),
+                    );
+                    return None;
+                }
+                model::Condition::InRange { metric: model::MetricId(index), negated: *negated, low, high, inclusive: range.inclusive }
+            }
+        })
+    }
+
+    /// A threshold for a metric of type `ty`, in the type's canonical unit.
+    fn measure(&mut self, value: &Value, ty: MetricType, metric: &Ident, ty_span: Span) -> Option<f64> {
+        let measured = match (&value.kind, ty) {
+            (ValueKind::Invalid, _) => return None,
+            (ValueKind::Percent(percent), MetricType::Percent) => Some(*percent),
+            (ValueKind::Duration(ms), MetricType::Duration) => Some(*ms as f64),
+            (ValueKind::Rate(per_second), MetricType::Rate) => Some(*per_second),
+            (ValueKind::Number(number), MetricType::Count | MetricType::Number) => Some(*number),
+            _ => None,
+        };
+        if measured.is_none() {
+            self.error(
+                Diagnostic::new(
+                    Code::UnitMismatch,
+                    value.span,
+                    format!("`{}` is a {} metric, but this is {}", metric.name, ty.name(), value.kind.describe()),
+                )
+                .label(value.kind.describe())
+                .with(ty_span, format!("`{}` is declared as {} here", metric.name, ty.name()))
+                .help(format!("compare it with {}, such as `{}`", type_article(ty), example_value(ty))),
+            );
+        }
+        measured
+    }
+
+    // ------------------------------------------------------------------ values
+
+    fn wrong_kind(&mut self, value: &Value, place: &str, wanted: &str, example: &str) {
+        let help = match (&value.kind, wanted) {
+            (ValueKind::Duration(_), "an offset from launch") => {
+                let text = format!("T+{}", source_text_hint(value));
+                format!("an offset says when relative to launch: write `{text}` (after T0) or `T-...` (before)")
+            }
+            (ValueKind::Offset(_), "a duration") => "a duration is a length of time such as `15m`, not a moment such as `T+15m`".to_string(),
+            _ => format!("write {wanted} such as `{example}`"),
+        };
+        self.error(
+            Diagnostic::new(Code::WrongValueKind, value.span, format!("{place} takes {wanted}, but this is {}", value.kind.describe()))
+                .label(value.kind.describe())
+                .help(help),
+        );
+    }
+
+    /// A positive duration in milliseconds.
+    fn duration(&mut self, value: &Value, place: &str) -> Option<u64> {
+        match value.kind {
+            ValueKind::Duration(0) => {
+                self.error(
+                    Diagnostic::new(Code::ValueOutOfRange, value.span, format!("{place} needs a duration longer than zero"))
+                        .label("zero"),
+                );
+                None
+            }
+            ValueKind::Duration(ms) => Some(ms),
+            ValueKind::Invalid => None,
+            _ => {
+                self.wrong_kind(value, place, "a duration", "15m");
+                None
+            }
+        }
+    }
+
+    fn offset(&mut self, value: &Value, place: &str) -> Option<i64> {
+        match value.kind {
+            ValueKind::Offset(ms) => Some(ms),
+            ValueKind::Invalid => None,
+            _ => {
+                self.wrong_kind(value, place, "an offset from launch", "T-1h");
+                None
+            }
+        }
+    }
+
+    fn percent(&mut self, value: &Value, place: &str) -> Option<f64> {
+        match value.kind {
+            ValueKind::Percent(percent) => Some(percent),
+            ValueKind::Invalid => None,
+            _ => {
+                self.wrong_kind(value, place, "a percentage", "25%");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, value: &Value, place: &str) -> Option<i64> {
+        match value.kind {
+            ValueKind::Number(number) if number.fract() == 0.0 => Some(number as i64),
+            ValueKind::Invalid => None,
+            _ => {
+                self.wrong_kind(value, place, "a whole number", "3");
+                None
+            }
+        }
+    }
+
+    fn time_of_day(&mut self, value: &Value) -> Option<u32> {
+        match value.kind {
+            ValueKind::TimeOfDay(minutes) => Some(minutes),
+            ValueKind::Invalid => None,
+            _ => {
+                self.wrong_kind(value, "`hours`", "a time of day", "09:00");
+                None
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct RunOptions {
+    command: Option<String>,
+    command_span: Option<Span>,
+    timeout_ms: Option<u64>,
+    retries: u32,
+    secrets: Vec<model::SecretId>,
+}
+
+fn a_node(kind: ast::NodeKind) -> &'static str {
+    match kind {
+        ast::NodeKind::Phase => "a phase",
+        ast::NodeKind::Gate => "a gate",
+        ast::NodeKind::Rollout => "a rollout",
+        ast::NodeKind::Watch => "a watch",
+    }
+}
+
+fn example_value(ty: MetricType) -> &'static str {
+    match ty {
+        MetricType::Percent => "1%",
+        MetricType::Duration => "500ms",
+        MetricType::Count | MetricType::Number => "10",
+        MetricType::Rate => "100/s",
+        MetricType::Bool => "true",
+    }
+}
+
+fn type_article(ty: MetricType) -> &'static str {
+    match ty {
+        MetricType::Percent => "a percentage",
+        MetricType::Duration => "a duration",
+        MetricType::Count | MetricType::Number => "a number",
+        MetricType::Rate => "a rate",
+        MetricType::Bool => "true or false",
+    }
+}
+
+/// A short rendering of a duration for help texts: `15m`, `1h30m`.
+fn source_text_hint(value: &Value) -> String {
+    let ValueKind::Duration(mut ms) = value.kind else { return "15m".to_string() };
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
+        if ms >= size {
+            out.push_str(&format!("{}{unit}", ms / size));
+            ms %= size;
+        }
+    }
+    if out.is_empty() {
+        out.push('0');
+    }
+    out
+}

@@ -1,0 +1,849 @@
+//! Parsing: text → the typed AST of [`crate::ast`], and syntax diagnostics.
+//!
+//! pest stays inside this module: nothing outside sees a `Pair` or a `Rule`.
+//!
+//! Two kinds of facts meet here, and they are handled differently:
+//! - what we *expect* (the user may have got it wrong): a bad line, an unknown unit, a string
+//!   that is never closed, a date that does not exist. Each becomes a diagnostic and lowering
+//!   goes on, so one run reports every mistake it can find.
+//! - what we *presume* (the grammar guarantees it): a `run_step` has a keyword, a
+//!   `comparison` starts with a name. Should the grammar and this code ever disagree, lowering
+//!   reports an internal error at that span instead of panicking.
+
+mod expected;
+mod grammar;
+mod literal;
+mod nesting;
+
+pub use nesting::MAX_DEPTH;
+
+use crate::ast::*;
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use grammar::{GoliveParser, Rule};
+use pest::Parser;
+
+type Pair<'i> = pest::iterators::Pair<'i, Rule>;
+
+/// Parses one file. Always returns a tree (possibly with fewer items than the text) and every
+/// syntax diagnostic found.
+pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
+    let whole = Span::new(file, 0, source.len());
+    let empty = File { items: Vec::new(), comments: Vec::new(), unreadable: vec![whole], span: whole };
+    let diagnostics = nesting::check(file, source);
+    if !diagnostics.is_empty() {
+        return (empty, diagnostics);
+    }
+    let mut lowerer = Lowerer { file, diagnostics };
+    match GoliveParser::parse(Rule::file, source) {
+        Ok(mut pairs) => {
+            let tree = match pairs.next() {
+                Some(pair) => lowerer.file(pair),
+                None => empty,
+            };
+            (tree, lowerer.diagnostics)
+        }
+        Err(error) => {
+            lowerer.report_pest_error(&error, 0, source);
+            (empty, lowerer.diagnostics)
+        }
+    }
+}
+
+/// Suggests the closest known time zone name.
+pub(crate) fn suggest_zone(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    jiff::tz::db()
+        .available()
+        .map(|zone| zone.as_str().to_string())
+        .map(|zone| (strsim::jaro_winkler(&lower, &zone.to_ascii_lowercase()), zone))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, zone)| format!("did you mean `{zone}`?"))
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    // Keyword rules are declared together in the grammar, so they are contiguous in `Rule`.
+    (Rule::kw_plan as usize..=Rule::kw_nodata as usize).contains(&(rule as usize))
+}
+
+/// The meaningful children of a pair: no comments, no keywords.
+fn children(pair: Pair<'_>) -> impl Iterator<Item = Pair<'_>> {
+    pair.into_inner().filter(|child| child.as_rule() != Rule::COMMENT && !is_keyword(child.as_rule()))
+}
+
+struct Lowerer {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lowerer {
+    fn span(&self, pair: &Pair<'_>) -> Span {
+        Span::new(self.file, pair.as_span().start(), pair.as_span().end())
+    }
+
+    /// The grammar and the lowering disagree: a bug in golivec, reported, never a panic.
+    fn internal(&mut self, span: Span) {
+        self.diagnostics.push(
+            Diagnostic::new(Code::SyntaxError, span, "golivec could not read this construct (an internal error)")
+                .help("please report this plan to the golivec developers"),
+        );
+    }
+
+    fn file(&mut self, pair: Pair<'_>) -> File {
+        let span = self.span(&pair);
+        let comments = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|child| child.as_rule() == Rule::COMMENT)
+            .map(|child| Comment { text: child.as_str()[1..].to_string(), span: self.span(&child) })
+            .collect();
+        let mut items = Vec::new();
+        let mut unreadable = Vec::new();
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::EOI => {}
+                Rule::bad_item => {
+                    unreadable.push(self.span(&child));
+                    self.bad(child, Rule::item_only);
+                }
+                _ => {
+                    let span = self.span(&child);
+                    match self.item(child) {
+                        Some(item) => items.push(item),
+                        None => self.internal(span),
+                    }
+                }
+            }
+        }
+        File { items, comments, unreadable, span }
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /// Explains a line the grammar could not read, by parsing it alone with `strict`.
+    fn bad(&mut self, pair: Pair<'_>, strict: Rule) {
+        let start = pair.as_span().start();
+        let text = pair.as_str();
+        if let Some(at) = unterminated_string(text) {
+            let span = Span::new(self.file, start + at, start + text.len());
+            self.diagnostics.push(
+                Diagnostic::new(Code::UnterminatedString, span, "this string is not closed")
+                    .label("the line ends before the closing `\"`")
+                    .help("close the string on the same line, or use `\"\"\"` for text over several lines"),
+            );
+            return;
+        }
+        match GoliveParser::parse(strict, text) {
+            Err(error) => {
+                self.report_pest_error(&error, start, text);
+                let first_word: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let keywords = expected::keywords(strict);
+                if !keywords.contains(&first_word.as_str()) {
+                    if let Some(suggestion) = crate::sema::closest(&first_word, keywords.iter().copied()) {
+                        if let Some(last) = self.diagnostics.last_mut() {
+                            last.help = Some(format!("did you mean `{suggestion}`?"));
+                        }
+                    }
+                }
+            }
+            Ok(_) => {
+                let span = Span::new(self.file, start, start + text.len());
+                self.diagnostics
+                    .push(Diagnostic::new(Code::SyntaxError, span, "this cannot be read here").label("unexpected here"));
+            }
+        }
+    }
+
+    fn report_pest_error(&mut self, error: &pest::error::Error<Rule>, base: usize, text: &str) {
+        let position = match error.location {
+            pest::error::InputLocation::Pos(position) => position,
+            pest::error::InputLocation::Span((position, _)) => position,
+        }
+        .min(text.len());
+        let (expected, rules) = match &error.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => (expected::describe(positives), positives.clone()),
+            pest::error::ErrorVariant::CustomError { message } => (message.clone(), Vec::new()),
+        };
+        let rest = &text[position..];
+        let token_length = found_token_length(rest);
+        let found = if token_length == 0 {
+            "the end of the line".to_string()
+        } else {
+            format!("`{}`", &rest[..token_length])
+        };
+        let span = Span::new(self.file, base + position, base + position + token_length);
+        let help = suggest_keyword(&rest[..token_length], &rules);
+        let rules: Vec<Rule> = rules.into_iter().filter(|rule| *rule != Rule::COMMENT).collect();
+        let expected = if rules.is_empty() { expected } else { expected::describe(&rules) };
+        self.diagnostics.push(
+            Diagnostic::new(Code::SyntaxError, span, format!("expected {expected}, found {found}"))
+                .label(if expected.len() <= 48 { format!("expected {expected}") } else { "unexpected here".to_string() })
+                .maybe_help(help),
+        );
+    }
+
+    // ------------------------------------------------------------------ declarations
+
+    fn item(&mut self, pair: Pair<'_>) -> Option<Item> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut parts = children(pair).peekable();
+        let name = self.ident(parts.next()?);
+        let item = match rule {
+            Rule::plan_decl => {
+                let mut fields = Vec::new();
+                for field in children(parts.next()?) {
+                    let field_rule = field.as_rule();
+                    if field_rule == Rule::bad_line {
+                        self.bad(field, Rule::plan_field_only);
+                        continue;
+                    }
+                    let value = children(field).next()?;
+                    fields.push(match field_rule {
+                        Rule::title_field => PlanField::Title(self.text(value)),
+                        Rule::launch_field => PlanField::Launch(self.datetime(value)),
+                        Rule::owner_field => PlanField::Owner(self.ident(value)),
+                        _ => PlanField::Description(self.text(value)),
+                    });
+                }
+                Item::Plan(PlanDecl { name, fields, span })
+            }
+            Rule::role_decl => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut contacts = Vec::new();
+                let mut description = None;
+                if let Some(block) = parts.next() {
+                    for field in children(block) {
+                        match field.as_rule() {
+                            Rule::bad_line => self.bad(field, Rule::role_field_only),
+                            Rule::contact_field => contacts.push(self.text(children(field).next()?)),
+                            _ => description = Some(self.text(children(field).next()?)),
+                        }
+                    }
+                }
+                Item::Role(RoleDecl { name, title, contacts, description, span })
+            }
+            Rule::env_decl => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut fields = Vec::new();
+                if let Some(block) = parts.next() {
+                    for field in children(block) {
+                        let field_rule = field.as_rule();
+                        if field_rule == Rule::bad_line {
+                            self.bad(field, Rule::env_field_only);
+                            continue;
+                        }
+                        let value = children(field).next()?;
+                        fields.push(match field_rule {
+                            Rule::url_field => EnvField::Url(self.text(value)),
+                            Rule::approval_field => EnvField::Approval(self.ident_list(value)),
+                            Rule::tier_field => EnvField::Tier(self.ident(value)),
+                            _ => EnvField::Description(self.text(value)),
+                        });
+                    }
+                }
+                Item::Env(EnvDecl { name, title, fields, span })
+            }
+            Rule::secret_decl => {
+                let description = parts.next().map(|part| self.text(part));
+                Item::Secret(SecretDecl { name, description, span })
+            }
+            Rule::metric_decl => {
+                let ty = self.ident(parts.next()?);
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut fields = Vec::new();
+                if let Some(block) = parts.next() {
+                    for field in children(block) {
+                        let field_span = self.span(&field);
+                        match field.as_rule() {
+                            Rule::bad_line => self.bad(field, Rule::metric_field_only),
+                            Rule::probe_field => fields.push(MetricField::Probe(self.command(children(field).next()?)?)),
+                            Rule::unit_field => fields.push(MetricField::Unit(self.ident(children(field).next()?))),
+                            Rule::baseline_field => {
+                                let mut clauses = children(field);
+                                let at = self.clause_value(clauses.next()?)?;
+                                let window = self.clause_value(clauses.next()?)?;
+                                fields.push(MetricField::Baseline { at, window, span: field_span });
+                            }
+                            _ => fields.push(MetricField::Description(self.text(children(field).next()?))),
+                        }
+                    }
+                }
+                Item::Metric(MetricDecl { name, ty, title, fields, span })
+            }
+            Rule::window_decl => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut fields = Vec::new();
+                for field in children(parts.next()?) {
+                    let field_span = self.span(&field);
+                    match field.as_rule() {
+                        Rule::bad_line => self.bad(field, Rule::window_field_only),
+                        Rule::days_field => {
+                            let mut days = Vec::new();
+                            for spec in children(field) {
+                                let spec_span = self.span(&spec);
+                                let mut names = children(spec);
+                                let first = weekday(names.next()?.as_str())?;
+                                let last = match names.next() {
+                                    Some(day) => Some(weekday(day.as_str())?),
+                                    None => None,
+                                };
+                                days.push(DaySpec { first, last, span: spec_span });
+                            }
+                            fields.push(WindowField::Days(days, field_span));
+                        }
+                        Rule::hours_field => {
+                            let mut values = children(field);
+                            let from = self.value(values.next()?);
+                            let to = self.value(values.next()?);
+                            fields.push(WindowField::Hours { from, to, span: field_span });
+                        }
+                        _ => fields.push(WindowField::Zone(self.text(children(field).next()?))),
+                    }
+                }
+                Item::Window(WindowDecl { name, title, fields, span })
+            }
+            Rule::freeze_decl => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut periods = Vec::new();
+                for field in children(parts.next()?) {
+                    let field_span = self.span(&field);
+                    if field.as_rule() == Rule::bad_line {
+                        self.bad(field, Rule::freeze_field_only);
+                        continue;
+                    }
+                    let mut bounds = children(field);
+                    let from = self.datetime(bounds.next()?);
+                    let until = self.datetime(bounds.next()?);
+                    periods.push(Period { from, until, span: field_span });
+                }
+                Item::Freeze(FreezeDecl { name, title, periods, span })
+            }
+            Rule::phase_decl | Rule::gate_decl | Rule::rollout_decl | Rule::watch_decl => {
+                let kind = match rule {
+                    Rule::phase_decl => NodeKind::Phase,
+                    Rule::gate_decl => NodeKind::Gate,
+                    Rule::rollout_decl => NodeKind::Rollout,
+                    _ => NodeKind::Watch,
+                };
+                let mut header = Vec::new();
+                let mut body = Vec::new();
+                for part in parts {
+                    if part.as_rule() == Rule::node_block {
+                        body = self.node_block(part)?;
+                    } else {
+                        header.push(self.header_clause(part)?);
+                    }
+                }
+                Item::Node(NodeDecl { kind, name, header, body, span })
+            }
+            Rule::rollback_decl => {
+                let mut levels = Vec::new();
+                for level in children(parts.next()?) {
+                    if level.as_rule() == Rule::bad_line {
+                        self.bad(level, Rule::rollback_item_only);
+                        continue;
+                    }
+                    let level_span = self.span(&level);
+                    let mut level_parts = children(level);
+                    let level_name = self.ident(level_parts.next()?);
+                    let when = self.condition(level_parts.next()?)?;
+                    let items = self.group_block(level_parts.next()?)?;
+                    levels.push(Level { name: level_name, when, items, span: level_span });
+                }
+                Item::Rollback(RollbackDecl { name, levels, span })
+            }
+            Rule::alert_decl => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let severity = match parts.next_if(|part| part.as_rule() == Rule::severity_clause) {
+                    Some(clause) => Some(self.ident(children(clause).next()?)),
+                    None => None,
+                };
+                let when = self.condition(parts.next()?)?;
+                let items = self.group_block(parts.next()?)?;
+                Item::Alert(AlertDecl { name, title, severity, when, items, span })
+            }
+            _ => return None,
+        };
+        Some(item)
+    }
+
+    fn header_clause(&mut self, pair: Pair<'_>) -> Option<HeaderClause> {
+        let rule = pair.as_rule();
+        let inner = children(pair).next()?;
+        Some(match rule {
+            Rule::at_clause => HeaderClause::At(self.value(inner)),
+            Rule::after_clause => HeaderClause::After(self.ident_list(inner)),
+            Rule::on_clause => HeaderClause::On(self.ident(inner)),
+            Rule::every_clause => HeaderClause::Every(self.value(inner)),
+            _ => HeaderClause::For(self.value(inner)),
+        })
+    }
+
+    /// The value of a one-value clause such as `at T-1h` or `for 30m`.
+    fn clause_value(&mut self, pair: Pair<'_>) -> Option<Value> {
+        Some(self.value(children(pair).next()?))
+    }
+
+    // ------------------------------------------------------------------ node bodies
+
+    fn node_block(&mut self, pair: Pair<'_>) -> Option<Vec<NodeItem>> {
+        let mut items = Vec::new();
+        for child in children(pair) {
+            let span = self.span(&child);
+            let item = match child.as_rule() {
+                Rule::bad_line => {
+                    self.bad(child, Rule::node_item_only);
+                    continue;
+                }
+                Rule::group => NodeItem::Group(self.group(child)?),
+                Rule::on_fail => NodeItem::OnFail(self.action(children(child).next()?)?),
+                Rule::on_breach => NodeItem::OnBreach(self.action(children(child).next()?)?),
+                Rule::point_of_no_return => NodeItem::PointOfNoReturn(span),
+                Rule::require_stmt => NodeItem::Require(self.condition(children(child).next()?)?),
+                Rule::set_stmt => NodeItem::Set(self.command(children(child).next()?)?),
+                Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
+                Rule::condition_stmt => NodeItem::Condition(self.condition(children(child).next()?)?),
+                Rule::stage_stmt => {
+                    let mut parts = children(child);
+                    let weight = self.value(parts.next()?);
+                    let mut clauses = Vec::new();
+                    for clause in parts {
+                        let clause_rule = clause.as_rule();
+                        let value = self.clause_value(clause)?;
+                        clauses.push(match clause_rule {
+                            Rule::at_clause => StageClause::At(value),
+                            Rule::hold_clause => StageClause::Hold(value),
+                            _ => StageClause::Every(value),
+                        });
+                    }
+                    NodeItem::Stage(Stage { weight, clauses, span })
+                }
+                _ => NodeItem::Step(self.step(child)?),
+            };
+            items.push(item);
+        }
+        Some(items)
+    }
+
+    fn group(&mut self, pair: Pair<'_>) -> Option<Group> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let title = self.text(parts.next()?);
+        let items = self.group_block(parts.next()?)?;
+        Some(Group { title, items, span })
+    }
+
+    fn group_block(&mut self, pair: Pair<'_>) -> Option<Vec<GroupItem>> {
+        let mut items = Vec::new();
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::bad_line => self.bad(child, Rule::group_item_only),
+                Rule::group => items.push(GroupItem::Group(self.group(child)?)),
+                _ => items.push(GroupItem::Step(self.step(child)?)),
+            }
+        }
+        Some(items)
+    }
+
+    fn action(&mut self, pair: Pair<'_>) -> Option<Action> {
+        let span = self.span(&pair);
+        let inner = if pair.as_rule() == Rule::action { children(pair).next()? } else { pair };
+        let kind = match inner.as_rule() {
+            Rule::abort_action => ActionKind::Abort,
+            Rule::continue_action => ActionKind::Continue,
+            Rule::rollback_action => ActionKind::Rollback(self.ident(children(inner).next()?)),
+            Rule::pause_action => {
+                let mut parts = children(inner);
+                let wait = self.value(parts.next()?);
+                let then = match parts.next() {
+                    Some(then) => Some(Box::new(self.action(then)?)),
+                    None => None,
+                };
+                ActionKind::Pause { wait, then }
+            }
+            _ => return None,
+        };
+        Some(Action { kind, span })
+    }
+
+    fn command(&mut self, pair: Pair<'_>) -> Option<Command> {
+        let span = self.span(&pair);
+        let script = self.text(children(pair).next()?);
+        Some(Command { script, span })
+    }
+
+    fn run_option(&mut self, pair: Pair<'_>) -> Option<RunOption> {
+        Some(match pair.as_rule() {
+            Rule::command => RunOption::Command(self.command(pair)?),
+            Rule::timeout_clause => RunOption::Timeout(self.clause_value(pair)?),
+            Rule::retries_clause => RunOption::Retries(self.clause_value(pair)?),
+            _ => RunOption::Uses(self.ident_list(children(pair).next()?)),
+        })
+    }
+
+    fn step(&mut self, pair: Pair<'_>) -> Option<Step> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut parts = children(pair).peekable();
+        let kind = match rule {
+            Rule::run_step => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut options = Vec::new();
+                for part in parts {
+                    if part.as_rule() == Rule::run_block {
+                        for field in children(part) {
+                            if field.as_rule() == Rule::bad_line {
+                                self.bad(field, Rule::run_field_only);
+                            } else {
+                                options.push(self.run_option(field)?);
+                            }
+                        }
+                    } else {
+                        options.push(self.run_option(part)?);
+                    }
+                }
+                StepKind::Run(RunStep { title, options })
+            }
+            Rule::expect_step => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let what = parts.next()?;
+                let check = match what.as_rule() {
+                    Rule::http_check => {
+                        let http_span = self.span(&what);
+                        let mut http = children(what);
+                        let url = self.text(http.next()?);
+                        let (mut status, mut within) = (None, None);
+                        for clause in http {
+                            let clause_rule = clause.as_rule();
+                            let value = self.clause_value(clause)?;
+                            if clause_rule == Rule::status_clause {
+                                status = Some(value);
+                            } else {
+                                within = Some(value);
+                            }
+                        }
+                        ExpectCheck::Http { url, status, within, span: http_span }
+                    }
+                    Rule::command => ExpectCheck::Command(self.command(what)?),
+                    _ => ExpectCheck::Condition(self.condition(what)?),
+                };
+                let mut options = Vec::new();
+                for part in parts {
+                    options.push(self.run_option(part)?);
+                }
+                StepKind::Expect(ExpectStep { title, check, options })
+            }
+            Rule::check_step => {
+                let text = self.text(parts.next()?);
+                let by = parts.next().map(|list| self.ident_list(list)).unwrap_or_default();
+                StepKind::Check { text, by }
+            }
+            Rule::approve_step => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let quorum = match parts.next_if(|part| part.as_rule() == Rule::quorum) {
+                    Some(quorum) => Some(self.value(children(quorum).next()?)),
+                    None => None,
+                };
+                let roles = self.ident_list(parts.next()?);
+                let distinct = parts.next().is_some();
+                StepKind::Approve(ApproveStep { title, quorum, roles, distinct })
+            }
+            Rule::notify_step => {
+                let roles = self.ident_list(parts.next()?);
+                let message = self.text(parts.next()?);
+                StepKind::Notify { roles, message }
+            }
+            Rule::page_step => {
+                let roles = self.ident_list(parts.next()?);
+                let message = parts.next().map(|part| self.text(part));
+                StepKind::Page { roles, message }
+            }
+            Rule::wait_step => StepKind::Wait(self.value(parts.next()?)),
+            Rule::recheck_step => StepKind::Recheck,
+            _ => return None,
+        };
+        Some(Step { kind, span })
+    }
+
+    // ------------------------------------------------------------------ conditions
+
+    fn condition(&mut self, pair: Pair<'_>) -> Option<Condition> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::condition | Rule::conjunction => {
+                let is_or = pair.as_rule() == Rule::condition;
+                let mut operands = Vec::new();
+                for child in children(pair) {
+                    operands.push(self.condition(child)?);
+                }
+                if operands.len() == 1 {
+                    return operands.pop();
+                }
+                let kind = if is_or { ConditionKind::Or(operands) } else { ConditionKind::And(operands) };
+                Some(Condition { kind, span })
+            }
+            Rule::negation => {
+                let mut negations = 0usize;
+                let mut operand = None;
+                let mut held = None;
+                for child in pair.into_inner() {
+                    match child.as_rule() {
+                        Rule::kw_not => negations += 1,
+                        Rule::COMMENT => {}
+                        Rule::for_clause => held = Some(self.clause_value(child)?),
+                        _ => operand = Some(self.condition(child)?),
+                    }
+                }
+                let mut condition = operand?;
+                if negations % 2 == 1 {
+                    condition = Condition { kind: ConditionKind::Not(Box::new(condition)), span };
+                }
+                if let Some(duration) = held {
+                    condition = Condition { kind: ConditionKind::Held { condition: Box::new(condition), duration }, span };
+                }
+                Some(condition)
+            }
+            Rule::paren_cond => {
+                let mut inner = self.condition(children(pair).next()?)?;
+                inner.span = span;
+                Some(inner)
+            }
+            Rule::declared => {
+                let text = self.text(children(pair).next()?);
+                Some(Condition { kind: ConditionKind::Declared(text), span })
+            }
+            Rule::nodata => {
+                let metric = children(pair).next().map(|name| self.ident(name));
+                Some(Condition { kind: ConditionKind::NoData(metric), span })
+            }
+            Rule::metric_test => {
+                let metric = self.ident(children(pair).next()?);
+                Some(Condition { kind: ConditionKind::Test(metric), span })
+            }
+            Rule::comparison => {
+                let mut parts = children(pair);
+                let metric = self.ident(parts.next()?);
+                let next = parts.next()?;
+                let kind = match next.as_rule() {
+                    Rule::cmp_op => {
+                        let op = match next.as_str() {
+                            "<" => CompareOp::Lt,
+                            "<=" => CompareOp::Le,
+                            ">" => CompareOp::Gt,
+                            ">=" => CompareOp::Ge,
+                            "==" => CompareOp::Eq,
+                            _ => CompareOp::Ne,
+                        };
+                        let threshold_pair = children(parts.next()?).next()?;
+                        let threshold = if threshold_pair.as_rule() == Rule::relative {
+                            let relative_span = self.span(&threshold_pair);
+                            Threshold::OfBaseline {
+                                fraction: self.value(children(threshold_pair).next()?),
+                                span: relative_span,
+                            }
+                        } else {
+                            Threshold::Absolute(self.value(threshold_pair))
+                        };
+                        ConditionKind::Compare { metric, op, threshold }
+                    }
+                    Rule::not_in => ConditionKind::InRange { metric, negated: true, range: self.range(parts.next()?)? },
+                    _ => ConditionKind::InRange { metric, negated: false, range: self.range(next)? },
+                };
+                Some(Condition { kind, span })
+            }
+            _ => None,
+        }
+    }
+
+    fn range(&mut self, pair: Pair<'_>) -> Option<Range> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let low = self.value(parts.next()?);
+        let inclusive = parts.next()?.as_str() == "..=";
+        let high = self.value(parts.next()?);
+        Some(Range { low, high, inclusive, span })
+    }
+
+    // ------------------------------------------------------------------ names and literals
+
+    fn ident(&self, pair: Pair<'_>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn ident_list(&self, pair: Pair<'_>) -> Vec<Ident> {
+        children(pair).map(|name| self.ident(name)).collect()
+    }
+
+    fn literal_error(&mut self, base: usize, error: literal::LiteralError) {
+        let span = Span::new(self.file, base + error.range.start, base + error.range.end);
+        let diagnostic = Diagnostic::new(error.code, span, error.message).maybe_help(error.help);
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn text(&mut self, pair: Pair<'_>) -> Text {
+        let span = self.span(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return Text { value: String::new(), span, verbatim: false };
+        };
+        let raw = inner.as_str();
+        match inner.as_rule() {
+            Rule::triple_string => Text { value: literal::dedent(raw), span, verbatim: false },
+            Rule::unterminated_string => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::UnterminatedString, span, "this string is not closed")
+                        .label("the line ends before the closing `\"`")
+                        .help("close the string on the same line, or use `\"\"\"` for text over several lines"),
+                );
+                Text { value: raw[1..].to_string(), span, verbatim: false }
+            }
+            _ => match literal::unescape(raw) {
+                Ok(value) => Text { verbatim: !raw.contains('\\'), value, span },
+                Err(error) => {
+                    // Offsets from `unescape` are relative to the text between the quotes.
+                    self.literal_error(span.start as usize + 1, error);
+                    Text { value: raw[1..raw.len() - 1].to_string(), span, verbatim: false }
+                }
+            },
+        }
+    }
+
+    fn datetime(&mut self, pair: Pair<'_>) -> DateTimeLit {
+        let span = self.span(&pair);
+        let text = pair.as_str().to_string();
+        let zoned = match literal::datetime(&text) {
+            Ok(zoned) => Some(zoned),
+            Err(mut error) => {
+                if error.code == Code::InvalidQuantity {
+                    error.code = Code::InvalidDateTime;
+                }
+                self.literal_error(span.start as usize, error);
+                None
+            }
+        };
+        DateTimeLit { text, zoned, span }
+    }
+
+    fn value(&mut self, pair: Pair<'_>) -> Value {
+        let span = self.span(&pair);
+        let inner = if pair.as_rule() == Rule::value { pair.into_inner().next() } else { Some(pair) };
+        let Some(inner) = inner else {
+            self.internal(span);
+            return Value { kind: ValueKind::Invalid, span };
+        };
+        let text = inner.as_str();
+        let base = span.start as usize;
+        let read = match inner.as_rule() {
+            Rule::datetime => Ok(ValueKind::DateTime(self.datetime(inner))),
+            Rule::time_of_day => literal::time_of_day(text).map(ValueKind::TimeOfDay),
+            Rule::offset => literal::offset(text).map(ValueKind::Offset),
+            Rule::duration => literal::duration(text).map(ValueKind::Duration),
+            Rule::rate => literal::rate(text).map(ValueKind::Rate),
+            Rule::percent => literal::number(&text[..text.len() - 1]).map(ValueKind::Percent),
+            Rule::number => literal::number(text).map(ValueKind::Number),
+            Rule::boolean => Ok(ValueKind::Bool(text == "true")),
+            _ => {
+                let digits = text.find(|c: char| c.is_ascii_alphabetic() || c == '_').unwrap_or(text.len());
+                let unit = &text[digits..];
+                self.diagnostics.push(
+                    Diagnostic::new(Code::InvalidQuantity, span, format!("`{text}` has an unknown unit `{unit}`"))
+                        .label("unknown unit")
+                        .help("durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/min`, `/h`"),
+                );
+                return Value { kind: ValueKind::Invalid, span };
+            }
+        };
+        match read {
+            Ok(kind) => Value { kind, span },
+            Err(error) => {
+                self.literal_error(base, error);
+                Value { kind: ValueKind::Invalid, span }
+            }
+        }
+    }
+}
+
+fn weekday(text: &str) -> Option<Weekday> {
+    Some(match text {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        "sun" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+/// The byte offset of a `"` on this line that is never closed, outside comments.
+fn unterminated_string(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'#' => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            b'"' if bytes[index..].starts_with(b"\"\"\"") => {
+                match text[index + 3..].find("\"\"\"") {
+                    Some(end) => index += 3 + end + 3,
+                    None => return Some(index),
+                }
+                continue;
+            }
+            b'"' => {
+                let start = index;
+                index += 1;
+                while index < bytes.len() && bytes[index] != b'"' {
+                    if bytes[index] == b'\n' {
+                        return Some(start);
+                    }
+                    index += if bytes[index] == b'\\' { 2 } else { 1 };
+                }
+                if index >= bytes.len() {
+                    return Some(start);
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    None
+}
+
+/// How many bytes of `rest` to show as "found": a word, a string, or one character.
+fn found_token_length(rest: &str) -> usize {
+    let Some(first) = rest.chars().next() else { return 0 };
+    if first == '\n' || first == '\r' {
+        return 0;
+    }
+    if first == '"' {
+        return rest[1..].find('"').map_or(rest.len(), |end| end + 2).min(rest.find('\n').unwrap_or(rest.len()));
+    }
+    if first.is_alphanumeric() || first == '_' {
+        let length = rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.' | '/' | ':'))).unwrap_or(rest.len());
+        return length.min(60);
+    }
+    first.len_utf8()
+}
+
+/// "did you mean `phase`?" when a word is close to a keyword the grammar expected.
+fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
+    if found.is_empty() || !found.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let mut candidates: Vec<String> = expected
+        .iter()
+        .filter_map(|rule| format!("{rule:?}").strip_prefix("kw_").map(str::to_string))
+        .collect();
+    if expected.contains(&Rule::kw_run) {
+        candidates.extend(["run", "expect", "check", "approve", "notify", "page", "wait", "recheck"].map(String::from));
+    }
+    crate::sema::closest(found, candidates.iter().map(String::as_str)).map(|keyword| format!("did you mean `{keyword}`?"))
+}
+

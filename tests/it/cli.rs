@@ -1,0 +1,143 @@
+//! The command line through the binary: formats, exit codes, I/O errors.
+
+use crate::support::{golivec, root, stderr, stdout};
+
+const CLEAN: &str = "tests/fixtures/ok/minimal.golive";
+const BROKEN: &str = "tests/fixtures/errors/E0201-unknown-role.golive";
+
+#[test]
+fn clean_plan_exits_zero_silently() {
+    let output = golivec(&["check", CLEAN], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn plan_with_errors_exits_one_with_a_report() {
+    let output = golivec(&["check", "--color", "never", BROKEN], None);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stderr(&output);
+    assert!(report.contains("E0201"), "{report}");
+    assert!(report.contains("check failed: 1 error"), "{report}");
+}
+
+#[test]
+fn every_file_is_checked_and_all_errors_reported() {
+    let output = golivec(&["check", "--format", "json", CLEAN, BROKEN, "tests/fixtures/errors/E0301-percent-vs-duration.golive"], None);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    let files: Vec<&str> =
+        report["diagnostics"].as_array().expect("array").iter().filter_map(|diagnostic| diagnostic["file"].as_str()).collect();
+    assert!(files.contains(&BROKEN) && files.iter().any(|file| file.contains("E0301")), "{files:?}");
+}
+
+#[test]
+fn json_format_has_one_based_ranges_and_labels() {
+    let source = "plan p {\n  owner nobody\n}\n";
+    let output = golivec(&["check", "--format", "json", "-"], Some(source.as_bytes()));
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    let diagnostic = &report["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "E0201");
+    assert_eq!(diagnostic["severity"], "error");
+    assert_eq!(diagnostic["file"], "<stdin>");
+    assert_eq!(diagnostic["range"]["start"]["line"], 2);
+    assert_eq!(diagnostic["range"]["start"]["column"], 9);
+    assert_eq!(diagnostic["range"]["end"]["column"], 15);
+    assert_eq!(diagnostic["labels"][0]["primary"], true);
+    assert_eq!(report["errors"], 1);
+    assert_eq!(report["warnings"], 0);
+}
+
+#[test]
+fn json_columns_count_characters_not_bytes() {
+    let source = "plan p {\n  title \"é—ü\"; owner nobody\n}\n";
+    let output = golivec(&["check", "--format", "json", "-"], Some(source.as_bytes()));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    // `nobody` is the 22nd character of its line but starts at byte 26 (é, — and ü are
+    // multi-byte in UTF-8).
+    assert_eq!(report["diagnostics"][0]["range"]["start"]["column"], 22);
+}
+
+#[test]
+fn github_format_is_a_workflow_command_with_escaping() {
+    let source = "plan p {\n  owner nobody\n}\n";
+    let output = golivec(&["check", "--format", "github", "-"], Some(source.as_bytes()));
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("::error file=<stdin>,line=2,col=9,endLine=2,endColumn=15,title=E0201::unknown role `nobody`"),
+        "{text}"
+    );
+    // The help text follows on an escaped line break, never a raw one.
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("%0Ahelp: "), "{text}");
+}
+
+#[test]
+fn github_format_escapes_properties() {
+    let dir = std::env::temp_dir().join(format!("golivec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("a,b:c%.golive");
+    std::fs::write(&path, "plan p { owner nobody }\n").expect("write");
+    let output = golivec(&["check", "--format", "github", &path.to_string_lossy()], None);
+    let text = stdout(&output);
+    assert!(text.contains("a%2Cb%3Ac%25.golive,line=1"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn color_is_chosen_by_flag() {
+    let colored = golivec(&["check", "--color", "always", BROKEN], None);
+    assert!(stderr(&colored).contains("\u{1b}["), "always: no ANSI codes");
+    let plain = golivec(&["check", "--color", "never", BROKEN], None);
+    assert!(!stderr(&plain).contains("\u{1b}["), "never: ANSI codes");
+    let auto = golivec(&["check", BROKEN], None);
+    assert!(!stderr(&auto).contains("\u{1b}["), "auto, not a terminal: ANSI codes");
+}
+
+#[test]
+fn missing_file_exits_two_with_a_message() {
+    let output = golivec(&["check", "does/not/exist.golive"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`does/not/exist.golive` does not exist"), "{}", stderr(&output));
+}
+
+#[test]
+fn directory_exits_two_with_a_message() {
+    let output = golivec(&["check", "examples"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("is a directory"), "{}", stderr(&output));
+}
+
+#[test]
+fn invalid_utf8_exits_two_with_a_message() {
+    let output = golivec(&["check", "-"], Some(b"plan p { title \"\xff\xfe\" }\n"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not valid UTF-8"), "{}", stderr(&output));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(golivec(&["check"], None).status.code(), Some(2));
+    assert_eq!(golivec(&["check", "--format", "xml", CLEAN], None).status.code(), Some(2));
+    assert_eq!(golivec(&["frobnicate"], None).status.code(), Some(2));
+    assert_eq!(golivec(&["--help"], None).status.code(), Some(0));
+}
+
+#[test]
+fn explain_prints_the_code_documentation() {
+    let output = golivec(&["explain", "E0201"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let expected = std::fs::read_to_string(root().join("docs/codes/E0201.md")).expect("doc");
+    assert_eq!(stdout(&output), expected);
+    assert_eq!(golivec(&["explain", "e0201"], None).status.code(), Some(0));
+}
+
+#[test]
+fn explain_unknown_code_suggests_one() {
+    let output = golivec(&["explain", "E0210"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("did you mean"), "{}", stderr(&output));
+}

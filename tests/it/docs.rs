@@ -1,0 +1,56 @@
+//! The documentation compiles: every ```golive block in the docs checks clean, and a block
+//! tagged ```golive expect=E0201 reports that code.
+
+use crate::support::{render, root};
+
+fn blocks(markdown: &str) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    let mut lines = markdown.lines().enumerate();
+    while let Some((number, line)) = lines.next() {
+        let Some(info) = line.trim_start().strip_prefix("```golive") else { continue };
+        let mut body = String::new();
+        for (_, line) in lines.by_ref() {
+            if line.trim_start().starts_with("```") {
+                break;
+            }
+            body.push_str(line);
+            body.push('\n');
+        }
+        found.push((number + 1, info.trim().to_string(), body));
+    }
+    found
+}
+
+fn check_markdown(relative: &str) -> usize {
+    let text = std::fs::read_to_string(root().join(relative)).unwrap_or_else(|error| panic!("{relative}: {error}"));
+    let mut count = 0;
+    for (line, info, body) in blocks(&text) {
+        count += 1;
+        let (checked, rendered) = render(&format!("{relative}:{line}"), &body);
+        match info.strip_prefix("expect=") {
+            Some(code) => assert!(
+                checked.diagnostics.iter().any(|diagnostic| diagnostic.code.as_str() == code),
+                "{relative}:{line}: the block should report {code}, got:\n{rendered}"
+            ),
+            None => assert!(checked.diagnostics.is_empty(), "{relative}:{line}: the block does not check clean:\n{rendered}"),
+        }
+    }
+    count
+}
+
+#[test]
+fn language_reference_blocks_compile() {
+    assert!(check_markdown("docs/language.md") >= 20, "the language reference shows every construct");
+}
+
+#[test]
+fn readme_blocks_compile() {
+    check_markdown("README.md");
+}
+
+#[test]
+fn code_explanations_blocks_compile() {
+    for code in golivec::diag::Code::ALL {
+        check_markdown(&format!("docs/codes/{code}.md"));
+    }
+}

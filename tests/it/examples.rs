@@ -1,0 +1,15 @@
+//! Every example checks clean through the binary.
+
+use crate::support::{files, golivec, root, stderr};
+
+#[test]
+fn examples_check_clean() {
+    let examples = files(&root().join("examples"), "golive");
+    assert!(examples.len() >= 3, "the seed runbooks are examples");
+    for path in examples {
+        let path = path.to_string_lossy().into_owned();
+        let output = golivec(&["check", "--color", "never", &path], None);
+        assert_eq!(output.status.code(), Some(0), "{path}:\n{}", stderr(&output));
+        assert!(stderr(&output).is_empty(), "{path} prints:\n{}", stderr(&output));
+    }
+}

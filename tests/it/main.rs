@@ -1,0 +1,10 @@
+//! The one integration-test binary (one link step, shared helpers). Tests go through the
+//! library's public API or the `golivec` binary, never private helpers.
+
+mod cli;
+mod docs;
+mod examples;
+mod fixtures;
+mod robustness;
+mod support;
+mod tidy;

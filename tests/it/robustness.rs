@@ -1,0 +1,100 @@
+//! Hostile input through the binary: a clear diagnostic and exit code 1 or 2, never a panic
+//! (exit 101) or a crash by signal (no exit code at all).
+
+use crate::support::{golivec, stderr};
+
+fn check_stdin(input: &[u8]) -> (Option<i32>, String) {
+    let output = golivec(&["check", "--color", "never", "-"], Some(input));
+    (output.status.code(), stderr(&output))
+}
+
+fn assert_handled(name: &str, input: &[u8], expected_code: i32, expected_text: &str) {
+    let (code, report) = check_stdin(input);
+    assert_eq!(code, Some(expected_code), "{name}: exit {code:?}\n{}", &report[..report.len().min(2000)]);
+    assert!(report.contains(expected_text), "{name}: no `{expected_text}` in\n{}", &report[..report.len().min(2000)]);
+}
+
+#[test]
+fn empty_file_has_no_plan() {
+    assert_handled("empty", b"", 1, "E0204");
+}
+
+#[test]
+fn only_comments_has_no_plan() {
+    assert_handled("comments", b"# nothing here\n   # still nothing\n", 1, "E0204");
+}
+
+#[test]
+fn binary_garbage_is_refused() {
+    let garbage: Vec<u8> = (0..4096u32).map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert_handled("garbage", &garbage, 2, "not valid UTF-8");
+}
+
+#[test]
+fn utf8_garbage_is_a_syntax_error() {
+    let garbage: String = (0..3000u32).filter_map(|index| char::from_u32(index.wrapping_mul(7919) % 0x2FFF)).collect();
+    let (code, _) = check_stdin(garbage.as_bytes());
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn byte_order_mark_is_accepted() {
+    let (code, report) = check_stdin("\u{feff}plan p { title \"x\" }\n".as_bytes());
+    assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
+fn crlf_line_ends_are_accepted() {
+    let plan = std::fs::read_to_string(crate::support::root().join("tests/fixtures/ok/minimal.golive")).expect("fixture");
+    let crlf = plan.replace('\n', "\r\n");
+    let (code, report) = check_stdin(crlf.as_bytes());
+    assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
+fn a_one_megabyte_line() {
+    let mut plan = String::from("plan p { title \"");
+    plan.push_str(&"a".repeat(1 << 20));
+    plan.push_str("\" }\n");
+    let (code, report) = check_stdin(plan.as_bytes());
+    assert_eq!(code, Some(0), "{}", &report[..report.len().min(500)]);
+    let junk = format!("plan p {{}}\n{}\n", "x ".repeat(1 << 19));
+    assert_handled("junk line", junk.as_bytes(), 1, "E0100");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let braces = format!("plan p {{}}\nphase a {{ {} }}\n", "group \"g\" {".repeat(100_000) + &"}".repeat(100_000));
+    assert_handled("braces", braces.as_bytes(), 1, "E0104");
+    let parens = format!("plan p {{}}\nmetric up : bool {{ probe sh \"true\" }}\nwatch w every 1m for 1h {{ {}up{} }}\n", "(".repeat(100_000), ")".repeat(100_000));
+    assert_handled("parens", parens.as_bytes(), 1, "E0104");
+}
+
+#[test]
+fn long_chains_do_not_overflow() {
+    let nots = format!(
+        "plan p {{}}\nmetric up : bool {{ probe sh \"true\" }}\nwatch w every 1m for 1h {{ {}up }}\n",
+        "not ".repeat(100_000)
+    );
+    let (code, report) = check_stdin(nots.as_bytes());
+    assert_eq!(code, Some(0), "{}", &report[..report.len().min(500)]);
+    let ors = format!(
+        "plan p {{}}\nmetric up : bool {{ probe sh \"true\" }}\nwatch w every 1m for 1h {{ up{} }}\n",
+        " or up".repeat(100_000)
+    );
+    let (code, report) = check_stdin(ors.as_bytes());
+    assert_eq!(code, Some(0), "{}", &report[..report.len().min(500)]);
+}
+
+#[test]
+fn unbalanced_braces_are_reported_once() {
+    assert_handled("unclosed", b"plan p {\n  title \"x\"\n", 1, "never closed");
+    assert_handled("unmatched", b"plan p { }\n}\n", 1, "unmatched");
+}
+
+#[test]
+fn very_long_names() {
+    let name = "n".repeat(100_000);
+    let plan = format!("plan p {{ owner {name} }}\n");
+    assert_handled("long name", plan.as_bytes(), 1, "E0201");
+}

@@ -1,0 +1,52 @@
+//! Helpers shared by the tests: paths, running the binary, rendering diagnostics.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `golivec` with `args`, feeding `stdin`, and returns its output.
+pub fn golivec(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_golivec"));
+    command.args(args).current_dir(root()).env_remove("NO_COLOR");
+    command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the golivec binary runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // A process that exits early closes the pipe; that is its answer, not a test failure.
+        let _ = pipe.write_all(input);
+    }
+    child.wait_with_output().expect("golivec finishes")
+}
+
+/// Checks `text` through the public API and renders every diagnostic as people see it.
+pub fn render(name: &str, text: &str) -> (golivec::Checked, String) {
+    let (sources, checked) = golivec::check_source(name, text);
+    let options = golivec::diag::render::HumanOptions { color: false, width: 100 };
+    let rendered: String =
+        checked.diagnostics.iter().map(|diagnostic| golivec::diag::render::human(&sources, diagnostic, options)).collect();
+    (checked, rendered)
+}
+
+/// The files in `dir` with extension `ext`, sorted.
+pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|found| found == ext))
+        .collect();
+    found.sort();
+    found
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
