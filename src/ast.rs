@@ -4,6 +4,10 @@
 //! names are not resolved and units are not checked here (that is `sema`'s job), so the tree
 //! can also serve a formatter and a language server. Comments are kept in [`File::comments`].
 
+// Nodes are built once per parse and walked a few times; boxing variants to even out their
+// sizes would add noise to every match without a measurable gain.
+#![allow(clippy::large_enum_variant)]
+
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -150,7 +154,11 @@ pub enum MetricField {
     Probe(Command),
     Unit(Ident),
     /// `baseline at T-1h for 30m`: measured before launch, for relative thresholds.
-    Baseline { at: Value, window: Value, span: Span },
+    Baseline {
+        at: Value,
+        window: Value,
+        span: Span,
+    },
     Description(Text),
 }
 
@@ -309,7 +317,10 @@ pub enum ActionKind {
     Continue,
     Rollback(Ident),
     /// Wait, decide again, and if it still fails do `then` (abort when absent).
-    Pause { wait: Value, then: Option<Box<Action>> },
+    Pause {
+        wait: Value,
+        then: Option<Box<Action>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -329,10 +340,19 @@ pub enum StepKind {
     Run(RunStep),
     Expect(ExpectStep),
     /// A manual confirmation, optionally by given roles.
-    Check { text: Text, by: Vec<Ident> },
+    Check {
+        text: Text,
+        by: Vec<Ident>,
+    },
     Approve(ApproveStep),
-    Notify { roles: Vec<Ident>, message: Text },
-    Page { roles: Vec<Ident>, message: Option<Text> },
+    Notify {
+        roles: Vec<Ident>,
+        message: Text,
+    },
+    Page {
+        roles: Vec<Ident>,
+        message: Option<Text>,
+    },
     Wait(Value),
     Recheck,
 }
@@ -427,9 +447,20 @@ pub enum ConditionKind {
     And(Vec<Condition>),
     Not(Box<Condition>),
     /// `cond for 5m`: the condition has held for the whole duration.
-    Held { condition: Box<Condition>, duration: Value },
-    Compare { metric: Ident, op: CompareOp, threshold: Threshold },
-    InRange { metric: Ident, negated: bool, range: Range },
+    Held {
+        condition: Box<Condition>,
+        duration: Value,
+    },
+    Compare {
+        metric: Ident,
+        op: CompareOp,
+        threshold: Threshold,
+    },
+    InRange {
+        metric: Ident,
+        negated: bool,
+        range: Range,
+    },
     /// A bool metric used as a condition: `up`.
     Test(Ident),
     /// A manual trigger: a person declares it (`declared "security issue"`).
@@ -465,7 +496,10 @@ impl CompareOp {
 pub enum Threshold {
     Absolute(Value),
     /// `70% of baseline`: a fraction of the metric's baseline.
-    OfBaseline { fraction: Value, span: Span },
+    OfBaseline {
+        fraction: Value,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

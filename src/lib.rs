@@ -66,7 +66,5 @@ pub fn check_source(name: &str, text: &str) -> (SourceMap, Checked) {
 /// Whether `word` appears in `text` as a whole identifier.
 fn contains_word(text: &str, word: &str) -> bool {
     !word.is_empty()
-        && text
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|candidate| candidate == word)
+        && text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|candidate| candidate == word)
 }

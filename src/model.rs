@@ -349,7 +349,11 @@ pub enum Comparison {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Threshold {
-    Absolute { value: f64 },
+    Absolute {
+        value: f64,
+    },
     /// A fraction of the metric's baseline, in percent points (70 for `70% of baseline`).
-    OfBaseline { percent: f64 },
+    OfBaseline {
+        percent: f64,
+    },
 }

@@ -69,10 +69,7 @@ impl SourceFile {
             offset -= 1;
         }
         let utf8 = self.line_index.line_col(TextSize::new(offset as u32));
-        let column = self
-            .line_index
-            .to_wide(WideEncoding::Utf32, utf8)
-            .map_or(utf8.col, |wide| wide.col);
+        let column = self.line_index.to_wide(WideEncoding::Utf32, utf8).map_or(utf8.col, |wide| wide.col);
         LineCol { line: utf8.line + 1, column: column + 1 }
     }
 }

@@ -16,12 +16,16 @@ pub(super) fn run(args: &ExplainArgs) -> i32 {
             EXIT_OK
         }
         Err(()) => {
-            let suggestion = crate::sema::closest(&args.code.to_ascii_uppercase(), Code::ALL.iter().map(|code| code.as_str()));
+            let suggestion =
+                crate::sema::closest(&args.code.to_ascii_uppercase(), Code::ALL.iter().map(|code| code.as_str()));
             eprintln!("error: `{}` is not a golivec diagnostic code", args.code);
             if let Some(suggestion) = suggestion {
                 eprintln!("help: did you mean `{suggestion}`?");
             }
-            eprintln!("help: the codes are {}", Code::ALL.iter().map(|code| code.as_str()).collect::<Vec<_>>().join(", "));
+            eprintln!(
+                "help: the codes are {}",
+                Code::ALL.iter().map(|code| code.as_str()).collect::<Vec<_>>().join(", ")
+            );
             EXIT_USAGE
         }
     }

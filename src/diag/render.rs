@@ -22,19 +22,11 @@ impl Default for HumanOptions {
 
 /// Renders one diagnostic as miette's graphical report.
 pub fn human(sources: &SourceMap, diagnostic: &Diagnostic, options: HumanOptions) -> String {
-    let theme = if options.color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(options.width)
-        .with_links(false);
+    let theme =
+        if options.color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
     let file = sources.get(diagnostic.primary_span().file);
-    let report = MietteReport {
-        diagnostic,
-        source: NamedText { name: &file.name, text: &file.text },
-    };
+    let report = MietteReport { diagnostic, source: NamedText { name: &file.name, text: &file.text } };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // Rendering into a String cannot fail; fall back to one line all the same.

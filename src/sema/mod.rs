@@ -214,7 +214,9 @@ impl<'a> Checker<'a> {
                         )
                         .label(format!("declared again here, as {}", kind.describe()))
                         .with(existing.span, format!("first declared here, as {}", existing.kind.describe()))
-                        .help("every role, env, secret, metric, node, tree, alert, window and freeze needs its own name"),
+                        .help(
+                            "every role, env, secret, metric, node, tree, alert, window and freeze needs its own name",
+                        ),
                     );
                 }
                 None => {
@@ -240,7 +242,12 @@ impl<'a> Checker<'a> {
                     Diagnostic::new(
                         Code::WrongKindOfName,
                         ident.span,
-                        format!("`{}` is {}, but a {} is expected here", ident.name, symbol.kind.describe(), want.noun()),
+                        format!(
+                            "`{}` is {}, but a {} is expected here",
+                            ident.name,
+                            symbol.kind.describe(),
+                            want.noun()
+                        ),
                     )
                     .label(format!("expected a {}", want.noun()))
                     .with(symbol.span, format!("`{}` is declared here", ident.name)),
@@ -261,9 +268,13 @@ impl<'a> Checker<'a> {
                     None => want.declare_hint(&ident.name),
                 };
                 self.error(
-                    Diagnostic::new(Code::UndefinedName, ident.span, format!("unknown {} `{}`", want.noun(), ident.name))
-                        .label(format!("no {} has this name", want.noun()))
-                        .help(help),
+                    Diagnostic::new(
+                        Code::UndefinedName,
+                        ident.span,
+                        format!("unknown {} `{}`", want.noun(), ident.name),
+                    )
+                    .label(format!("no {} has this name", want.noun()))
+                    .help(help),
                 );
                 None
             }
@@ -345,7 +356,11 @@ impl<'a> Checker<'a> {
     fn text(&mut self, text: &Text) -> String {
         if let Some((what, range)) = credentials::find(&text.value) {
             let span = if text.verbatim {
-                Span { start: text.span.start + 1 + range.start as u32, end: text.span.start + 1 + range.end as u32, ..text.span }
+                Span {
+                    start: text.span.start + 1 + range.start as u32,
+                    end: text.span.start + 1 + range.end as u32,
+                    ..text.span
+                }
             } else {
                 text.span
             };
@@ -511,9 +526,13 @@ impl<'a> Checker<'a> {
         }
         if !has_probe {
             self.error(
-                Diagnostic::new(Code::MissingField, decl.name.span, format!("metric `{}` has no probe", decl.name.name))
-                    .label("declared without `probe`")
-                    .help("add `probe sh \"command that prints the value\"` inside `{ }`"),
+                Diagnostic::new(
+                    Code::MissingField,
+                    decl.name.span,
+                    format!("metric `{}` has no probe", decl.name.name),
+                )
+                .label("declared without `probe`")
+                .help("add `probe sh \"command that prints the value\"` inside `{ }`"),
             );
         }
         metric
@@ -577,9 +596,13 @@ impl<'a> Checker<'a> {
                     window.zone = self.text(text);
                     if jiff::tz::TimeZone::get(&window.zone).is_err() {
                         self.error(
-                            Diagnostic::new(Code::UnknownTimeZone, text.span, format!("unknown time zone `{}`", window.zone))
-                                .label("not in the time zone database")
-                                .maybe_help(crate::syntax::suggest_zone(&window.zone)),
+                            Diagnostic::new(
+                                Code::UnknownTimeZone,
+                                text.span,
+                                format!("unknown time zone `{}`", window.zone),
+                            )
+                            .label("not in the time zone database")
+                            .maybe_help(crate::syntax::suggest_zone(&window.zone)),
                         );
                     }
                 }
@@ -592,9 +615,13 @@ impl<'a> Checker<'a> {
         ] {
             if !present {
                 self.error(
-                    Diagnostic::new(Code::MissingField, decl.name.span, format!("window `{}` has no `{keyword}`", decl.name.name))
-                        .label(format!("declared without `{keyword}`"))
-                        .help(format!("add `{example}`")),
+                    Diagnostic::new(
+                        Code::MissingField,
+                        decl.name.span,
+                        format!("window `{}` has no `{keyword}`", decl.name.name),
+                    )
+                    .label(format!("declared without `{keyword}`"))
+                    .help(format!("add `{example}`")),
                 );
             }
         }
@@ -616,9 +643,13 @@ impl<'a> Checker<'a> {
         }
         if decl.periods.is_empty() {
             self.error(
-                Diagnostic::new(Code::MissingField, decl.name.span, format!("freeze `{}` has no period", decl.name.name))
-                    .label("declared without `from ... until ...`")
-                    .help("add `from 2025-12-24T00:00:00+00:00 until 2025-12-26T00:00:00+00:00`"),
+                Diagnostic::new(
+                    Code::MissingField,
+                    decl.name.span,
+                    format!("freeze `{}` has no period", decl.name.name),
+                )
+                .label("declared without `from ... until ...`")
+                .help("add `from 2025-12-24T00:00:00+00:00 until 2025-12-26T00:00:00+00:00`"),
             );
         }
         model::Freeze {
@@ -678,7 +709,12 @@ impl<'a> Checker<'a> {
                 ast::HeaderClause::Every(value) => {
                     once.note(keyword, value.span, &mut self.diagnostics);
                     if kind == ast::NodeKind::Phase {
-                        self.not_here(value.span, "`every`", "a phase", "sampling belongs to gates, rollouts and watches");
+                        self.not_here(
+                            value.span,
+                            "`every`",
+                            "a phase",
+                            "sampling belongs to gates, rollouts and watches",
+                        );
                     }
                     node.every_ms = self.duration(value, "`every`");
                 }
@@ -707,21 +743,36 @@ impl<'a> Checker<'a> {
                 NodeItem::OnFail(action) => {
                     once.note("on fail", action.span, &mut self.diagnostics);
                     if kind == ast::NodeKind::Watch {
-                        self.not_here(action.span, "`on fail`", "a watch", "a watch is breached, not failed: write `on breach ...`");
+                        self.not_here(
+                            action.span,
+                            "`on fail`",
+                            "a watch",
+                            "a watch is breached, not failed: write `on breach ...`",
+                        );
                     }
                     node.on_fail = self.action(action);
                 }
                 NodeItem::OnBreach(action) => {
                     once.note("on breach", action.span, &mut self.diagnostics);
                     if kind != ast::NodeKind::Watch {
-                        self.not_here(action.span, "`on breach`", a_node(decl.kind), "only watches are breached; write `on fail ...`");
+                        self.not_here(
+                            action.span,
+                            "`on breach`",
+                            a_node(decl.kind),
+                            "only watches are breached; write `on fail ...`",
+                        );
                     }
                     node.on_breach = self.action(action);
                 }
                 NodeItem::PointOfNoReturn(span) => {
                     once.note("point_of_no_return", *span, &mut self.diagnostics);
                     if kind != ast::NodeKind::Phase {
-                        self.not_here(*span, "`point_of_no_return`", a_node(decl.kind), "mark the phase that crosses the point of no return");
+                        self.not_here(
+                            *span,
+                            "`point_of_no_return`",
+                            a_node(decl.kind),
+                            "mark the phase that crosses the point of no return",
+                        );
                     }
                     node.point_of_no_return = true;
                 }
@@ -740,7 +791,12 @@ impl<'a> Checker<'a> {
                 }
                 NodeItem::Condition(condition) => {
                     if kind != ast::NodeKind::Watch {
-                        self.not_here(condition.span, "a bare condition", a_node(decl.kind), "write `require <condition>` in gates and rollouts, or `expect <condition>` as a step");
+                        self.not_here(
+                            condition.span,
+                            "a bare condition",
+                            a_node(decl.kind),
+                            "write `require <condition>` in gates and rollouts, or `expect <condition>` as a step",
+                        );
                     }
                     if let Some(condition) = self.condition(condition) {
                         node.conditions.push(condition);
@@ -749,7 +805,12 @@ impl<'a> Checker<'a> {
                 NodeItem::Set(command) => {
                     once.note("set", command.span, &mut self.diagnostics);
                     if kind != ast::NodeKind::Rollout {
-                        self.not_here(command.span, "`set`", a_node(decl.kind), "`set` gives a rollout the command that sets its traffic weight");
+                        self.not_here(
+                            command.span,
+                            "`set`",
+                            a_node(decl.kind),
+                            "`set` gives a rollout the command that sets its traffic weight",
+                        );
                     }
                     node.set_command = Some(self.text(&command.script));
                 }
@@ -764,7 +825,12 @@ impl<'a> Checker<'a> {
                 NodeItem::Every(value) => {
                     once.note("every", value.span, &mut self.diagnostics);
                     if kind == ast::NodeKind::Phase {
-                        self.not_here(value.span, "`every`", "a phase", "sampling belongs to gates, rollouts and watches");
+                        self.not_here(
+                            value.span,
+                            "`every`",
+                            "a phase",
+                            "sampling belongs to gates, rollouts and watches",
+                        );
                     }
                     node.every_ms = self.duration(value, "`every`");
                 }
@@ -784,10 +850,20 @@ impl<'a> Checker<'a> {
             }
             ast::NodeKind::Rollout => {
                 if !decl.body.iter().any(|item| matches!(item, NodeItem::Set(_))) {
-                    self.missing(&decl.name, "rollout", "set", "add `set sh \"./set-weight.sh \\\"$GOLIVE_WEIGHT\\\"\"`");
+                    self.missing(
+                        &decl.name,
+                        "rollout",
+                        "set",
+                        "add `set sh \"./set-weight.sh \\\"$GOLIVE_WEIGHT\\\"\"`",
+                    );
                 }
                 if !decl.body.iter().any(|item| matches!(item, NodeItem::Stage(_))) {
-                    self.missing(&decl.name, "rollout", "stage", "add stages such as `stage 5% hold 10m` and `stage 100%`");
+                    self.missing(
+                        &decl.name,
+                        "rollout",
+                        "stage",
+                        "add stages such as `stage 5% hold 10m` and `stage 100%`",
+                    );
                 }
             }
             _ => {}
@@ -817,8 +893,12 @@ impl<'a> Checker<'a> {
         if let Some(weight) = weight {
             if weight <= 0.0 || weight > 100.0 {
                 self.error(
-                    Diagnostic::new(Code::ValueOutOfRange, stage.weight.span, "a stage's weight is more than 0% and at most 100%")
-                        .label("outside 0%..=100%"),
+                    Diagnostic::new(
+                        Code::ValueOutOfRange,
+                        stage.weight.span,
+                        "a stage's weight is more than 0% and at most 100%",
+                    )
+                    .label("outside 0%..=100%"),
                 );
             }
         }
@@ -847,7 +927,9 @@ impl<'a> Checker<'a> {
         Some(match &action.kind {
             ast::ActionKind::Abort => model::Action::Abort,
             ast::ActionKind::Continue => model::Action::Continue,
-            ast::ActionKind::Rollback(tree) => model::Action::Rollback { tree: model::TreeId(self.resolve(tree, Want::Tree)?) },
+            ast::ActionKind::Rollback(tree) => {
+                model::Action::Rollback { tree: model::TreeId(self.resolve(tree, Want::Tree)?) }
+            }
             ast::ActionKind::Pause { wait, then } => {
                 let wait_ms = self.duration(wait, "`pause`");
                 let then = match then {
@@ -865,9 +947,13 @@ impl<'a> Checker<'a> {
         for level in &decl.levels {
             if let Some(first) = names.iter().find(|name| name.name == level.name.name) {
                 self.error(
-                    Diagnostic::new(Code::DuplicateDefinition, level.name.span, format!("level `{}` is declared twice", level.name.name))
-                        .label("declared again here")
-                        .with(first.span, "first declared here"),
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        level.name.span,
+                        format!("level `{}` is declared twice", level.name.name),
+                    )
+                    .label("declared again here")
+                    .with(first.span, "first declared here"),
                 );
             }
             names.push(&level.name);
@@ -890,9 +976,13 @@ impl<'a> Checker<'a> {
                     None => "the severities are critical, warning and info".to_string(),
                 };
                 self.error(
-                    Diagnostic::new(Code::UndefinedName, severity.span, format!("unknown severity `{}`", severity.name))
-                        .label("not a severity")
-                        .help(help),
+                    Diagnostic::new(
+                        Code::UndefinedName,
+                        severity.span,
+                        format!("unknown severity `{}`", severity.name),
+                    )
+                    .label("not a severity")
+                    .help(help),
                 );
                 severity.name.clone()
             }
@@ -967,8 +1057,12 @@ impl<'a> Checker<'a> {
                             let code = self.integer(value, "`status`")?;
                             if !(100..=599).contains(&code) {
                                 self.error(
-                                    Diagnostic::new(Code::ValueOutOfRange, value.span, "an HTTP status is between 100 and 599")
-                                        .label("not an HTTP status"),
+                                    Diagnostic::new(
+                                        Code::ValueOutOfRange,
+                                        value.span,
+                                        "an HTTP status is between 100 and 599",
+                                    )
+                                    .label("not an HTTP status"),
                                 );
                                 return None;
                             }
@@ -980,11 +1074,18 @@ impl<'a> Checker<'a> {
                     ast::ExpectCheck::Command(command) => {
                         model::Expectation::Command { command: self.text(&command.script) }
                     }
-                    ast::ExpectCheck::Condition(condition) => model::Expectation::Condition { condition: self.condition(condition)? },
+                    ast::ExpectCheck::Condition(condition) => {
+                        model::Expectation::Condition { condition: self.condition(condition)? }
+                    }
                 };
                 let options = self.run_options(&expect.options, step.span);
                 if let Some(span) = options.command_span {
-                    self.not_here(span, "a second command", "an `expect`", "an `expect` checks one thing; use a `run` step for the other command");
+                    self.not_here(
+                        span,
+                        "a second command",
+                        "an `expect`",
+                        "an `expect` checks one thing; use a `run` step for the other command",
+                    );
                 }
                 model::StepKind::Expect {
                     title,
@@ -1007,8 +1108,12 @@ impl<'a> Checker<'a> {
                         let quorum = self.integer(value, "an approval quorum")?;
                         if quorum < 1 {
                             self.error(
-                                Diagnostic::new(Code::ValueOutOfRange, value.span, "a quorum needs at least one approver")
-                                    .label("zero approvers"),
+                                Diagnostic::new(
+                                    Code::ValueOutOfRange,
+                                    value.span,
+                                    "a quorum needs at least one approver",
+                                )
+                                .label("zero approvers"),
                             );
                             return None;
                         }
@@ -1044,7 +1149,12 @@ impl<'a> Checker<'a> {
                         Context::Node(kind) => a_node(kind),
                         _ => "an alert",
                     };
-                    self.not_here(step.span, "`recheck`", place, "`recheck` evaluates a rollback tree again; it belongs in a rollback level");
+                    self.not_here(
+                        step.span,
+                        "`recheck`",
+                        place,
+                        "`recheck` evaluates a rollback tree again; it belongs in a rollback level",
+                    );
                     return None;
                 }
                 model::StepKind::Recheck
@@ -1100,7 +1210,8 @@ impl<'a> Checker<'a> {
         use ast::ConditionKind as K;
         Some(match &condition.kind {
             K::Or(operands) | K::And(operands) => {
-                let lowered: Vec<Option<model::Condition>> = operands.iter().map(|operand| self.condition(operand)).collect();
+                let lowered: Vec<Option<model::Condition>> =
+                    operands.iter().map(|operand| self.condition(operand)).collect();
                 let operands: Vec<model::Condition> = lowered.into_iter().collect::<Option<_>>()?;
                 if matches!(condition.kind, K::Or(_)) {
                     model::Condition::Or { operands }
@@ -1136,10 +1247,18 @@ impl<'a> Checker<'a> {
                 let ty = ty?;
                 if ty != MetricType::Bool {
                     self.error(
-                        Diagnostic::new(Code::NotACondition, metric.span, format!("`{}` is a {} metric, not a bool", metric.name, ty.name()))
-                            .label("used alone, as if it were true or false")
-                            .with(ty_span, format!("declared as {} here", ty.name()))
-                            .help(format!("compare it with a threshold, as in `{} > {}`", metric.name, example_value(ty))),
+                        Diagnostic::new(
+                            Code::NotACondition,
+                            metric.span,
+                            format!("`{}` is a {} metric, not a bool", metric.name, ty.name()),
+                        )
+                        .label("used alone, as if it were true or false")
+                        .with(ty_span, format!("declared as {} here", ty.name()))
+                        .help(format!(
+                            "compare it with a threshold, as in `{} > {}`",
+                            metric.name,
+                            example_value(ty)
+                        )),
                     );
                     return None;
                 }
@@ -1164,15 +1283,23 @@ impl<'a> Checker<'a> {
                                 (ValueKind::Bool(expected), ast::CompareOp::Eq | ast::CompareOp::Ne) => {
                                     let is_true = *expected == (*op == ast::CompareOp::Eq);
                                     let test = model::Condition::Test { metric: model::MetricId(index) };
-                                    return Some(if is_true { test } else { model::Condition::Not { operand: Box::new(test) } });
+                                    return Some(if is_true {
+                                        test
+                                    } else {
+                                        model::Condition::Not { operand: Box::new(test) }
+                                    });
                                 }
                                 (ValueKind::Invalid, _) => return None,
                                 _ => {
                                     self.error(
-                                        Diagnostic::new(Code::NotACondition, condition.span, format!("`{}` is a bool metric; it is true or false", metric.name))
-                                            .label("compared as if it were a number")
-                                            .with(ty_span, "declared as bool here")
-                                            .help(format!("write `{0}` or `not {0}`", metric.name)),
+                                        Diagnostic::new(
+                                            Code::NotACondition,
+                                            condition.span,
+                                            format!("`{}` is a bool metric; it is true or false", metric.name),
+                                        )
+                                        .label("compared as if it were a number")
+                                        .with(ty_span, "declared as bool here")
+                                        .help(format!("write `{0}` or `not {0}`", metric.name)),
                                     );
                                     return None;
                                 }
@@ -1184,18 +1311,29 @@ impl<'a> Checker<'a> {
                         let percent = self.percent(fraction, "`of baseline`")?;
                         if ty == MetricType::Bool {
                             self.error(
-                                Diagnostic::new(Code::NotACondition, *span, format!("`{}` is a bool metric; it has no baseline", metric.name))
-                                    .label("relative threshold on a bool")
-                                    .with(ty_span, "declared as bool here"),
+                                Diagnostic::new(
+                                    Code::NotACondition,
+                                    *span,
+                                    format!("`{}` is a bool metric; it has no baseline", metric.name),
+                                )
+                                .label("relative threshold on a bool")
+                                .with(ty_span, "declared as bool here"),
                             );
                             return None;
                         }
                         if !has_baseline {
                             self.error(
-                                Diagnostic::new(Code::NoBaseline, *span, format!("metric `{}` has no baseline", metric.name))
-                                    .label("relative to a baseline that is never measured")
-                                    .with(self.symbols.get(metric.name.as_str()).map_or(metric.span, |symbol| symbol.span), "declared here without `baseline`")
-                                    .help("add `baseline at T-1h for 30m` to the metric: where and how long to measure it"),
+                                Diagnostic::new(
+                                    Code::NoBaseline,
+                                    *span,
+                                    format!("metric `{}` has no baseline", metric.name),
+                                )
+                                .label("relative to a baseline that is never measured")
+                                .with(
+                                    self.symbols.get(metric.name.as_str()).map_or(metric.span, |symbol| symbol.span),
+                                    "declared here without `baseline`",
+                                )
+                                .help("add `baseline at T-1h for 30m` to the metric: where and how long to measure it"),
                             );
                             return None;
                         }
@@ -1210,9 +1348,13 @@ impl<'a> Checker<'a> {
                 let ty = ty?;
                 if ty == MetricType::Bool {
                     self.error(
-                        Diagnostic::new(Code::NotACondition, range.span, format!("`{}` is a bool metric; it has no range", metric.name))
-                            .label("a range of values")
-                            .with(ty_span, "declared as bool here"),
+                        Diagnostic::new(
+                            Code::NotACondition,
+                            range.span,
+                            format!("`{}` is a bool metric; it has no range", metric.name),
+                        )
+                        .label("a range of values")
+                        .with(ty_span, "declared as bool here"),
                     );
                     return None;
                 }
@@ -1227,7 +1369,13 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 }
-                model::Condition::InRange { metric: model::MetricId(index), negated: *negated, low, high, inclusive: range.inclusive }
+                model::Condition::InRange {
+                    metric: model::MetricId(index),
+                    negated: *negated,
+                    low,
+                    high,
+                    inclusive: range.inclusive,
+                }
             }
         })
     }
@@ -1265,13 +1413,19 @@ impl<'a> Checker<'a> {
                 let text = format!("T+{}", source_text_hint(value));
                 format!("an offset says when relative to launch: write `{text}` (after T0) or `T-...` (before)")
             }
-            (ValueKind::Offset(_), "a duration") => "a duration is a length of time such as `15m`, not a moment such as `T+15m`".to_string(),
+            (ValueKind::Offset(_), "a duration") => {
+                "a duration is a length of time such as `15m`, not a moment such as `T+15m`".to_string()
+            }
             _ => format!("write {wanted} such as `{example}`"),
         };
         self.error(
-            Diagnostic::new(Code::WrongValueKind, value.span, format!("{place} takes {wanted}, but this is {}", value.kind.describe()))
-                .label(value.kind.describe())
-                .help(help),
+            Diagnostic::new(
+                Code::WrongValueKind,
+                value.span,
+                format!("{place} takes {wanted}, but this is {}", value.kind.describe()),
+            )
+            .label(value.kind.describe())
+            .help(help),
         );
     }
 
@@ -1280,8 +1434,12 @@ impl<'a> Checker<'a> {
         match value.kind {
             ValueKind::Duration(0) => {
                 self.error(
-                    Diagnostic::new(Code::ValueOutOfRange, value.span, format!("{place} needs a duration longer than zero"))
-                        .label("zero"),
+                    Diagnostic::new(
+                        Code::ValueOutOfRange,
+                        value.span,
+                        format!("{place} needs a duration longer than zero"),
+                    )
+                    .label("zero"),
                 );
                 None
             }

@@ -109,7 +109,8 @@ pub(super) fn describe(rules: &[Rule]) -> String {
         push("a step such as `run`, `expect`, `check`, `approve`, `notify`, `page` or `wait`".to_string());
     }
     for &rule in rules {
-        if (steps >= 3 && STEP_KEYWORDS.contains(&rule)) || (declarations >= 3 && DECLARATION_KEYWORDS.contains(&rule)) {
+        if (steps >= 3 && STEP_KEYWORDS.contains(&rule)) || (declarations >= 3 && DECLARATION_KEYWORDS.contains(&rule))
+        {
             continue;
         }
         if let Some(phrase) = phrase(rule) {
@@ -143,8 +144,21 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
         Rule::window_field_only => &["days", "hours", "zone"],
         Rule::freeze_field_only => &["from"],
         Rule::node_item_only => &[
-            "run", "expect", "check", "approve", "notify", "page", "wait", "recheck", "group", "require", "stage",
-            "set", "every", "on", "point_of_no_return",
+            "run",
+            "expect",
+            "check",
+            "approve",
+            "notify",
+            "page",
+            "wait",
+            "recheck",
+            "group",
+            "require",
+            "stage",
+            "set",
+            "every",
+            "on",
+            "point_of_no_return",
         ],
         Rule::group_item_only => STEPS,
         Rule::run_field_only => &["sh", "timeout", "retries", "uses"],

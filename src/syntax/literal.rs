@@ -41,7 +41,9 @@ pub(super) fn unescape(raw: &str) -> Result<String, LiteralError> {
             continue;
         }
         let Some((_, escaped)) = chars.next() else {
-            return Err(LiteralError::new("a string cannot end with `\\`", index + 1..index + 2).code(Code::InvalidEscape));
+            return Err(
+                LiteralError::new("a string cannot end with `\\`", index + 1..index + 2).code(Code::InvalidEscape)
+            );
         };
         match escaped {
             '"' => out.push('"'),
@@ -55,7 +57,7 @@ pub(super) fn unescape(raw: &str) -> Result<String, LiteralError> {
                 let mut digits = String::new();
                 let mut closed = false;
                 if chars.next_if(|&(_, c)| c == '{').is_some() {
-                    while let Some((_, c)) = chars.next() {
+                    for (_, c) in chars.by_ref() {
                         if c == '}' {
                             closed = true;
                             break;
@@ -132,11 +134,7 @@ pub(super) fn duration(text: &str) -> Result<u64, LiteralError> {
         }
         let digits = &text[start..index];
         let unit_start = index;
-        let unit = if text[index..].starts_with("ms") {
-            "ms"
-        } else {
-            &text[index..(index + 1).min(text.len())]
-        };
+        let unit = if text[index..].starts_with("ms") { "ms" } else { &text[index..(index + 1).min(text.len())] };
         index += unit.len();
         let Some(rank) = DURATION_UNITS.iter().position(|&(name, _)| name == unit) else {
             return Err(LiteralError::new(format!("unknown duration unit `{unit}`"), unit_start..index)
@@ -147,13 +145,13 @@ pub(super) fn duration(text: &str) -> Result<u64, LiteralError> {
                 .help("write `1h30m`, not `30m1h`"));
         }
         previous_rank = Some(rank);
-        let amount: u64 = digits
-            .parse()
-            .map_err(|_| LiteralError::new("this duration is too large", start..unit_start))?;
+        let amount: u64 =
+            digits.parse().map_err(|_| LiteralError::new("this duration is too large", start..unit_start))?;
         let part = amount
             .checked_mul(DURATION_UNITS[rank].1)
             .ok_or_else(|| LiteralError::new("this duration is too large", start..index))?;
-        total = total.checked_add(part).ok_or_else(|| LiteralError::new("this duration is too large", 0..text.len()))?;
+        total =
+            total.checked_add(part).ok_or_else(|| LiteralError::new("this duration is too large", 0..text.len()))?;
     }
     // About 285 years: far beyond any plan, and keeps offsets within i64 arithmetic.
     if total > 9_000_000_000_000 {
@@ -168,10 +166,8 @@ pub(super) fn offset(text: &str) -> Result<i64, LiteralError> {
         return Ok(0);
     }
     let sign = if text.as_bytes().get(1) == Some(&b'-') { -1 } else { 1 };
-    let magnitude = duration(&text[2..]).map_err(|error| LiteralError {
-        range: error.range.start + 2..error.range.end + 2,
-        ..error
-    })?;
+    let magnitude = duration(&text[2..])
+        .map_err(|error| LiteralError { range: error.range.start + 2..error.range.end + 2, ..error })?;
     // `duration` caps magnitudes far below i64::MAX.
     Ok(sign * magnitude as i64)
 }
@@ -211,10 +207,8 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
     };
     // The civil part ends where an offset (`Z`, `+hh:mm`, `-hh:mm`) starts, after the `T`.
     let time_start = without_name.find(['T', 't']).map_or(0, |at| at + 1);
-    let offset_start = without_name[time_start..]
-        .find(['Z', 'z', '+', '-'])
-        .map(|at| at + time_start)
-        .unwrap_or(without_name.len());
+    let offset_start =
+        without_name[time_start..].find(['Z', 'z', '+', '-']).map(|at| at + time_start).unwrap_or(without_name.len());
     let civil_text = &without_name[..offset_start];
     let offset_text = &without_name[offset_start..];
     let civil: jiff::civil::DateTime = civil_text.parse().map_err(|error: jiff::Error| {

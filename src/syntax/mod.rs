@@ -150,8 +150,9 @@ impl Lowerer {
             }
             Ok(_) => {
                 let span = Span::new(self.file, start, start + text.len());
-                self.diagnostics
-                    .push(Diagnostic::new(Code::SyntaxError, span, "this cannot be read here").label("unexpected here"));
+                self.diagnostics.push(
+                    Diagnostic::new(Code::SyntaxError, span, "this cannot be read here").label("unexpected here"),
+                );
             }
         }
     }
@@ -163,23 +164,26 @@ impl Lowerer {
         }
         .min(text.len());
         let (expected, rules) = match &error.variant {
-            pest::error::ErrorVariant::ParsingError { positives, .. } => (expected::describe(positives), positives.clone()),
+            pest::error::ErrorVariant::ParsingError { positives, .. } => {
+                (expected::describe(positives), positives.clone())
+            }
             pest::error::ErrorVariant::CustomError { message } => (message.clone(), Vec::new()),
         };
         let rest = &text[position..];
         let token_length = found_token_length(rest);
-        let found = if token_length == 0 {
-            "the end of the line".to_string()
-        } else {
-            format!("`{}`", &rest[..token_length])
-        };
+        let found =
+            if token_length == 0 { "the end of the line".to_string() } else { format!("`{}`", &rest[..token_length]) };
         let span = Span::new(self.file, base + position, base + position + token_length);
         let help = suggest_keyword(&rest[..token_length], &rules);
         let rules: Vec<Rule> = rules.into_iter().filter(|rule| *rule != Rule::COMMENT).collect();
         let expected = if rules.is_empty() { expected } else { expected::describe(&rules) };
         self.diagnostics.push(
             Diagnostic::new(Code::SyntaxError, span, format!("expected {expected}, found {found}"))
-                .label(if expected.len() <= 48 { format!("expected {expected}") } else { "unexpected here".to_string() })
+                .label(if expected.len() <= 48 {
+                    format!("expected {expected}")
+                } else {
+                    "unexpected here".to_string()
+                })
                 .maybe_help(help),
         );
     }
@@ -259,7 +263,9 @@ impl Lowerer {
                         let field_span = self.span(&field);
                         match field.as_rule() {
                             Rule::bad_line => self.bad(field, Rule::metric_field_only),
-                            Rule::probe_field => fields.push(MetricField::Probe(self.command(children(field).next()?)?)),
+                            Rule::probe_field => {
+                                fields.push(MetricField::Probe(self.command(children(field).next()?)?))
+                            }
                             Rule::unit_field => fields.push(MetricField::Unit(self.ident(children(field).next()?))),
                             Rule::baseline_field => {
                                 let mut clauses = children(field);
@@ -602,7 +608,8 @@ impl Lowerer {
                     condition = Condition { kind: ConditionKind::Not(Box::new(condition)), span };
                 }
                 if let Some(duration) = held {
-                    condition = Condition { kind: ConditionKind::Held { condition: Box::new(condition), duration }, span };
+                    condition =
+                        Condition { kind: ConditionKind::Held { condition: Box::new(condition), duration }, span };
                 }
                 Some(condition)
             }
@@ -750,7 +757,9 @@ impl Lowerer {
                 self.diagnostics.push(
                     Diagnostic::new(Code::InvalidQuantity, span, format!("`{text}` has an unknown unit `{unit}`"))
                         .label("unknown unit")
-                        .help("durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/min`, `/h`"),
+                        .help(
+                            "durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/min`, `/h`",
+                        ),
                 );
                 return Value { kind: ValueKind::Invalid, span };
             }
@@ -826,7 +835,9 @@ fn found_token_length(rest: &str) -> usize {
         return rest[1..].find('"').map_or(rest.len(), |end| end + 2).min(rest.find('\n').unwrap_or(rest.len()));
     }
     if first.is_alphanumeric() || first == '_' {
-        let length = rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.' | '/' | ':'))).unwrap_or(rest.len());
+        let length = rest
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.' | '/' | ':')))
+            .unwrap_or(rest.len());
         return length.min(60);
     }
     first.len_utf8()
@@ -837,13 +848,11 @@ fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
     if found.is_empty() || !found.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return None;
     }
-    let mut candidates: Vec<String> = expected
-        .iter()
-        .filter_map(|rule| format!("{rule:?}").strip_prefix("kw_").map(str::to_string))
-        .collect();
+    let mut candidates: Vec<String> =
+        expected.iter().filter_map(|rule| format!("{rule:?}").strip_prefix("kw_").map(str::to_string)).collect();
     if expected.contains(&Rule::kw_run) {
         candidates.extend(["run", "expect", "check", "approve", "notify", "page", "wait", "recheck"].map(String::from));
     }
-    crate::sema::closest(found, candidates.iter().map(String::as_str)).map(|keyword| format!("did you mean `{keyword}`?"))
+    crate::sema::closest(found, candidates.iter().map(String::as_str))
+        .map(|keyword| format!("did you mean `{keyword}`?"))
 }
-

@@ -24,11 +24,18 @@ fn plan_with_errors_exits_one_with_a_report() {
 
 #[test]
 fn every_file_is_checked_and_all_errors_reported() {
-    let output = golivec(&["check", "--format", "json", CLEAN, BROKEN, "tests/fixtures/errors/E0301-percent-vs-duration.golive"], None);
+    let output = golivec(
+        &["check", "--format", "json", CLEAN, BROKEN, "tests/fixtures/errors/E0301-percent-vs-duration.golive"],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
-    let files: Vec<&str> =
-        report["diagnostics"].as_array().expect("array").iter().filter_map(|diagnostic| diagnostic["file"].as_str()).collect();
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|diagnostic| diagnostic["file"].as_str())
+        .collect();
     assert!(files.contains(&BROKEN) && files.iter().any(|file| file.contains("E0301")), "{files:?}");
 }
 

@@ -32,7 +32,10 @@ fn check_markdown(relative: &str) -> usize {
                 checked.diagnostics.iter().any(|diagnostic| diagnostic.code.as_str() == code),
                 "{relative}:{line}: the block should report {code}, got:\n{rendered}"
             ),
-            None => assert!(checked.diagnostics.is_empty(), "{relative}:{line}: the block does not check clean:\n{rendered}"),
+            None => assert!(
+                checked.diagnostics.is_empty(),
+                "{relative}:{line}: the block does not check clean:\n{rendered}"
+            ),
         }
     }
     count

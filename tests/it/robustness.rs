@@ -45,7 +45,8 @@ fn byte_order_mark_is_accepted() {
 
 #[test]
 fn crlf_line_ends_are_accepted() {
-    let plan = std::fs::read_to_string(crate::support::root().join("tests/fixtures/ok/minimal.golive")).expect("fixture");
+    let plan =
+        std::fs::read_to_string(crate::support::root().join("tests/fixtures/ok/minimal.golive")).expect("fixture");
     let crlf = plan.replace('\n', "\r\n");
     let (code, report) = check_stdin(crlf.as_bytes());
     assert_eq!(code, Some(0), "{report}");
@@ -66,7 +67,11 @@ fn a_one_megabyte_line() {
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let braces = format!("plan p {{}}\nphase a {{ {} }}\n", "group \"g\" {".repeat(100_000) + &"}".repeat(100_000));
     assert_handled("braces", braces.as_bytes(), 1, "E0104");
-    let parens = format!("plan p {{}}\nmetric up : bool {{ probe sh \"true\" }}\nwatch w every 1m for 1h {{ {}up{} }}\n", "(".repeat(100_000), ")".repeat(100_000));
+    let parens = format!(
+        "plan p {{}}\nmetric up : bool {{ probe sh \"true\" }}\nwatch w every 1m for 1h {{ {}up{} }}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
     assert_handled("parens", parens.as_bytes(), 1, "E0104");
 }
 

@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs `golivec` with `args`, feeding `stdin`, and returns its output.
-pub fn golivec(args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn golivec(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_golivec"));
     command.args(args).current_dir(root()).env_remove("NO_COLOR");
     command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
@@ -24,16 +24,19 @@ pub fn golivec(args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 /// Checks `text` through the public API and renders every diagnostic as people see it.
-pub fn render(name: &str, text: &str) -> (golivec::Checked, String) {
+pub(crate) fn render(name: &str, text: &str) -> (golivec::Checked, String) {
     let (sources, checked) = golivec::check_source(name, text);
     let options = golivec::diag::render::HumanOptions { color: false, width: 100 };
-    let rendered: String =
-        checked.diagnostics.iter().map(|diagnostic| golivec::diag::render::human(&sources, diagnostic, options)).collect();
+    let rendered: String = checked
+        .diagnostics
+        .iter()
+        .map(|diagnostic| golivec::diag::render::human(&sources, diagnostic, options))
+        .collect();
     (checked, rendered)
 }
 
 /// The files in `dir` with extension `ext`, sorted.
-pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
@@ -43,10 +46,10 @@ pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     found
 }
 
-pub fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-pub fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }

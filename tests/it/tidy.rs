@@ -14,7 +14,10 @@ fn every_code_has_an_explanation_that_is_its_own() {
         );
         assert!(explanation.contains("```golive"), "docs/codes/{code}.md has no `golive` example");
         for other in Code::ALL.iter().filter(|other| *other != code) {
-            assert!(!explanation.contains(&format!("# {other}:")), "docs/codes/{code}.md contains the heading of {other}");
+            assert!(
+                !explanation.contains(&format!("# {other}:")),
+                "docs/codes/{code}.md contains the heading of {other}"
+            );
         }
     }
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command (README, `.ci/run`): installs what the tests need when it is missing, then
+# runs formatting, lints and the whole test suite. Works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tests that need an external validator fail when it is missing under CI=true; they never pass
+# by skipping. Validators are added here as the targets that need them land.
+ensure_rust_component() {
+    if ! cargo "$1" --version >/dev/null 2>&1; then
+        rustup component add "$2"
+    fi
+}
+ensure_rust_component fmt rustfmt
+ensure_rust_component clippy clippy
+
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
