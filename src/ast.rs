@@ -355,6 +355,8 @@ pub enum StepKind {
     },
     Wait(Value),
     Recheck,
+    /// In a rollback level: no action is needed for this range; the launch goes on.
+    Continue,
 }
 
 impl StepKind {
@@ -368,6 +370,7 @@ impl StepKind {
             StepKind::Page { .. } => "page",
             StepKind::Wait(_) => "wait",
             StepKind::Recheck => "recheck",
+            StepKind::Continue => "continue",
         }
     }
 }

@@ -4,9 +4,11 @@
 //! [`syntax`] (text → [`ast`]) → [`sema`] (names, types → [`model`]) → analysis and emitters
 //! (later issues). Diagnostics are data ([`diag`]) from every stage; [`cli`] is a thin shell.
 
+pub mod analysis;
 pub mod ast;
 pub mod cli;
 pub mod diag;
+pub mod emit;
 pub mod model;
 pub mod sema;
 pub mod source;
@@ -20,8 +22,10 @@ use source::{FileId, SourceMap};
 pub struct Checked {
     pub file: FileId,
     pub ast: ast::File,
-    /// The resolved plan; `None` when there was any error.
+    /// The resolved plan; `None` when the file did not parse or resolve.
     pub model: Option<model::Model>,
+    /// Graph, schedule and the like; `None` when there is no model.
+    pub analysis: Option<analysis::Analysis>,
     /// Every diagnostic, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -32,8 +36,23 @@ impl Checked {
     }
 }
 
-/// Parses and checks one file of `sources`.
+/// What a run may be told from outside the plan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub analysis: analysis::Options,
+    /// Warning codes not to report (`--allow`).
+    pub allow: Vec<diag::Code>,
+    /// Report warnings as errors (`--deny warnings`).
+    pub deny_warnings: bool,
+}
+
+/// Parses, checks and analyses one file of `sources` with default options.
 pub fn check(sources: &SourceMap, file: FileId) -> Checked {
+    check_with(sources, file, &Options::default())
+}
+
+/// Parses, checks and analyses one file of `sources`.
+pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Checked {
     let text = &sources.get(file).text;
     let (ast, mut diagnostics) = syntax::parse(file, text);
     let (model, semantic) = sema::check(&ast);
@@ -51,15 +70,35 @@ pub fn check(sources: &SourceMap, file: FileId) -> Checked {
         _ => false,
     };
     diagnostics.extend(semantic.into_iter().filter(|diagnostic| !explained_by_unreadable(diagnostic)));
+    let analysis = model.as_ref().map(|model| {
+        let (analysis, found) = analysis::analyze(model, &options.analysis);
+        diagnostics.extend(found);
+        analysis
+    });
+    let allowed = diag::suppress::inline_allows(&ast.comments, text);
+    diagnostics.retain(|diagnostic| {
+        diagnostic.is_error() || !(options.allow.contains(&diagnostic.code) || allowed.allows(diagnostic, text))
+    });
+    if options.deny_warnings {
+        for diagnostic in &mut diagnostics {
+            diagnostic.severity = diag::Severity::Error;
+        }
+    }
     diag::sort(&mut diagnostics);
-    Checked { file, ast, model, diagnostics }
+    let model = if diagnostics.iter().any(Diagnostic::is_error) { None } else { model };
+    Checked { file, ast, model, analysis, diagnostics }
 }
 
 /// Checks source text given directly: a convenience for tests and tools.
 pub fn check_source(name: &str, text: &str) -> (SourceMap, Checked) {
+    check_source_with(name, text, &Options::default())
+}
+
+/// Checks source text given directly, with options.
+pub fn check_source_with(name: &str, text: &str, options: &Options) -> (SourceMap, Checked) {
     let mut sources = SourceMap::new();
     let file = sources.add(name, text);
-    let checked = check(&sources, file);
+    let checked = check_with(&sources, file, options);
     (sources, checked)
 }
 

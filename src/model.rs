@@ -17,6 +17,15 @@ macro_rules! id {
 
 id!(RoleId, EnvId, SecretId, MetricId, NodeId, TreeId);
 
+/// How long a `run` or `expect` without `timeout` may take. The runners enforce the same limit.
+pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 10 * 60_000;
+/// How long a `check` or `approve` waits for an answer before it fails closed.
+pub const DEFAULT_ANSWER_TIMEOUT_MS: u64 = 15 * 60_000;
+/// How long sending a `notify` or `page` may take.
+pub const DEFAULT_MESSAGE_TIMEOUT_MS: u64 = 60_000;
+/// How often conditions are sampled when no `every` is given.
+pub const DEFAULT_SAMPLING_MS: u64 = 60_000;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
     pub plan: PlanInfo,
@@ -34,11 +43,15 @@ pub struct Model {
 #[derive(Clone, Debug, Serialize)]
 pub struct PlanInfo {
     pub name: String,
+    #[serde(skip)]
+    pub name_span: Span,
     pub title: Option<String>,
     pub description: Option<String>,
     /// T0 in RFC 9557 form (`2024-02-03T09:30:00+01:00[+01:00]`).
     #[serde(serialize_with = "serialize_zoned")]
     pub launch: Option<jiff::Zoned>,
+    #[serde(skip)]
+    pub launch_span: Option<Span>,
     pub owner: Option<RoleId>,
     #[serde(skip)]
     pub span: Span,
@@ -150,15 +163,24 @@ pub enum NodeKind {
 pub struct Node {
     pub name: String,
     pub kind: NodeKind,
+    #[serde(skip)]
+    pub name_span: Span,
     /// Offset from T0 in milliseconds, when the node has one.
     pub at_ms: Option<i64>,
     pub after: Vec<NodeId>,
+    /// Where each `after` reference is written, parallel to `after`.
+    #[serde(skip)]
+    pub after_spans: Vec<Span>,
+    #[serde(skip)]
+    pub at_span: Option<Span>,
     pub env: Option<EnvId>,
     /// Sampling interval (watches, rollouts).
     pub every_ms: Option<u64>,
     /// Length of a watch's window.
     pub for_ms: Option<u64>,
     pub point_of_no_return: bool,
+    #[serde(skip)]
+    pub point_of_no_return_span: Option<Span>,
     pub items: Vec<Item>,
     pub requires: Vec<Condition>,
     /// A watch's conditions: all must hold at every sample.
@@ -170,6 +192,107 @@ pub struct Node {
     pub on_breach: Option<Action>,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl Step {
+    /// The longest this step may take, retries included, with the runners' default limits.
+    pub fn worst_case_ms(&self) -> u64 {
+        match &self.kind {
+            StepKind::Run { timeout_ms, retries, .. } | StepKind::Expect { timeout_ms, retries, .. } => {
+                timeout_ms.unwrap_or(DEFAULT_COMMAND_TIMEOUT_MS).saturating_mul(u64::from(*retries) + 1)
+            }
+            StepKind::Check { .. } | StepKind::Approve { .. } => DEFAULT_ANSWER_TIMEOUT_MS,
+            StepKind::Notify { .. } | StepKind::Page { .. } => DEFAULT_MESSAGE_TIMEOUT_MS,
+            StepKind::Wait { duration_ms } => *duration_ms,
+            StepKind::Recheck | StepKind::Continue => 0,
+        }
+    }
+
+    /// The shortest this step can take: only waits take time for sure.
+    pub fn best_case_ms(&self) -> u64 {
+        match &self.kind {
+            StepKind::Wait { duration_ms } => *duration_ms,
+            _ => 0,
+        }
+    }
+
+    /// The command this step runs, if any.
+    pub fn command(&self) -> Option<&str> {
+        match &self.kind {
+            StepKind::Run { command, .. } => Some(command),
+            StepKind::Expect { check: Expectation::Command { command }, .. } => Some(command),
+            _ => None,
+        }
+    }
+}
+
+impl Condition {
+    /// The longest `for` in this condition: how long it must hold before it is decided.
+    pub fn longest_hold_ms(&self) -> u64 {
+        let mut longest = 0;
+        let mut stack = vec![self];
+        while let Some(condition) = stack.pop() {
+            match &condition.kind {
+                ConditionKind::Or { operands } | ConditionKind::And { operands } => stack.extend(operands),
+                ConditionKind::Not { operand } => stack.push(operand),
+                ConditionKind::Held { operand, duration_ms } => {
+                    longest = longest.max(*duration_ms);
+                    stack.push(operand);
+                }
+                _ => {}
+            }
+        }
+        longest
+    }
+
+    /// Every condition in this one, itself included, depth first.
+    pub fn walk(&self) -> Vec<&Condition> {
+        let mut found = Vec::new();
+        let mut stack = vec![self];
+        while let Some(condition) = stack.pop() {
+            found.push(condition);
+            match &condition.kind {
+                ConditionKind::Or { operands } | ConditionKind::And { operands } => stack.extend(operands.iter().rev()),
+                ConditionKind::Not { operand } | ConditionKind::Held { operand, .. } => stack.push(operand),
+                _ => {}
+            }
+        }
+        found
+    }
+}
+
+impl Action {
+    /// The rollback tree this action ends in, if any (through `pause ... then`).
+    pub fn rollback_tree(&self) -> Option<TreeId> {
+        match self {
+            Action::Rollback { tree } => Some(*tree),
+            Action::Pause { then: Some(then), .. } => then.rollback_tree(),
+            _ => None,
+        }
+    }
+}
+
+impl Node {
+    /// The steps of this node in order, groups flattened.
+    pub fn steps(&self) -> Vec<&Step> {
+        flatten_steps(&self.items)
+    }
+}
+
+/// The steps of `items` in order, groups flattened.
+pub fn flatten_steps(items: &[Item]) -> Vec<&Step> {
+    let mut steps = Vec::new();
+    let mut stack: Vec<std::slice::Iter<'_, Item>> = vec![items.iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(Item::Step(step)) => steps.push(step),
+            Some(Item::Group { items, .. }) => stack.push(items.iter()),
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    steps
 }
 
 /// A step or a titled group of items, in source order.
@@ -184,6 +307,8 @@ pub enum Item {
 pub struct Stage {
     /// Traffic weight in percent points.
     pub weight: f64,
+    #[serde(skip)]
+    pub span: Span,
     pub at_ms: Option<i64>,
     pub hold_ms: Option<u64>,
     pub every_ms: Option<u64>,
@@ -245,6 +370,8 @@ pub enum StepKind {
         duration_ms: u64,
     },
     Recheck,
+    /// In a rollback level: nothing to do for this range.
+    Continue,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -258,6 +385,8 @@ pub enum Expectation {
 #[derive(Clone, Debug, Serialize)]
 pub struct RollbackTree {
     pub name: String,
+    #[serde(skip)]
+    pub name_span: Span,
     /// In source order: the first level whose condition holds is the one that runs.
     pub levels: Vec<Level>,
     #[serde(skip)]
@@ -267,6 +396,8 @@ pub struct RollbackTree {
 #[derive(Clone, Debug, Serialize)]
 pub struct Level {
     pub name: String,
+    #[serde(skip)]
+    pub name_span: Span,
     pub when: Condition,
     pub items: Vec<Item>,
     #[serde(skip)]
@@ -322,8 +453,16 @@ fn serialize_timestamp<S: serde::Serializer>(timestamp: &jiff::Timestamp, serial
 /// A resolved condition. Values are in the metric's canonical unit: milliseconds for
 /// durations, percent points for percentages, events per second for rates.
 #[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    #[serde(flatten)]
+    pub kind: ConditionKind,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
-pub enum Condition {
+pub enum ConditionKind {
     Or { operands: Vec<Condition> },
     And { operands: Vec<Condition> },
     Not { operand: Box<Condition> },

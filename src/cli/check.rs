@@ -1,6 +1,6 @@
 //! `golivec check FILE...`
 
-use super::{input, ColorChoice, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use super::{input, AnalysisArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::diag::{render, Diagnostic, Severity};
 use crate::source::SourceMap;
 use std::io::Write;
@@ -16,15 +16,24 @@ pub(super) struct CheckArgs {
     /// When to color human output (NO_COLOR is honoured by `auto`).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
 }
 
-pub(super) fn run(args: &CheckArgs) -> i32 {
+pub(super) fn run(args: &CheckArgs, lints: bool) -> i32 {
+    let options = match args.analysis.options(lints) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let mut sources = SourceMap::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;
     for path in &args.files {
         match input::load(&mut sources, path) {
-            Ok(file) => diagnostics.extend(crate::check(&sources, file).diagnostics),
+            Ok(file) => diagnostics.extend(crate::check_with(&sources, file, &options).diagnostics),
             Err(message) => {
                 io_failed = true;
                 eprintln!("error: {message}");
@@ -76,4 +85,23 @@ fn summary(errors: usize, warnings: usize) -> String {
         (errors, 0) => format!("check failed: {}", plural(errors, "error")),
         (errors, warnings) => format!("check failed: {}, {}", plural(errors, "error"), plural(warnings, "warning")),
     }
+}
+
+/// Loads and checks one plan for the commands that need a sound plan (`graph`, `plan`):
+/// prints its diagnostics, and returns it only when it has no error.
+pub(super) fn sound_plan(
+    path: &str,
+    options: &crate::Options,
+) -> Result<(SourceMap, crate::Checked), i32> {
+    let mut sources = SourceMap::new();
+    let file = input::load(&mut sources, path).map_err(|message| {
+        eprintln!("error: {message}");
+        EXIT_USAGE
+    })?;
+    let checked = crate::check_with(&sources, file, options);
+    print(&sources, &checked.diagnostics, Format::Human, ColorChoice::Auto);
+    if checked.has_errors() || checked.model.is_none() {
+        return Err(EXIT_ERRORS);
+    }
+    Ok((sources, checked))
 }

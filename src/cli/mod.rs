@@ -5,7 +5,9 @@
 
 mod check;
 mod explain;
+mod graph;
 mod input;
+mod plan;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -22,8 +24,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Parse and type-check plans; report every problem found.
+    /// Parse, type-check and analyse plans; report every problem found.
     Check(check::CheckArgs),
+    /// Everything `check` reports, plus lints on commands and steps.
+    Lint(check::CheckArgs),
+    /// Print the dependency graph, with the critical path marked.
+    Graph(graph::GraphArgs),
+    /// Print the computed schedule: when each node starts and finishes, the critical path, and
+    /// the worst-case time to detect a breach and roll back.
+    Plan(plan::PlanArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
 }
@@ -60,6 +69,51 @@ impl ColorChoice {
     }
 }
 
+/// What `--deny` can turn into errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Every warning.
+    Warnings,
+}
+
+/// Options shared by the commands that analyse a plan.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AnalysisArgs {
+    /// T0 as a date-time with a zone (2025-03-04T09:30:00+01:00 or 2025-03-04T09:30[Europe/Paris]);
+    /// overrides the plan's `launch`.
+    #[arg(long, value_name = "DATE-TIME")]
+    t0: Option<String>,
+    /// Do not report this warning (repeatable), such as W0901.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Turn warnings into errors.
+    #[arg(long, value_enum)]
+    deny: Option<Deny>,
+}
+
+impl AnalysisArgs {
+    /// The library options, or a usage error.
+    fn options(&self, lints: bool) -> Result<crate::Options, String> {
+        let t0 = match &self.t0 {
+            Some(text) => Some(crate::syntax::parse_datetime(text).map_err(|error| format!("--t0: {error}"))?),
+            None => None,
+        };
+        let mut allow = Vec::new();
+        for text in &self.allow {
+            let code: crate::diag::Code = text.parse().map_err(|()| format!("--allow: `{text}` is not a diagnostic code"))?;
+            if code.severity() == crate::diag::Severity::Error {
+                return Err(format!("--allow: {code} is an error; only warnings can be allowed"));
+            }
+            allow.push(code);
+        }
+        Ok(crate::Options {
+            analysis: crate::analysis::Options { t0, lints },
+            allow,
+            deny_warnings: self.deny == Some(Deny::Warnings),
+        })
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -72,7 +126,10 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Check(args) => check::run(&args),
+        Command::Check(args) => check::run(&args, false),
+        Command::Lint(args) => check::run(&args, true),
+        Command::Graph(args) => graph::run(&args),
+        Command::Plan(args) => plan::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Codes are stable and never reused: a retired code keeps its number. They are grouped by the
 //! phase that reports them: E01xx reading the text, E02xx names, E03xx types and units, E04xx
-//! rules about where things may appear. Each code has a long explanation in
+//! rules about where things may appear, E05xx time and the graph, E06xx gates and rollouts,
+//! E07xx rollback trees, E08xx safety, W09xx lints. Warnings are numbered W, errors E. Each code has a long explanation in
 //! `docs/codes/<CODE>.md`, printed by `golivec explain CODE`, and at least one fixture in
 //! `tests/fixtures/errors/` that triggers it (the tidy test checks both).
 
@@ -71,12 +72,40 @@ codes! {
     CredentialInPlan    = "E0401", Error, "a string looks like a credential written into the plan";
     NotAllowedHere      = "E0402", Error, "a statement appears in a block where it has no meaning";
     QuorumTooLarge      = "E0403", Error, "an approval quorum asks for more approvers than it names";
+    DependencyCycle     = "E0501", Error, "nodes depend on each other in a cycle";
+    StartsBeforeDependency = "E0502", Error, "a node is scheduled before a node it depends on can finish";
+    TimeoutExceedsWindow = "E0503", Error, "a step can run longer than its node has before the next node starts";
+    GateWindowTooLong   = "E0504", Error, "a gate holds its conditions longer than the time before the node it guards";
+    LaunchOutsideWindow = "E0505", Error, "the launch time is outside every launch window";
+    LaunchInFreeze      = "E0506", Error, "the launch time falls inside a freeze";
+    WatchGap            = "E0507", Error, "consecutive monitoring windows leave a gap";
+    EveryExceedsFor     = "E0508", Error, "a watch samples less often than once in its window";
+    ConditionNeverPasses = "E0601", Error, "a condition can never be true";
+    ConditionAlwaysPasses = "E0602", Error, "a condition is always true";
+    WeightsNotRising    = "E0603", Error, "rollout weights do not rise strictly";
+    WeightsNotComplete  = "E0604", Error, "a rollout does not end at 100%";
+    HoldShorterThanSampling = "E0605", Error, "a stage holds for less time than one sampling interval";
+    GateWithoutFailureAction = "W0606", Warning, "a gate does not say what happens when it fails";
+    OverlappingLevels   = "E0701", Error, "two levels of a rollback tree match the same value";
+    UncoveredRange      = "W0702", Warning, "some values of a metric match no level of a rollback tree";
+    NoDataLevelMissing  = "W0703", Warning, "no level of a rollback tree handles a failed probe";
+    RecheckCannotEscalate = "E0704", Error, "`recheck` in the most severe level cannot escalate";
+    EmptyLevel          = "E0705", Error, "a rollback level has no step";
+    UnusedRollbackTree  = "W0706", Warning, "a rollback tree is never entered";
+    UnguardedProduction = "E0801", Error, "a point of no return or a production step has no gate or approval before it";
+    NoRollbackAfterPointOfNoReturn = "E0802", Error, "a node after the point of no return has no rollback";
+    NoRollbackTree      = "W0803", Warning, "the plan has no rollback tree";
+    CurlWithoutFail     = "W0901", Warning, "`curl` without `-f` succeeds on HTTP errors";
+    SudoInStep          = "W0902", Warning, "a step runs `sudo`";
+    UntitledStep        = "W0903", Warning, "a step has no title";
+    SleepInsteadOfWait  = "W0904", Warning, "a command sleeps instead of using `wait`";
+    ManualCheckUnattended = "W0905", Warning, "a manual check in a node that runs unattended";
 }
 
 impl std::str::FromStr for Code {
     type Err = ();
 
-    /// Accepts `E0201` and `e0201`.
+    /// Accepts `E0201`, `e0201` and `W0901`.
     fn from_str(text: &str) -> Result<Code, ()> {
         Code::ALL.iter().copied().find(|code| code.as_str().eq_ignore_ascii_case(text)).ok_or(())
     }

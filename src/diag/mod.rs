@@ -5,6 +5,7 @@
 
 mod codes;
 pub mod render;
+pub mod suppress;
 
 pub use codes::Code;
 

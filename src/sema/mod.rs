@@ -300,9 +300,11 @@ impl<'a> Checker<'a> {
         let mut model = Model {
             plan: model::PlanInfo {
                 name: String::new(),
+                name_span: file.span,
                 title: None,
                 description: None,
                 launch: None,
+                launch_span: None,
                 owner: None,
                 span: file.span,
             },
@@ -377,9 +379,11 @@ impl<'a> Checker<'a> {
         let mut once = Once::new();
         let mut info = model::PlanInfo {
             name: decl.name.name.clone(),
+            name_span: decl.name.span,
             title: None,
             description: None,
             launch: None,
+            launch_span: None,
             owner: None,
             span: decl.span,
         };
@@ -396,6 +400,7 @@ impl<'a> Checker<'a> {
                 ast::PlanField::Launch(datetime) => {
                     once.note("launch", datetime.span, &mut self.diagnostics);
                     info.launch = datetime.zoned.clone();
+                    info.launch_span = Some(datetime.span);
                 }
                 ast::PlanField::Owner(role) => {
                     once.note("owner", role.span, &mut self.diagnostics);
@@ -672,12 +677,16 @@ impl<'a> Checker<'a> {
                 ast::NodeKind::Rollout => model::NodeKind::Rollout,
                 ast::NodeKind::Watch => model::NodeKind::Watch,
             },
+            name_span: decl.name.span,
             at_ms: None,
+            at_span: None,
             after: Vec::new(),
+            after_spans: Vec::new(),
             env: None,
             every_ms: None,
             for_ms: None,
             point_of_no_return: false,
+            point_of_no_return_span: None,
             items: Vec::new(),
             requires: Vec::new(),
             conditions: Vec::new(),
@@ -694,11 +703,15 @@ impl<'a> Checker<'a> {
                 ast::HeaderClause::At(value) => {
                     once.note(keyword, value.span, &mut self.diagnostics);
                     node.at_ms = self.offset(value, "`at`");
+                    node.at_span = Some(value.span);
                 }
                 ast::HeaderClause::After(names) => {
-                    for index in self.resolve_all(names, Want::Node) {
-                        if !node.after.contains(&model::NodeId(index)) {
-                            node.after.push(model::NodeId(index));
+                    for name in names {
+                        if let Some(index) = self.resolve(name, Want::Node) {
+                            if !node.after.contains(&model::NodeId(index)) {
+                                node.after.push(model::NodeId(index));
+                                node.after_spans.push(name.span);
+                            }
                         }
                     }
                 }
@@ -775,6 +788,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                     node.point_of_no_return = true;
+                    node.point_of_no_return_span = Some(*span);
                 }
                 NodeItem::Require(condition) => {
                     if matches!(kind, ast::NodeKind::Phase | ast::NodeKind::Watch) {
@@ -903,7 +917,13 @@ impl<'a> Checker<'a> {
             }
         }
         let mut once = Once::new();
-        let mut result = model::Stage { weight: weight.unwrap_or(0.0), at_ms: None, hold_ms: None, every_ms: None };
+        let mut result = model::Stage {
+            weight: weight.unwrap_or(0.0),
+            span: stage.span,
+            at_ms: None,
+            hold_ms: None,
+            every_ms: None,
+        };
         for clause in &stage.clauses {
             match clause {
                 ast::StageClause::At(value) => {
@@ -960,10 +980,10 @@ impl<'a> Checker<'a> {
             let when = self.condition(&level.when);
             let items = self.items(&level.items, Context::Level);
             if let Some(when) = when {
-                levels.push(model::Level { name: level.name.name.clone(), when, items, span: level.span });
+                levels.push(model::Level { name: level.name.name.clone(), name_span: level.name.span, when, items, span: level.span });
             }
         }
-        model::RollbackTree { name: decl.name.name.clone(), levels, span: decl.span }
+        model::RollbackTree { name: decl.name.name.clone(), name_span: decl.name.span, levels, span: decl.span }
     }
 
     fn alert(&mut self, decl: &ast::AlertDecl) -> model::Alert {
@@ -994,7 +1014,7 @@ impl<'a> Checker<'a> {
             name: decl.name.name.clone(),
             title: decl.title.as_ref().map(|text| self.text(text)),
             severity,
-            when: when.unwrap_or(model::Condition::And { operands: Vec::new() }),
+            when: when.unwrap_or(model::Condition { kind: model::ConditionKind::And { operands: Vec::new() }, span: decl.when.span }),
             items,
             span: decl.span,
         }
@@ -1159,6 +1179,22 @@ impl<'a> Checker<'a> {
                 }
                 model::StepKind::Recheck
             }
+            ast::StepKind::Continue => {
+                if context != Context::Level {
+                    let place = match context {
+                        Context::Node(kind) => a_node(kind),
+                        _ => "an alert",
+                    };
+                    self.not_here(
+                        step.span,
+                        "`continue`",
+                        place,
+                        "`continue` says that a rollback level needs no action; to go on after a failure, write `on fail continue`",
+                    );
+                    return None;
+                }
+                model::StepKind::Continue
+            }
         };
         Some(model::Step { kind, span: step.span })
     }
@@ -1207,6 +1243,11 @@ impl<'a> Checker<'a> {
     // ------------------------------------------------------------------ conditions
 
     fn condition(&mut self, condition: &ast::Condition) -> Option<model::Condition> {
+        let kind = self.condition_kind(condition)?;
+        Some(model::Condition { kind, span: condition.span })
+    }
+
+    fn condition_kind(&mut self, condition: &ast::Condition) -> Option<model::ConditionKind> {
         use ast::ConditionKind as K;
         Some(match &condition.kind {
             K::Or(operands) | K::And(operands) => {
@@ -1214,16 +1255,16 @@ impl<'a> Checker<'a> {
                     operands.iter().map(|operand| self.condition(operand)).collect();
                 let operands: Vec<model::Condition> = lowered.into_iter().collect::<Option<_>>()?;
                 if matches!(condition.kind, K::Or(_)) {
-                    model::Condition::Or { operands }
+                    model::ConditionKind::Or { operands }
                 } else {
-                    model::Condition::And { operands }
+                    model::ConditionKind::And { operands }
                 }
             }
-            K::Not(operand) => model::Condition::Not { operand: Box::new(self.condition(operand)?) },
+            K::Not(operand) => model::ConditionKind::Not { operand: Box::new(self.condition(operand)?) },
             K::Held { condition: operand, duration } => {
                 let operand = self.condition(operand);
                 let duration_ms = self.duration(duration, "`for`");
-                model::Condition::Held { operand: Box::new(operand?), duration_ms: duration_ms? }
+                model::ConditionKind::Held { operand: Box::new(operand?), duration_ms: duration_ms? }
             }
             K::Declared(text) => {
                 if text.value.trim().is_empty() {
@@ -1233,9 +1274,9 @@ impl<'a> Checker<'a> {
                             .help("say what a person declares, as in `declared \"security issue\"`"),
                     );
                 }
-                model::Condition::Declared { text: self.text(text) }
+                model::ConditionKind::Declared { text: self.text(text) }
             }
-            K::NoData(metric) => model::Condition::NoData {
+            K::NoData(metric) => model::ConditionKind::NoData {
                 metric: match metric {
                     Some(metric) => Some(model::MetricId(self.resolve(metric, Want::Metric)?)),
                     None => None,
@@ -1262,7 +1303,7 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 }
-                model::Condition::Test { metric: model::MetricId(index) }
+                model::ConditionKind::Test { metric: model::MetricId(index) }
             }
             K::Compare { metric, op, threshold } => {
                 let index = self.resolve(metric, Want::Metric)?;
@@ -1282,11 +1323,13 @@ impl<'a> Checker<'a> {
                             match (&value.kind, op) {
                                 (ValueKind::Bool(expected), ast::CompareOp::Eq | ast::CompareOp::Ne) => {
                                     let is_true = *expected == (*op == ast::CompareOp::Eq);
-                                    let test = model::Condition::Test { metric: model::MetricId(index) };
+                                    let test = model::ConditionKind::Test { metric: model::MetricId(index) };
                                     return Some(if is_true {
                                         test
                                     } else {
-                                        model::Condition::Not { operand: Box::new(test) }
+                                        model::ConditionKind::Not {
+                                            operand: Box::new(model::Condition { kind: test, span: condition.span }),
+                                        }
                                     });
                                 }
                                 (ValueKind::Invalid, _) => return None,
@@ -1340,7 +1383,7 @@ impl<'a> Checker<'a> {
                         model::Threshold::OfBaseline { percent }
                     }
                 };
-                model::Condition::Compare { metric: model::MetricId(index), comparison, threshold }
+                model::ConditionKind::Compare { metric: model::MetricId(index), comparison, threshold }
             }
             K::InRange { metric, negated, range } => {
                 let index = self.resolve(metric, Want::Metric)?;
@@ -1369,7 +1412,7 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 }
-                model::Condition::InRange {
+                model::ConditionKind::InRange {
                     metric: model::MetricId(index),
                     negated: *negated,
                     low,

@@ -131,7 +131,8 @@ pub(super) fn describe(rules: &[Rule]) -> String {
 
 /// The keywords that may start a line where `entry` is parsed, for "did you mean".
 pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
-    const STEPS: &[&str] = &["run", "expect", "check", "approve", "notify", "page", "wait", "recheck", "group"];
+    const STEPS: &[&str] =
+        &["run", "expect", "check", "approve", "notify", "page", "wait", "recheck", "continue", "group"];
     match entry {
         Rule::item_only => &[
             "plan", "role", "env", "secret", "metric", "phase", "gate", "rollout", "watch", "rollback", "alert",

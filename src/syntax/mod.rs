@@ -50,6 +50,17 @@ pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
     }
 }
 
+/// Reads a date-time with a zone as written in a plan (for `--t0` on the command line).
+pub fn parse_datetime(text: &str) -> Result<jiff::Zoned, String> {
+    match GoliveParser::parse(Rule::datetime, text) {
+        Ok(pairs) if pairs.as_str() == text => literal::datetime(text).map_err(|error| match error.help {
+            Some(help) => format!("{}; {help}", error.message),
+            None => error.message,
+        }),
+        _ => Err(format!("`{text}` is not a date-time such as 2025-03-04T09:30:00+01:00 or 2025-03-04T09:30[Europe/Paris]")),
+    }
+}
+
 /// Suggests the closest known time zone name.
 pub(crate) fn suggest_zone(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
@@ -569,6 +580,7 @@ impl Lowerer {
             }
             Rule::wait_step => StepKind::Wait(self.value(parts.next()?)),
             Rule::recheck_step => StepKind::Recheck,
+            Rule::continue_step => StepKind::Continue,
             _ => return None,
         };
         Some(Step { kind, span })

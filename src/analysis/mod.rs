@@ -1,0 +1,87 @@
+//! Analysis of a resolved plan: what no runbook checks before launch day.
+//!
+//! Runs on a [`Model`] (so every reference is valid) and proves things about the plan as a
+//! whole: the dependency graph ([`graph`]), the timeline relative to T0 ([`timeline`]), gates
+//! and rollouts ([`rollouts`]), rollback trees ([`trees`]), safety ([`safety`]) and command
+//! lints ([`lints`]). Each check is linear or `n log n` in the size of the plan: sorts and sweeps,
+//! never pairwise loops over all nodes.
+
+mod conditions;
+pub mod graph;
+mod lints;
+mod rollouts;
+mod safety;
+pub mod timeline;
+mod trees;
+
+use crate::diag::Diagnostic;
+use crate::model::{Model, NodeId};
+use serde::Serialize;
+
+/// What the analysis may take from outside the plan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// T0 given on the command line; overrides the plan's `launch`.
+    pub t0: Option<jiff::Zoned>,
+    /// Also run the lints (`golivec lint`).
+    pub lints: bool,
+}
+
+/// The computed facts about a plan that emitters and tools consume.
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    /// Every node, dependencies first; ties keep source order.
+    pub order: Vec<NodeId>,
+    pub schedule: timeline::Schedule,
+}
+
+/// Analyses a plan. The schedule is empty when the graph has a cycle.
+pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let graph = graph::Graph::new(model);
+    diagnostics.extend(graph.cycles(model));
+    diagnostics.extend(graph.unused_trees(model));
+    let order = graph.order();
+    let t0 = options.t0.clone().or_else(|| model.plan.launch.clone());
+    let schedule = if order.len() == model.nodes.len() {
+        let schedule = timeline::Schedule::compute(model, &order, t0.as_ref());
+        diagnostics.extend(timeline::check(model, &graph, &schedule));
+        schedule
+    } else {
+        timeline::Schedule::empty(t0.as_ref())
+    };
+    diagnostics.extend(timeline::check_launch(model, t0.as_ref(), options.t0.is_some()));
+    diagnostics.extend(conditions::check(model));
+    diagnostics.extend(rollouts::check(model));
+    diagnostics.extend(trees::check(model));
+    diagnostics.extend(safety::check(model, &order));
+    if options.lints {
+        diagnostics.extend(lints::check(model));
+    }
+    (Analysis { order, schedule }, diagnostics)
+}
+
+/// Milliseconds as a short duration: `1h30m`, `45s`, `0s`.
+pub fn format_duration(ms: u64) -> String {
+    let mut rest = ms;
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
+/// Milliseconds from launch as an offset: `T-1h`, `T0`, `T+15m`.
+pub fn format_offset(ms: i64) -> String {
+    match ms {
+        0 => "T0".to_string(),
+        ms if ms < 0 => format!("T-{}", format_duration(ms.unsigned_abs())),
+        ms => format!("T+{}", format_duration(ms.unsigned_abs())),
+    }
+}

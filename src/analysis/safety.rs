@@ -1,0 +1,93 @@
+//! Safety: nothing crosses the point of no return or touches production without a gate or an
+//! approval before it; after the point of no return every node can roll back; a plan has a
+//! rollback tree.
+
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Model, Node, NodeId, NodeKind, StepKind};
+
+/// Whether a node runs against a production environment.
+fn on_production(model: &Model, node: &Node) -> bool {
+    node.env.is_some_and(|env| {
+        let env = &model.envs[env.0];
+        match &env.tier {
+            Some(tier) => tier == "production",
+            None => matches!(env.name.as_str(), "production" | "prod"),
+        }
+    })
+}
+
+/// Whether a node's steps can fail (a message or a wait cannot fail in a way to roll back).
+fn can_fail(node: &Node) -> bool {
+    node.kind != NodeKind::Phase
+        || node.steps().iter().any(|step| {
+            matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. } | StepKind::Check { .. } | StepKind::Approve { .. })
+        })
+}
+
+pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    // Computed in dependency order: a node is guarded when a gate or an approval runs before it.
+    let mut guarded_after = vec![false; model.nodes.len()];
+    // The node that crossed the point of no return on some path to this one.
+    let mut past_point: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
+    for &id in order {
+        let node = &model.nodes[id.0];
+        let env_approval = node.env.is_some_and(|env| !model.envs[env.0].approvals.is_empty());
+        let guarded_before = env_approval || node.after.iter().any(|dependency| guarded_after[dependency.0]);
+        let steps = node.steps();
+        let approves = steps.iter().any(|step| matches!(step.kind, StepKind::Approve { .. }));
+        let first_action = steps.iter().position(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }));
+        let approves_first = steps
+            .iter()
+            .position(|step| matches!(step.kind, StepKind::Approve { .. }))
+            .is_some_and(|approval| first_action.is_none_or(|action| approval < action));
+        let needs_guard = node.point_of_no_return || (on_production(model, node) && first_action.is_some());
+        if needs_guard && !guarded_before && !approves_first && node.kind != NodeKind::Gate {
+            let (span, what) = match node.point_of_no_return_span {
+                Some(span) => (span, format!("`{}` crosses the point of no return", node.name)),
+                None => (node.name_span, format!("`{}` runs on production", node.name)),
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::UnguardedProduction, span, format!("{what} with no gate or approval before it"))
+                    .label("nothing stops this if the plan is not ready")
+                    .help(format!(
+                        "add a gate before it (`gate go_no_go {{ approve ... }}` and `after go_no_go`), an `approve` step first, or `approval ...` on its env"
+                    )),
+            );
+        }
+        guarded_after[id.0] = guarded_before || approves || node.kind == NodeKind::Gate;
+
+        let crossed = if node.point_of_no_return {
+            Some(id)
+        } else {
+            node.after.iter().find_map(|dependency| past_point[dependency.0])
+        };
+        past_point[id.0] = crossed;
+        if let Some(point) = crossed {
+            let action = if node.kind == NodeKind::Watch { &node.on_breach } else { &node.on_fail };
+            let rolls_back = action.as_ref().and_then(|action| action.rollback_tree()).is_some();
+            if !rolls_back && can_fail(node) {
+                let clause = if node.kind == NodeKind::Watch { "on breach" } else { "on fail" };
+                let first_tree = model.rollbacks.first().map_or("TREE", |tree| tree.name.as_str());
+                let crossing = &model.nodes[point.0];
+                let message = if point == id {
+                    format!("`{}` crosses the point of no return but cannot roll back", node.name)
+                } else {
+                    format!("`{}` runs after the point of no return (in `{}`) but cannot roll back", node.name, crossing.name)
+                };
+                let diagnostic = Diagnostic::new(Code::NoRollbackAfterPointOfNoReturn, node.name_span, message)
+                    .label(format!("no `{clause} rollback ...`"))
+                    .help(format!("add `{clause} rollback {first_tree}`"));
+                diagnostics.push(diagnostic);
+            }
+        }
+    }
+    if model.rollbacks.is_empty() && !model.nodes.is_empty() {
+        diagnostics.push(
+            Diagnostic::new(Code::NoRollbackTree, model.plan.name_span, "this plan has no rollback tree")
+                .label("what happens when the launch goes wrong?")
+                .help("add `rollback incident { level critical when ... { ... } }` and `on fail rollback incident`"),
+        );
+    }
+    diagnostics
+}

@@ -1,0 +1,369 @@
+//! The timeline: when each node can start and finish relative to T0, the critical path, the
+//! worst-case time to detect a breach and roll back, and the launch against windows and freezes.
+
+use super::graph::Graph;
+use super::{format_duration, format_offset};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{self, Model, NodeId, NodeKind, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SAMPLING_MS};
+use serde::Serialize;
+
+/// Times of one node, in milliseconds from T0.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeTimes {
+    pub node: NodeId,
+    pub name: String,
+    /// The earliest it can start: its `at`, or when its dependencies can first be done.
+    pub earliest_start_ms: i64,
+    pub earliest_finish_ms: i64,
+    /// The latest it may start and finish when every step takes its whole timeout.
+    pub latest_start_ms: i64,
+    pub latest_finish_ms: i64,
+    pub critical: bool,
+    /// The same times as date-times, when T0 is known.
+    pub start: Option<String>,
+    pub finish: Option<String>,
+}
+
+/// Worst-case reaction times of one rollout stage.
+#[derive(Clone, Debug, Serialize)]
+pub struct StageTimes {
+    pub rollout: NodeId,
+    pub weight: f64,
+    /// When the stage starts at the latest, from T0.
+    pub start_ms: i64,
+    /// From a breach to the decision: one sampling interval plus the longest `for`.
+    pub detect_ms: u64,
+    /// From a breach to the end of the slowest rollback level (detection included).
+    pub rollback_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Schedule {
+    /// T0 as a date-time with its zone, when known.
+    pub t0: Option<String>,
+    /// By `NodeId`.
+    pub nodes: Vec<NodeTimes>,
+    pub critical_path: Vec<NodeId>,
+    pub start_ms: i64,
+    pub finish_ms: i64,
+    pub stages: Vec<StageTimes>,
+}
+
+impl Schedule {
+    pub fn empty(t0: Option<&jiff::Zoned>) -> Schedule {
+        Schedule {
+            t0: t0.map(|zoned| zoned.to_string()),
+            nodes: Vec::new(),
+            critical_path: Vec::new(),
+            start_ms: 0,
+            finish_ms: 0,
+            stages: Vec::new(),
+        }
+    }
+
+    /// The total length of the plan, in milliseconds.
+    pub fn length_ms(&self) -> u64 {
+        self.finish_ms.saturating_sub(self.start_ms).max(0).unsigned_abs()
+    }
+
+    /// Computes every node's times in dependency order (`order` must hold every node).
+    pub fn compute(model: &Model, order: &[NodeId], t0: Option<&jiff::Zoned>) -> Schedule {
+        let mut nodes: Vec<Option<NodeTimes>> = vec![None; model.nodes.len()];
+        // For each node, the dependency that decided its latest start (for the critical path).
+        let mut decided_by: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
+        for &id in order {
+            let node = &model.nodes[id.0];
+            let mut earliest_start = node.at_ms;
+            let mut latest_start = node.at_ms;
+            for dependency in &node.after {
+                let Some(times) = &nodes[dependency.0] else { continue };
+                earliest_start = Some(earliest_start.map_or(times.earliest_finish_ms, |at| at.max(times.earliest_finish_ms)));
+                if latest_start.is_none_or(|at| times.latest_finish_ms > at) {
+                    latest_start = Some(times.latest_finish_ms);
+                    decided_by[id.0] = Some(*dependency);
+                }
+            }
+            let earliest_start = earliest_start.unwrap_or(0);
+            let latest_start = latest_start.unwrap_or(0);
+            let (best, worst) = durations(node, earliest_start, latest_start);
+            let earliest_finish = earliest_start.saturating_add(best);
+            let latest_finish = latest_start.saturating_add(worst);
+            nodes[id.0] = Some(NodeTimes {
+                node: id,
+                name: node.name.clone(),
+                earliest_start_ms: earliest_start,
+                earliest_finish_ms: earliest_finish,
+                latest_start_ms: latest_start,
+                latest_finish_ms: latest_finish,
+                critical: false,
+                start: absolute(t0, latest_start),
+                finish: absolute(t0, latest_finish),
+            });
+        }
+        let mut nodes: Vec<NodeTimes> = nodes.into_iter().flatten().collect();
+        let start_ms = nodes.iter().map(|times| times.earliest_start_ms).min().unwrap_or(0);
+        let finish_ms = nodes.iter().map(|times| times.latest_finish_ms).max().unwrap_or(0);
+        let mut critical_path = Vec::new();
+        let mut current = nodes.iter().filter(|times| times.latest_finish_ms == finish_ms).map(|times| times.node).next();
+        while let Some(id) = current {
+            critical_path.push(id);
+            nodes[id.0].critical = true;
+            current = decided_by[id.0];
+        }
+        critical_path.reverse();
+        let stages = stage_times(model, &nodes);
+        Schedule { t0: t0.map(|zoned| zoned.to_string()), nodes, critical_path, start_ms, finish_ms, stages }
+    }
+}
+
+fn absolute(t0: Option<&jiff::Zoned>, offset_ms: i64) -> Option<String> {
+    let t0 = t0?;
+    t0.checked_add(jiff::SignedDuration::from_millis(offset_ms)).ok().map(|zoned| zoned.strftime("%Y-%m-%d %H:%M %Z").to_string())
+}
+
+/// The shortest and longest time a node takes once started, in milliseconds.
+fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64, i64) {
+    let steps = node.steps();
+    let best_steps: u64 = steps.iter().map(|step| step.best_case_ms()).fold(0, u64::saturating_add);
+    let worst_steps: u64 = steps.iter().map(|step| step.worst_case_ms()).fold(0, u64::saturating_add);
+    let hold = node.requires.iter().map(model::Condition::longest_hold_ms).max().unwrap_or(0);
+    let sampling = node.every_ms.unwrap_or(DEFAULT_SAMPLING_MS);
+    let (best, worst) = match node.kind {
+        NodeKind::Phase => (best_steps, worst_steps),
+        NodeKind::Gate => {
+            let decide = if node.requires.is_empty() { 0 } else { hold };
+            (best_steps + decide, worst_steps + decide + if node.requires.is_empty() { 0 } else { sampling })
+        }
+        NodeKind::Watch => {
+            let window = node.for_ms.unwrap_or(0);
+            (best_steps + window, worst_steps + window)
+        }
+        NodeKind::Rollout => {
+            let best = rollout_end(node, earliest_start + best_steps as i64, 0) - earliest_start;
+            let worst = rollout_end(node, latest_start + worst_steps as i64, DEFAULT_COMMAND_TIMEOUT_MS) - latest_start;
+            return (best.max(0), worst.max(0));
+        }
+    };
+    (best.min(i64::MAX as u64) as i64, worst.min(i64::MAX as u64) as i64)
+}
+
+/// When the last stage of a rollout ends, given when its stages begin and what setting a
+/// weight costs.
+fn rollout_end(node: &model::Node, mut time: i64, set_cost: u64) -> i64 {
+    for stage in &node.stages {
+        if let Some(at) = stage.at_ms {
+            time = time.max(at);
+        }
+        time = time.saturating_add((set_cost + stage.hold_ms.unwrap_or(0)) as i64);
+    }
+    time
+}
+
+fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
+    let mut stages = Vec::new();
+    for (index, node) in model.nodes.iter().enumerate() {
+        if node.kind != NodeKind::Rollout {
+            continue;
+        }
+        let hold = node.requires.iter().map(model::Condition::longest_hold_ms).max().unwrap_or(0);
+        let tree_time = node.on_fail.as_ref().and_then(|action| {
+            let tree = action.rollback_tree()?;
+            let pause = match action {
+                model::Action::Pause { wait_ms, .. } => *wait_ms,
+                _ => 0,
+            };
+            let slowest = model.rollbacks[tree.0]
+                .levels
+                .iter()
+                .map(|level| model::flatten_steps(&level.items).iter().map(|step| step.worst_case_ms()).sum::<u64>())
+                .max()
+                .unwrap_or(0);
+            Some(pause + slowest)
+        });
+        let mut time = nodes[index].latest_start_ms;
+        for stage in &node.stages {
+            if let Some(at) = stage.at_ms {
+                time = time.max(at);
+            }
+            let sampling = stage.every_ms.or(node.every_ms).unwrap_or(DEFAULT_SAMPLING_MS);
+            let detect = sampling + hold;
+            stages.push(StageTimes {
+                rollout: NodeId(index),
+                weight: stage.weight,
+                start_ms: time,
+                detect_ms: detect,
+                rollback_ms: tree_time.map(|tree| detect + tree),
+            });
+            time = time.saturating_add((DEFAULT_COMMAND_TIMEOUT_MS + stage.hold_ms.unwrap_or(0)) as i64);
+        }
+    }
+    stages
+}
+
+/// Timing errors: starting before a dependency can finish, steps and gate windows longer than
+/// the time before the next node, gaps between consecutive watches.
+pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let times = &schedule.nodes;
+    for (index, node) in model.nodes.iter().enumerate() {
+        if let (Some(at), Some(at_span)) = (node.at_ms, node.at_span) {
+            for (dependency, span) in node.after.iter().zip(&node.after_spans) {
+                let before = &model.nodes[dependency.0];
+                let finish = times[dependency.0].earliest_finish_ms;
+                if at < finish {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::StartsBeforeDependency,
+                            at_span,
+                            format!(
+                                "`{}` is scheduled at {}, before `{}` can finish ({} at the earliest)",
+                                node.name,
+                                format_offset(at),
+                                before.name,
+                                format_offset(finish)
+                            ),
+                        )
+                        .label(format!("starts at {}", format_offset(at)))
+                        .with(*span, format!("runs after `{}`", before.name))
+                        .help(format!("move `{}` to {} or later, or drop the `after`", node.name, format_offset(finish))),
+                    );
+                } else if node.kind == NodeKind::Watch && before.kind == NodeKind::Watch && at > finish {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::WatchGap,
+                            at_span,
+                            format!(
+                                "nothing is watched for {} between `{}` and `{}`",
+                                format_duration((at - finish).unsigned_abs()),
+                                before.name,
+                                node.name
+                            ),
+                        )
+                        .label(format!("starts at {}", format_offset(at)))
+                        .with(before.name_span, format!("ends at {}", format_offset(finish)))
+                        .help(format!("start `{}` when `{}` ends: drop its `at`", node.name, before.name)),
+                    );
+                }
+            }
+        }
+        // The time this node has before the nodes that follow it are due to start.
+        let start = times[index].earliest_start_ms;
+        let deadline = graph.successors[index]
+            .iter()
+            .filter_map(|successor| model.nodes[successor.0].at_ms.map(|at| (at, *successor)))
+            .min_by_key(|(at, _)| *at);
+        let Some((deadline, successor)) = deadline else { continue };
+        let window = deadline.saturating_sub(start).max(0).unsigned_abs();
+        let next = &model.nodes[successor.0];
+        for step in node.steps() {
+            let worst = step.worst_case_ms();
+            if worst > window && node.kind != NodeKind::Watch {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TimeoutExceedsWindow,
+                        step.span,
+                        format!(
+                            "this step may take {}, but `{}` starts {} after `{}` begins",
+                            format_duration(worst),
+                            next.name,
+                            format_duration(window),
+                            node.name
+                        ),
+                    )
+                    .label(format!("up to {}", format_duration(worst)))
+                    .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                    .help("shorten the step's timeout, or schedule the next node later"),
+                );
+            }
+        }
+        if node.kind == NodeKind::Gate {
+            for condition in &node.requires {
+                let hold = condition.longest_hold_ms();
+                if hold > window {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::GateWindowTooLong,
+                            condition.span,
+                            format!(
+                                "`{}` holds this for {}, but `{}` starts {} after the gate opens",
+                                node.name,
+                                format_duration(hold),
+                                next.name,
+                                format_duration(window)
+                            ),
+                        )
+                        .label(format!("held for {}", format_duration(hold)))
+                        .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                        .help("shorten the `for`, or open the gate earlier"),
+                    );
+                }
+            }
+        }
+    }
+    diagnostics
+}
+
+/// The launch against the plan's windows and freezes.
+pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: bool) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let Some(t0) = t0 else { return diagnostics };
+    let span = if from_command_line { model.plan.span } else { model.plan.launch_span.unwrap_or(model.plan.span) };
+    let source = if from_command_line { "the launch given with --t0" } else { "the launch" };
+    if !model.windows.is_empty() {
+        let inside = model.windows.iter().any(|window| {
+            let Ok(zone) = jiff::tz::TimeZone::get(&window.zone) else { return false };
+            let local = t0.with_time_zone(zone);
+            let weekday = local.weekday().to_monday_one_offset() as u8;
+            let minute = u32::from(local.hour().unsigned_abs()) * 60 + u32::from(local.minute().unsigned_abs());
+            window.days.contains(&weekday) && minute >= window.from_minute && minute < window.to_minute
+        });
+        if !inside {
+            let mut diagnostic = Diagnostic::new(
+                Code::LaunchOutsideWindow,
+                span,
+                format!("{source}, {}, is outside every launch window", t0.strftime("%a %Y-%m-%d %H:%M %Z (%:z)")),
+            )
+            .label("T0");
+            for window in &model.windows {
+                let local = t0.with_time_zone(jiff::tz::TimeZone::get(&window.zone).unwrap_or(jiff::tz::TimeZone::UTC));
+                diagnostic = diagnostic.with(
+                    window.span,
+                    format!(
+                        "`{}`: {} {:02}:{:02}-{:02}:{:02} {} (T0 is {} there)",
+                        window.name,
+                        days(&window.days),
+                        window.from_minute / 60,
+                        window.from_minute % 60,
+                        window.to_minute / 60,
+                        window.to_minute % 60,
+                        window.zone,
+                        local.strftime("%a %H:%M")
+                    ),
+                );
+            }
+            diagnostics.push(diagnostic.help("move the launch into a window, or pass another T0 with --t0"));
+        }
+    }
+    for freeze in &model.freezes {
+        for period in &freeze.periods {
+            if t0.timestamp() >= period.from && t0.timestamp() < period.until {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::LaunchInFreeze,
+                        span,
+                        format!("{source}, {}, falls in the freeze `{}`", t0.strftime("%Y-%m-%d %H:%M %Z"), freeze.name),
+                    )
+                    .label("T0")
+                    .with(freeze.span, format!("`{}` runs from {} until {}", freeze.name, period.from, period.until))
+                    .help("launch before or after the freeze"),
+                );
+            }
+        }
+    }
+    diagnostics
+}
+
+fn days(days: &[u8]) -> String {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    days.iter().filter_map(|day| NAMES.get(usize::from(*day).saturating_sub(1))).copied().collect::<Vec<_>>().join(",")
+}

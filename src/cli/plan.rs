@@ -1,0 +1,46 @@
+//! `golivec plan FILE`: the computed schedule.
+
+use super::{check, AnalysisArgs, EXIT_OK};
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum PlanFormat {
+    /// An aligned table for people.
+    Text,
+    /// The schedule as JSON.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct PlanArgs {
+    /// The plan file; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: PlanFormat,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+}
+
+pub(super) fn run(args: &PlanArgs) -> i32 {
+    let options = match args.analysis.options(false) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return super::EXIT_USAGE;
+        }
+    };
+    let (_, checked) = match check::sound_plan(&args.file, &options) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    let (Some(model), Some(analysis)) = (&checked.model, &checked.analysis) else { return super::EXIT_ERRORS };
+    match args.format {
+        PlanFormat::Text => print!("{}", crate::emit::schedule::table(model, analysis)),
+        PlanFormat::Json => {
+            // The schedule is plain data: serializing it cannot fail.
+            println!("{}", serde_json::to_string_pretty(&analysis.schedule).unwrap_or_default());
+        }
+    }
+    EXIT_OK
+}

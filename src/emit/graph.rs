@@ -1,0 +1,118 @@
+//! The dependency graph as Mermaid or DOT, with the critical path marked. Names in a plan are
+//! identifiers (`[A-Za-z_][A-Za-z0-9_]*`), so they are safe as graph ids and labels as they are.
+
+use crate::analysis::graph::{Edge, Graph, Vertex};
+use crate::analysis::{format_offset, Analysis};
+use crate::model::{Model, NodeKind};
+use std::fmt::Write;
+
+fn kind(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Phase => "phase",
+        NodeKind::Gate => "gate",
+        NodeKind::Rollout => "rollout",
+        NodeKind::Watch => "watch",
+    }
+}
+
+fn node_label(model: &Model, analysis: &Analysis, index: usize, line_break: &str) -> String {
+    let node = &model.nodes[index];
+    let mut label = format!("{} {}", kind(node.kind), node.name);
+    if let Some(times) = analysis.schedule.nodes.get(index) {
+        label.push_str(&format!(
+            "{line_break}{} → {}",
+            format_offset(times.latest_start_ms),
+            format_offset(times.latest_finish_ms)
+        ));
+    }
+    label
+}
+
+fn vertex_id(vertex: Vertex) -> String {
+    match vertex {
+        Vertex::Node(node) => format!("n{}", node.0),
+        Vertex::Level(tree, level) => format!("t{}_l{}", tree.0, level),
+    }
+}
+
+fn on_critical_path(analysis: &Analysis, from: Vertex, to: Vertex) -> bool {
+    let path = &analysis.schedule.critical_path;
+    match (from, to) {
+        (Vertex::Node(a), Vertex::Node(b)) => path.windows(2).any(|pair| pair[0] == a && pair[1] == b),
+        _ => false,
+    }
+}
+
+fn edge_label(edge: Edge) -> Option<&'static str> {
+    match edge {
+        Edge::After => None,
+        Edge::OnFail => Some("on fail"),
+        Edge::OnBreach => Some("on breach"),
+        Edge::Recheck => Some("recheck"),
+    }
+}
+
+/// A Mermaid flowchart.
+pub fn mermaid(model: &Model, analysis: &Analysis) -> String {
+    let graph = Graph::new(model);
+    let mut out = String::from("flowchart TD\n");
+    for index in 0..model.nodes.len() {
+        let _ = writeln!(out, "  n{index}[\"{}\"]", node_label(model, analysis, index, "<br/>"));
+    }
+    for (tree, rollback) in model.rollbacks.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph t{tree}[\"rollback {}\"]", rollback.name);
+        for (level, definition) in rollback.levels.iter().enumerate() {
+            let _ = writeln!(out, "    t{tree}_l{level}[\"level {}\"]", definition.name);
+        }
+        out.push_str("  end\n");
+    }
+    for edge in graph.graph.edge_indices() {
+        let Some((from, to)) = graph.graph.edge_endpoints(edge) else { continue };
+        let (from, to) = (graph.graph[from], graph.graph[to]);
+        let arrow = match (edge_label(graph.graph[edge]), on_critical_path(analysis, from, to)) {
+            (None, true) => "==>".to_string(),
+            (None, false) => "-->".to_string(),
+            (Some(label), _) => format!("-. {label} .->"),
+        };
+        let _ = writeln!(out, "  {} {arrow} {}", vertex_id(from), vertex_id(to));
+    }
+    if !analysis.schedule.critical_path.is_empty() {
+        out.push_str("  classDef critical stroke:#c00,stroke-width:3px\n");
+        let ids: Vec<String> = analysis.schedule.critical_path.iter().map(|node| format!("n{}", node.0)).collect();
+        let _ = writeln!(out, "  class {} critical", ids.join(","));
+    }
+    out
+}
+
+/// A Graphviz DOT digraph.
+pub fn dot(model: &Model, analysis: &Analysis) -> String {
+    let graph = Graph::new(model);
+    let mut out = format!("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box];\n", model.plan.name);
+    for index in 0..model.nodes.len() {
+        let critical = analysis.schedule.nodes.get(index).is_some_and(|times| times.critical);
+        let style = if critical { ", color=\"#cc0000\", penwidth=3" } else { "" };
+        let _ = writeln!(out, "  n{index} [label=\"{}\"{style}];", node_label(model, analysis, index, "\\n"));
+    }
+    for (tree, rollback) in model.rollbacks.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph cluster_t{tree} {{\n    label=\"rollback {}\";", rollback.name);
+        for (level, definition) in rollback.levels.iter().enumerate() {
+            let _ = writeln!(out, "    t{tree}_l{level} [label=\"level {}\", shape=ellipse];", definition.name);
+        }
+        out.push_str("  }\n");
+    }
+    for edge in graph.graph.edge_indices() {
+        let Some((from, to)) = graph.graph.edge_endpoints(edge) else { continue };
+        let (from, to) = (graph.graph[from], graph.graph[to]);
+        let mut attributes = Vec::new();
+        if let Some(label) = edge_label(graph.graph[edge]) {
+            attributes.push(format!("label=\"{label}\", style=dashed"));
+        }
+        if on_critical_path(analysis, from, to) {
+            attributes.push("color=\"#cc0000\", penwidth=3".to_string());
+        }
+        let attributes = if attributes.is_empty() { String::new() } else { format!(" [{}]", attributes.join(", ")) };
+        let _ = writeln!(out, "  {} -> {}{attributes};", vertex_id(from), vertex_id(to));
+    }
+    out.push_str("}\n");
+    out
+}
