@@ -268,9 +268,11 @@ pub enum NodeItem {
     OnFail(Action),
     OnBreach(Action),
     PointOfNoReturn(Span),
-    Require(Condition),
-    /// A rollout's command that sets the traffic weight (`$GOLIVE_WEIGHT`).
-    Set(Command),
+    /// `require CONDITION`, with the span of the whole statement.
+    Require(Condition, Span),
+    /// A rollout's command that sets the traffic weight (`$GOLIVE_WEIGHT`), with the span of
+    /// the whole statement.
+    Set(Command, Span),
     Stage(Stage),
     /// A sampling interval: how often conditions are evaluated.
     Every(Value),

@@ -20,12 +20,17 @@ pub(super) struct Interval {
 
 impl Interval {
     fn closed(low: f64, high: f64) -> Interval {
-        Interval { low: Some(Bound { value: low, inclusive: true }), high: Some(Bound { value: high, inclusive: true }) }
+        Interval {
+            low: Some(Bound { value: low, inclusive: true }),
+            high: Some(Bound { value: high, inclusive: true }),
+        }
     }
 
     pub(super) fn is_empty(&self) -> bool {
         match (self.low, self.high) {
-            (Some(low), Some(high)) => low.value > high.value || (low.value == high.value && !(low.inclusive && high.inclusive)),
+            (Some(low), Some(high)) => {
+                low.value > high.value || (low.value == high.value && !(low.inclusive && high.inclusive))
+            }
             _ => false,
         }
     }
@@ -139,7 +144,10 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
         roots.extend(&node.requires);
         roots.extend(&node.conditions);
         for step in node.steps() {
-            if let crate::model::StepKind::Expect { check: crate::model::Expectation::Condition { condition }, .. } = &step.kind {
+            if let crate::model::StepKind::Expect {
+                check: crate::model::Expectation::Condition { condition }, ..
+            } = &step.kind
+            {
                 roots.push(condition);
             }
         }
@@ -157,8 +165,11 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
             let Some((metric, intervals)) = atom(condition) else { continue };
             let metric = &model.metrics[metric.0];
             let domain = domain(metric.ty);
-            let possible: Vec<Interval> =
-                intervals.iter().map(|interval| interval.intersect(&domain)).filter(|interval| !interval.is_empty()).collect();
+            let possible: Vec<Interval> = intervals
+                .iter()
+                .map(|interval| interval.intersect(&domain))
+                .filter(|interval| !interval.is_empty())
+                .collect();
             if possible.is_empty() {
                 diagnostics.push(
                     Diagnostic::new(Code::ConditionNeverPasses, condition.span, "this condition can never be true")
@@ -169,7 +180,11 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
                 diagnostics.push(
                     Diagnostic::new(Code::ConditionAlwaysPasses, condition.span, "this condition is always true")
                         .label(format!("every value of `{}` satisfies it", metric.name))
-                        .help(format!("a {} metric is always {}; compare with a tighter threshold", metric.ty.name(), domain.describe(metric.ty))),
+                        .help(format!(
+                            "a {} metric is always {}; compare with a tighter threshold",
+                            metric.ty.name(),
+                            domain.describe(metric.ty)
+                        )),
                 );
             }
         }

@@ -63,8 +63,9 @@ impl Graph {
         }
         for (tree, rollback) in model.rollbacks.iter().enumerate() {
             for (level, definition) in rollback.levels.iter().enumerate() {
-                let rechecks =
-                    crate::model::flatten_steps(&definition.items).iter().any(|step| matches!(step.kind, StepKind::Recheck));
+                let rechecks = crate::model::flatten_steps(&definition.items)
+                    .iter()
+                    .any(|step| matches!(step.kind, StepKind::Recheck));
                 if rechecks {
                     // `recheck` may only escalate: to the levels listed before this one.
                     for &more_severe in &level_vertices[tree][..level] {

@@ -6,7 +6,10 @@ use crate::source::Span;
 
 /// Shell words of a command, split at blanks and at the operators that end a simple command.
 fn words(command: &str) -> Vec<&str> {
-    command.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '`').filter(|word| !word.is_empty()).collect()
+    command
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '`')
+        .filter(|word| !word.is_empty())
+        .collect()
 }
 
 fn is_command_end(word: &str) -> bool {
@@ -22,7 +25,10 @@ fn curl_without_fail(command: &str) -> bool {
             let arguments = words[index + 1..].iter().take_while(|word| !is_command_end(word));
             let fails = arguments.into_iter().any(|word| {
                 word.starts_with("--fail")
-                    || (word.starts_with('-') && !word.starts_with("--") && word[1..].chars().all(|c| c.is_ascii_alphabetic()) && word.contains('f'))
+                    || (word.starts_with('-')
+                        && !word.starts_with("--")
+                        && word[1..].chars().all(|c| c.is_ascii_alphabetic())
+                        && word.contains('f'))
             });
             if !fails {
                 return true;
@@ -34,7 +40,7 @@ fn curl_without_fail(command: &str) -> bool {
 }
 
 fn has_word(command: &str, wanted: &str) -> bool {
-    words(command).iter().any(|word| *word == wanted)
+    words(command).contains(&wanted)
 }
 
 fn sleeps(command: &str) -> bool {
@@ -85,9 +91,13 @@ fn check_step(step: &Step, node: Option<&Node>, attended: bool, diagnostics: &mu
         StepKind::Check { .. } if !attended => {
             let name = node.map_or(String::new(), |node| format!(" in `{}`", node.name));
             diagnostics.push(
-                Diagnostic::new(Code::ManualCheckUnattended, step.span, format!("a manual check{name}, which runs unattended"))
-                    .label("no one is asked to confirm this in the workflow")
-                    .help("put the check in a gate, add an `approve` step, or run the node on an env with `approval`"),
+                Diagnostic::new(
+                    Code::ManualCheckUnattended,
+                    step.span,
+                    format!("a manual check{name}, which runs unattended"),
+                )
+                .label("no one is asked to confirm this in the workflow")
+                .help("put the check in a gate, add an `approve` step, or run the node on an env with `approval`"),
             );
         }
         _ => {}

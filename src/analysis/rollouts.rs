@@ -15,7 +15,10 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
                             Diagnostic::new(
                                 Code::WeightsNotRising,
                                 stage.span,
-                                format!("the weight goes from {}% to {}%; each stage must send more traffic", previous.weight, stage.weight),
+                                format!(
+                                    "the weight goes from {}% to {}%; each stage must send more traffic",
+                                    previous.weight, stage.weight
+                                ),
                             )
                             .label("not above the previous stage")
                             .with(previous.span, "previous stage")

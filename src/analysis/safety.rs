@@ -20,7 +20,10 @@ fn on_production(model: &Model, node: &Node) -> bool {
 fn can_fail(node: &Node) -> bool {
     node.kind != NodeKind::Phase
         || node.steps().iter().any(|step| {
-            matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. } | StepKind::Check { .. } | StepKind::Approve { .. })
+            matches!(
+                step.kind,
+                StepKind::Run { .. } | StepKind::Expect { .. } | StepKind::Check { .. } | StepKind::Approve { .. }
+            )
         })
 }
 
@@ -36,7 +39,8 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
         let guarded_before = env_approval || node.after.iter().any(|dependency| guarded_after[dependency.0]);
         let steps = node.steps();
         let approves = steps.iter().any(|step| matches!(step.kind, StepKind::Approve { .. }));
-        let first_action = steps.iter().position(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }));
+        let first_action =
+            steps.iter().position(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }));
         let approves_first = steps
             .iter()
             .position(|step| matches!(step.kind, StepKind::Approve { .. }))
@@ -50,9 +54,9 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
             diagnostics.push(
                 Diagnostic::new(Code::UnguardedProduction, span, format!("{what} with no gate or approval before it"))
                     .label("nothing stops this if the plan is not ready")
-                    .help(format!(
-                        "add a gate before it (`gate go_no_go {{ approve ... }}` and `after go_no_go`), an `approve` step first, or `approval ...` on its env"
-                    )),
+                    .help(
+                        "add a gate before it (`gate go_no_go { approve ... }` and `after go_no_go`), an `approve` step first, or `approval ...` on its env",
+                    ),
             );
         }
         guarded_after[id.0] = guarded_before || approves || node.kind == NodeKind::Gate;
@@ -73,7 +77,10 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                 let message = if point == id {
                     format!("`{}` crosses the point of no return but cannot roll back", node.name)
                 } else {
-                    format!("`{}` runs after the point of no return (in `{}`) but cannot roll back", node.name, crossing.name)
+                    format!(
+                        "`{}` runs after the point of no return (in `{}`) but cannot roll back",
+                        node.name, crossing.name
+                    )
                 };
                 let diagnostic = Diagnostic::new(Code::NoRollbackAfterPointOfNoReturn, node.name_span, message)
                     .label(format!("no `{clause} rollback ...`"))

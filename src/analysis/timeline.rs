@@ -77,7 +77,8 @@ impl Schedule {
             let mut latest_start = node.at_ms;
             for dependency in &node.after {
                 let Some(times) = &nodes[dependency.0] else { continue };
-                earliest_start = Some(earliest_start.map_or(times.earliest_finish_ms, |at| at.max(times.earliest_finish_ms)));
+                earliest_start =
+                    Some(earliest_start.map_or(times.earliest_finish_ms, |at| at.max(times.earliest_finish_ms)));
                 if latest_start.is_none_or(|at| times.latest_finish_ms > at) {
                     latest_start = Some(times.latest_finish_ms);
                     decided_by[id.0] = Some(*dependency);
@@ -104,7 +105,8 @@ impl Schedule {
         let start_ms = nodes.iter().map(|times| times.earliest_start_ms).min().unwrap_or(0);
         let finish_ms = nodes.iter().map(|times| times.latest_finish_ms).max().unwrap_or(0);
         let mut critical_path = Vec::new();
-        let mut current = nodes.iter().filter(|times| times.latest_finish_ms == finish_ms).map(|times| times.node).next();
+        let mut current =
+            nodes.iter().filter(|times| times.latest_finish_ms == finish_ms).map(|times| times.node).next();
         while let Some(id) = current {
             critical_path.push(id);
             nodes[id.0].critical = true;
@@ -118,7 +120,9 @@ impl Schedule {
 
 fn absolute(t0: Option<&jiff::Zoned>, offset_ms: i64) -> Option<String> {
     let t0 = t0?;
-    t0.checked_add(jiff::SignedDuration::from_millis(offset_ms)).ok().map(|zoned| zoned.strftime("%Y-%m-%d %H:%M %Z").to_string())
+    t0.checked_add(jiff::SignedDuration::from_millis(offset_ms))
+        .ok()
+        .map(|zoned| zoned.strftime("%Y-%m-%d %H:%M %Z").to_string())
 }
 
 /// The shortest and longest time a node takes once started, in milliseconds.
@@ -225,7 +229,11 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
                         )
                         .label(format!("starts at {}", format_offset(at)))
                         .with(*span, format!("runs after `{}`", before.name))
-                        .help(format!("move `{}` to {} or later, or drop the `after`", node.name, format_offset(finish))),
+                        .help(format!(
+                            "move `{}` to {} or later, or drop the `after`",
+                            node.name,
+                            format_offset(finish)
+                        )),
                     );
                 } else if node.kind == NodeKind::Watch && before.kind == NodeKind::Watch && at > finish {
                     diagnostics.push(
@@ -351,7 +359,11 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
                     Diagnostic::new(
                         Code::LaunchInFreeze,
                         span,
-                        format!("{source}, {}, falls in the freeze `{}`", t0.strftime("%Y-%m-%d %H:%M %Z"), freeze.name),
+                        format!(
+                            "{source}, {}, falls in the freeze `{}`",
+                            t0.strftime("%Y-%m-%d %H:%M %Z"),
+                            freeze.name
+                        ),
                     )
                     .label("T0")
                     .with(freeze.span, format!("`{}` runs from {} until {}", freeze.name, period.from, period.until))

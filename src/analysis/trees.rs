@@ -20,7 +20,8 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
 fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
     let mut handles_no_data = false;
     for (index, level) in tree.levels.iter().enumerate() {
-        handles_no_data |= level.when.walk().iter().any(|condition| matches!(condition.kind, ConditionKind::NoData { .. }));
+        handles_no_data |=
+            level.when.walk().iter().any(|condition| matches!(condition.kind, ConditionKind::NoData { .. }));
         let steps = flatten_steps(&level.items);
         if steps.is_empty() {
             diagnostics.push(
@@ -156,7 +157,9 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
         for (_, interval) in &entries {
             let starts_after = match (interval.low, cursor) {
                 (None, _) | (_, None) => false,
-                (Some(low), Some(at)) => low.value > at.value || (low.value == at.value && !at.inclusive && !low.inclusive),
+                (Some(low), Some(at)) => {
+                    low.value > at.value || (low.value == at.value && !at.inclusive && !low.inclusive)
+                }
             };
             if starts_after {
                 if let (Some(at), Some(low)) = (cursor, interval.low) {
@@ -172,7 +175,8 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
                     break;
                 }
                 Some(high) => {
-                    let further = cursor.is_none_or(|at| high.value > at.value || (high.value == at.value && high.inclusive));
+                    let further =
+                        cursor.is_none_or(|at| high.value > at.value || (high.value == at.value && high.inclusive));
                     if further {
                         cursor = Some(high);
                     }
@@ -181,7 +185,8 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
         }
         if !done {
             if let Some(at) = cursor {
-                let tail = Interval { low: Some(Bound { value: at.value, inclusive: !at.inclusive }), high: domain.high };
+                let tail =
+                    Interval { low: Some(Bound { value: at.value, inclusive: !at.inclusive }), high: domain.high };
                 if !tail.is_empty() {
                     gaps.push(tail);
                 }

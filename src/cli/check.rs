@@ -89,10 +89,7 @@ fn summary(errors: usize, warnings: usize) -> String {
 
 /// Loads and checks one plan for the commands that need a sound plan (`graph`, `plan`):
 /// prints its diagnostics, and returns it only when it has no error.
-pub(super) fn sound_plan(
-    path: &str,
-    options: &crate::Options,
-) -> Result<(SourceMap, crate::Checked), i32> {
+pub(super) fn sound_plan(path: &str, options: &crate::Options) -> Result<(SourceMap, crate::Checked), i32> {
     let mut sources = SourceMap::new();
     let file = input::load(&mut sources, path).map_err(|message| {
         eprintln!("error: {message}");

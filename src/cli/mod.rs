@@ -100,7 +100,8 @@ impl AnalysisArgs {
         };
         let mut allow = Vec::new();
         for text in &self.allow {
-            let code: crate::diag::Code = text.parse().map_err(|()| format!("--allow: `{text}` is not a diagnostic code"))?;
+            let code: crate::diag::Code =
+                text.parse().map_err(|()| format!("--allow: `{text}` is not a diagnostic code"))?;
             if code.severity() == crate::diag::Severity::Error {
                 return Err(format!("--allow: {code} is an error; only warnings can be allowed"));
             }

@@ -43,6 +43,24 @@ fn on_critical_path(analysis: &Analysis, from: Vertex, to: Vertex) -> bool {
     }
 }
 
+/// The edges to draw: `on fail` and `on breach` lead to a tree as a whole, drawn once (the
+/// graph itself links them to every level, since any level may be the one that runs).
+fn drawn_edges(graph: &Graph) -> Vec<(Vertex, Vertex, Edge)> {
+    let mut drawn: Vec<(Vertex, Vertex, Edge)> = Vec::new();
+    for edge in graph.graph.edge_indices() {
+        let Some((from, to)) = graph.graph.edge_endpoints(edge) else { continue };
+        let (from, to, kind) = (graph.graph[from], graph.graph[to], graph.graph[edge]);
+        let to = match (kind, to) {
+            (Edge::OnFail | Edge::OnBreach, Vertex::Level(tree, _)) => Vertex::Level(tree, 0),
+            _ => to,
+        };
+        if !drawn.contains(&(from, to, kind)) {
+            drawn.push((from, to, kind));
+        }
+    }
+    drawn
+}
+
 fn edge_label(edge: Edge) -> Option<&'static str> {
     match edge {
         Edge::After => None,
@@ -66,15 +84,17 @@ pub fn mermaid(model: &Model, analysis: &Analysis) -> String {
         }
         out.push_str("  end\n");
     }
-    for edge in graph.graph.edge_indices() {
-        let Some((from, to)) = graph.graph.edge_endpoints(edge) else { continue };
-        let (from, to) = (graph.graph[from], graph.graph[to]);
-        let arrow = match (edge_label(graph.graph[edge]), on_critical_path(analysis, from, to)) {
+    for (from, to, kind) in drawn_edges(&graph) {
+        let arrow = match (edge_label(kind), on_critical_path(analysis, from, to)) {
             (None, true) => "==>".to_string(),
             (None, false) => "-->".to_string(),
             (Some(label), _) => format!("-. {label} .->"),
         };
-        let _ = writeln!(out, "  {} {arrow} {}", vertex_id(from), vertex_id(to));
+        let target = match (kind, to) {
+            (Edge::OnFail | Edge::OnBreach, Vertex::Level(tree, _)) => format!("t{}", tree.0),
+            _ => vertex_id(to),
+        };
+        let _ = writeln!(out, "  {} {arrow} {target}", vertex_id(from));
     }
     if !analysis.schedule.critical_path.is_empty() {
         out.push_str("  classDef critical stroke:#c00,stroke-width:3px\n");
@@ -87,7 +107,7 @@ pub fn mermaid(model: &Model, analysis: &Analysis) -> String {
 /// A Graphviz DOT digraph.
 pub fn dot(model: &Model, analysis: &Analysis) -> String {
     let graph = Graph::new(model);
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box];\n", model.plan.name);
+    let mut out = format!("digraph \"{}\" {{\n  rankdir=TB;\n  compound=true;\n  node [shape=box];\n", model.plan.name);
     for index in 0..model.nodes.len() {
         let critical = analysis.schedule.nodes.get(index).is_some_and(|times| times.critical);
         let style = if critical { ", color=\"#cc0000\", penwidth=3" } else { "" };
@@ -100,12 +120,13 @@ pub fn dot(model: &Model, analysis: &Analysis) -> String {
         }
         out.push_str("  }\n");
     }
-    for edge in graph.graph.edge_indices() {
-        let Some((from, to)) = graph.graph.edge_endpoints(edge) else { continue };
-        let (from, to) = (graph.graph[from], graph.graph[to]);
+    for (from, to, kind) in drawn_edges(&graph) {
         let mut attributes = Vec::new();
-        if let Some(label) = edge_label(graph.graph[edge]) {
+        if let Some(label) = edge_label(kind) {
             attributes.push(format!("label=\"{label}\", style=dashed"));
+        }
+        if let (Edge::OnFail | Edge::OnBreach, Vertex::Level(tree, _)) = (kind, to) {
+            attributes.push(format!("lhead=cluster_t{}", tree.0));
         }
         if on_critical_path(analysis, from, to) {
             attributes.push("color=\"#cc0000\", penwidth=3".to_string());

@@ -20,8 +20,11 @@ fn columns(rows: &[Vec<String>]) -> String {
         .collect();
     let mut out = String::new();
     for row in rows {
-        let line: Vec<String> =
-            row.iter().zip(&widths).map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count()))).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
+            .collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
     out
@@ -70,8 +73,13 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
     );
     let _ = writeln!(out, "critical path: {}", path.join(" -> "));
     if !schedule.stages.is_empty() {
-        let mut rows =
-            vec![vec!["rollout".to_string(), "stage".to_string(), "starts by".to_string(), "detect".to_string(), "rolled back by".to_string()]];
+        let mut rows = vec![vec![
+            "rollout".to_string(),
+            "stage".to_string(),
+            "starts by".to_string(),
+            "detect".to_string(),
+            "rolled back by".to_string(),
+        ]];
         for stage in &schedule.stages {
             rows.push(vec![
                 model.nodes[stage.rollout.0].name.clone(),

@@ -20,7 +20,8 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .filter(|candidate| *candidate != name)
         .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
         .filter(|(score, candidate)| *score >= 0.8 || strsim::levenshtein(name, candidate) <= 1)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Highest score first; on a tie, the alphabetically first, so answers never vary.
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, candidate)| candidate)
 }
 
@@ -193,7 +194,7 @@ impl<'a> Checker<'a> {
             if let ast::Item::Plan(plan) = item {
                 if let Some(&first) = plans.first() {
                     self.error(
-                        Diagnostic::new(Code::DuplicatePlan, plan.name.span, "a file declares one plan")
+                        Diagnostic::new(Code::DuplicatePlan, plan.name.span, "a file may declare only one plan")
                             .label("a second plan")
                             .with(first, "the plan is declared here")
                             .help("split the plans into separate files"),
@@ -790,14 +791,14 @@ impl<'a> Checker<'a> {
                     node.point_of_no_return = true;
                     node.point_of_no_return_span = Some(*span);
                 }
-                NodeItem::Require(condition) => {
+                NodeItem::Require(condition, statement) => {
                     if matches!(kind, ast::NodeKind::Phase | ast::NodeKind::Watch) {
                         let hint = if kind == ast::NodeKind::Watch {
                             "in a watch, write the condition alone on its line"
                         } else {
                             "put conditions in a `gate` before the phase, or use `expect` for a check"
                         };
-                        self.not_here(condition.span, "`require`", a_node(decl.kind), hint);
+                        self.not_here(*statement, "`require`", a_node(decl.kind), hint);
                     }
                     if let Some(condition) = self.condition(condition) {
                         node.requires.push(condition);
@@ -816,8 +817,8 @@ impl<'a> Checker<'a> {
                         node.conditions.push(condition);
                     }
                 }
-                NodeItem::Set(command) => {
-                    once.note("set", command.span, &mut self.diagnostics);
+                NodeItem::Set(command, statement) => {
+                    once.note("set", *statement, &mut self.diagnostics);
                     if kind != ast::NodeKind::Rollout {
                         self.not_here(
                             command.span,
@@ -863,7 +864,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::NodeKind::Rollout => {
-                if !decl.body.iter().any(|item| matches!(item, NodeItem::Set(_))) {
+                if !decl.body.iter().any(|item| matches!(item, NodeItem::Set(..))) {
                     self.missing(
                         &decl.name,
                         "rollout",
@@ -912,7 +913,7 @@ impl<'a> Checker<'a> {
                         stage.weight.span,
                         "a stage's weight is more than 0% and at most 100%",
                     )
-                    .label("outside 0%..=100%"),
+                    .label("must be above 0% and at most 100%"),
                 );
             }
         }
@@ -980,7 +981,13 @@ impl<'a> Checker<'a> {
             let when = self.condition(&level.when);
             let items = self.items(&level.items, Context::Level);
             if let Some(when) = when {
-                levels.push(model::Level { name: level.name.name.clone(), name_span: level.name.span, when, items, span: level.span });
+                levels.push(model::Level {
+                    name: level.name.name.clone(),
+                    name_span: level.name.span,
+                    when,
+                    items,
+                    span: level.span,
+                });
             }
         }
         model::RollbackTree { name: decl.name.name.clone(), name_span: decl.name.span, levels, span: decl.span }
@@ -1014,7 +1021,10 @@ impl<'a> Checker<'a> {
             name: decl.name.name.clone(),
             title: decl.title.as_ref().map(|text| self.text(text)),
             severity,
-            when: when.unwrap_or(model::Condition { kind: model::ConditionKind::And { operands: Vec::new() }, span: decl.when.span }),
+            when: when.unwrap_or(model::Condition {
+                kind: model::ConditionKind::And { operands: Vec::new() },
+                span: decl.when.span,
+            }),
             items,
             span: decl.span,
         }
@@ -1099,14 +1109,6 @@ impl<'a> Checker<'a> {
                     }
                 };
                 let options = self.run_options(&expect.options, step.span);
-                if let Some(span) = options.command_span {
-                    self.not_here(
-                        span,
-                        "a second command",
-                        "an `expect`",
-                        "an `expect` checks one thing; use a `run` step for the other command",
-                    );
-                }
                 model::StepKind::Expect {
                     title,
                     check,
@@ -1121,6 +1123,23 @@ impl<'a> Checker<'a> {
             },
             ast::StepKind::Approve(approve) => {
                 let title = approve.title.as_ref().map(|text| self.text(text));
+                let mut listed: Vec<&Ident> = Vec::new();
+                for role in &approve.roles {
+                    if let Some(first) = listed.iter().find(|seen| seen.name == role.name) {
+                        self.error(
+                            Diagnostic::new(
+                                Code::DuplicateField,
+                                role.span,
+                                format!("`{}` is listed twice", role.name),
+                            )
+                            .label("listed again here")
+                            .with(first.span, "first listed here")
+                            .help("name each role once; a quorum counts roles, not mentions"),
+                        );
+                    } else {
+                        listed.push(role);
+                    }
+                }
                 let roles: Vec<model::RoleId> =
                     self.resolve_all(&approve.roles, Want::Role).into_iter().map(model::RoleId).collect();
                 let quorum = match &approve.quorum {
@@ -1137,12 +1156,12 @@ impl<'a> Checker<'a> {
                             );
                             return None;
                         }
-                        if quorum as usize > approve.roles.len() {
+                        if quorum as usize > listed.len() {
                             self.error(
                                 Diagnostic::new(
                                     Code::QuorumTooLarge,
                                     value.span,
-                                    format!("{quorum} approvals are asked of {} role(s)", approve.roles.len()),
+                                    format!("{quorum} approvals are asked of {} role(s)", listed.len()),
                                 )
                                 .label("more approvals than roles")
                                 .help("name more roles, or lower the quorum"),
@@ -1210,7 +1229,6 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     result.command = Some(self.text(&command.script));
-                    result.command_span = Some(command.span);
                 }
                 ast::RunOption::Timeout(value) => {
                     once.note("timeout", value.span, &mut self.diagnostics);
@@ -1404,11 +1422,13 @@ impl<'a> Checker<'a> {
                 let low = self.measure(&range.low, ty, metric, ty_span);
                 let high = self.measure(&range.high, ty, metric, ty_span);
                 let (low, high) = (low?, high?);
-                if low >= high {
+                if low > high || (low == high && !range.inclusive) {
                     self.error(
                         Diagnostic::new(Code::EmptyRange, range.span, "this range is empty")
                             .label("the low end is not below the high end")
-                            .help("write the smaller value first, as in `1%..3%`"),
+                            .help(
+                                "write the smaller value first, as in `1%..3%`; `a..a` is empty, `a..=a` is just `a`",
+                            ),
                     );
                     return None;
                 }
@@ -1521,6 +1541,18 @@ impl<'a> Checker<'a> {
         match value.kind {
             ValueKind::Number(number) if number.fract() == 0.0 => Some(number as i64),
             ValueKind::Invalid => None,
+            ValueKind::Number(_) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::WrongValueKind,
+                        value.span,
+                        format!("{place} takes a whole number, but this is a fraction"),
+                    )
+                    .label("not a whole number")
+                    .help("write a whole number such as `3`"),
+                );
+                None
+            }
             _ => {
                 self.wrong_kind(value, place, "a whole number", "3");
                 None
@@ -1543,7 +1575,6 @@ impl<'a> Checker<'a> {
 #[derive(Default)]
 struct RunOptions {
     command: Option<String>,
-    command_span: Option<Span>,
     timeout_ms: Option<u64>,
     retries: u32,
     secrets: Vec<model::SecretId>,

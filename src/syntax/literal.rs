@@ -65,7 +65,10 @@ pub(super) fn unescape(raw: &str) -> Result<String, LiteralError> {
                         digits.push(c);
                     }
                 }
-                let end = start + 2 + digits.len() + usize::from(closed) + 1;
+                let braced = digits.len() + usize::from(closed) + 1;
+                // Without braces, point at `\u` and the hex digits that follow it.
+                let bare = inner[start + 1..].chars().take_while(char::is_ascii_hexdigit).count();
+                let end = start + 1 + if braced > 1 { braced } else { bare };
                 match u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
                     Some(decoded) if closed && (1..=6).contains(&digits.len()) => out.push(decoded),
                     _ => {
@@ -77,9 +80,9 @@ pub(super) fn unescape(raw: &str) -> Result<String, LiteralError> {
             }
             other => {
                 let end = index + 1 + 1 + other.len_utf8();
-                return Err(LiteralError::new(format!("unknown escape `\\{other}`"), index + 1..end).help(
-                    "the escapes are \\\" \\\\ \\n \\t \\r \\0 and \\u{...}; for a shell `\\$`, write `$` inside single quotes in the command",
-                ).code(Code::InvalidEscape));
+                return Err(LiteralError::new(format!("unknown escape `\\{other}`"), index + 1..end)
+                    .help("the escapes are \\\" \\\\ \\n \\t \\r \\0 and \\u{...}; a `$` needs no escape")
+                    .code(Code::InvalidEscape));
             }
         }
     }
@@ -212,7 +215,8 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
     let civil_text = &without_name[..offset_start];
     let offset_text = &without_name[offset_start..];
     let civil: jiff::civil::DateTime = civil_text.parse().map_err(|error: jiff::Error| {
-        LiteralError::new(format!("`{civil_text}` is not a valid date and time: {error}"), 0..civil_text.len())
+        LiteralError::new(format!("`{civil_text}` is not a valid date and time"), 0..civil_text.len())
+            .help(format!("check that the day exists in that month and the time within a day ({error})"))
     })?;
     let offset = if offset_text.is_empty() {
         None
@@ -246,35 +250,61 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
         help: super::suggest_zone(name),
         range: name_start..name_start + name.len(),
     })?;
+    // `Z` with a zone names an instant whose local time the zone gives (RFC 9557).
+    if offset_text.eq_ignore_ascii_case("z") {
+        return civil
+            .to_zoned(TimeZone::UTC)
+            .map(|zoned| zoned.with_time_zone(zone))
+            .map_err(|error| LiteralError::new(format!("this date-time is out of range: {error}"), 0..text.len()));
+    }
     let ambiguous = zone.to_ambiguous_zoned(civil);
     let possible = match ambiguous.offset() {
         AmbiguousOffset::Unambiguous { offset } => vec![offset],
-        AmbiguousOffset::Gap { before, after } | AmbiguousOffset::Fold { before, after } => vec![before, after],
+        AmbiguousOffset::Gap { before, after } => {
+            return Err(LiteralError::new(
+                format!(
+                    "{civil_text} does not exist in {name}: the clocks jump from {} to {} then",
+                    show_offset(before),
+                    show_offset(after)
+                ),
+                0..text.len(),
+            )
+            .help("pick a time before or after the change"));
+        }
+        AmbiguousOffset::Fold { before, after } => vec![before, after],
     };
     let chosen = match offset {
         Some(offset) if possible.contains(&offset) => offset,
         Some(offset) => {
             return Err(LiteralError::new(
-                format!("the offset {offset} does not match {name} on that date (it is {})", possible[0]),
+                format!(
+                    "the offset {} does not match {name} on that date (it is {})",
+                    show_offset(offset),
+                    show_offset(possible[0])
+                ),
                 offset_start..without_name.len(),
             ))
         }
         None if possible.len() == 1 => possible[0],
         None => {
-            let what = if matches!(ambiguous.offset(), AmbiguousOffset::Gap { .. }) {
-                "does not exist"
-            } else {
-                "happens twice"
-            };
-            return Err(LiteralError::new(
-                format!("{civil_text} {what} in {name}: the clocks change then"),
-                0..text.len(),
-            )
-            .help(format!("add the UTC offset you mean, such as `{civil_text}{}[{name}]`", possible[1])));
+            return Err(LiteralError::new(format!("{civil_text} happens twice in {name}: the clocks go back then"), 0..text.len())
+                .help(format!(
+                    "add the UTC offset you mean: `{civil_text}{}[{name}]` (the first) or `{civil_text}{}[{name}]` (the second)",
+                    show_offset(possible[0]),
+                    show_offset(possible[1])
+                )));
         }
     };
     civil
         .to_zoned(TimeZone::fixed(chosen))
         .map(|zoned| zoned.with_time_zone(zone))
         .map_err(|error| LiteralError::new(format!("this date-time is out of range: {error}"), 0..text.len()))
+}
+
+/// An offset as a plan writes it: `+01:00`, `-05:30`.
+fn show_offset(offset: jiff::tz::Offset) -> String {
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }

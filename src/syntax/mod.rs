@@ -57,7 +57,9 @@ pub fn parse_datetime(text: &str) -> Result<jiff::Zoned, String> {
             Some(help) => format!("{}; {help}", error.message),
             None => error.message,
         }),
-        _ => Err(format!("`{text}` is not a date-time such as 2025-03-04T09:30:00+01:00 or 2025-03-04T09:30[Europe/Paris]")),
+        _ => Err(format!(
+            "`{text}` is not a date-time such as 2025-03-04T09:30:00+01:00 or 2025-03-04T09:30[Europe/Paris]"
+        )),
     }
 }
 
@@ -146,19 +148,26 @@ impl Lowerer {
             );
             return;
         }
-        match GoliveParser::parse(strict, text) {
-            Err(error) => {
-                self.report_pest_error(&error, start, text);
-                let first_word: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                let keywords = expected::keywords(strict);
-                if !keywords.contains(&first_word.as_str()) {
-                    if let Some(suggestion) = crate::sema::closest(&first_word, keywords.iter().copied()) {
-                        if let Some(last) = self.diagnostics.last_mut() {
-                            last.help = Some(format!("did you mean `{suggestion}`?"));
-                        }
-                    }
-                }
+        // A line that starts with a word that is not a keyword here (`chek "..."`, `rn "..."`) is
+        // a misspelled keyword, even where a bare condition could also start with a name.
+        let first_word: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let keywords = expected::keywords(strict);
+        if !first_word.is_empty() && !keywords.contains(&first_word.as_str()) {
+            let suggestion = crate::sema::closest(&first_word, keywords.iter().copied());
+            let rest = text[first_word.len()..].trim_start();
+            if strict != Rule::node_item_only || suggestion.is_some() || rest.starts_with('"') {
+                let span = Span::new(self.file, start, start + first_word.len());
+                let expected = expected::describe(&[strict]);
+                self.diagnostics.push(
+                    Diagnostic::new(Code::SyntaxError, span, format!("expected {expected}, found `{first_word}`"))
+                        .label("not a keyword here")
+                        .maybe_help(suggestion.map(|keyword| format!("did you mean `{keyword}`?"))),
+                );
+                return;
             }
+        }
+        match GoliveParser::parse(strict, text) {
+            Err(error) => self.report_pest_error(&error, start, text),
             Ok(_) => {
                 let span = Span::new(self.file, start, start + text.len());
                 self.diagnostics.push(
@@ -416,11 +425,11 @@ impl Lowerer {
                     continue;
                 }
                 Rule::group => NodeItem::Group(self.group(child)?),
-                Rule::on_fail => NodeItem::OnFail(self.action(children(child).next()?)?),
-                Rule::on_breach => NodeItem::OnBreach(self.action(children(child).next()?)?),
+                Rule::on_fail => NodeItem::OnFail(Action { span, ..self.action(children(child).next()?)? }),
+                Rule::on_breach => NodeItem::OnBreach(Action { span, ..self.action(children(child).next()?)? }),
                 Rule::point_of_no_return => NodeItem::PointOfNoReturn(span),
-                Rule::require_stmt => NodeItem::Require(self.condition(children(child).next()?)?),
-                Rule::set_stmt => NodeItem::Set(self.command(children(child).next()?)?),
+                Rule::require_stmt => NodeItem::Require(self.condition(children(child).next()?)?, span),
+                Rule::set_stmt => NodeItem::Set(self.command(children(child).next()?)?, span),
                 Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
                 Rule::condition_stmt => NodeItem::Condition(self.condition(children(child).next()?)?),
                 Rule::stage_stmt => {

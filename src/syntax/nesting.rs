@@ -89,9 +89,20 @@ pub(super) fn check(file: FileId, source: &str) -> Vec<Diagnostic> {
     if let Some(&(opener, at)) = open.last() {
         let span = Span::new(file, at, at + 1);
         diagnostics.push(
-            Diagnostic::new(Code::UnbalancedDelimiter, span, format!("this `{}` is never closed", opener as char))
-                .label("opened here")
-                .with(Span::new(file, source.len(), source.len()), "the file ends here"),
+            Diagnostic::new(
+                Code::UnbalancedDelimiter,
+                span,
+                format!("this `{}` is never closed: the file ends first", opener as char),
+            )
+            .label("opened here")
+            .help(format!(
+                "add the closing `{}` where the block ends",
+                match opener {
+                    b'{' => '}',
+                    b'(' => ')',
+                    _ => ']',
+                }
+            )),
         );
     }
     diagnostics

@@ -2,7 +2,7 @@
 
 use crate::support::{golivec, root, stderr, stdout};
 
-const CLEAN: &str = "tests/fixtures/ok/minimal.golive";
+const CLEAN: &str = "tests/fixtures/ok/clean-launch.golive";
 const BROKEN: &str = "tests/fixtures/errors/E0201-unknown-role.golive";
 
 #[test]

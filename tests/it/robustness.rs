@@ -50,6 +50,7 @@ fn crlf_line_ends_are_accepted() {
     let crlf = plan.replace('\n', "\r\n");
     let (code, report) = check_stdin(crlf.as_bytes());
     assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report, check_stdin(plan.as_bytes()).1, "CRLF and LF give different reports");
 }
 
 #[test]

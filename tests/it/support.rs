@@ -23,9 +23,14 @@ pub(crate) fn golivec(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().expect("golivec finishes")
 }
 
-/// Checks `text` through the public API and renders every diagnostic as people see it.
+/// Checks `text` through the public API, lints included, and renders every diagnostic as
+/// people see it.
 pub(crate) fn render(name: &str, text: &str) -> (golivec::Checked, String) {
-    let (sources, checked) = golivec::check_source(name, text);
+    let options = golivec::Options {
+        analysis: golivec::analysis::Options { lints: true, ..Default::default() },
+        ..Default::default()
+    };
+    let (sources, checked) = golivec::check_source_with(name, text, &options);
     let options = golivec::diag::render::HumanOptions { color: false, width: 100 };
     let rendered: String = checked
         .diagnostics

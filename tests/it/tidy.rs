@@ -50,11 +50,16 @@ fn every_code_has_a_fixture_and_every_fixture_a_code() {
 
 #[test]
 fn codes_are_unique_and_sorted() {
+    // Sorted by number; the letter says the severity (E error, W warning).
     let names: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
     let mut sorted = names.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
+    sorted.sort_unstable_by_key(|name| name[1..].to_string());
+    sorted.dedup_by_key(|name| name[1..].to_string());
     assert_eq!(names, sorted);
+    for code in Code::ALL {
+        let letter = if code.severity() == golivec::diag::Severity::Error { 'E' } else { 'W' };
+        assert!(code.as_str().starts_with(letter), "{code} has the wrong letter for its severity");
+    }
 }
 
 #[test]
