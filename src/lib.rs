@@ -75,7 +75,7 @@ pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Check
         diagnostics.extend(found);
         analysis
     });
-    let allowed = diag::suppress::inline_allows(&ast.comments, text);
+    let allowed = diag::suppress::inline_allows(&ast, text);
     diagnostics.retain(|diagnostic| {
         diagnostic.is_error() || !(options.allow.contains(&diagnostic.code) || allowed.allows(diagnostic, text))
     });

@@ -208,6 +208,19 @@ impl Step {
         }
     }
 
+    /// The longest this step may take by what the plan says: an explicit `timeout` (retries
+    /// included) or a `wait`. `None` when the plan gives no bound.
+    pub fn stated_limit_ms(&self) -> Option<u64> {
+        match &self.kind {
+            StepKind::Run { timeout_ms: Some(timeout), retries, .. }
+            | StepKind::Expect { timeout_ms: Some(timeout), retries, .. } => {
+                Some(timeout.saturating_mul(u64::from(*retries) + 1))
+            }
+            StepKind::Wait { duration_ms } => Some(*duration_ms),
+            _ => None,
+        }
+    }
+
     /// The shortest this step can take: only waits take time for sure.
     pub fn best_case_ms(&self) -> u64 {
         match &self.kind {

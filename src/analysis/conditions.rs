@@ -83,7 +83,16 @@ pub(super) fn format_value(value: f64, ty: MetricType) -> String {
     match ty {
         MetricType::Percent => format!("{value}%"),
         MetricType::Duration if value >= 0.0 => super::format_duration(value as u64),
-        MetricType::Rate => format!("{value}/s"),
+        MetricType::Rate => {
+            // The first unit that gives a whole number reads best: 10/min, not 0.1666/s.
+            let whole = [(1.0, "s"), (60.0, "min"), (3600.0, "h")]
+                .into_iter()
+                .find(|(scale, _)| ((value * scale).round() - value * scale).abs() < 1e-6);
+            match whole {
+                Some((scale, unit)) => format!("{}/{unit}", (value * scale).round()),
+                None => format!("{value:.3}/s"),
+            }
+        }
         _ => format!("{value}"),
     }
 }

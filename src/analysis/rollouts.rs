@@ -1,15 +1,40 @@
 //! Gates, rollouts and watches: weights, holds against sampling, failure actions, windows.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Model, NodeKind, DEFAULT_SAMPLING_MS};
+use crate::model::{Model, Node, NodeId, NodeKind, DEFAULT_SAMPLING_MS};
+
+/// The rollout this one continues: the nearest rollout it runs after, through gates and
+/// phases, on the same env.
+fn previous_rollout<'m>(model: &'m Model, node: &Node) -> Option<&'m Node> {
+    let mut seen = vec![false; model.nodes.len()];
+    let mut stack: Vec<NodeId> = node.after.clone();
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.0], true) {
+            continue;
+        }
+        let candidate = &model.nodes[id.0];
+        if candidate.kind == NodeKind::Rollout {
+            if candidate.env == node.env {
+                return Some(candidate);
+            }
+            continue;
+        }
+        stack.extend(&candidate.after);
+    }
+    None
+}
 
 pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for node in &model.nodes {
         match node.kind {
             NodeKind::Rollout => {
-                for pair in node.stages.windows(2) {
-                    let (previous, stage) = (&pair[0], &pair[1]);
+                // A rollout may continue an earlier one (split around a checkpoint gate): the
+                // weights rise across the chain, and only its last rollout must reach 100%.
+                let previous_stage = previous_rollout(model, node).and_then(|previous| previous.stages.last());
+                let stages: Vec<&crate::model::Stage> = previous_stage.into_iter().chain(&node.stages).collect();
+                for pair in stages.windows(2) {
+                    let (previous, stage) = (pair[0], pair[1]);
                     if stage.weight <= previous.weight {
                         diagnostics.push(
                             Diagnostic::new(
@@ -26,18 +51,20 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
                         );
                     }
                 }
-                if let Some(last) = node.stages.last() {
-                    if last.weight != 100.0 {
-                        diagnostics.push(
-                            Diagnostic::new(
-                                Code::WeightsNotComplete,
-                                last.span,
-                                format!("rollout `{}` ends at {}%, not 100%", node.name, last.weight),
-                            )
-                            .label("the last stage")
-                            .help("end with `stage 100%`, or the new version never takes all the traffic"),
-                        );
-                    }
+                let continued = model.nodes.iter().any(|later| {
+                    later.kind == NodeKind::Rollout
+                        && previous_rollout(model, later).is_some_and(|previous| std::ptr::eq(previous, node))
+                });
+                if let Some(last) = node.stages.last().filter(|last| last.weight != 100.0 && !continued) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::WeightsNotComplete,
+                            last.span,
+                            format!("rollout `{}` ends at {}%, not 100%", node.name, last.weight),
+                        )
+                        .label("the last stage")
+                        .help("end with `stage 100%`, or continue in a later rollout, or the new version never takes all the traffic"),
+                    );
                 }
                 for stage in &node.stages {
                     let sampling = stage.every_ms.or(node.every_ms).unwrap_or(DEFAULT_SAMPLING_MS);

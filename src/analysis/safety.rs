@@ -18,7 +18,12 @@ fn on_production(model: &Model, node: &Node) -> bool {
 
 /// Whether a node's steps can fail (a message or a wait cannot fail in a way to roll back).
 fn can_fail(node: &Node) -> bool {
-    node.kind != NodeKind::Phase
+    let decides = match node.kind {
+        NodeKind::Watch => !node.conditions.is_empty(),
+        NodeKind::Gate | NodeKind::Rollout => !node.requires.is_empty() || !node.stages.is_empty(),
+        NodeKind::Phase => false,
+    };
+    decides
         || node.steps().iter().any(|step| {
             matches!(
                 step.kind,

@@ -264,14 +264,14 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
         let window = deadline.saturating_sub(start).max(0).unsigned_abs();
         let next = &model.nodes[successor.0];
         for step in node.steps() {
-            let worst = step.worst_case_ms();
+            let Some(worst) = step.stated_limit_ms() else { continue };
             if worst > window && node.kind != NodeKind::Watch {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::TimeoutExceedsWindow,
                         step.span,
                         format!(
-                            "this step may take {}, but `{}` starts {} after `{}` begins",
+                            "this step may take {} by its timeout, but `{}` starts {} after `{}` begins",
                             format_duration(worst),
                             next.name,
                             format_duration(window),
