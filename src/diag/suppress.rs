@@ -29,8 +29,7 @@ pub fn inline_allows(file: &File, text: &str) -> InlineAllows {
     for comment in &file.comments {
         let Some(codes) = codes(comment) else { continue };
         let line = line_of(text, comment.span.start as usize);
-        let declaration =
-            file.items.iter().map(|item| item_span(item)).find(|span| line_of(text, span.start as usize) == line + 1);
+        let declaration = file.items.iter().map(item_span).find(|span| line_of(text, span.start as usize) == line + 1);
         allows.push((line, codes, declaration));
     }
     InlineAllows { allows }
