@@ -400,7 +400,14 @@ pub struct ExpectStep {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpectCheck {
-    Http { url: Text, status: Option<Value>, within: Option<Value>, span: Span },
+    Http {
+        url: Text,
+        status: Option<Value>,
+        within: Option<Value>,
+        /// `status` or `within` given a second time, with where.
+        repeated: Vec<(&'static str, Span)>,
+        span: Span,
+    },
     Command(Command),
     Condition(Condition),
 }

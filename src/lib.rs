@@ -57,6 +57,7 @@ pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Check
     let (ast, mut diagnostics) = syntax::parse(file, text);
     let (model, semantic) = sema::check(&ast);
     let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
+    let syntax_errors: Vec<source::Span> = diagnostics.iter().map(Diagnostic::primary_span).collect();
     let model = if syntax_failed { None } else { model };
     // A declaration lost to a syntax error is not "undefined": withhold name errors that an
     // unreadable line may explain, and report every other finding.
@@ -67,6 +68,15 @@ pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Check
             unreadable.iter().any(|line| contains_word(line, name))
         }
         diag::Code::MissingPlan => unreadable.iter().any(|line| contains_word(line, "plan")),
+        // A setting lost to a syntax error in the same declaration is not "missing".
+        diag::Code::MissingField => {
+            let at = diagnostic.primary_span();
+            ast.items.iter().map(diag::suppress::item_span).any(|item| {
+                item.start <= at.start
+                    && at.end <= item.end
+                    && syntax_errors.iter().any(|error| item.start <= error.start && error.end <= item.end)
+            })
+        }
         _ => false,
     };
     diagnostics.extend(semantic.into_iter().filter(|diagnostic| !explained_by_unreadable(diagnostic)));

@@ -18,6 +18,13 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
 }
 
 fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
+    if tree.levels.is_empty() {
+        diagnostics.push(
+            Diagnostic::new(Code::EmptyLevel, tree.name_span, format!("rollback tree `{}` has no level", tree.name))
+                .label("nothing to run when it is entered")
+                .help("add levels, most severe first: `level critical when ... { ... }`"),
+        );
+    }
     let mut handles_no_data = false;
     for (index, level) in tree.levels.iter().enumerate() {
         handles_no_data |=

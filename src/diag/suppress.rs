@@ -35,7 +35,8 @@ pub fn inline_allows(file: &File, text: &str) -> InlineAllows {
     InlineAllows { allows }
 }
 
-fn item_span(item: &crate::ast::Item) -> Span {
+/// The span of a whole declaration.
+pub fn item_span(item: &crate::ast::Item) -> Span {
     use crate::ast::Item;
     match item {
         Item::Plan(decl) => decl.span,

@@ -93,6 +93,13 @@ impl Want {
         )
     }
 
+    /// The noun with its article: "a role", "an env".
+    fn a_noun(self) -> String {
+        let noun = self.noun();
+        let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {noun}")
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Want::Role => "role",
@@ -230,7 +237,7 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::new(Code::MissingPlan, start, "this file has no `plan` declaration")
                     .label("expected `plan NAME { ... }` in this file")
-                    .help("start the file with `plan my_launch { title \"...\" launch 2025-01-01T09:00:00+00:00 }`"),
+                    .help("start the file with `plan my_launch { title \"...\"; launch 2025-01-01T09:00:00+00:00 }`"),
             );
         }
     }
@@ -243,14 +250,9 @@ impl<'a> Checker<'a> {
                     Diagnostic::new(
                         Code::WrongKindOfName,
                         ident.span,
-                        format!(
-                            "`{}` is {}, but a {} is expected here",
-                            ident.name,
-                            symbol.kind.describe(),
-                            want.noun()
-                        ),
+                        format!("`{}` is {}, but {} is expected here", ident.name, symbol.kind.describe(), want.noun()),
                     )
-                    .label(format!("expected a {}", want.noun()))
+                    .label(format!("expected {}", want.a_noun()))
                     .with(symbol.span, format!("`{}` is declared here", ident.name)),
                 );
                 None
@@ -509,6 +511,15 @@ impl<'a> Checker<'a> {
                 ast::MetricField::Baseline { at, window, span } => {
                     once.note("baseline", *span, &mut self.diagnostics);
                     let at_ms = self.offset(at, "`baseline at`");
+                    if at_ms.is_some_and(|at_ms| at_ms >= 0) {
+                        self.error(
+                            Diagnostic::new(Code::ValueOutOfRange, at.span, "a baseline is measured before launch")
+                                .label("at or after T0")
+                                .help(
+                                    "measure it before the new version takes traffic, as in `baseline at T-1h for 30m`",
+                                ),
+                        );
+                    }
                     let window_ms = self.duration(window, "`baseline ... for`");
                     if ty == Some(MetricType::Bool) {
                         self.error(
@@ -1081,7 +1092,14 @@ impl<'a> Checker<'a> {
             ast::StepKind::Expect(expect) => {
                 let title = expect.title.as_ref().map(|text| self.text(text));
                 let check = match &expect.check {
-                    ast::ExpectCheck::Http { url, status, within, .. } => {
+                    ast::ExpectCheck::Http { url, status, within, repeated, .. } => {
+                        for (keyword, span) in repeated {
+                            self.error(
+                                Diagnostic::new(Code::DuplicateField, *span, format!("`{keyword}` is given twice"))
+                                    .label("given again here")
+                                    .help(format!("keep one `{keyword}`")),
+                            );
+                        }
                         let url = self.text(url);
                         let status = status.as_ref().and_then(|value| {
                             let code = self.integer(value, "`status`")?;

@@ -541,17 +541,22 @@ impl Lowerer {
                         let http_span = self.span(&what);
                         let mut http = children(what);
                         let url = self.text(http.next()?);
-                        let (mut status, mut within) = (None, None);
+                        let (mut status, mut within, mut repeated) = (None, None, Vec::new());
                         for clause in http {
                             let clause_rule = clause.as_rule();
+                            let clause_span = self.span(&clause);
                             let value = self.clause_value(clause)?;
-                            if clause_rule == Rule::status_clause {
-                                status = Some(value);
+                            let (slot, keyword) = if clause_rule == Rule::status_clause {
+                                (&mut status, "status")
                             } else {
-                                within = Some(value);
+                                (&mut within, "within")
+                            };
+                            if slot.is_some() {
+                                repeated.push((keyword, clause_span));
                             }
+                            *slot = Some(value);
                         }
-                        ExpectCheck::Http { url, status, within, span: http_span }
+                        ExpectCheck::Http { url, status, within, repeated, span: http_span }
                     }
                     Rule::command => ExpectCheck::Command(self.command(what)?),
                     _ => ExpectCheck::Condition(self.condition(what)?),
@@ -773,15 +778,7 @@ impl Lowerer {
             Rule::number => literal::number(text).map(ValueKind::Number),
             Rule::boolean => Ok(ValueKind::Bool(text == "true")),
             _ => {
-                let digits = text.find(|c: char| c.is_ascii_alphabetic() || c == '_').unwrap_or(text.len());
-                let unit = &text[digits..];
-                self.diagnostics.push(
-                    Diagnostic::new(Code::InvalidQuantity, span, format!("`{text}` has an unknown unit `{unit}`"))
-                        .label("unknown unit")
-                        .help(
-                            "durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/min`, `/h`",
-                        ),
-                );
+                self.diagnostics.push(bad_quantity(text, span));
                 return Value { kind: ValueKind::Invalid, span };
             }
         };
@@ -876,4 +873,24 @@ fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
     }
     crate::sema::closest(found, candidates.iter().map(String::as_str))
         .map(|keyword| format!("did you mean `{keyword}`?"))
+}
+
+/// Explains a number followed by letters that do not make a value (`15q`, `1.5h`, `1e5`).
+fn bad_quantity(text: &str, span: Span) -> Diagnostic {
+    let letters = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(letters);
+    let duration_unit = ["ms", "s", "m", "h", "d", "w"].iter().any(|known| unit.starts_with(known));
+    let (message, help) = if number.contains('.') && duration_unit {
+        (format!("`{text}`: a duration takes whole numbers"), "combine units instead, as in `1h30m` for 1.5 hours")
+    } else if number.contains('_') && duration_unit {
+        (format!("`{text}`: `_` is not allowed in a duration"), "write the digits together, as in `1000ms`")
+    } else if unit.len() > 1 && unit.starts_with(['e', 'E']) && unit[1..].chars().all(|c| c.is_ascii_digit()) {
+        (format!("`{text}`: numbers have no exponent"), "write the number in full, with `_` between groups: `100_000`")
+    } else {
+        (
+            format!("`{text}` has an unknown unit `{unit}`"),
+            "durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/m` or `/min`, `/h`, `/d`",
+        )
+    };
+    Diagnostic::new(Code::InvalidQuantity, span, message).label("not a value").help(help)
 }
