@@ -52,7 +52,7 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
     };
     diagnostics.extend(timeline::check_launch(model, t0.as_ref(), options.t0.is_some()));
     diagnostics.extend(conditions::check(model));
-    diagnostics.extend(rollouts::check(model));
+    diagnostics.extend(rollouts::check(model, &order));
     diagnostics.extend(trees::check(model));
     diagnostics.extend(safety::check(model, &order));
     if options.lints {
@@ -61,11 +61,17 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
     (Analysis { order, schedule }, diagnostics)
 }
 
-/// Milliseconds as a short duration: `1h30m`, `45s`, `0s`.
+/// Milliseconds as a short duration: `1h30m`, `45s`, `0s`; days only from two days on, since
+/// runbooks count `T-24h` and `T+36h` in hours.
 pub fn format_duration(ms: u64) -> String {
     let mut rest = ms;
     let mut out = String::new();
-    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
+    let units: &[(&str, u64)] = if ms >= 2 * 86_400_000 {
+        &[("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)]
+    } else {
+        &[("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)]
+    };
+    for &(unit, size) in units {
         if rest >= size {
             out.push_str(&format!("{}{unit}", rest / size));
             rest %= size;

@@ -1,37 +1,43 @@
 //! Gates, rollouts and watches: weights, holds against sampling, failure actions, windows.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Model, Node, NodeId, NodeKind, DEFAULT_SAMPLING_MS};
+use crate::model::{Model, NodeId, NodeKind, DEFAULT_SAMPLING_MS};
 
-/// The rollout this one continues: the nearest rollout it runs after, through gates and
-/// phases, on the same env.
-fn previous_rollout<'m>(model: &'m Model, node: &Node) -> Option<&'m Node> {
-    let mut seen = vec![false; model.nodes.len()];
-    let mut stack: Vec<NodeId> = node.after.clone();
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id.0], true) {
-            continue;
+/// For each node, the rollout it continues (nodes that are not rollouts: the rollout their
+/// successors would continue). A rollout that stops short of 100% stays open downstream,
+/// through gates and phases, until a rollout on the same env continues it; one that reaches
+/// 100% closes. One pass in dependency order.
+fn open_rollouts(model: &Model, order: &[NodeId]) -> Vec<Option<NodeId>> {
+    let mut open: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
+    let mut continues: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
+    for &id in order {
+        let node = &model.nodes[id.0];
+        // The closest open rollout upstream: the latest declared among the dependencies'.
+        let upstream = node.after.iter().filter_map(|dependency| open[dependency.0]).max();
+        if node.kind == NodeKind::Rollout {
+            continues[id.0] = upstream.filter(|previous| model.nodes[previous.0].env == node.env);
+            let incomplete = node.stages.last().is_some_and(|stage| stage.weight < 100.0);
+            open[id.0] = incomplete.then_some(id);
+        } else {
+            open[id.0] = upstream;
         }
-        let candidate = &model.nodes[id.0];
-        if candidate.kind == NodeKind::Rollout {
-            if candidate.env == node.env {
-                return Some(candidate);
-            }
-            continue;
-        }
-        stack.extend(&candidate.after);
     }
-    None
+    continues
 }
 
-pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
+pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    for node in &model.nodes {
+    let continues = open_rollouts(model, order);
+    let mut continued = vec![false; model.nodes.len()];
+    for previous in continues.iter().flatten() {
+        continued[previous.0] = true;
+    }
+    for (index, node) in model.nodes.iter().enumerate() {
         match node.kind {
             NodeKind::Rollout => {
                 // A rollout may continue an earlier one (split around a checkpoint gate): the
                 // weights rise across the chain, and only its last rollout must reach 100%.
-                let previous_stage = previous_rollout(model, node).and_then(|previous| previous.stages.last());
+                let previous_stage = continues[index].and_then(|previous| model.nodes[previous.0].stages.last());
                 let stages: Vec<&crate::model::Stage> = previous_stage.into_iter().chain(&node.stages).collect();
                 for pair in stages.windows(2) {
                     let (previous, stage) = (pair[0], pair[1]);
@@ -51,11 +57,8 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
                         );
                     }
                 }
-                let continued = model.nodes.iter().any(|later| {
-                    later.kind == NodeKind::Rollout
-                        && previous_rollout(model, later).is_some_and(|previous| std::ptr::eq(previous, node))
-                });
-                if let Some(last) = node.stages.last().filter(|last| last.weight != 100.0 && !continued) {
+
+                if let Some(last) = node.stages.last().filter(|last| last.weight != 100.0 && !continued[index]) {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::WeightsNotComplete,

@@ -1,0 +1,39 @@
+//! `cargo bench`: check (parse, resolve, analyse) and lint on the examples and on synthetic
+//! plans of 1k, 10k and 100k nodes. Linear analysis shows as time growing with size; nothing
+//! here asserts a time.
+
+#[path = "../bench/synth.rs"]
+mod synth;
+
+use golivec::{analysis, Options};
+
+fn main() {
+    divan::main();
+}
+
+fn options(lints: bool) -> Options {
+    Options { analysis: analysis::Options { lints, ..Default::default() }, ..Default::default() }
+}
+
+#[divan::bench(args = ["tour", "memolib-go-live", "onelog-blue-green", "aidrive-staged-rollout"])]
+fn example(bencher: divan::Bencher, name: &str) {
+    let path = format!("{}/examples/{name}.golive", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    bencher.bench(|| golivec::check_source_with(name, divan::black_box(&text), &options(true)));
+}
+
+#[divan::bench(args = [1_000, 10_000, 100_000], sample_count = 10)]
+fn synthetic_check(bencher: divan::Bencher, nodes: usize) {
+    let text = synth::plan(nodes, 7);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| golivec::check_source_with("synthetic", divan::black_box(&text), &options(false)));
+}
+
+#[divan::bench(args = [1_000, 10_000], sample_count = 10)]
+fn synthetic_lint(bencher: divan::Bencher, nodes: usize) {
+    let text = synth::plan(nodes, 7);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| golivec::check_source_with("synthetic", divan::black_box(&text), &options(true)));
+}
