@@ -214,7 +214,12 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
             for (dependency, span) in node.after.iter().zip(&node.after_spans) {
                 let before = &model.nodes[dependency.0];
                 let finish = times[dependency.0].earliest_finish_ms;
-                if at < finish {
+                // A gate that holds its conditions too long is reported by E0504, which says why.
+                let gate_window = before.kind == NodeKind::Gate
+                    && before.requires.iter().any(|condition| {
+                        condition.longest_hold_ms() as i64 > at - times[dependency.0].earliest_start_ms
+                    });
+                if at < finish && !gate_window {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::StartsBeforeDependency,
@@ -261,7 +266,11 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
             .filter_map(|successor| model.nodes[successor.0].at_ms.map(|at| (at, *successor)))
             .min_by_key(|(at, _)| *at);
         let Some((deadline, successor)) = deadline else { continue };
-        let window = deadline.saturating_sub(start).max(0).unsigned_abs();
+        // A successor due before this node can even start is E0502's finding, not this one's.
+        if deadline < start {
+            continue;
+        }
+        let window = deadline.saturating_sub(start).unsigned_abs();
         let next = &model.nodes[successor.0];
         for step in node.steps() {
             let Some(worst) = step.stated_limit_ms() else { continue };
