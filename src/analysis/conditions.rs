@@ -79,7 +79,7 @@ impl Interval {
 }
 
 /// A value of a metric in its unit, as a user writes it.
-pub(super) fn format_value(value: f64, ty: MetricType) -> String {
+pub(crate) fn format_value(value: f64, ty: MetricType) -> String {
     match ty {
         MetricType::Percent => format!("{value}%"),
         MetricType::Duration if value >= 0.0 => super::format_duration(value as u64),

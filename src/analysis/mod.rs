@@ -7,6 +7,7 @@
 //! never pairwise loops over all nodes.
 
 mod conditions;
+pub(crate) use conditions::format_value;
 pub mod graph;
 mod lints;
 mod rollouts;

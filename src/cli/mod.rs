@@ -3,10 +3,12 @@
 //!
 //! Exit codes: 0 clean (warnings allowed), 1 the plan has errors, 2 usage or I/O problems.
 
+mod build;
 mod check;
 mod explain;
 mod graph;
 mod input;
+mod output;
 mod plan;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -33,6 +35,8 @@ enum Command {
     /// Print the computed schedule: when each node starts and finishes, the critical path, and
     /// the worst-case time to detect a breach and roll back.
     Plan(plan::PlanArgs),
+    /// Compile a plan into artifacts: `--target json|mermaid|dot`.
+    Build(build::BuildArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
 }
@@ -131,6 +135,7 @@ pub fn main() -> i32 {
         Command::Lint(args) => check::run(&args, true),
         Command::Graph(args) => graph::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Build(args) => build::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
 }

@@ -8,4 +8,5 @@ mod examples;
 mod fixtures;
 mod robustness;
 mod support;
+mod targets;
 mod tidy;

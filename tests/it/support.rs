@@ -58,3 +58,12 @@ pub(crate) fn stdout(output: &Output) -> String {
 pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The path of an external validator. A test that needs one fails when it is missing: it never
+/// passes by skipping. `./scripts/test.sh` installs them.
+pub(crate) fn require_tool(name: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+    });
+    found.unwrap_or_else(|| panic!("`{name}` is not installed; run ./scripts/test.sh, which installs the validators"))
+}

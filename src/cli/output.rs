@@ -1,0 +1,29 @@
+//! Writing output files atomically: a temporary file in the same directory, flushed to disk,
+//! then renamed over the target. A failed build leaves earlier outputs untouched, and a reader
+//! never sees half a file.
+
+use std::io::Write;
+use std::path::Path;
+
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map_or("output".into(), |name| name.to_string_lossy().into_owned());
+    let temporary = directory.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        // Keep the permissions of the file being replaced (an executable runbook stays so).
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, metadata.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}

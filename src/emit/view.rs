@@ -1,0 +1,731 @@
+//! The serializable view of a sound plan: what `--target json` prints and what every template
+//! renders. It is a boundary: plain data (names instead of indices, milliseconds, strings as
+//! written in the plan), versioned by `schema_version`, described by `schemas/plan.schema.json`.
+//!
+//! Ordering and naming are decided here, in Rust: nodes come in dependency order, every step
+//! has a stable id (`node.3`) that the runbook's state file and the workflow's step ids share.
+
+use crate::analysis::{format_value, Analysis};
+use crate::model::{self, Model};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// Bumped when a field changes meaning or disappears; adding a field keeps the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct PlanView {
+    pub schema_version: u32,
+    /// `golivec <version>`.
+    pub generator: String,
+    pub plan: PlanInfo,
+    pub roles: Vec<RoleView>,
+    pub envs: Vec<EnvView>,
+    pub secrets: Vec<SecretView>,
+    pub metrics: Vec<MetricView>,
+    pub windows: Vec<WindowView>,
+    pub freezes: Vec<FreezeView>,
+    /// Every node, dependencies first.
+    pub nodes: Vec<NodeView>,
+    pub rollbacks: Vec<TreeView>,
+    pub alerts: Vec<AlertView>,
+    pub schedule: ScheduleView,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct PlanInfo {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    /// T0 in RFC 9557 form, when known.
+    pub t0: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct RoleView {
+    pub name: String,
+    pub title: Option<String>,
+    pub contacts: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct EnvView {
+    pub name: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub tier: Option<String>,
+    /// Roles whose approval the environment requires.
+    pub approvals: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct SecretView {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct MetricView {
+    pub name: String,
+    /// percent, duration, count, rate, number or bool.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub title: Option<String>,
+    pub probe: String,
+    /// How the probe's output is read (`ms`, `ratio`, `per_s`...).
+    pub unit: Option<String>,
+    pub baseline: Option<BaselineView>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct BaselineView {
+    pub at_ms: i64,
+    pub window_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WindowView {
+    pub name: String,
+    pub title: Option<String>,
+    /// ISO weekday numbers, Monday = 1.
+    pub days: Vec<u8>,
+    /// `HH:MM`, the window is `[from, to)` in `zone`.
+    pub from: String,
+    pub to: String,
+    pub zone: String,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct FreezeView {
+    pub name: String,
+    pub title: Option<String>,
+    /// `[from, until)` instants in RFC 3339.
+    pub periods: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct NodeView {
+    pub name: String,
+    /// phase, gate, rollout or watch.
+    pub kind: String,
+    pub after: Vec<String>,
+    pub env: Option<String>,
+    pub at_ms: Option<i64>,
+    pub point_of_no_return: bool,
+    pub every_ms: Option<u64>,
+    pub for_ms: Option<u64>,
+    pub times: Option<TimesView>,
+    pub items: Vec<ItemView>,
+    /// A gate's or rollout's conditions; all must hold.
+    pub requires: Vec<ConditionView>,
+    /// A watch's conditions; all must hold at every sample.
+    pub conditions: Vec<ConditionView>,
+    pub set_command: Option<String>,
+    pub stages: Vec<StageView>,
+    pub on_fail: Option<ActionView>,
+    pub on_breach: Option<ActionView>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct TimesView {
+    pub earliest_start_ms: i64,
+    pub latest_start_ms: i64,
+    pub latest_finish_ms: i64,
+    pub critical: bool,
+    /// Local date-times, when T0 is known.
+    pub start: Option<String>,
+    pub finish: Option<String>,
+}
+
+/// A step or a titled group, in plan order.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "item", rename_all = "snake_case")]
+pub enum ItemView {
+    Step(StepView),
+    Group { title: String, items: Vec<ItemView> },
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StepView {
+    /// Stable id: `<node or tree.level>.<position>`; the runbook's state file and the
+    /// workflow's step ids use it.
+    pub id: String,
+    /// run, expect, check, approve, notify, page, wait, recheck or continue.
+    pub kind: String,
+    /// What a person reads: the title, or the check's text, or a summary.
+    pub title: String,
+    pub explicit_title: bool,
+    pub command: Option<String>,
+    pub timeout_ms: Option<u64>,
+    pub retries: u32,
+    pub secrets: Vec<String>,
+    pub http: Option<HttpView>,
+    pub condition: Option<ConditionView>,
+    pub roles: Vec<String>,
+    pub quorum: Option<usize>,
+    pub distinct: bool,
+    pub message: Option<String>,
+    pub wait_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct HttpView {
+    pub url: String,
+    pub status: Option<u16>,
+    pub within_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageView {
+    pub weight: f64,
+    pub at_ms: Option<i64>,
+    pub hold_ms: Option<u64>,
+    pub every_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ActionView {
+    Abort,
+    Continue,
+    Rollback { tree: String },
+    Pause { wait_ms: u64, then: Option<Box<ActionView>> },
+}
+
+/// A condition, both structured (for evaluation) and as text (for people).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ConditionView {
+    pub text: String,
+    #[serde(flatten)]
+    pub kind: ConditionKindView,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ConditionKindView {
+    Or {
+        operands: Vec<ConditionView>,
+    },
+    And {
+        operands: Vec<ConditionView>,
+    },
+    Not {
+        operand: Box<ConditionView>,
+    },
+    Held {
+        operand: Box<ConditionView>,
+        duration_ms: u64,
+    },
+    /// `metric <comparison> value`, value in the metric's canonical unit (ms, percent points,
+    /// events per second); `of_baseline` makes it a percentage of the baseline.
+    Compare {
+        metric: String,
+        comparison: String,
+        value: f64,
+        of_baseline: bool,
+    },
+    /// `low <= metric < high` (`<=` when `inclusive`), negated for `not in`.
+    InRange {
+        metric: String,
+        negated: bool,
+        low: f64,
+        high: f64,
+        inclusive: bool,
+    },
+    Test {
+        metric: String,
+    },
+    Declared {
+        text: String,
+    },
+    NoData {
+        metric: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct TreeView {
+    pub name: String,
+    /// Most severe first; the first level whose condition holds runs, the first one when none
+    /// does.
+    pub levels: Vec<LevelView>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct LevelView {
+    pub name: String,
+    pub when: ConditionView,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct AlertView {
+    pub name: String,
+    pub title: Option<String>,
+    pub severity: String,
+    pub when: ConditionView,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ScheduleView {
+    pub critical_path: Vec<String>,
+    pub start_ms: i64,
+    pub finish_ms: i64,
+    pub length_ms: u64,
+    pub stages: Vec<StageTimesView>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageTimesView {
+    pub rollout: String,
+    pub weight: f64,
+    pub start_ms: i64,
+    pub detect_ms: u64,
+    pub rollback_ms: Option<u64>,
+}
+
+struct Builder<'m> {
+    model: &'m Model,
+}
+
+impl Builder<'_> {
+    fn role(&self, id: model::RoleId) -> String {
+        self.model.roles[id.0].name.clone()
+    }
+
+    fn roles(&self, ids: &[model::RoleId]) -> Vec<String> {
+        ids.iter().map(|id| self.role(*id)).collect()
+    }
+
+    fn metric(&self, id: model::MetricId) -> &model::Metric {
+        &self.model.metrics[id.0]
+    }
+
+    fn action(&self, action: &model::Action) -> ActionView {
+        match action {
+            model::Action::Abort => ActionView::Abort,
+            model::Action::Continue => ActionView::Continue,
+            model::Action::Rollback { tree } => {
+                ActionView::Rollback { tree: self.model.rollbacks[tree.0].name.clone() }
+            }
+            model::Action::Pause { wait_ms, then } => {
+                ActionView::Pause { wait_ms: *wait_ms, then: then.as_ref().map(|then| Box::new(self.action(then))) }
+            }
+        }
+    }
+
+    fn condition(&self, condition: &model::Condition) -> ConditionView {
+        let (kind, text) = match &condition.kind {
+            model::ConditionKind::Or { operands } | model::ConditionKind::And { operands } => {
+                let views: Vec<ConditionView> = operands.iter().map(|operand| self.condition(operand)).collect();
+                let is_or = matches!(condition.kind, model::ConditionKind::Or { .. });
+                let joiner = if is_or { " or " } else { " and " };
+                let text = views
+                    .iter()
+                    .map(|view| match view.kind {
+                        ConditionKindView::Or { .. } | ConditionKindView::And { .. } => format!("({})", view.text),
+                        _ => view.text.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(joiner);
+                let kind = if is_or {
+                    ConditionKindView::Or { operands: views }
+                } else {
+                    ConditionKindView::And { operands: views }
+                };
+                (kind, text)
+            }
+            model::ConditionKind::Not { operand } => {
+                let view = self.condition(operand);
+                let text = match view.kind {
+                    ConditionKindView::Test { .. }
+                    | ConditionKindView::Declared { .. }
+                    | ConditionKindView::NoData { .. } => {
+                        format!("not {}", view.text)
+                    }
+                    _ => format!("not ({})", view.text),
+                };
+                (ConditionKindView::Not { operand: Box::new(view) }, text)
+            }
+            model::ConditionKind::Held { operand, duration_ms } => {
+                let view = self.condition(operand);
+                let inner = match view.kind {
+                    ConditionKindView::Or { .. } | ConditionKindView::And { .. } => format!("({})", view.text),
+                    _ => view.text.clone(),
+                };
+                let text = format!("{inner} for {}", crate::analysis::format_duration(*duration_ms));
+                (ConditionKindView::Held { operand: Box::new(view), duration_ms: *duration_ms }, text)
+            }
+            model::ConditionKind::Compare { metric, comparison, threshold } => {
+                let metric = self.metric(*metric);
+                let symbol = match comparison {
+                    model::Comparison::Lt => "<",
+                    model::Comparison::Le => "<=",
+                    model::Comparison::Gt => ">",
+                    model::Comparison::Ge => ">=",
+                    model::Comparison::Eq => "==",
+                    model::Comparison::Ne => "!=",
+                };
+                let (value, of_baseline, shown) = match threshold {
+                    model::Threshold::Absolute { value } => (*value, false, format_value(*value, metric.ty)),
+                    model::Threshold::OfBaseline { percent } => (*percent, true, format!("{percent}% of baseline")),
+                };
+                let kind = ConditionKindView::Compare {
+                    metric: metric.name.clone(),
+                    comparison: symbol.to_string(),
+                    value,
+                    of_baseline,
+                };
+                (kind, format!("{} {symbol} {shown}", metric.name))
+            }
+            model::ConditionKind::InRange { metric, negated, low, high, inclusive } => {
+                let metric = self.metric(*metric);
+                let text = format!(
+                    "{}{} in {}{}{}",
+                    metric.name,
+                    if *negated { " not" } else { "" },
+                    format_value(*low, metric.ty),
+                    if *inclusive { "..=" } else { ".." },
+                    format_value(*high, metric.ty)
+                );
+                let kind = ConditionKindView::InRange {
+                    metric: metric.name.clone(),
+                    negated: *negated,
+                    low: *low,
+                    high: *high,
+                    inclusive: *inclusive,
+                };
+                (kind, text)
+            }
+            model::ConditionKind::Test { metric } => {
+                let name = self.metric(*metric).name.clone();
+                (ConditionKindView::Test { metric: name.clone() }, name)
+            }
+            model::ConditionKind::Declared { text } => {
+                (ConditionKindView::Declared { text: text.clone() }, format!("declared {text:?}"))
+            }
+            model::ConditionKind::NoData { metric } => {
+                let name = metric.map(|metric| self.metric(metric).name.clone());
+                let text = name.as_ref().map_or("nodata".to_string(), |name| format!("nodata {name}"));
+                (ConditionKindView::NoData { metric: name }, text)
+            }
+        };
+        ConditionView { text, kind }
+    }
+
+    fn items(&self, owner: &str, items: &[model::Item], counter: &mut usize) -> Vec<ItemView> {
+        items
+            .iter()
+            .map(|item| match item {
+                model::Item::Step(step) => {
+                    *counter += 1;
+                    ItemView::Step(self.step(format!("{owner}.{counter}"), step))
+                }
+                model::Item::Group { title, items } => {
+                    ItemView::Group { title: title.clone(), items: self.items(owner, items, counter) }
+                }
+            })
+            .collect()
+    }
+
+    fn step(&self, id: String, step: &model::Step) -> StepView {
+        let mut view = StepView {
+            id,
+            kind: String::new(),
+            title: String::new(),
+            explicit_title: false,
+            command: None,
+            timeout_ms: None,
+            retries: 0,
+            secrets: Vec::new(),
+            http: None,
+            condition: None,
+            roles: Vec::new(),
+            quorum: None,
+            distinct: false,
+            message: None,
+            wait_ms: None,
+        };
+        let secret_names =
+            |ids: &[model::SecretId]| ids.iter().map(|id| self.model.secrets[id.0].name.clone()).collect::<Vec<_>>();
+        match &step.kind {
+            model::StepKind::Run { title, command, timeout_ms, retries, secrets } => {
+                view.kind = "run".into();
+                view.explicit_title = title.is_some();
+                view.title = title.clone().unwrap_or_else(|| command.lines().next().unwrap_or_default().to_string());
+                view.command = Some(command.clone());
+                view.timeout_ms = *timeout_ms;
+                view.retries = *retries;
+                view.secrets = secret_names(secrets);
+            }
+            model::StepKind::Expect { title, check, timeout_ms, retries, secrets } => {
+                view.kind = "expect".into();
+                view.explicit_title = title.is_some();
+                view.timeout_ms = *timeout_ms;
+                view.retries = *retries;
+                view.secrets = secret_names(secrets);
+                let summary = match check {
+                    model::Expectation::Http { url, status, within_ms } => {
+                        view.http = Some(HttpView { url: url.clone(), status: *status, within_ms: *within_ms });
+                        format!(
+                            "{url} answers {}",
+                            status.map_or("successfully".to_string(), |status| status.to_string())
+                        )
+                    }
+                    model::Expectation::Command { command } => {
+                        view.command = Some(command.clone());
+                        command.lines().next().unwrap_or_default().to_string()
+                    }
+                    model::Expectation::Condition { condition } => {
+                        let condition = self.condition(condition);
+                        let text = condition.text.clone();
+                        view.condition = Some(condition);
+                        text
+                    }
+                };
+                view.title = title.clone().unwrap_or(summary);
+            }
+            model::StepKind::Check { text, by } => {
+                view.kind = "check".into();
+                view.title = text.clone();
+                view.explicit_title = true;
+                view.roles = self.roles(by);
+            }
+            model::StepKind::Approve { title, quorum, roles, distinct } => {
+                view.kind = "approve".into();
+                view.explicit_title = title.is_some();
+                let names = self.roles(roles);
+                view.title = title.clone().unwrap_or_else(|| {
+                    if *quorum == names.len() {
+                        format!("Approval by {}", names.join(", "))
+                    } else {
+                        format!("Approval by {quorum} of {}", names.join(", "))
+                    }
+                });
+                view.roles = names;
+                view.quorum = Some(*quorum);
+                view.distinct = *distinct;
+            }
+            model::StepKind::Notify { roles, message } => {
+                view.kind = "notify".into();
+                view.roles = self.roles(roles);
+                view.title = format!("Notify {}", view.roles.join(", "));
+                view.message = Some(message.clone());
+            }
+            model::StepKind::Page { roles, message } => {
+                view.kind = "page".into();
+                view.roles = self.roles(roles);
+                view.title = format!("Page {}", view.roles.join(", "));
+                view.message = message.clone();
+            }
+            model::StepKind::Wait { duration_ms } => {
+                view.kind = "wait".into();
+                view.title = format!("Wait {}", crate::analysis::format_duration(*duration_ms));
+                view.wait_ms = Some(*duration_ms);
+            }
+            model::StepKind::Recheck => {
+                view.kind = "recheck".into();
+                view.title = "Evaluate the rollback tree again".into();
+            }
+            model::StepKind::Continue => {
+                view.kind = "continue".into();
+                view.title = "No action needed".into();
+            }
+        }
+        view
+    }
+}
+
+/// Builds the view of a sound plan.
+pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
+    let builder = Builder { model };
+    let schedule = &analysis.schedule;
+    let nodes = analysis
+        .order
+        .iter()
+        .map(|id| {
+            let node = &model.nodes[id.0];
+            let mut counter = 0;
+            NodeView {
+                name: node.name.clone(),
+                kind: match node.kind {
+                    model::NodeKind::Phase => "phase",
+                    model::NodeKind::Gate => "gate",
+                    model::NodeKind::Rollout => "rollout",
+                    model::NodeKind::Watch => "watch",
+                }
+                .to_string(),
+                after: node.after.iter().map(|dependency| model.nodes[dependency.0].name.clone()).collect(),
+                env: node.env.map(|env| model.envs[env.0].name.clone()),
+                at_ms: node.at_ms,
+                point_of_no_return: node.point_of_no_return,
+                every_ms: node.every_ms,
+                for_ms: node.for_ms,
+                times: schedule.nodes.get(id.0).map(|times| TimesView {
+                    earliest_start_ms: times.earliest_start_ms,
+                    latest_start_ms: times.latest_start_ms,
+                    latest_finish_ms: times.latest_finish_ms,
+                    critical: times.critical,
+                    start: times.start.clone(),
+                    finish: times.finish.clone(),
+                }),
+                items: builder.items(&node.name, &node.items, &mut counter),
+                requires: node.requires.iter().map(|condition| builder.condition(condition)).collect(),
+                conditions: node.conditions.iter().map(|condition| builder.condition(condition)).collect(),
+                set_command: node.set_command.clone(),
+                stages: node
+                    .stages
+                    .iter()
+                    .map(|stage| StageView {
+                        weight: stage.weight,
+                        at_ms: stage.at_ms,
+                        hold_ms: stage.hold_ms,
+                        every_ms: stage.every_ms,
+                    })
+                    .collect(),
+                on_fail: node.on_fail.as_ref().map(|action| builder.action(action)),
+                on_breach: node.on_breach.as_ref().map(|action| builder.action(action)),
+            }
+        })
+        .collect();
+    PlanView {
+        schema_version: SCHEMA_VERSION,
+        generator: format!("golivec {}", env!("CARGO_PKG_VERSION")),
+        plan: PlanInfo {
+            name: model.plan.name.clone(),
+            title: model.plan.title.clone(),
+            description: model.plan.description.clone(),
+            owner: model.plan.owner.map(|owner| builder.role(owner)),
+            t0: schedule.t0.clone(),
+        },
+        roles: model
+            .roles
+            .iter()
+            .map(|role| RoleView {
+                name: role.name.clone(),
+                title: role.title.clone(),
+                contacts: role.contacts.clone(),
+            })
+            .collect(),
+        envs: model
+            .envs
+            .iter()
+            .map(|env| EnvView {
+                name: env.name.clone(),
+                title: env.title.clone(),
+                url: env.url.clone(),
+                tier: env.tier.clone(),
+                approvals: builder.roles(&env.approvals),
+            })
+            .collect(),
+        secrets: model
+            .secrets
+            .iter()
+            .map(|secret| SecretView { name: secret.name.clone(), description: secret.description.clone() })
+            .collect(),
+        metrics: model
+            .metrics
+            .iter()
+            .map(|metric| MetricView {
+                name: metric.name.clone(),
+                ty: metric.ty.name().to_string(),
+                title: metric.title.clone(),
+                probe: metric.probe.clone(),
+                unit: metric.unit.clone(),
+                baseline: metric
+                    .baseline
+                    .as_ref()
+                    .map(|baseline| BaselineView { at_ms: baseline.at_ms, window_ms: baseline.window_ms }),
+            })
+            .collect(),
+        windows: model
+            .windows
+            .iter()
+            .map(|window| WindowView {
+                name: window.name.clone(),
+                title: window.title.clone(),
+                days: window.days.clone(),
+                from: format!("{:02}:{:02}", window.from_minute / 60, window.from_minute % 60),
+                to: format!("{:02}:{:02}", window.to_minute / 60, window.to_minute % 60),
+                zone: window.zone.clone(),
+            })
+            .collect(),
+        freezes: model
+            .freezes
+            .iter()
+            .map(|freeze| FreezeView {
+                name: freeze.name.clone(),
+                title: freeze.title.clone(),
+                periods: freeze
+                    .periods
+                    .iter()
+                    .map(|period| (period.from.to_string(), period.until.to_string()))
+                    .collect(),
+            })
+            .collect(),
+        nodes,
+        rollbacks: model
+            .rollbacks
+            .iter()
+            .map(|tree| TreeView {
+                name: tree.name.clone(),
+                levels: tree
+                    .levels
+                    .iter()
+                    .map(|level| {
+                        let mut counter = 0;
+                        LevelView {
+                            name: level.name.clone(),
+                            when: builder.condition(&level.when),
+                            items: builder.items(&format!("{}.{}", tree.name, level.name), &level.items, &mut counter),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        alerts: model
+            .alerts
+            .iter()
+            .map(|alert| {
+                let mut counter = 0;
+                AlertView {
+                    name: alert.name.clone(),
+                    title: alert.title.clone(),
+                    severity: alert.severity.clone(),
+                    when: builder.condition(&alert.when),
+                    items: builder.items(&alert.name, &alert.items, &mut counter),
+                }
+            })
+            .collect(),
+        schedule: ScheduleView {
+            critical_path: schedule.critical_path.iter().map(|id| model.nodes[id.0].name.clone()).collect(),
+            start_ms: schedule.start_ms,
+            finish_ms: schedule.finish_ms,
+            length_ms: schedule.length_ms(),
+            stages: schedule
+                .stages
+                .iter()
+                .map(|stage| StageTimesView {
+                    rollout: model.nodes[stage.rollout.0].name.clone(),
+                    weight: stage.weight,
+                    start_ms: stage.start_ms,
+                    detect_ms: stage.detect_ms,
+                    rollback_ms: stage.rollback_ms,
+                })
+                .collect(),
+        },
+    }
+}
+
+/// The JSON Schema of the view (written to `schemas/plan.schema.json`).
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(PlanView);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+/// The view as pretty JSON.
+pub fn to_json(view: &PlanView) -> String {
+    serde_json::to_string_pretty(view).unwrap_or_default() + "\n"
+}

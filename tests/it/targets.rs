@@ -1,0 +1,112 @@
+//! `golivec build` through the binary: the JSON target against its schema (validated by the
+//! real `check-jsonschema`), output files, drift checks and determinism.
+
+use crate::support::{files, golivec, require_tool, root, stderr, stdout};
+use std::process::Command;
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("golivec-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    let path = root().join("schemas/plan.schema.json");
+    let generated = golivec::emit::view::schema();
+    if std::env::var_os("GOLIVEC_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).expect("write the schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == generated, "schemas/plan.schema.json is stale: run `GOLIVEC_UPDATE_SCHEMA=1 cargo test`");
+}
+
+#[test]
+fn json_of_every_example_validates_against_the_schema() {
+    let validator = require_tool("check-jsonschema");
+    let dir = temp_dir("json");
+    for example in files(&root().join("examples"), "golive") {
+        let stem = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        let out = dir.join(format!("{stem}.json"));
+        let output =
+            golivec(&["build", &example.to_string_lossy(), "--target", "json", "-o", &out.to_string_lossy()], None);
+        assert_eq!(output.status.code(), Some(0), "{stem}: {}", stderr(&output));
+        let view: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("output")).expect("valid JSON");
+        assert_eq!(view["schema_version"], 1);
+        let checked = Command::new(&validator)
+            .args(["--schemafile", &root().join("schemas/plan.schema.json").to_string_lossy(), &out.to_string_lossy()])
+            .output()
+            .expect("check-jsonschema runs");
+        assert!(
+            checked.status.success(),
+            "{stem}: {}{}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+}
+
+#[test]
+fn outputs_are_deterministic() {
+    for target in ["json", "mermaid", "dot"] {
+        let first = golivec(&["build", "examples/aidrive-staged-rollout.golive", "--target", target], None);
+        let second = golivec(&["build", "examples/aidrive-staged-rollout.golive", "--target", target], None);
+        assert_eq!(first.status.code(), Some(0), "{target}: {}", stderr(&first));
+        assert_eq!(first.stdout, second.stdout, "{target} differs between runs");
+    }
+}
+
+#[test]
+fn several_targets_go_into_a_directory() {
+    let dir = temp_dir("several");
+    let output =
+        golivec(&["build", "examples/tour.golive", "--target", "json,mermaid,dot", "-o", &dir.to_string_lossy()], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for name in ["tour.json", "tour.mmd", "tour.dot"] {
+        assert!(dir.join(name).is_file(), "{name} was not written");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+    let to_stdout = golivec(&["build", "examples/tour.golive", "--target", "json,dot"], None);
+    assert_eq!(to_stdout.status.code(), Some(2), "several targets on standard output must be refused");
+}
+
+#[test]
+fn a_failed_build_leaves_earlier_outputs_untouched() {
+    let dir = temp_dir("failed");
+    let out = dir.join("plan.json");
+    std::fs::write(&out, "earlier output\n").expect("write");
+    let output = golivec(
+        &["build", "tests/fixtures/errors/E0201-unknown-role.golive", "--target", "json", "-o", &out.to_string_lossy()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "earlier output\n");
+}
+
+#[test]
+fn check_reports_drift_with_a_diff() {
+    let dir = temp_dir("drift");
+    let out = dir.join("tour.mmd");
+    let path = out.to_string_lossy().into_owned();
+    let built = golivec(&["build", "examples/tour.golive", "--target", "mermaid", "-o", &path], None);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    let clean = golivec(&["build", "examples/tour.golive", "--target", "mermaid", "-o", &path, "--check"], None);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    let edited = std::fs::read_to_string(&out).expect("read").replace("flowchart TD", "flowchart LR");
+    std::fs::write(&out, &edited).expect("write");
+    let drifted = golivec(&["build", "examples/tour.golive", "--target", "mermaid", "-o", &path, "--check"], None);
+    assert_eq!(drifted.status.code(), Some(1));
+    assert!(
+        stdout(&drifted).contains("-flowchart LR") && stdout(&drifted).contains("+flowchart TD"),
+        "{}",
+        stdout(&drifted)
+    );
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), edited, "--check must not write");
+}
