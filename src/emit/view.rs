@@ -141,6 +141,8 @@ pub struct TimesView {
 /// A step or a titled group, in plan order.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(tag = "item", rename_all = "snake_case")]
+// Built once per build and serialized; boxing the step would only add noise.
+#[allow(clippy::large_enum_variant)]
 pub enum ItemView {
     Step(StepView),
     Group { title: String, items: Vec<ItemView> },
