@@ -137,6 +137,8 @@ pub struct Metric {
     pub title: Option<String>,
     /// A command whose output is the value (or, for a bool, whose exit status is).
     pub probe: String,
+    #[serde(skip)]
+    pub probe_span: Span,
     /// How to read the probe's output (`ms`, `ratio`, ...), when the type has units.
     pub unit: Option<String>,
     pub baseline: Option<Baseline>,
@@ -187,6 +189,8 @@ pub struct Node {
     pub conditions: Vec<Condition>,
     /// A rollout's weight command.
     pub set_command: Option<String>,
+    #[serde(skip)]
+    pub set_span: Option<Span>,
     pub stages: Vec<Stage>,
     pub on_fail: Option<Action>,
     pub on_breach: Option<Action>,
@@ -431,6 +435,8 @@ pub struct Alert {
 #[derive(Clone, Debug, Serialize)]
 pub struct Window {
     pub name: String,
+    #[serde(skip)]
+    pub name_span: Span,
     pub title: Option<String>,
     /// ISO weekday numbers, Monday = 1.
     pub days: Vec<u8>,
@@ -445,6 +451,8 @@ pub struct Window {
 #[derive(Clone, Debug, Serialize)]
 pub struct Freeze {
     pub name: String,
+    #[serde(skip)]
+    pub name_span: Span,
     pub title: Option<String>,
     pub periods: Vec<FreezePeriod>,
     #[serde(skip)]
@@ -453,6 +461,8 @@ pub struct Freeze {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct FreezePeriod {
+    #[serde(skip)]
+    pub span: Span,
     #[serde(serialize_with = "serialize_timestamp")]
     pub from: jiff::Timestamp,
     #[serde(serialize_with = "serialize_timestamp")]

@@ -70,9 +70,11 @@ impl Interval {
             (Some(low), None) => format!("{} {}", if low.inclusive { ">=" } else { ">" }, show(low.value)),
             (None, Some(high)) => format!("{} {}", if high.inclusive { "<=" } else { "<" }, show(high.value)),
             (Some(low), Some(high)) if low.value == high.value => show(low.value),
+            (Some(low), Some(high)) if low.inclusive => {
+                format!("{}{}{}", show(low.value), if high.inclusive { "..=" } else { ".." }, show(high.value))
+            }
             (Some(low), Some(high)) => {
-                let prefix = if low.inclusive { "" } else { "above " };
-                format!("{prefix}{}{}{}", show(low.value), if high.inclusive { "..=" } else { ".." }, show(high.value))
+                format!("> {} and {} {}", show(low.value), if high.inclusive { "<=" } else { "<" }, show(high.value))
             }
         }
     }
@@ -161,12 +163,22 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
             }
         }
     }
+    // The last level of a tree may be a deliberate catch-all (`error_rate <= 100% { continue }`):
+    // only "never true" is checked there.
+    let mut catch_alls: Vec<&Condition> = Vec::new();
     for tree in &model.rollbacks {
-        roots.extend(tree.levels.iter().map(|level| &level.when));
+        let count = tree.levels.len();
+        for (index, level) in tree.levels.iter().enumerate() {
+            if index + 1 == count {
+                catch_alls.push(&level.when);
+            }
+            roots.push(&level.when);
+        }
     }
     roots.extend(model.alerts.iter().map(|alert| &alert.when));
     let mut diagnostics = Vec::new();
     for root in roots {
+        let catch_all = catch_alls.iter().any(|candidate| std::ptr::eq(*candidate, root));
         for condition in root.walk() {
             if matches!(condition.kind, ConditionKind::Held { .. }) {
                 continue;
@@ -183,9 +195,9 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
                 diagnostics.push(
                     Diagnostic::new(Code::ConditionNeverPasses, condition.span, "this condition can never be true")
                         .label(format!("`{}` is always {}", metric.name, domain.describe(metric.ty)))
-                        .help(format!("a {} metric is never outside {}", metric.ty.name(), domain.describe(metric.ty))),
+                        .help(format!("a {} metric is always {}", metric.ty.name(), domain.describe(metric.ty))),
                 );
-            } else if possible.iter().any(|interval| interval.contains(&domain)) {
+            } else if !catch_all && possible.iter().any(|interval| interval.contains(&domain)) {
                 diagnostics.push(
                     Diagnostic::new(Code::ConditionAlwaysPasses, condition.span, "this condition is always true")
                         .label(format!("every value of `{}` satisfies it", metric.name))

@@ -28,8 +28,6 @@ pub struct Graph {
     pub graph: DiGraph<Vertex, Edge>,
     /// The vertex of each node, by `NodeId`.
     node_vertices: Vec<NodeIndex>,
-    /// The first vertex of each tree's levels, by `TreeId`.
-    level_vertices: Vec<Vec<NodeIndex>>,
     /// The nodes that run after each node (reverse of `after`), by `NodeId`.
     pub successors: Vec<Vec<NodeId>>,
 }
@@ -74,7 +72,7 @@ impl Graph {
                 }
             }
         }
-        Graph { graph, node_vertices, level_vertices, successors }
+        Graph { graph, node_vertices, successors }
     }
 
     /// Nodes in dependency order, ties in source order (Kahn's algorithm with a min-heap).
@@ -121,13 +119,14 @@ impl Graph {
             nodes.sort_unstable();
             let names: Vec<String> = nodes.iter().map(|node| format!("`{}`", model.nodes[node.0].name)).collect();
             let first = &model.nodes[nodes[0].0];
-            let mut diagnostic = Diagnostic::new(
-                Code::DependencyCycle,
-                first.name_span,
-                format!("{} wait for each other in a cycle", join_words(&names)),
-            )
-            .label("on the cycle")
-            .help("a plan runs in order; remove one of these `after` references");
+            let message = if self_loop {
+                format!("{} waits for itself", names[0])
+            } else {
+                format!("{} wait for each other in a cycle", join_words(&names))
+            };
+            let mut diagnostic = Diagnostic::new(Code::DependencyCycle, first.name_span, message)
+                .label("on the cycle")
+                .help("a plan runs in order; remove one of these `after` references");
             for node in &nodes {
                 let waiting = &model.nodes[node.0];
                 for (dependency, span) in waiting.after.iter().zip(&waiting.after_spans) {
@@ -147,10 +146,11 @@ impl Graph {
     pub fn unused_trees(&self, model: &Model) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
         for (tree, rollback) in model.rollbacks.iter().enumerate() {
-            let entered = self.level_vertices[tree].iter().any(|&level| {
-                self.graph
-                    .edges_directed(level, petgraph::Direction::Incoming)
-                    .any(|edge| matches!(edge.weight(), Edge::OnFail | Edge::OnBreach))
+            let entered = model.nodes.iter().any(|node| {
+                [&node.on_fail, &node.on_breach]
+                    .into_iter()
+                    .flatten()
+                    .any(|action| action.rollback_tree() == Some(TreeId(tree)))
             });
             if !entered {
                 diagnostics.push(

@@ -16,36 +16,55 @@ fn is_command_end(word: &str) -> bool {
     matches!(word, "|" | "||" | "&&" | ";" | "&") || word.ends_with(';')
 }
 
-/// The first `curl` in `command` that has no `-f`/`--fail`.
-fn curl_without_fail(command: &str) -> bool {
-    let words = words(command);
-    let mut index = 0;
-    while index < words.len() {
-        if words[index] == "curl" || words[index].ends_with("/curl") {
-            let arguments = words[index + 1..].iter().take_while(|word| !is_command_end(word));
-            let fails = arguments.into_iter().any(|word| {
-                word.starts_with("--fail")
-                    || (word.starts_with('-')
-                        && !word.starts_with("--")
-                        && word[1..].chars().all(|c| c.is_ascii_alphabetic())
-                        && word.contains('f'))
-            });
-            if !fails {
-                return true;
-            }
+/// The words of `command` that start a simple command (`curl` in `x | curl ...`, not in
+/// `echo curl`), with the arguments that follow each.
+fn commands(command: &str) -> Vec<(&str, Vec<&str>)> {
+    let mut found: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut at_start = true;
+    for word in words(command) {
+        if is_command_end(word) || word == "$(" {
+            at_start = true;
+            continue;
         }
-        index += 1;
+        let trimmed = word.trim_start_matches("$(").trim_end_matches(';');
+        if at_start {
+            // Environment assignments and wrappers keep the command position.
+            let assignment = trimmed.contains('=') && !trimmed.starts_with('-');
+            if assignment || matches!(trimmed, "time" | "exec" | "env" | "nohup" | "xargs") {
+                continue;
+            }
+            found.push((trimmed, Vec::new()));
+        } else if let Some((_, arguments)) = found.last_mut() {
+            arguments.push(trimmed);
+        }
+        at_start = word.ends_with(';');
     }
-    false
+    found
 }
 
-fn has_word(command: &str, wanted: &str) -> bool {
-    words(command).contains(&wanted)
+fn program_is(word: &str, name: &str) -> bool {
+    word == name || word.ends_with(&format!("/{name}"))
 }
 
-fn sleeps(command: &str) -> bool {
-    let words = words(command);
-    words.windows(2).any(|pair| pair[0] == "sleep" && pair[1].starts_with(|c: char| c.is_ascii_digit()))
+/// Whether a `curl` in `command` lacks `-f`/`--fail`.
+fn curl_without_fail(command: &str) -> bool {
+    commands(command).iter().filter(|(program, _)| program_is(program, "curl")).any(|(_, arguments)| {
+        !arguments.iter().any(|word| {
+            matches!(*word, "--fail" | "--fail-with-body")
+                || (word.starts_with('-')
+                    && !word.starts_with("--")
+                    && word[1..].chars().all(|c| c.is_ascii_alphabetic())
+                    && word.contains('f'))
+        })
+    })
+}
+
+/// The argument of the first `sleep N` in `command`.
+fn sleeps(command: &str) -> Option<String> {
+    commands(command).into_iter().find_map(|(program, arguments)| {
+        let amount = arguments.first().filter(|_| program_is(program, "sleep"))?;
+        amount.starts_with(|c: char| c.is_ascii_digit()).then(|| amount.to_string())
+    })
 }
 
 fn check_command(command: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
@@ -56,18 +75,19 @@ fn check_command(command: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
                 .help("add `-f` (or `-fsS`), or `--fail-with-body` to keep the error body"),
         );
     }
-    if has_word(command, "sudo") {
+    if commands(command).iter().any(|(program, _)| program_is(program, "sudo")) {
         diagnostics.push(
             Diagnostic::new(Code::SudoInStep, span, "this step runs `sudo`")
                 .label("asks for a password or needs root")
                 .help("run the plan with the rights it needs instead of escalating inside a step"),
         );
     }
-    if sleeps(command) {
+    if let Some(amount) = sleeps(command) {
+        let wait = if amount.chars().all(|c| c.is_ascii_digit()) { format!("{amount}s") } else { amount.clone() };
         diagnostics.push(
-            Diagnostic::new(Code::SleepInsteadOfWait, span, "this command sleeps")
+            Diagnostic::new(Code::SleepInsteadOfWait, span, format!("this command sleeps {amount}"))
                 .label("a hidden wait")
-                .help("use a `wait 30s` step: the schedule counts it and a dry run shows it"),
+                .help(format!("use a `wait {wait}` step: the schedule counts it and a dry run shows it")),
         );
     }
 }
@@ -83,10 +103,15 @@ fn check_step(step: &Step, node: Option<&Node>, attended: bool, diagnostics: &mu
         check_command(command, step.span, diagnostics);
     }
     match &step.kind {
-        StepKind::Run { title: None, .. } | StepKind::Expect { title: None, .. } => diagnostics.push(
+        StepKind::Run { title: None, .. } => diagnostics.push(
             Diagnostic::new(Code::UntitledStep, step.span, "this step has no title")
                 .label("the checklist and the log will show the raw command")
                 .help("give it a title: `run \"Deploy the API\" sh \"...\"`"),
+        ),
+        StepKind::Expect { title: None, .. } => diagnostics.push(
+            Diagnostic::new(Code::UntitledStep, step.span, "this check has no title")
+                .label("the checklist will show what it tests, not why")
+                .help("give it a title: `expect \"The API is up\" http \"...\" status 200`"),
         ),
         StepKind::Check { .. } if !attended => {
             let name = node.map_or(String::new(), |node| format!(" in `{}`", node.name));
@@ -112,7 +137,7 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
             check_step(step, Some(node), attended, &mut diagnostics);
         }
         if let Some(command) = &node.set_command {
-            check_command(command, node.name_span, &mut diagnostics);
+            check_command(command, node.set_span.unwrap_or(node.name_span), &mut diagnostics);
         }
     }
     for tree in &model.rollbacks {
@@ -128,7 +153,7 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
         }
     }
     for metric in &model.metrics {
-        check_command(&metric.probe, metric.span, &mut diagnostics);
+        check_command(&metric.probe, metric.probe_span, &mut diagnostics);
     }
     diagnostics
 }

@@ -52,7 +52,18 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                                 ),
                             )
                             .label("not above the previous stage")
-                            .with(previous.span, "previous stage")
+                            .with(
+                                previous.span,
+                                match continues[index]
+                                    .filter(|_| std::ptr::eq(previous, stages[0]) && previous_stage.is_some())
+                                {
+                                    Some(rollout) => format!(
+                                        "the last stage of `{}`, which this rollout continues",
+                                        model.nodes[rollout.0].name
+                                    ),
+                                    None => "previous stage".to_string(),
+                                },
+                            )
                             .help("order the stages by rising weight; to step back, roll back"),
                         );
                     }
@@ -66,7 +77,7 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                             format!("rollout `{}` ends at {}%, not 100%", node.name, last.weight),
                         )
                         .label("the last stage")
-                        .help("end with `stage 100%`, or continue in a later rollout, or the new version never takes all the traffic"),
+                        .help("end with `stage 100%`, or continue in a later rollout: otherwise the new version never takes all the traffic"),
                     );
                 }
                 for stage in &node.stages {
@@ -111,7 +122,7 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                                     super::format_duration(window)
                                 ),
                             )
-                            .label("never sampled within its window")
+                            .label("at most one sample in its window")
                             .help("`every` must not be longer than `for`"),
                         );
                     }

@@ -16,20 +16,19 @@ fn on_production(model: &Model, node: &Node) -> bool {
     })
 }
 
-/// Whether a node's steps can fail (a message or a wait cannot fail in a way to roll back).
+/// Whether a node can fail in a way that calls for a rollback: a gate, rollout or watch that
+/// decides on conditions or approvals, or a command. An unconfirmed manual check in a phase
+/// stops the plan; it is no reason to roll a release back.
 fn can_fail(node: &Node) -> bool {
     let decides = match node.kind {
         NodeKind::Watch => !node.conditions.is_empty(),
-        NodeKind::Gate | NodeKind::Rollout => !node.requires.is_empty() || !node.stages.is_empty(),
+        NodeKind::Gate => {
+            !node.requires.is_empty() || node.steps().iter().any(|step| matches!(step.kind, StepKind::Approve { .. }))
+        }
+        NodeKind::Rollout => true,
         NodeKind::Phase => false,
     };
-    decides
-        || node.steps().iter().any(|step| {
-            matches!(
-                step.kind,
-                StepKind::Run { .. } | StepKind::Expect { .. } | StepKind::Check { .. } | StepKind::Approve { .. }
-            )
-        })
+    decides || node.steps().iter().any(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }))
 }
 
 pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
@@ -50,7 +49,9 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
             .iter()
             .position(|step| matches!(step.kind, StepKind::Approve { .. }))
             .is_some_and(|approval| first_action.is_none_or(|action| approval < action));
-        let needs_guard = node.point_of_no_return || (on_production(model, node) && first_action.is_some());
+        let changes_production =
+            on_production(model, node) && (first_action.is_some() || node.kind == NodeKind::Rollout);
+        let needs_guard = node.point_of_no_return || changes_production;
         if needs_guard && !guarded_before && !approves_first && node.kind != NodeKind::Gate {
             let (span, what) = match node.point_of_no_return_span {
                 Some(span) => (span, format!("`{}` crosses the point of no return", node.name)),
@@ -64,7 +65,9 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                     ),
             );
         }
-        guarded_after[id.0] = guarded_before || approves || node.kind == NodeKind::Gate;
+        // A gate guards only when it decides something: an approval or a condition.
+        let real_gate = node.kind == NodeKind::Gate && (approves || !node.requires.is_empty());
+        guarded_after[id.0] = guarded_before || approves || real_gate;
 
         let crossed = if node.point_of_no_return {
             Some(id)

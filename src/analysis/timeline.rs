@@ -266,13 +266,12 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
             .filter_map(|successor| model.nodes[successor.0].at_ms.map(|at| (at, *successor)))
             .min_by_key(|(at, _)| *at);
         let Some((deadline, successor)) = deadline else { continue };
-        // A successor due before this node can even start is E0502's finding, not this one's.
-        if deadline < start {
-            continue;
-        }
-        let window = deadline.saturating_sub(start).unsigned_abs();
+        // A successor due before this node can even finish is E0502's finding (or E0504's,
+        // below, for a gate), not a step's.
+        let due_before_finish = deadline < times[index].earliest_finish_ms;
+        let window = deadline.saturating_sub(start).max(0).unsigned_abs();
         let next = &model.nodes[successor.0];
-        for step in node.steps() {
+        for step in node.steps().into_iter().filter(|_| !due_before_finish) {
             let Some(worst) = step.stated_limit_ms() else { continue };
             if worst > window && node.kind != NodeKind::Watch {
                 diagnostics.push(
@@ -280,14 +279,22 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
                         Code::TimeoutExceedsWindow,
                         step.span,
                         format!(
-                            "this step may take {} by its timeout, but `{}` starts {} after `{}` begins",
+                            "this step may take {}, but `{}` starts {} after `{}` begins",
                             format_duration(worst),
                             next.name,
                             format_duration(window),
                             node.name
                         ),
                     )
-                    .label(format!("up to {}", format_duration(worst)))
+                    .label(match &step.kind {
+                        model::StepKind::Wait { .. } => format!("waits {}", format_duration(worst)),
+                        model::StepKind::Run { retries, .. } | model::StepKind::Expect { retries, .. }
+                            if *retries > 0 =>
+                        {
+                            format!("up to {} ({} attempts)", format_duration(worst), retries + 1)
+                        }
+                        _ => format!("up to {} by its timeout", format_duration(worst)),
+                    })
                     .with(next.name_span, format!("due at {}", format_offset(deadline)))
                     .help("shorten the step's timeout, or schedule the next node later"),
                 );
@@ -344,7 +351,7 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
             for window in &model.windows {
                 let local = t0.with_time_zone(jiff::tz::TimeZone::get(&window.zone).unwrap_or(jiff::tz::TimeZone::UTC));
                 diagnostic = diagnostic.with(
-                    window.span,
+                    window.name_span,
                     format!(
                         "`{}`: {} {:02}:{:02}-{:02}:{:02} {} (T0 is {} there)",
                         window.name,
@@ -375,7 +382,15 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
                         ),
                     )
                     .label("T0")
-                    .with(freeze.span, format!("`{}` runs from {} until {}", freeze.name, period.from, period.until))
+                    .with(
+                        period.span,
+                        format!(
+                            "`{}` runs from {} until {}",
+                            freeze.name,
+                            period.from.to_zoned(t0.time_zone().clone()).strftime("%Y-%m-%d %H:%M %Z"),
+                            period.until.to_zoned(t0.time_zone().clone()).strftime("%Y-%m-%d %H:%M %Z")
+                        ),
+                    )
                     .help("launch before or after the freeze"),
                 );
             }

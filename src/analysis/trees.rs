@@ -210,7 +210,7 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
                 .help(format!(
                     "say what it means: a level such as `level normal when {} {} {{ continue }}`",
                     metric.name,
-                    condition_for(&gap, metric.ty)
+                    condition_for(&metric.name, &gap, metric.ty)
                 )),
             );
         }
@@ -218,7 +218,7 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
 }
 
 /// A condition that matches exactly `interval`, to suggest in help.
-fn condition_for(interval: &Interval, ty: crate::model::MetricType) -> String {
+fn condition_for(metric: &str, interval: &Interval, ty: crate::model::MetricType) -> String {
     let show = |value: f64| super::conditions::format_value(value, ty);
     match (interval.low, interval.high) {
         (Some(low), Some(high)) if low.value == high.value => format!("== {}", show(low.value)),
@@ -230,6 +230,12 @@ fn condition_for(interval: &Interval, ty: crate::model::MetricType) -> String {
         }
         (Some(low), None) => format!("{} {}", if low.inclusive { ">=" } else { ">" }, show(low.value)),
         (None, Some(high)) => format!("{} {}", if high.inclusive { "<=" } else { "<" }, show(high.value)),
+        (Some(low), Some(high)) => format!(
+            "> {} and {metric} {} {}",
+            show(low.value),
+            if high.inclusive { "<=" } else { "<" },
+            show(high.value)
+        ),
         _ => interval.describe(ty),
     }
 }

@@ -473,6 +473,7 @@ impl<'a> Checker<'a> {
             ty: ty.unwrap_or(MetricType::Number),
             title: decl.title.as_ref().map(|text| self.text(text)),
             probe: String::new(),
+            probe_span: decl.name.span,
             unit: None,
             baseline: None,
             span: decl.span,
@@ -483,6 +484,7 @@ impl<'a> Checker<'a> {
                 ast::MetricField::Probe(command) => {
                     once.note("probe", command.span, &mut self.diagnostics);
                     metric.probe = self.text(&command.script);
+                    metric.probe_span = command.span;
                     has_probe = true;
                 }
                 ast::MetricField::Unit(unit) => {
@@ -559,6 +561,7 @@ impl<'a> Checker<'a> {
         let mut once = Once::new();
         let mut window = model::Window {
             name: decl.name.name.clone(),
+            name_span: decl.name.span,
             title: decl.title.as_ref().map(|text| self.text(text)),
             days: Vec::new(),
             from_minute: 0,
@@ -655,7 +658,11 @@ impl<'a> Checker<'a> {
                             .label("`from` is not before `until`"),
                     );
                 }
-                periods.push(model::FreezePeriod { from: from.timestamp(), until: until.timestamp() });
+                periods.push(model::FreezePeriod {
+                    span: period.span,
+                    from: from.timestamp(),
+                    until: until.timestamp(),
+                });
             }
         }
         if decl.periods.is_empty() {
@@ -671,6 +678,7 @@ impl<'a> Checker<'a> {
         }
         model::Freeze {
             name: decl.name.name.clone(),
+            name_span: decl.name.span,
             title: decl.title.as_ref().map(|text| self.text(text)),
             periods,
             span: decl.span,
@@ -703,6 +711,7 @@ impl<'a> Checker<'a> {
             requires: Vec::new(),
             conditions: Vec::new(),
             set_command: None,
+            set_span: None,
             stages: Vec::new(),
             on_fail: None,
             on_breach: None,
@@ -839,6 +848,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                     node.set_command = Some(self.text(&command.script));
+                    node.set_span = Some(*statement);
                 }
                 NodeItem::Stage(stage) => {
                     if kind != ast::NodeKind::Rollout {
