@@ -13,6 +13,7 @@ pub mod model;
 pub mod sema;
 pub mod source;
 pub mod syntax;
+pub mod units;
 
 use diag::Diagnostic;
 use source::{FileId, SourceMap};

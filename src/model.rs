@@ -161,6 +161,18 @@ pub enum NodeKind {
     Watch,
 }
 
+impl NodeKind {
+    /// The keyword that declares this kind of node.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Phase => "phase",
+            NodeKind::Gate => "gate",
+            NodeKind::Rollout => "rollout",
+            NodeKind::Watch => "watch",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Node {
     pub name: String,

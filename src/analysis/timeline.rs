@@ -163,6 +163,20 @@ fn rollout_end(node: &model::Node, mut time: i64, set_cost: u64) -> i64 {
     time
 }
 
+/// The longest a rollback tree can take: a level's own steps, plus, when it ends in
+/// `recheck`, the slowest of the more severe levels it may escalate to.
+fn slowest_level_ms(tree: &model::RollbackTree) -> u64 {
+    let mut worst: Vec<u64> = Vec::with_capacity(tree.levels.len());
+    for level in &tree.levels {
+        let steps = model::flatten_steps(&level.items);
+        let own: u64 = steps.iter().map(|step| step.worst_case_ms()).fold(0, u64::saturating_add);
+        let escalates = steps.iter().any(|step| matches!(step.kind, model::StepKind::Recheck));
+        let above = if escalates { worst.iter().copied().max().unwrap_or(0) } else { 0 };
+        worst.push(own.saturating_add(above));
+    }
+    worst.into_iter().max().unwrap_or(0)
+}
+
 fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
     let mut stages = Vec::new();
     for (index, node) in model.nodes.iter().enumerate() {
@@ -176,13 +190,7 @@ fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
                 model::Action::Pause { wait_ms, .. } => *wait_ms,
                 _ => 0,
             };
-            let slowest = model.rollbacks[tree.0]
-                .levels
-                .iter()
-                .map(|level| model::flatten_steps(&level.items).iter().map(|step| step.worst_case_ms()).sum::<u64>())
-                .max()
-                .unwrap_or(0);
-            Some(pause + slowest)
+            Some(pause + slowest_level_ms(&model.rollbacks[tree.0]))
         });
         let mut time = nodes[index].latest_start_ms;
         for stage in &node.stages {

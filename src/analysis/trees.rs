@@ -113,6 +113,13 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
             .map(|(level, interval)| (level, interval.intersect(&domain)))
             .filter(|(_, interval)| !interval.is_empty())
             .collect();
+        // A last level that matches every value is a deliberate catch-all ("otherwise"): it
+        // neither overlaps the levels above it nor leaves a gap.
+        let last = tree.levels.len().saturating_sub(1);
+        let catch_all = entries.iter().any(|(level, interval)| *level == last && interval.contains(&domain));
+        if catch_all {
+            entries.retain(|(level, _)| *level != last);
+        }
         entries.sort_by(|a, b| sort_key(&a.1).partial_cmp(&sort_key(&b.1)).unwrap_or(std::cmp::Ordering::Equal));
 
         // Overlaps: a sweep keeping the interval that reaches furthest so far.
@@ -199,7 +206,7 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
                 }
             }
         }
-        for gap in gaps.into_iter().filter(|gap| !gap.is_empty()) {
+        for gap in gaps.into_iter().filter(|gap| !gap.is_empty() && !catch_all) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::UncoveredRange,

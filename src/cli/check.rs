@@ -87,18 +87,26 @@ fn summary(errors: usize, warnings: usize) -> String {
     }
 }
 
-/// Loads and checks one plan for the commands that need a sound plan (`graph`, `plan`):
-/// prints its diagnostics, and returns it only when it has no error.
-pub(super) fn sound_plan(path: &str, options: &crate::Options) -> Result<(SourceMap, crate::Checked), i32> {
+/// Loads, checks and analyses one plan for the commands that need a sound one (`graph`,
+/// `plan`, `build`): prints its diagnostics, and returns it only when it has no error.
+/// `Err` carries the exit code.
+pub(super) fn sound_plan(
+    path: &str,
+    analysis: &AnalysisArgs,
+) -> Result<(crate::model::Model, crate::analysis::Analysis), i32> {
+    let options = analysis.options(false).map_err(|message| {
+        eprintln!("error: {message}");
+        EXIT_USAGE
+    })?;
     let mut sources = SourceMap::new();
     let file = input::load(&mut sources, path).map_err(|message| {
         eprintln!("error: {message}");
         EXIT_USAGE
     })?;
-    let checked = crate::check_with(&sources, file, options);
+    let checked = crate::check_with(&sources, file, &options);
     print(&sources, &checked.diagnostics, Format::Human, ColorChoice::Auto);
-    if checked.has_errors() || checked.model.is_none() {
-        return Err(EXIT_ERRORS);
+    match (checked.model, checked.analysis) {
+        (Some(model), Some(analysis)) if !checked.diagnostics.iter().any(Diagnostic::is_error) => Ok((model, analysis)),
+        _ => Err(EXIT_ERRORS),
     }
-    Ok((sources, checked))
 }

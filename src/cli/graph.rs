@@ -21,18 +21,11 @@ pub(super) struct GraphArgs {
 }
 
 pub(super) fn run(args: &GraphArgs) -> i32 {
-    let options = match args.analysis.options(false) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return super::EXIT_USAGE;
-        }
-    };
-    let (_, checked) = match check::sound_plan(&args.file, &options) {
+    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis) {
         Ok(plan) => plan,
         Err(code) => return code,
     };
-    let (Some(model), Some(analysis)) = (&checked.model, &checked.analysis) else { return super::EXIT_ERRORS };
+    let (model, analysis) = (&model, &analysis);
     let text = match args.format {
         GraphFormat::Mermaid => crate::emit::graph::mermaid(model, analysis),
         GraphFormat::Dot => crate::emit::graph::dot(model, analysis),

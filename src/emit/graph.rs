@@ -3,21 +3,12 @@
 
 use crate::analysis::graph::{Edge, Graph, Vertex};
 use crate::analysis::{format_offset, Analysis};
-use crate::model::{Model, NodeKind};
+use crate::model::Model;
 use std::fmt::Write;
-
-fn kind(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Phase => "phase",
-        NodeKind::Gate => "gate",
-        NodeKind::Rollout => "rollout",
-        NodeKind::Watch => "watch",
-    }
-}
 
 fn node_label(model: &Model, analysis: &Analysis, index: usize, line_break: &str) -> String {
     let node = &model.nodes[index];
-    let mut label = format!("{} {}", kind(node.kind), node.name);
+    let mut label = format!("{} {}", node.kind.name(), node.name);
     if let Some(times) = analysis.schedule.nodes.get(index) {
         label.push_str(&format!(
             "{line_break}{} → {}",

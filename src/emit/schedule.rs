@@ -1,17 +1,8 @@
 //! The schedule as a table for people (`golivec plan`).
 
 use crate::analysis::{format_duration, format_offset, Analysis};
-use crate::model::{Model, NodeKind};
+use crate::model::Model;
 use std::fmt::Write;
-
-fn kind(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Phase => "phase",
-        NodeKind::Gate => "gate",
-        NodeKind::Rollout => "rollout",
-        NodeKind::Watch => "watch",
-    }
-}
 
 /// Left-aligned columns separated by two spaces.
 fn columns(rows: &[Vec<String>]) -> String {
@@ -53,7 +44,7 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
         let Some(times) = schedule.nodes.get(id.0) else { continue };
         rows.push(vec![
             times.name.clone(),
-            kind(model.nodes[id.0].kind).to_string(),
+            model.nodes[id.0].kind.name().to_string(),
             format_offset(times.earliest_start_ms),
             format_offset(times.latest_start_ms),
             format_offset(times.latest_finish_ms),

@@ -171,6 +171,17 @@ enum Context {
     Alert,
 }
 
+impl Context {
+    /// The place in words: "a phase", "a rollback level".
+    fn place(self) -> &'static str {
+        match self {
+            Context::Node(kind) => a_node(kind),
+            Context::Level => "a rollback level",
+            Context::Alert => "an alert",
+        }
+    }
+}
+
 impl<'a> Checker<'a> {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
@@ -1212,14 +1223,10 @@ impl<'a> Checker<'a> {
             ast::StepKind::Wait(value) => model::StepKind::Wait { duration_ms: self.duration(value, "`wait`")? },
             ast::StepKind::Recheck => {
                 if context != Context::Level {
-                    let place = match context {
-                        Context::Node(kind) => a_node(kind),
-                        _ => "an alert",
-                    };
                     self.not_here(
                         step.span,
                         "`recheck`",
-                        place,
+                        context.place(),
                         "`recheck` evaluates a rollback tree again; it belongs in a rollback level",
                     );
                     return None;
@@ -1228,14 +1235,10 @@ impl<'a> Checker<'a> {
             }
             ast::StepKind::Continue => {
                 if context != Context::Level {
-                    let place = match context {
-                        Context::Node(kind) => a_node(kind),
-                        _ => "an alert",
-                    };
                     self.not_here(
                         step.span,
                         "`continue`",
-                        place,
+                        context.place(),
                         "`continue` says that a rollback level needs no action; to go on after a failure, write `on fail continue`",
                     );
                     return None;
@@ -1501,7 +1504,10 @@ impl<'a> Checker<'a> {
     fn wrong_kind(&mut self, value: &Value, place: &str, wanted: &str, example: &str) {
         let help = match (&value.kind, wanted) {
             (ValueKind::Duration(_), "an offset from launch") => {
-                let text = format!("T+{}", source_text_hint(value));
+                let text = match value.kind {
+                    ValueKind::Duration(ms) => format!("T+{}", crate::units::format_duration(ms)),
+                    _ => "T+15m".to_string(),
+                };
                 format!("an offset says when relative to launch: write `{text}` (after T0) or `T-...` (before)")
             }
             (ValueKind::Offset(_), "a duration") => {
@@ -1635,20 +1641,4 @@ fn type_article(ty: MetricType) -> &'static str {
         MetricType::Rate => "a rate",
         MetricType::Bool => "true or false",
     }
-}
-
-/// A short rendering of a duration for help texts: `15m`, `1h30m`.
-fn source_text_hint(value: &Value) -> String {
-    let ValueKind::Duration(mut ms) = value.kind else { return "15m".to_string() };
-    let mut out = String::new();
-    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
-        if ms >= size {
-            out.push_str(&format!("{}{unit}", ms / size));
-            ms %= size;
-        }
-    }
-    if out.is_empty() {
-        out.push('0');
-    }
-    out
 }

@@ -73,7 +73,13 @@ fn no_shortcuts_in_the_sources() {
                 stack.push(path);
             } else if path.extension().is_some_and(|ext| ext == "rs") {
                 let text = std::fs::read_to_string(&path).expect("UTF-8 source");
-                for needle in ["dbg!(", "todo!(", "unimplemented!(", ".unwrap()"] {
+                // Spelled in pieces so that this file does not match itself.
+                for needle in [
+                    concat!("dbg", "!("),
+                    concat!("todo", "!("),
+                    concat!("unimplemented", "!("),
+                    concat!(".unwrap", "()"),
+                ] {
                     if text.contains(needle) {
                         offenders.push(format!("{}: {needle}", path.display()));
                     }
