@@ -25,13 +25,6 @@ pub(super) struct BuildArgs {
 }
 
 pub(super) fn run(args: &BuildArgs) -> i32 {
-    let options = match args.analysis.options(false) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
     let mut targets = args.target.clone();
     targets.dedup();
     let to_stdout = args.output.as_deref().is_none_or(|path| path == Path::new("-"));
@@ -43,14 +36,13 @@ pub(super) fn run(args: &BuildArgs) -> i32 {
         eprintln!("error: `--check` compares with files: give `-o PATH`");
         return EXIT_USAGE;
     }
-    let (_, checked) = match check::sound_plan(&args.file, &options) {
+    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis) {
         Ok(plan) => plan,
         Err(code) => return code,
     };
-    let (Some(model), Some(analysis)) = (&checked.model, &checked.analysis) else { return EXIT_ERRORS };
     let mut outputs = Vec::new();
     for target in &targets {
-        match crate::emit::render(*target, model, analysis) {
+        match crate::emit::render(*target, &model, &analysis) {
             Ok(text) => outputs.push((*target, text)),
             Err(message) => {
                 eprintln!("error: cannot build the {} target: {message}", target.name());
