@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Tests that need an external validator fail when it is missing under CI=true; they never pass
-# by skipping. Validators are added here as the targets that need them land.
+# Tests that need an external validator fail when it is missing; they never pass by skipping.
+validator_path="$(./scripts/install-validators.sh)"
+export PATH="$validator_path:$PATH"
+
 ensure_rust_component() {
     if ! cargo "$1" --version >/dev/null 2>&1; then
         rustup component add "$2"

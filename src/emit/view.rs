@@ -238,8 +238,9 @@ pub enum ConditionKindView {
     Test {
         metric: String,
     },
+    /// A manual trigger: a person declares it.
     Declared {
-        text: String,
+        trigger: String,
     },
     NoData {
         metric: Option<String>,
@@ -406,7 +407,7 @@ impl Builder<'_> {
                 (ConditionKindView::Test { metric: name.clone() }, name)
             }
             model::ConditionKind::Declared { text } => {
-                (ConditionKindView::Declared { text: text.clone() }, format!("declared {text:?}"))
+                (ConditionKindView::Declared { trigger: text.clone() }, format!("declared {text:?}"))
             }
             model::ConditionKind::NoData { metric } => {
                 let name = metric.map(|metric| self.metric(metric).name.clone());

@@ -6,6 +6,7 @@ mod cli;
 mod docs;
 mod examples;
 mod fixtures;
+mod injection;
 mod robustness;
 mod support;
 mod targets;

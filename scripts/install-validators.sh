@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the validators the tests use as oracles, when they are missing:
+#   shellcheck (Debian), check-jsonschema (PyPI), markdownlint-cli2 (npm, into .tools/).
+# Idempotent and quiet when everything is there. Prints the PATH additions to stdout, for
+# scripts/test.sh to export.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'install-validators: %s\n' "$*" >&2; }
+
+if ! command -v shellcheck >/dev/null 2>&1; then
+    log "installing shellcheck (Debian)"
+    if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+    "${apt_get[@]}" update -qq >&2
+    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq shellcheck >&2
+fi
+
+if ! command -v check-jsonschema >/dev/null 2>&1; then
+    log "installing check-jsonschema (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check check-jsonschema >&2
+fi
+
+tools="$PWD/.tools/node"
+if [ ! -x "$tools/node_modules/.bin/markdownlint-cli2" ]; then
+    log "installing markdownlint-cli2 (npm) into .tools/node"
+    mkdir -p "$tools"
+    npm install --silent --no-audit --no-fund --prefix "$tools" markdownlint-cli2@0 >&2
+fi
+echo "$tools/node_modules/.bin"

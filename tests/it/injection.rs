@@ -1,0 +1,108 @@
+//! Hostile plan strings through every target: quotes, `$(...)`, backticks, `${{ }}`, newlines,
+//! `|`, `<!--`, template syntax, unicode. Each output must still be valid, and each string must
+//! arrive verbatim where it is shown. Strings are combined from fragments by a seeded generator,
+//! so every run checks the same few hundred cases.
+
+use crate::support::golivec;
+
+const FRAGMENTS: &[&str] = &[
+    "\"",
+    "'",
+    "\\",
+    "$(touch /tmp/golivec-pwned)",
+    "`id`",
+    "${{ secrets.GITHUB_TOKEN }}",
+    "${HOME}",
+    "\n",
+    "\t",
+    "|",
+    "<!--",
+    "-->",
+    "*bold*",
+    "_under_",
+    "# heading",
+    "[link](javascript:alert(1))",
+    "{{ plan.name }}",
+    "{% raw %}",
+    "::error::",
+    "%0A",
+    "é—ü🚀",
+    "; rm -rf /",
+    "&&",
+    " ",
+    "- [ ]",
+    "```",
+];
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize
+    }
+}
+
+pub(crate) fn hostile_strings(count: usize) -> Vec<String> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut strings: Vec<String> = FRAGMENTS.iter().map(|fragment| format!("x{fragment}y")).collect();
+    while strings.len() < count {
+        let parts = 2 + rng.next() % 4;
+        // A leading letter: an empty or blank text is refused by the checker, rightly.
+        let text: String = (0..parts).map(|_| FRAGMENTS[rng.next() % FRAGMENTS.len()]).collect();
+        strings.push(format!("a{text}"));
+    }
+    strings
+}
+
+/// `text` as a golive string literal.
+pub(crate) fn literal(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A sound plan that shows `text` as a title, a message, a check and a command.
+pub(crate) fn plan_with(text: &str) -> String {
+    let text = literal(text);
+    format!(
+        r#"plan injected {{ title {text}; launch 2025-03-04T09:30:00Z }}
+role ops {text}
+phase deploy at T0 {{
+  run {text} sh {text} timeout 1m
+  notify ops {text}
+  on fail rollback incident
+}}
+rollback incident {{
+  level critical when nodata or declared {text} {{ page ops {text} }}
+}}
+"#
+    )
+}
+
+#[test]
+fn hostile_strings_arrive_verbatim_in_json() {
+    for text in hostile_strings(150) {
+        let output = golivec(&["build", "-", "--target", "json"], Some(plan_with(&text).as_bytes()));
+        assert_eq!(output.status.code(), Some(0), "{text:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let view: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+        assert_eq!(view["plan"]["title"], text.as_str());
+        let step = &view["nodes"][0]["items"][0];
+        assert_eq!(step["title"], text.as_str());
+        assert_eq!(step["command"], text.as_str());
+        assert_eq!(view["nodes"][0]["items"][1]["message"], text.as_str());
+        assert_eq!(view["rollbacks"][0]["levels"][0]["when"]["operands"][1]["trigger"], text.as_str());
+    }
+}
