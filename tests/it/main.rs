@@ -8,6 +8,8 @@ mod examples;
 mod fixtures;
 mod injection;
 mod robustness;
+mod shell;
 mod support;
 mod targets;
 mod tidy;
+mod workflow;

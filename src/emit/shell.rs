@@ -1,0 +1,598 @@
+//! `--target shell`: a bash runbook that runs the plan.
+//!
+//! Rust decides the order and the names: nodes in dependency order, bash function names by
+//! position (`node_3`, `cond_12`, `tree_1_level_0`), conditions flattened into a list where each
+//! operand is its own function. The template (`templates/runbook.sh.j2`) loops and formats.
+//! Every string that comes from the plan reaches the script through the `sh_quote` filter: a
+//! title, a message or a URL is data; a command (`sh "..."`) is code that the plan's author
+//! wrote, which the script keeps in a quoted variable and runs with `bash -c`.
+
+use super::view::{ActionView, ConditionKindView, ConditionView, ItemView, PlanView, StepView};
+use crate::model::{
+    DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_MESSAGE_TIMEOUT_MS, DEFAULT_SAMPLING_MS,
+};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+const TEMPLATE: &str = include_str!("templates/runbook.sh.j2");
+
+/// Quotes `text` as one bash word. A NUL byte cannot be held by a bash string: that is an error.
+pub fn sh_quote(text: &str) -> Result<String, String> {
+    shlex::try_quote(text).map(|quoted| quoted.into_owned()).map_err(|_| {
+        let shown: String = text.chars().take(40).map(|c| if c == '\0' { '␀' } else { c }).collect();
+        format!("the string {shown:?} contains a NUL byte, which a bash script cannot hold")
+    })
+}
+
+#[derive(Serialize)]
+struct Context {
+    plan: String,
+    title: Option<String>,
+    generator: String,
+    t0_ms: Option<i64>,
+    t0_text: Option<String>,
+    needs_t0: bool,
+    metrics: Vec<Metric>,
+    conds: Vec<Cond>,
+    trees: Vec<Tree>,
+    nodes: Vec<Node>,
+    /// The bash functions of the nodes, then of the rollback levels, with their steps.
+    functions: Vec<Function>,
+    /// The plan's only rollback tree, entered on a signal when the current node names none.
+    only_tree: Option<usize>,
+    answer_timeout_ms: u64,
+    message_timeout_ms: u64,
+}
+
+#[derive(Serialize)]
+struct Metric {
+    index: usize,
+    name: String,
+    probe: String,
+    is_bool: bool,
+    /// The probe's number is multiplied by `mul` and divided by `div` into the canonical unit.
+    mul: u64,
+    div: u64,
+    baseline_at_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Cond {
+    index: usize,
+    op: &'static str,
+    text: String,
+    metric: Option<usize>,
+    comparison: String,
+    value: String,
+    of_baseline: bool,
+    low: String,
+    high: String,
+    inclusive: bool,
+    negated: bool,
+    operands: Vec<usize>,
+    duration_ms: u64,
+    declared: String,
+    /// For `nodata`: the metrics whose failed probe makes it hold.
+    nodata_metrics: Vec<usize>,
+}
+
+/// A set of conditions evaluated together on one sample of their metrics.
+#[derive(Serialize, Default)]
+struct Check {
+    conds: Vec<usize>,
+    metrics: Vec<usize>,
+    /// The longest `for` among the conditions.
+    hold_ms: u64,
+}
+
+#[derive(Serialize)]
+struct Tree {
+    index: usize,
+    name: String,
+    levels: Vec<Level>,
+    metrics: Vec<usize>,
+    has_nodata: bool,
+}
+
+#[derive(Serialize)]
+struct Level {
+    index: usize,
+    name: String,
+    cond: usize,
+}
+
+#[derive(Serialize)]
+struct Function {
+    name: String,
+    comment: String,
+    /// The node this function runs, whose checks come after its steps.
+    node: Option<usize>,
+    lines: Vec<Line>,
+    /// What a failed step does: a node stops, a rollback level notes it and goes on.
+    fail: &'static str,
+}
+
+#[derive(Serialize)]
+struct Node {
+    index: usize,
+    name: String,
+    kind: String,
+    at_ms: Option<i64>,
+    every_ms: u64,
+    for_ms: u64,
+    /// A gate's or rollout's `require`, or a watch's conditions.
+    check: Check,
+    set_command: Option<String>,
+    stages: Vec<Stage>,
+    action: Action,
+}
+
+#[derive(Serialize)]
+struct Stage {
+    id: String,
+    weight: String,
+    at_ms: Option<i64>,
+    hold_ms: u64,
+    every_ms: u64,
+}
+
+#[derive(Serialize)]
+struct Action {
+    kind: &'static str,
+    tree: Option<usize>,
+    pause_ms: u64,
+    then_kind: &'static str,
+    then_tree: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Line {
+    heading: Option<String>,
+    depth: usize,
+    step: Option<Step>,
+}
+
+#[derive(Serialize)]
+struct Step {
+    id: String,
+    kind: String,
+    title: String,
+    command: Option<String>,
+    timeout_ms: u64,
+    retries: u32,
+    secrets: String,
+    url: Option<String>,
+    status: String,
+    within_ms: String,
+    check: Option<Check>,
+    every_ms: u64,
+    roles: String,
+    quorum: usize,
+    distinct: bool,
+    message: String,
+    wait_ms: u64,
+}
+
+fn number(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value}")
+    } else {
+        "0".to_string()
+    }
+}
+
+struct Builder<'v> {
+    view: &'v PlanView,
+    conds: Vec<Cond>,
+    trees: Vec<String>,
+}
+
+impl Builder<'_> {
+    fn metric_index(&self, name: &str) -> Option<usize> {
+        self.view.metrics.iter().position(|metric| metric.name == name)
+    }
+
+    fn tree_index(&self, name: &str) -> Option<usize> {
+        self.trees.iter().position(|tree| tree == name)
+    }
+
+    /// The metrics a condition reads.
+    fn metrics_of(&self, condition: &ConditionView, found: &mut BTreeSet<usize>) {
+        match &condition.kind {
+            ConditionKindView::Or { operands } | ConditionKindView::And { operands } => {
+                operands.iter().for_each(|operand| self.metrics_of(operand, found));
+            }
+            ConditionKindView::Not { operand } | ConditionKindView::Held { operand, .. } => {
+                self.metrics_of(operand, found);
+            }
+            ConditionKindView::Compare { metric, .. }
+            | ConditionKindView::InRange { metric, .. }
+            | ConditionKindView::Test { metric } => found.extend(self.metric_index(metric)),
+            ConditionKindView::NoData { metric } => {
+                found.extend(metric.as_deref().and_then(|metric| self.metric_index(metric)));
+            }
+            ConditionKindView::Declared { .. } => {}
+        }
+    }
+
+    fn has_nodata(condition: &ConditionView) -> bool {
+        match &condition.kind {
+            ConditionKindView::Or { operands } | ConditionKindView::And { operands } => {
+                operands.iter().any(Self::has_nodata)
+            }
+            ConditionKindView::Not { operand } | ConditionKindView::Held { operand, .. } => Self::has_nodata(operand),
+            ConditionKindView::NoData { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn hold_of(condition: &ConditionView) -> u64 {
+        match &condition.kind {
+            ConditionKindView::Or { operands } | ConditionKindView::And { operands } => {
+                operands.iter().map(Self::hold_of).max().unwrap_or(0)
+            }
+            ConditionKindView::Not { operand } => Self::hold_of(operand),
+            ConditionKindView::Held { operand, duration_ms } => (*duration_ms).max(Self::hold_of(operand)),
+            _ => 0,
+        }
+    }
+
+    /// Flattens a condition into `self.conds`; `scope` is what a bare `nodata` watches.
+    fn cond(&mut self, condition: &ConditionView, scope: &[usize]) -> usize {
+        let mut cond = Cond {
+            index: 0,
+            op: "",
+            text: condition.text.clone(),
+            metric: None,
+            comparison: String::new(),
+            value: String::new(),
+            of_baseline: false,
+            low: String::new(),
+            high: String::new(),
+            inclusive: false,
+            negated: false,
+            operands: Vec::new(),
+            duration_ms: 0,
+            declared: String::new(),
+            nodata_metrics: Vec::new(),
+        };
+        match &condition.kind {
+            ConditionKindView::Or { operands } | ConditionKindView::And { operands } => {
+                cond.op = if matches!(condition.kind, ConditionKindView::Or { .. }) { "or" } else { "and" };
+                cond.operands = operands.iter().map(|operand| self.cond(operand, scope)).collect();
+            }
+            ConditionKindView::Not { operand } => {
+                cond.op = "not";
+                cond.operands = vec![self.cond(operand, scope)];
+            }
+            ConditionKindView::Held { operand, duration_ms } => {
+                cond.op = "held";
+                cond.operands = vec![self.cond(operand, scope)];
+                cond.duration_ms = *duration_ms;
+            }
+            ConditionKindView::Compare { metric, comparison, value, of_baseline } => {
+                cond.op = "compare";
+                cond.metric = self.metric_index(metric);
+                cond.comparison = comparison.clone();
+                cond.value = number(*value);
+                cond.of_baseline = *of_baseline;
+            }
+            ConditionKindView::InRange { metric, negated, low, high, inclusive } => {
+                cond.op = "in_range";
+                cond.metric = self.metric_index(metric);
+                cond.negated = *negated;
+                cond.low = number(*low);
+                cond.high = number(*high);
+                cond.inclusive = *inclusive;
+            }
+            ConditionKindView::Test { metric } => {
+                cond.op = "test";
+                cond.metric = self.metric_index(metric);
+            }
+            ConditionKindView::Declared { trigger } => {
+                cond.op = "declared";
+                cond.declared = trigger.clone();
+            }
+            ConditionKindView::NoData { metric } => {
+                cond.op = "nodata";
+                cond.nodata_metrics = match metric.as_deref().and_then(|metric| self.metric_index(metric)) {
+                    Some(index) => vec![index],
+                    None => scope.to_vec(),
+                };
+            }
+        }
+        cond.index = self.conds.len();
+        self.conds.push(cond);
+        self.conds.len() - 1
+    }
+
+    fn check(&mut self, conditions: &[ConditionView]) -> Check {
+        let mut check = Check::default();
+        for condition in conditions {
+            let mut metrics = BTreeSet::new();
+            self.metrics_of(condition, &mut metrics);
+            let scope: Vec<usize> = metrics.iter().copied().collect();
+            check.conds.push(self.cond(condition, &scope));
+            check.hold_ms = check.hold_ms.max(Self::hold_of(condition));
+            for metric in scope {
+                if !check.metrics.contains(&metric) {
+                    check.metrics.push(metric);
+                }
+            }
+        }
+        check.metrics.sort_unstable();
+        check
+    }
+
+    fn action(&self, action: Option<&ActionView>, default: &'static str) -> Action {
+        let simple = |action: &ActionView| -> (&'static str, Option<usize>) {
+            match action {
+                ActionView::Abort | ActionView::Pause { .. } => ("abort", None),
+                ActionView::Continue => ("continue", None),
+                ActionView::Rollback { tree } => ("rollback", self.tree_index(tree)),
+            }
+        };
+        match action {
+            None => Action { kind: default, tree: None, pause_ms: 0, then_kind: "abort", then_tree: None },
+            Some(ActionView::Pause { wait_ms, then }) => {
+                let (then_kind, then_tree) = then.as_deref().map_or(("abort", None), simple);
+                Action { kind: "pause", tree: None, pause_ms: *wait_ms, then_kind, then_tree }
+            }
+            Some(action) => {
+                let (kind, tree) = simple(action);
+                Action { kind, tree, pause_ms: 0, then_kind: "abort", then_tree: None }
+            }
+        }
+    }
+
+    fn lines(&mut self, items: &[ItemView], depth: usize, every_ms: u64, out: &mut Vec<Line>) {
+        for item in items {
+            match item {
+                ItemView::Group { title, items } => {
+                    out.push(Line { heading: Some(title.clone()), depth, step: None });
+                    self.lines(items, depth + 1, every_ms, out);
+                }
+                ItemView::Step(step) => {
+                    let step = self.step(step, every_ms);
+                    out.push(Line { heading: None, depth, step: Some(step) });
+                }
+            }
+        }
+    }
+
+    fn step(&mut self, step: &StepView, every_ms: u64) -> Step {
+        let check = step.condition.as_ref().map(|condition| self.check(std::slice::from_ref(condition)));
+        let kind = match step.kind.as_str() {
+            "expect" if step.http.is_some() => "expect_http".to_string(),
+            "expect" if check.is_some() => "expect_condition".to_string(),
+            other => other.to_string(),
+        };
+        let default_timeout = match step.kind.as_str() {
+            "check" | "approve" => DEFAULT_ANSWER_TIMEOUT_MS,
+            "notify" | "page" => DEFAULT_MESSAGE_TIMEOUT_MS,
+            _ => DEFAULT_COMMAND_TIMEOUT_MS,
+        };
+        Step {
+            id: step.id.clone(),
+            kind,
+            title: step.title.clone(),
+            command: step.command.clone(),
+            timeout_ms: step.timeout_ms.unwrap_or(default_timeout),
+            retries: step.retries,
+            secrets: step.secrets.join(" "),
+            url: step.http.as_ref().map(|http| http.url.clone()),
+            status: step.http.as_ref().and_then(|http| http.status).map_or(String::new(), |status| status.to_string()),
+            within_ms: step
+                .http
+                .as_ref()
+                .and_then(|http| http.within_ms)
+                .map_or(String::new(), |within| within.to_string()),
+            check,
+            every_ms,
+            roles: step.roles.join(", "),
+            quorum: step.quorum.unwrap_or(1),
+            distinct: step.distinct,
+            message: step.message.clone().unwrap_or_else(|| step.title.clone()),
+            wait_ms: step.wait_ms.unwrap_or(0),
+        }
+    }
+}
+
+/// How a probe's number converts to the metric's canonical unit: `(mul, div)`.
+fn scale(unit: Option<&str>) -> (u64, u64) {
+    match unit {
+        Some("ratio") => (100, 1),
+        Some("s") => (1_000, 1),
+        Some("m") => (60_000, 1),
+        Some("h") => (3_600_000, 1),
+        Some("per_min") => (1, 60),
+        Some("per_h") => (1, 3_600),
+        _ => (1, 1),
+    }
+}
+
+fn context(view: &PlanView) -> Context {
+    let mut builder =
+        Builder { view, conds: Vec::new(), trees: view.rollbacks.iter().map(|tree| tree.name.clone()).collect() };
+    let metrics = view
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(index, metric)| {
+            let (mul, div) = scale(metric.unit.as_deref());
+            Metric {
+                index,
+                name: metric.name.clone(),
+                probe: metric.probe.clone(),
+                is_bool: metric.ty == "bool",
+                mul,
+                div,
+                baseline_at_ms: metric.baseline.as_ref().map(|baseline| baseline.at_ms),
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut functions = Vec::new();
+    let trees = view
+        .rollbacks
+        .iter()
+        .enumerate()
+        .map(|(index, tree)| {
+            let mut found = BTreeSet::new();
+            tree.levels.iter().for_each(|level| builder.metrics_of(&level.when, &mut found));
+            let scope: Vec<usize> = found.into_iter().collect();
+            let levels = tree
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(position, level)| {
+                    let cond = builder.cond(&level.when, &scope);
+                    let mut lines = Vec::new();
+                    builder.lines(&level.items, 0, DEFAULT_SAMPLING_MS, &mut lines);
+                    functions.push(Function {
+                        name: format!("tree_{index}_level_{position}"),
+                        comment: format!("rollback {}, level {}", tree.name, level.name),
+                        node: None,
+                        lines,
+                        fail: "ROLLBACK_FAILED=1",
+                    });
+                    Level { index: position, name: level.name.clone(), cond }
+                })
+                .collect();
+            Tree {
+                index,
+                name: tree.name.clone(),
+                levels,
+                metrics: scope,
+                has_nodata: tree.levels.iter().any(|level| Builder::has_nodata(&level.when)),
+            }
+        })
+        .collect();
+    let mut node_functions = Vec::new();
+    let nodes = view
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| {
+            let every_ms = node.every_ms.unwrap_or(DEFAULT_SAMPLING_MS);
+            let mut lines = Vec::new();
+            builder.lines(&node.items, 0, every_ms, &mut lines);
+            let conditions = if node.kind == "watch" { &node.conditions } else { &node.requires };
+            let check = builder.check(conditions);
+            let action = if node.kind == "watch" { node.on_breach.as_ref() } else { node.on_fail.as_ref() };
+            node_functions.push(Function {
+                name: format!("node_{index}"),
+                comment: format!("{} {}", node.kind, node.name),
+                node: Some(index),
+                lines,
+                fail: "return 1",
+            });
+            Node {
+                index,
+                name: node.name.clone(),
+                kind: node.kind.clone(),
+                // A node with neither `at` nor `after` starts at T0.
+                at_ms: node.at_ms.or(if node.after.is_empty() { Some(0) } else { None }),
+                every_ms,
+                for_ms: node.for_ms.unwrap_or(0),
+                check,
+                set_command: node.set_command.clone(),
+                stages: node
+                    .stages
+                    .iter()
+                    .enumerate()
+                    .map(|(position, stage)| Stage {
+                        id: format!("{}.stage.{}", node.name, position + 1),
+                        weight: number(stage.weight),
+                        at_ms: stage.at_ms,
+                        hold_ms: stage.hold_ms.unwrap_or(0),
+                        every_ms: stage.every_ms.unwrap_or(every_ms),
+                    })
+                    .collect(),
+                action: builder.action(action, "abort"),
+            }
+        })
+        .collect::<Vec<_>>();
+    node_functions.append(&mut functions);
+    let t0_ms =
+        view.plan.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok()).map(|t0| t0.timestamp().as_millisecond());
+    let needs_t0 =
+        nodes.iter().any(|node| node.at_ms.is_some() || node.stages.iter().any(|stage| stage.at_ms.is_some()))
+            || metrics.iter().any(|metric| metric.baseline_at_ms.is_some());
+    Context {
+        plan: view.plan.name.clone(),
+        title: view.plan.title.clone(),
+        generator: view.generator.clone(),
+        t0_ms,
+        t0_text: view.plan.t0.clone(),
+        needs_t0,
+        metrics,
+        conds: builder.conds,
+        trees,
+        nodes,
+        functions: node_functions,
+        only_tree: if view.rollbacks.len() == 1 { Some(0) } else { None },
+        answer_timeout_ms: DEFAULT_ANSWER_TIMEOUT_MS,
+        message_timeout_ms: DEFAULT_MESSAGE_TIMEOUT_MS,
+    }
+}
+
+/// Renders the runbook of a sound plan.
+pub fn render(view: &PlanView) -> Result<String, String> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.add_filter("sh_quote", |text: String| -> Result<String, minijinja::Error> {
+        sh_quote(&text).map_err(|message| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message))
+    });
+    env.add_template("runbook.sh", TEMPLATE).map_err(|error| format!("the runbook template: {error}"))?;
+    let template = env.get_template("runbook.sh").map_err(|error| error.to_string())?;
+    template.render(context(view)).map_err(|error| match error.detail() {
+        Some(detail) => detail.to_string(),
+        None => error.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sh_quote;
+    use std::process::Command;
+
+    /// What bash makes of the quoted word.
+    fn through_bash(text: &str) -> String {
+        let quoted = sh_quote(text).expect("quotable");
+        let output = Command::new("bash").args(["-c", &format!("printf '%s' {quoted}")]).output().expect("bash runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    #[test]
+    fn quoted_strings_are_data() {
+        for text in [
+            "plain",
+            "it's \"quoted\"",
+            "$(touch /tmp/golivec-pwned)",
+            "`touch /tmp/golivec-pwned`",
+            "${HOME} $HOME \\ \\n",
+            "two\nlines\r\n",
+            "unicode: é ✓ 日本 🚀",
+            "",
+            "-n",
+            "; rm -rf / #",
+            "!event ~user *glob* [x] {a,b}",
+        ] {
+            assert_eq!(through_bash(text), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_empty_string_is_a_word() {
+        assert_eq!(sh_quote("").expect("quotable"), "''");
+    }
+
+    #[test]
+    fn a_nul_byte_is_refused() {
+        let error = sh_quote("a\0b").expect_err("NUL is refused");
+        assert!(error.contains("NUL"), "{error}");
+    }
+}

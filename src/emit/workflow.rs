@@ -1,0 +1,272 @@
+//! The GitHub Actions workflow target: a thin orchestrator over the runbook.
+//!
+//! Jobs exist only where a boundary needs one: a node on another environment, a gate with
+//! approvals (an environment whose required reviewers are the sign-off), or a branch of the
+//! graph. A chain of nodes on the same environment stays in one job. Each job runs the runbook
+//! built from the same plan (`--only NODE`), so the workflow and the script decide gates,
+//! watches and rollback trees the same way. Rollback jobs run `if: failure()` after the jobs
+//! whose nodes roll back into their tree.
+//!
+//! No plan text reaches the file at all: names are the plan's identifiers, scripts hold node
+//! names, step ids and fixed text, and `${{ }}` only ever reads inputs, `github.actor` and the
+//! secrets the plan declares. Titles and messages are shown by the checklist (in the job
+//! summary) and by the runbook's output. (A workflow's own `name:` is a static field where
+//! GitHub allows no expression, so `${{` in a title could not even be neutralised there.)
+
+use super::view::{ActionView, ItemView, NodeView, PlanView};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Where the runbook and the checklist live in the repository, beside each other.
+pub const DIRECTORY: &str = "golive";
+/// GitHub stops a job after six hours.
+const MAX_JOB_MINUTES: u64 = 360;
+/// GitHub environments accept at most six required reviewers.
+const MAX_REVIEWERS: usize = 6;
+
+#[derive(Serialize)]
+struct Job {
+    id: String,
+    name: String,
+    timeout_minutes: u64,
+    needs: Vec<String>,
+    condition: Option<String>,
+    environment: Option<String>,
+    /// `steps.<id>.outputs.rolled_back` of each node step, for the job's `rolled_back` output.
+    outputs: Vec<String>,
+    secrets: Vec<String>,
+    steps: Vec<JobStep>,
+    /// The nodes of this job, for `needs` and rollback jobs (not rendered).
+    #[serde(skip)]
+    nodes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JobStep {
+    name: String,
+    /// Set on node steps, whose rollback the job reports.
+    id: Option<String>,
+    /// `::group::` title: a kind and a name, both plain words.
+    group: String,
+    /// `--only NODE` or `--rollback TREE`.
+    selector: String,
+    /// Ids of the approve and check steps that the environment's reviewers stand for.
+    approvals: Vec<String>,
+}
+
+/// Text as a YAML scalar: a JSON string (valid YAML), with `${{` turned into an expression that
+/// prints it, so GitHub never evaluates plan text.
+pub fn yaml_string(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string());
+    quoted.replace("${{", "${{ '${{' }}")
+}
+
+fn steps_of(items: &[ItemView], kinds: &[&str], found: &mut Vec<String>) {
+    for item in items {
+        match item {
+            ItemView::Step(step) if kinds.contains(&step.kind.as_str()) => found.push(step.id.clone()),
+            ItemView::Step(_) => {}
+            ItemView::Group { items, .. } => steps_of(items, kinds, found),
+        }
+    }
+}
+
+fn secrets_of(items: &[ItemView], found: &mut BTreeSet<String>) {
+    for item in items {
+        match item {
+            ItemView::Step(step) => found.extend(step.secrets.iter().cloned()),
+            ItemView::Group { items, .. } => secrets_of(items, found),
+        }
+    }
+}
+
+fn rollback_tree(action: Option<&ActionView>) -> Option<&str> {
+    match action? {
+        ActionView::Rollback { tree } => Some(tree),
+        ActionView::Pause { then, .. } => rollback_tree(then.as_deref()),
+        _ => None,
+    }
+}
+
+/// The environment a node's job runs in: its env, or for a gate with approvals and no env, an
+/// environment of its own whose required reviewers are the sign-off.
+fn environment(view: &PlanView, node: &NodeView) -> Option<String> {
+    let mut approvals = Vec::new();
+    steps_of(&node.items, &["approve"], &mut approvals);
+    match &node.env {
+        Some(env) => Some(env.clone()),
+        None if node.kind == "gate" && !approvals.is_empty() => Some(format!("{}-{}", view.plan.name, node.name)),
+        None => None,
+    }
+}
+
+fn minutes(ms: i64) -> u64 {
+    (ms.max(0).unsigned_abs()).div_ceil(60_000)
+}
+
+/// The workflow and the limits of GitHub Actions this plan runs into (as warnings).
+pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    for node in &view.nodes {
+        let environment = environment(view, node);
+        let duration = node.times.as_ref().map_or(0, |times| minutes(times.latest_finish_ms - times.latest_start_ms));
+        let joins = jobs.last().is_some_and(|job| {
+            node.after.len() == 1
+                && job.nodes.last() == node.after.first()
+                && job.environment == environment
+                && !(node.kind == "gate" && environment.is_some() && node.env.is_none())
+        });
+        if !joins {
+            let needs: BTreeSet<String> = node
+                .after
+                .iter()
+                .filter_map(|dependency| {
+                    jobs.iter().find(|job| job.nodes.contains(dependency)).map(|job| job.id.clone())
+                })
+                .collect();
+            jobs.push(Job {
+                id: node.name.clone(),
+                name: format!("{} {}", node.kind, node.name),
+                timeout_minutes: 0,
+                needs: needs.into_iter().collect(),
+                condition: None,
+                environment: environment.clone(),
+                outputs: Vec::new(),
+                secrets: Vec::new(),
+                steps: Vec::new(),
+                nodes: Vec::new(),
+            });
+        }
+        let Some(job) = jobs.last_mut() else { continue };
+        let mut approvals = Vec::new();
+        if environment.is_some() {
+            steps_of(&node.items, &["approve", "check"], &mut approvals);
+        }
+        let mut secrets: BTreeSet<String> = job.secrets.iter().cloned().collect();
+        secrets_of(&node.items, &mut secrets);
+        job.secrets = secrets.into_iter().collect();
+        job.timeout_minutes += duration;
+        job.nodes.push(node.name.clone());
+        job.outputs.push(format!("steps.{}.outputs.rolled_back", node.name));
+        job.steps.push(JobStep {
+            id: Some(node.name.clone()),
+            name: format!("{} {}", node.kind, node.name),
+            group: format!("{} {}", node.kind, node.name),
+            selector: format!("--only {}", node.name),
+            approvals,
+        });
+        check_approvals(view, node, &mut warnings);
+    }
+    for job in &mut jobs {
+        // Room for setting up the runner and for the runbook's own rollback.
+        let minutes = job.timeout_minutes + 15;
+        if minutes > MAX_JOB_MINUTES {
+            warnings.push(format!(
+                "job `{}` may run {}h{:02}m, over GitHub's 6h limit: it is stopped at 6h; split its watches into shorter ones and run the rest as follow-up runs",
+                job.id,
+                minutes / 60,
+                minutes % 60
+            ));
+        }
+        job.timeout_minutes = minutes.clamp(5, MAX_JOB_MINUTES);
+    }
+    let node_jobs: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
+    for tree in &view.rollbacks {
+        let needs: BTreeSet<String> = view
+            .nodes
+            .iter()
+            .filter(|node| {
+                rollback_tree(node.on_fail.as_ref()) == Some(tree.name.as_str())
+                    || rollback_tree(node.on_breach.as_ref()) == Some(tree.name.as_str())
+            })
+            .filter_map(|node| jobs.iter().find(|job| job.nodes.contains(&node.name)).map(|job| job.id.clone()))
+            .collect();
+        if needs.is_empty() {
+            continue;
+        }
+        let mut secrets = BTreeSet::new();
+        for level in &tree.levels {
+            secrets_of(&level.items, &mut secrets);
+        }
+        let id = format!("rollback_{}", tree.name);
+        jobs.push(Job {
+            name: format!("rollback {}", tree.name),
+            timeout_minutes: 60,
+            needs: needs.into_iter().collect(),
+            // Only when no job rolled back itself: a runbook that failed mid-way already did.
+            condition: Some("failure() && !contains(join(needs.*.outputs.rolled_back, ','), 'true')".to_string()),
+            environment: None,
+            outputs: Vec::new(),
+            secrets: secrets.into_iter().collect(),
+            steps: vec![JobStep {
+                id: None,
+                name: format!("rollback {}", tree.name),
+                group: format!("rollback {}", tree.name),
+                selector: format!("--rollback {}", tree.name),
+                approvals: Vec::new(),
+            }],
+            nodes: Vec::new(),
+            id,
+        });
+    }
+    let mut environment = minijinja::Environment::new();
+    environment.set_keep_trailing_newline(true);
+    environment
+        .add_template("workflow.yml", include_str!("templates/workflow.yml.j2"))
+        .map_err(|error| format!("the workflow template is broken: {error}"))?;
+    let template = environment.get_template("workflow.yml").map_err(|error| error.to_string())?;
+    let text = template
+        .render(minijinja::context! {
+            plan_name => view.plan.name,
+            stem => stem,
+            dir => DIRECTORY,
+            workflow_name => yaml_string(&format!("Go-live: {}", view.plan.name)),
+            t0 => yaml_string(&view.plan.t0_rfc3339.clone().unwrap_or_default()),
+            concurrency => yaml_string(&format!("golive-{}", view.plan.name)),
+            runbook => yaml_string(&format!("{DIRECTORY}/{stem}.sh")),
+            checklist => yaml_string(&format!("{DIRECTORY}/{stem}.md")),
+            jobs => jobs,
+            all_jobs => node_jobs,
+        })
+        .map_err(|error| format!("cannot render the workflow: {error}"))?;
+    Ok((text, warnings))
+}
+
+/// What GitHub environments cannot enforce about a node's approvals.
+fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>) {
+    let mut reviewers: BTreeSet<&str> = BTreeSet::new();
+    if let Some(env) = node.env.as_ref().and_then(|name| view.envs.iter().find(|env| &env.name == name)) {
+        reviewers.extend(env.approvals.iter().map(String::as_str));
+    }
+    let mut stack: Vec<&ItemView> = node.items.iter().collect();
+    while let Some(item) = stack.pop() {
+        match item {
+            ItemView::Group { items, .. } => stack.extend(items),
+            ItemView::Step(step) if step.kind == "approve" => {
+                reviewers.extend(step.roles.iter().map(String::as_str));
+                if step.quorum.unwrap_or(1) > 1 {
+                    warnings.push(format!(
+                        "`{}` asks {} approvals, but a GitHub environment requires one reviewer's: the workflow enforces one",
+                        step.id,
+                        step.quorum.unwrap_or(1)
+                    ));
+                }
+            }
+            ItemView::Step(step) if step.kind == "check" && node.env.is_none() && node.kind != "gate" => {
+                warnings.push(format!(
+                    "the check `{}` in `{}` runs unattended in the workflow: no one can confirm it, so it fails closed",
+                    step.id, node.name
+                ));
+            }
+            ItemView::Step(_) => {}
+        }
+    }
+    if reviewers.len() > MAX_REVIEWERS {
+        warnings.push(format!(
+            "`{}` needs {} reviewer roles, more than the {MAX_REVIEWERS} required reviewers a GitHub environment takes",
+            node.name,
+            reviewers.len()
+        ));
+    }
+}

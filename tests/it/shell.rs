@@ -1,0 +1,415 @@
+//! `--target shell`: the runbook's text (snapshot, shellcheck on every example) and real runs of
+//! generated runbooks against a stub environment: probes read files the test writes, steps
+//! append to files the test counts.
+
+use crate::support::{files, golivec, require_tool, root, stderr};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("golivec-shell-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn script_of(example: &Path) -> String {
+    let output = golivec(&["build", &example.to_string_lossy(), "--target", "shell"], None);
+    assert_eq!(output.status.code(), Some(0), "{}: {}", example.display(), stderr(&output));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// Writes `plan` into `dir` and builds its runbook there (`run.sh`, executable).
+fn runbook(dir: &Path, plan: &str) -> PathBuf {
+    let source = dir.join("plan.golive");
+    std::fs::write(&source, plan).expect("write the plan");
+    let script = dir.join("run.sh");
+    let output =
+        golivec(&["build", &source.to_string_lossy(), "--target", "shell", "-o", &script.to_string_lossy()], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    script
+}
+
+/// The runbook as a command in `dir`, standard input from /dev/null, in its own process group
+/// (which `kill_group` kills whole, as a crash would).
+fn spawnable(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(dir.join("run.sh"));
+    command.args(args).current_dir(dir);
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.env_remove("GOLIVE_NOTIFY_COMMAND");
+    command.process_group(0);
+    command
+}
+
+/// The same, also without a controlling terminal (`setsid`): no one can answer at /dev/tty.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(require_tool("setsid"));
+    command.arg("-w").arg(dir.join("run.sh")).args(args).current_dir(dir);
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.env_remove("GOLIVE_NOTIFY_COMMAND");
+    command
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("the runbook runs")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_default()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn kill_group(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill").args(["-9", "--", &group]).status();
+    let _ = child.wait();
+}
+
+/// A plan whose probes read the files `errors` and `up`, and whose steps write `steps`.
+const STUB: &str = r#"plan stub {}
+
+role ops
+
+metric errors : percent { probe sh "cat errors" }
+metric up     : bool    { probe sh "test -f up" }
+
+rollback undo {
+  level critical when errors >= 10% or nodata {
+    run "Roll back fully" sh "echo critical >> rollback"
+  }
+  level minor when errors in 1%..10% {
+    run "Roll back partly" sh "echo minor >> rollback"
+  }
+  level fine when errors < 1% {
+    continue
+  }
+}
+
+phase one {
+  run "First" sh "echo one >> steps"
+  run "Second" sh "test ! -f fail_second && echo two >> steps"
+  on fail rollback undo
+}
+
+gate ready after one every 1s {
+  require errors < 5% and up
+  on fail rollback undo
+}
+
+phase two after ready {
+  run "Third" sh "echo three >> steps"
+  wait 1s
+  notify ops "Phase two is done"
+  on fail rollback undo
+}
+"#;
+
+fn stub(name: &str, errors: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    runbook(&dir, STUB);
+    std::fs::write(dir.join("errors"), errors).expect("write");
+    std::fs::write(dir.join("up"), "").expect("write");
+    dir
+}
+
+#[test]
+fn the_tour_runbook() {
+    let script = script_of(&root().join("examples/tour.golive"));
+    assert_eq!(script, script_of(&root().join("examples/tour.golive")), "the runbook differs between builds");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/it/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("shell-tour", script));
+}
+
+#[test]
+fn every_example_runbook_is_shellcheck_clean() {
+    let shellcheck = require_tool("shellcheck");
+    let dir = temp_dir("shellcheck");
+    for example in files(&root().join("examples"), "golive") {
+        let stem = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        let path = dir.join(format!("{stem}.sh"));
+        std::fs::write(&path, script_of(&example)).expect("write");
+        let checked = Command::new(&shellcheck).arg(&path).output().expect("shellcheck runs");
+        assert!(checked.status.success(), "{stem}: {}", text(&checked));
+    }
+}
+
+#[test]
+fn a_built_runbook_is_executable() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = stub("executable", "0.5");
+    let mode = std::fs::metadata(dir.join("run.sh")).expect("metadata").permissions().mode();
+    assert_eq!(mode & 0o111, 0o111, "mode {mode:o}");
+}
+
+#[test]
+fn the_happy_path_runs_every_step_once_in_order() {
+    let dir = stub("happy", "0.5");
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "one\ntwo\nthree\n");
+    assert!(text(&output).contains("sampled: errors=0.5 up=1"), "{}", text(&output));
+    let done = read(&dir, ".golive-stub/done");
+    for id in ["one.1", "one.2", "ready.require", "two.1", "two.2", "two.3", "node:two"] {
+        assert!(done.lines().any(|line| line == id), "{id} not recorded:\n{done}");
+    }
+    let log = read(&dir, ".golive-stub/log");
+    assert!(log.contains("start one.1") && log.contains("probe errors=0.5"), "{log}");
+    // A rerun finds everything done and runs nothing again.
+    let again = run(&dir, &["--now"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(read(&dir, "steps"), "one\ntwo\nthree\n");
+}
+
+#[test]
+fn notify_pipes_the_message_to_the_notify_command() {
+    let dir = stub("notify", "0.5");
+    let output = command(&dir, &["--now"])
+        .env("GOLIVE_NOTIFY_COMMAND", "{ echo \"$GOLIVE_KIND $GOLIVE_ROLES\"; cat; } >> messages")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "messages"), "notify ops\nPhase two is done\n");
+}
+
+#[test]
+fn a_failed_step_enters_the_level_the_probed_value_selects() {
+    for (errors, level) in [("7", "minor\n"), ("25", "critical\n"), ("not a number", "critical\n")] {
+        let dir = stub("failed-step", errors);
+        std::fs::write(dir.join("fail_second"), "").expect("write");
+        let output = run(&dir, &["--now"]);
+        assert_eq!(output.status.code(), Some(3), "{errors}: {}", text(&output));
+        assert_eq!(read(&dir, "rollback"), level, "{errors}: {}", text(&output));
+        assert_eq!(read(&dir, "steps"), "one\n", "nothing runs after the failure");
+        assert!(read(&dir, ".golive-stub/log").contains("decision rollback undo level"), "{errors}");
+    }
+    // A level that says `continue` lets the plan go on.
+    let dir = stub("failed-step-continue", "0.2");
+    std::fs::write(dir.join("fail_second"), "").expect("write");
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "rollback"), "");
+    assert_eq!(read(&dir, "steps"), "one\nthree\n");
+}
+
+#[test]
+fn a_breached_gate_rolls_back() {
+    let dir = stub("gate", "7");
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(text(&output).contains("does not hold: errors < 5% and up"), "{}", text(&output));
+    assert_eq!(read(&dir, "rollback"), "minor\n");
+    assert_eq!(read(&dir, "steps"), "one\ntwo\n");
+    // The bool metric counts too: down is a breach even with few errors.
+    let dir = stub("gate-down", "0.5");
+    std::fs::remove_file(dir.join("up")).expect("remove");
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "the `fine` level continues: {}", text(&output));
+    assert!(text(&output).contains("level fine"), "{}", text(&output));
+}
+
+const HELD: &str = r#"plan held {}
+
+metric errors : percent { probe sh "cat errors" }
+
+rollback undo {
+  level all when errors >= 0% or nodata { run "Undo" sh "echo undo >> rollback" }
+}
+
+gate steady every 1s {
+  require errors < 1% for 2s
+  on fail rollback undo
+}
+
+rollout canary after steady every 1s {
+  set sh "echo \"$GOLIVE_WEIGHT\" >> weights"
+  stage 50% hold 2s
+  stage 100%
+  require errors < 1%
+  on fail rollback undo
+}
+"#;
+
+#[test]
+fn held_conditions_and_stages_sample_over_time() {
+    let dir = temp_dir("held");
+    runbook(&dir, HELD);
+    std::fs::write(dir.join("errors"), "0.5").expect("write");
+    let start = Instant::now();
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(start.elapsed() >= Duration::from_secs(4), "the gate holds 2s and the stage 2s");
+    assert_eq!(read(&dir, "weights"), "50\n100\n");
+    assert!(text(&output).contains("holding, not yet for long enough: errors < 1% for 2s"), "{}", text(&output));
+}
+
+#[test]
+fn a_kill_9_then_a_rerun_finishes_every_step_exactly_once() {
+    let dir = temp_dir("kill");
+    runbook(
+        &dir,
+        r#"plan crash {}
+
+phase work {
+  run "A" sh "echo a >> count"
+  run "B" sh "sleep 2 && echo b >> count"
+  run "C" sh "echo c >> count"
+}
+"#,
+    );
+    let mut child = spawnable(&dir, &["--now"]).spawn().expect("spawn");
+    wait_for("step A", || read(&dir, "count") == "a\n" && read(&dir, ".golive-crash/log").contains("start work.2"));
+    std::thread::sleep(Duration::from_millis(300));
+    kill_group(&mut child);
+    assert_eq!(read(&dir, "count"), "a\n", "B was killed in the middle");
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "count"), "a\nb\nc\n");
+    assert!(text(&output).contains("[work.1] A (done in an earlier run)"), "{}", text(&output));
+}
+
+#[test]
+fn a_second_concurrent_run_is_refused() {
+    let dir = temp_dir("lock");
+    runbook(&dir, "plan locked {}\n\nphase slow {\n  run \"Slow\" sh \"sleep 3\"\n}\n");
+    let mut first = spawnable(&dir, &["--now"]).spawn().expect("spawn");
+    wait_for("the first run", || read(&dir, ".golive-locked/log").contains("start slow.1"));
+    let second = run(&dir, &["--now"]);
+    kill_group(&mut first);
+    assert_eq!(second.status.code(), Some(75), "{}", text(&second));
+    assert!(text(&second).contains("another run of locked holds the lock"), "{}", text(&second));
+}
+
+const APPROVAL: &str = r#"plan approvals {}
+
+role ops
+role product
+
+gate go_no_go {
+  approve 2 of ops, product distinct
+  on fail abort
+}
+
+phase deploy after go_no_go {
+  run "Deploy" sh "echo deployed >> steps"
+}
+"#;
+
+#[test]
+fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
+    let dir = temp_dir("approvals");
+    runbook(&dir, APPROVAL);
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("no terminal and no recorded answer: go_no_go.1 fails closed"), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "");
+
+    // The same name twice is one distinct person: still short of the quorum.
+    std::fs::write(dir.join("twice"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by Alice\n").expect("write");
+    let output = run(&dir, &["--now", "--approvals", "twice"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("Alice has already approved"), "{}", text(&output));
+
+    // The operator cannot be one of the distinct approvers.
+    std::fs::write(dir.join("self"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by mallory\n").expect("write");
+    let output = run_as(&dir, &["--now", "--approvals", "self"], "mallory");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("mallory runs this script"), "{}", text(&output));
+
+    std::fs::write(dir.join("answers"), "go_no_go.1 approved-by Alice Martin\ngo_no_go.1 approved-by Bob\n")
+        .expect("write");
+    let output = run(&dir, &["--now", "--approvals", "answers"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "deployed\n");
+    let log = read(&dir, ".golive-approvals/log");
+    assert!(log.contains("answer go_no_go.1 approved-by Alice Martin"), "{log}");
+    assert!(log.contains("answer go_no_go.1 approved-by Bob"), "{log}");
+}
+
+fn run_as(dir: &Path, args: &[&str], user: &str) -> Output {
+    command(dir, args).env("USER", user).output().expect("the runbook runs")
+}
+
+#[test]
+fn dry_run_runs_nothing() {
+    let dir = stub("dry", "0.5");
+    let before: Vec<_> = std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let output = run(&dir, &["--dry-run"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let after: Vec<_> = std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    assert_eq!(before.len(), after.len(), "the dry run wrote files: {after:?}");
+    let shown = text(&output);
+    let order =
+        ["[one.1] First", "[one.2] Second", "requires: errors < 5% and up", "[two.1] Third", "[two.3] Notify ops"];
+    let positions: Vec<usize> =
+        order.iter().map(|line| shown.find(line).unwrap_or_else(|| panic!("{line} missing:\n{shown}"))).collect();
+    assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "out of order:\n{shown}");
+}
+
+#[test]
+fn only_and_from_select_nodes() {
+    let dir = stub("only", "0.5");
+    let output = run(&dir, &["--now", "--only", "two"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "three\n");
+    let output = run(&dir, &["--now", "--from", "nowhere"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+#[test]
+fn a_signal_stops_the_step_and_enters_the_rollback_tree() {
+    let dir = temp_dir("signal");
+    runbook(
+        &dir,
+        r#"plan signal {}
+
+metric errors : percent { probe sh "cat errors" }
+
+rollback undo {
+  level back when errors >= 1% or nodata { run "Undo" sh "echo undo >> rollback" }
+  level fine when errors < 1% { continue }
+}
+
+phase work {
+  run "Long" sh "sleep 30 && echo long >> steps"
+  on fail rollback undo
+}
+"#,
+    );
+    std::fs::write(dir.join("errors"), "3").expect("write");
+    let mut child = spawnable(&dir, &["--now"]).spawn().expect("spawn");
+    wait_for("the long step", || read(&dir, ".golive-signal/log").contains("start work.1"));
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let start = Instant::now();
+    let status = child.wait().expect("wait");
+    assert!(start.elapsed() < Duration::from_secs(10), "the signal did not stop the step");
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(read(&dir, "rollback"), "undo\n");
+    assert_eq!(read(&dir, "steps"), "");
+}
+
+#[test]
+fn a_nul_byte_fails_the_build() {
+    let dir = temp_dir("nul");
+    let source = dir.join("plan.golive");
+    std::fs::write(&source, "plan nul {}\n\nphase a {\n  run \"x\\0y\" sh \"true\"\n}\n").expect("write");
+    let output = golivec(&["build", &source.to_string_lossy(), "--target", "shell"], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("contains a NUL byte, which a bash script cannot hold"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+}

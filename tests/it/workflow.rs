@@ -1,0 +1,147 @@
+//! `--target workflow` through the binary, checked by the real tools: actionlint (which runs
+//! shellcheck on every `run:` script when shellcheck is on PATH) and check-jsonschema's
+//! built-in GitHub workflow schema.
+
+use crate::support::{files, golivec, require_tool, root, stderr, stdout};
+use std::process::Command;
+
+fn build(plan: &str) -> String {
+    let output = golivec(&["build", plan, "--target", "workflow"], None);
+    assert_eq!(output.status.code(), Some(0), "{plan}: {}", stderr(&output));
+    stdout(&output)
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("golivec-workflow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn assert_valid(name: &str, workflow: &str) {
+    require_tool("shellcheck");
+    let path = temp_file(&format!("{name}.yml"), workflow);
+    let actionlint = Command::new(require_tool("actionlint")).arg(&path).output().expect("actionlint runs");
+    assert!(
+        actionlint.status.success(),
+        "actionlint on {name}:\n{}{}",
+        String::from_utf8_lossy(&actionlint.stdout),
+        String::from_utf8_lossy(&actionlint.stderr)
+    );
+    let schema = Command::new(require_tool("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&path)
+        .output()
+        .expect("check-jsonschema runs");
+    assert!(schema.status.success(), "schema on {name}:\n{}", String::from_utf8_lossy(&schema.stdout));
+}
+
+#[test]
+fn every_example_builds_a_valid_workflow() {
+    for example in files(&root().join("examples"), "golive") {
+        let name = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        assert_valid(&name, &build(&example.to_string_lossy()));
+    }
+}
+
+#[test]
+fn tour_workflow_snapshot() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/it/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("workflow-tour", build("examples/tour.golive")));
+}
+
+/// Every `${{ ... }}` expression in a workflow, trimmed.
+fn expressions(workflow: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = workflow;
+    while let Some(start) = rest.find("${{") {
+        let after = &rest[start + 3..];
+        let Some(end) = after.find("}}") else { break };
+        found.push(after[..end].trim().to_string());
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The only expressions a generated workflow may hold: its inputs, the actor, a declared
+/// secret, the steps' `rolled_back` outputs, or the literal `'${{'`.
+fn allowed(expression: &str) -> bool {
+    matches!(expression, "inputs.t0" | "inputs.dry_run" | "github.actor" | "'${{'")
+        || expression.strip_prefix("secrets.").is_some_and(is_identifier)
+        || expression.split(" || ").all(|part| {
+            part.strip_prefix("steps.")
+                .and_then(|rest| rest.strip_suffix(".outputs.rolled_back"))
+                .is_some_and(is_identifier)
+        })
+}
+
+#[test]
+fn expressions_only_read_inputs_the_actor_and_declared_secrets() {
+    for example in files(&root().join("examples"), "golive") {
+        let workflow = build(&example.to_string_lossy());
+        for expression in expressions(&workflow) {
+            assert!(allowed(&expression), "{}: unexpected expression `${{{{ {expression} }}}}`", example.display());
+        }
+    }
+}
+
+#[test]
+fn hostile_plan_text_never_becomes_an_expression_or_a_script() {
+    for text in crate::injection::hostile_strings(60) {
+        let plan = crate::injection::plan_with(&text);
+        let output = golivec(&["build", "-", "--target", "workflow"], Some(plan.as_bytes()));
+        assert_eq!(output.status.code(), Some(0), "{text:?}: {}", stderr(&output));
+        let workflow = stdout(&output);
+        for expression in expressions(&workflow) {
+            assert!(
+                allowed(&expression) && !expression.starts_with("secrets."),
+                "{text:?}: unexpected expression {expression:?}"
+            );
+        }
+        // No plan text reaches the workflow: the checklist and the runbook show it.
+        let fragment = text.trim_start_matches('a');
+        if fragment.len() > 3 && !fragment.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+            assert!(!workflow.contains(fragment), "{text:?} reached the workflow");
+        }
+    }
+    let path = temp_file(
+        "hostile.yml",
+        &stdout(&golivec(
+            &["build", "-", "--target", "workflow"],
+            Some(crate::injection::plan_with("$(id) `x` ${{ secrets.X }} \" '\n|").as_bytes()),
+        )),
+    );
+    assert_valid("hostile", &std::fs::read_to_string(path).expect("read"));
+}
+
+#[test]
+fn github_limits_are_reported() {
+    let plan = r#"plan long_watch { title "Long watch"; launch 2025-03-04T09:30:00Z }
+role ops "Ops"
+role a "A"
+role b "B"
+role c "C"
+role d "D"
+role e "E"
+role f "F"
+metric up : bool { probe sh "true" }
+gate sign_off { approve 2 of ops, a, b, c, d, e, f; on fail abort }
+phase deploy after sign_off { run "Deploy" sh "./deploy.sh" timeout 10m; on fail rollback incident }
+watch two_days after deploy every 1h for 48h { up; on breach rollback incident }
+rollback incident { level critical when not up or nodata { run "Roll back" sh "./rollback.sh" timeout 10m } }
+"#;
+    let output = golivec(&["build", "-", "--target", "workflow"], Some(plan.as_bytes()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let warnings = stderr(&output);
+    assert!(warnings.contains("over GitHub's 6h limit"), "{warnings}");
+    assert!(warnings.contains("requires one reviewer's"), "{warnings}");
+    assert!(warnings.contains("more than the 6 required reviewers"), "{warnings}");
+    assert!(stdout(&output).contains("timeout-minutes: 360"), "{}", stdout(&output));
+}
