@@ -1,7 +1,9 @@
 //! Emitters: text produced from a sound plan and its analysis. Ordering and naming are decided
 //! in Rust ([`view`]); templates loop and format.
 
+pub mod filters;
 pub mod graph;
+pub mod markdown;
 pub mod schedule;
 pub mod shell;
 pub mod view;
@@ -23,6 +25,8 @@ pub enum Target {
     Shell,
     /// A GitHub Actions workflow that runs the runbook job by job (`<stem>.yml`).
     Workflow,
+    /// The go-live checklist as Markdown (`<stem>.md`).
+    Markdown,
 }
 
 impl Target {
@@ -33,6 +37,7 @@ impl Target {
             Target::Dot => "dot",
             Target::Shell => "shell",
             Target::Workflow => "workflow",
+            Target::Markdown => "markdown",
         }
     }
 
@@ -44,6 +49,7 @@ impl Target {
             Target::Dot => format!("{stem}.dot"),
             Target::Shell => format!("{stem}.sh"),
             Target::Workflow => format!("{stem}.yml"),
+            Target::Markdown => format!("{stem}.md"),
         }
     }
 }
@@ -56,6 +62,7 @@ pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Stri
         Target::Dot => graph::dot(model, analysis),
         Target::Shell => shell::render(&view::build(model, analysis))?,
         Target::Workflow => workflow::render(&view::build(model, analysis), &model.plan.name)?.0,
+        Target::Markdown => markdown::render(&view::build(model, analysis))?,
     })
 }
 

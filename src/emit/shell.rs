@@ -16,12 +16,36 @@ use std::collections::BTreeSet;
 
 const TEMPLATE: &str = include_str!("templates/runbook.sh.j2");
 
-/// Quotes `text` as one bash word. A NUL byte cannot be held by a bash string: that is an error.
+/// Quotes `text` as one bash word, literally. A NUL byte cannot be held by a bash string: that
+/// is an error.
+///
+/// shlex's single quotes are exact, but shellcheck reads `'$(...)'` as a likely mistake
+/// (SC2016); text holding `$` or a backtick is written in ANSI-C quotes (`$'...'`) instead,
+/// where `$` and backticks are just as literal and only `\` and `'` need escaping.
 pub fn sh_quote(text: &str) -> Result<String, String> {
-    shlex::try_quote(text).map(|quoted| quoted.into_owned()).map_err(|_| {
+    let quoted = shlex::try_quote(text).map(|quoted| quoted.into_owned()).map_err(|_| {
         let shown: String = text.chars().take(40).map(|c| if c == '\0' { '␀' } else { c }).collect();
         format!("the string {shown:?} contains a NUL byte, which a bash script cannot hold")
-    })
+    })?;
+    if !text.contains(['$', '`']) {
+        return Ok(quoted);
+    }
+    let mut out = String::from("$'");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() && c.is_ascii() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            // A control character beyond ASCII is one character, not one byte.
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    Ok(out)
 }
 
 #[derive(Serialize)]

@@ -106,3 +106,56 @@ fn hostile_strings_arrive_verbatim_in_json() {
         assert_eq!(view["rollbacks"][0]["levels"][0]["when"]["operands"][1]["trigger"], text.as_str());
     }
 }
+
+/// A sound plan that shows `text` as titles and messages but runs only `marker`-touching
+/// commands of its own, to run for real.
+fn runnable_plan_with(text: &str, marker: &std::path::Path) -> String {
+    let text = literal(text);
+    let marker = literal(&format!("touch '{}'", marker.display()));
+    format!(
+        r#"plan injected {{ title {text}; launch 2025-03-04T09:30:00Z }}
+role ops {text}
+phase deploy at T0 {{
+  run {text} sh {marker} timeout 1m
+  notify ops {text}
+  on fail rollback incident
+}}
+rollback incident {{
+  level critical when nodata or declared {text} {{ page ops {text} }}
+}}
+"#
+    )
+}
+
+#[test]
+fn hostile_strings_are_shown_verbatim_and_never_run_by_the_runbook() {
+    let shellcheck = crate::support::require_tool("shellcheck");
+    let dir = std::env::temp_dir().join(format!("golivec-injection-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pwned = std::path::Path::new("/tmp/golivec-pwned");
+    let _ = std::fs::remove_file(pwned);
+    for (index, text) in hostile_strings(40).iter().enumerate() {
+        let marker = dir.join(format!("ran-{index}"));
+        let plan = runnable_plan_with(text, &marker);
+        let script = dir.join(format!("plan-{index}.sh"));
+        let output =
+            golivec(&["build", "-", "--target", "shell", "-o", &script.to_string_lossy()], Some(plan.as_bytes()));
+        assert_eq!(output.status.code(), Some(0), "{text:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let lint = std::process::Command::new(&shellcheck).arg(&script).output().expect("shellcheck runs");
+        assert!(lint.status.success(), "{text:?}: {}", String::from_utf8_lossy(&lint.stdout));
+        let run = std::process::Command::new("bash")
+            .arg(&script)
+            .args(["--now", "--state-dir"])
+            .arg(dir.join(format!("state-{index}")))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("the runbook runs");
+        let shown = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "{text:?}:\n{shown}{}", String::from_utf8_lossy(&run.stderr));
+        assert!(marker.exists(), "{text:?}: the plan's own command did not run");
+        assert!(shown.contains(text.as_str()), "{text:?} is not shown verbatim in:\n{shown}");
+        assert!(!pwned.exists(), "{text:?}: plan text was executed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

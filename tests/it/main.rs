@@ -7,6 +7,7 @@ mod docs;
 mod examples;
 mod fixtures;
 mod injection;
+mod markdown;
 mod robustness;
 mod shell;
 mod support;

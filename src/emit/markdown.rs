@@ -1,0 +1,410 @@
+//! The go-live checklist as Markdown (`--target markdown`): what teams write by hand, generated
+//! from the plan. Rust decides what is shown and in which order and formats times; the template
+//! (`templates/checklist.md.j2`) lays it out; every plan string is quoted by [`super::filters`].
+
+use super::filters;
+use super::view::{
+    ActionView, AlertView, ConditionView, ItemView, NodeView, PlanInfo, PlanView, RoleView, StepView, TimesView,
+    TreeView,
+};
+use crate::analysis::{format_duration, format_offset};
+use crate::model::DEFAULT_SAMPLING_MS;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+const CHECKLIST: &str = include_str!("templates/checklist.md.j2");
+const ITEMS: &str = include_str!("templates/items.md.j2");
+
+/// GitHub's limit on an environment's wait timer: 30 days, in minutes.
+const MAX_WAIT_TIMER_MINUTES: u64 = 43_200;
+
+#[derive(Serialize)]
+struct Checklist<'v> {
+    generator: &'v str,
+    plan: &'v PlanInfo,
+    title: &'v str,
+    owner: Option<&'v RoleView>,
+    roles: &'v [RoleView],
+    signoff: Vec<&'v RoleView>,
+    timeline: Vec<TimelineRow<'v>>,
+    nodes: Vec<NodeSection<'v>>,
+    watches: Vec<WatchRow<'v>>,
+    trees: Vec<TreeSection<'v>>,
+    alerts: Vec<AlertSection<'v>>,
+    schedule: ScheduleSection,
+    environments: Vec<EnvironmentSettings<'v>>,
+}
+
+/// A node's times, relative to T0 and, when T0 is known, absolute. The latest ones: every step
+/// taking its whole limit, as `golivec plan` shows them.
+#[derive(Serialize)]
+struct Times<'v> {
+    start: String,
+    finish: String,
+    start_at: Option<&'v str>,
+    finish_at: Option<&'v str>,
+    critical: bool,
+}
+
+#[derive(Serialize)]
+struct TimelineRow<'v> {
+    name: &'v str,
+    kind: &'v str,
+    times: Times<'v>,
+}
+
+#[derive(Serialize)]
+struct NodeSection<'v> {
+    node: &'v NodeView,
+    times: Times<'v>,
+    entries: Vec<Entry<'v>>,
+    /// How often the node's conditions are sampled.
+    sampling: String,
+    stages: Vec<StageRow>,
+    /// Markdown, its names quoted.
+    on_fail: Option<String>,
+    on_breach: Option<String>,
+}
+
+/// A step or a group of the checklist, in plan order.
+#[derive(Serialize)]
+struct Entry<'v> {
+    step: Option<&'v StepView>,
+    /// The group's title or the step's, never blank: an empty title would leave an empty
+    /// checkbox or a `****` rule.
+    title: &'v str,
+    entries: Vec<Entry<'v>>,
+    /// The entry before this one ends with a fenced block, which must be followed by a blank
+    /// line (the list stays valid; markdownlint asks for it).
+    blank_before: bool,
+}
+
+impl Entry<'_> {
+    fn ends_with_block(&self) -> bool {
+        match self.step {
+            Some(step) => step.command.is_some(),
+            None => ends_with_block(&self.entries),
+        }
+    }
+}
+
+fn ends_with_block(entries: &[Entry<'_>]) -> bool {
+    entries.last().is_some_and(Entry::ends_with_block)
+}
+
+#[derive(Serialize)]
+struct StageRow {
+    weight: String,
+    at: Option<String>,
+    hold: Option<String>,
+    sampling: String,
+}
+
+#[derive(Serialize)]
+struct WatchRow<'v> {
+    name: &'v str,
+    times: Times<'v>,
+    every: String,
+    duration: String,
+}
+
+#[derive(Serialize)]
+struct TreeSection<'v> {
+    name: &'v str,
+    levels: Vec<LevelSection<'v>>,
+}
+
+#[derive(Serialize)]
+struct LevelSection<'v> {
+    name: &'v str,
+    when: &'v ConditionView,
+    entries: Vec<Entry<'v>>,
+    /// The level before this one ends with a fenced block (see [`Entry::blank_before`]).
+    blank_before: bool,
+}
+
+#[derive(Serialize)]
+struct AlertSection<'v> {
+    alert: &'v AlertView,
+    entries: Vec<Entry<'v>>,
+    /// The alert before this one ends with a fenced block (see [`Entry::blank_before`]).
+    blank_before: bool,
+}
+
+#[derive(Serialize)]
+struct ScheduleSection {
+    critical_path: Vec<String>,
+    length: String,
+    start: String,
+    finish: String,
+    stages: Vec<StageTimesRow>,
+}
+
+#[derive(Serialize)]
+struct StageTimesRow {
+    rollout: String,
+    weight: String,
+    start: String,
+    detect: String,
+    rollback: Option<String>,
+}
+
+/// What a GitHub environment needs so that the plan's `approval` on an env is enforced.
+#[derive(Serialize)]
+struct EnvironmentSettings<'v> {
+    name: &'v str,
+    reviewers: &'v [String],
+    wait_timer_minutes: Option<u64>,
+}
+
+fn times(times: Option<&TimesView>) -> Times<'_> {
+    // The schedule knows every node of a sound plan; `-` if it ever does not.
+    let Some(times) = times else {
+        return Times { start: "-".into(), finish: "-".into(), start_at: None, finish_at: None, critical: false };
+    };
+    Times {
+        start: format_offset(times.latest_start_ms),
+        finish: format_offset(times.latest_finish_ms),
+        start_at: times.start.as_deref(),
+        finish_at: times.finish.as_deref(),
+        critical: times.critical,
+    }
+}
+
+/// Weights as written: `5`, `0.5`.
+fn weight(weight: f64) -> String {
+    format!("{weight}%")
+}
+
+fn entries(items: &[ItemView]) -> Vec<Entry<'_>> {
+    let mut out: Vec<Entry<'_>> = Vec::with_capacity(items.len());
+    for item in items {
+        let blank_before = ends_with_block(&out);
+        out.push(match item {
+            ItemView::Step(step) => Entry {
+                step: Some(step),
+                title: non_blank(&step.title, "(untitled step)"),
+                entries: Vec::new(),
+                blank_before,
+            },
+            ItemView::Group { title, items } => {
+                Entry { step: None, title: non_blank(title, "(untitled group)"), entries: entries(items), blank_before }
+            }
+        });
+    }
+    out
+}
+
+fn non_blank<'t>(text: &'t str, fallback: &'static str) -> &'t str {
+    if text.trim().is_empty() {
+        fallback
+    } else {
+        text
+    }
+}
+
+/// What an `on fail` or `on breach` does, as Markdown.
+fn action_text(action: &ActionView) -> String {
+    match action {
+        ActionView::Abort => "abort the go-live".to_string(),
+        ActionView::Continue => "carry on".to_string(),
+        ActionView::Rollback { tree } => format!("roll back with {}", filters::md_code(tree)),
+        ActionView::Pause { wait_ms, then: None } => format!("pause {}", format_duration(*wait_ms)),
+        ActionView::Pause { wait_ms, then: Some(then) } => {
+            format!("pause {}, then {}", format_duration(*wait_ms), action_text(then))
+        }
+    }
+}
+
+fn sampling(every_ms: Option<u64>) -> String {
+    format_duration(every_ms.unwrap_or(DEFAULT_SAMPLING_MS))
+}
+
+fn node_section(node: &NodeView) -> NodeSection<'_> {
+    NodeSection {
+        node,
+        times: times(node.times.as_ref()),
+        entries: entries(&node.items),
+        sampling: sampling(node.every_ms),
+        stages: node
+            .stages
+            .iter()
+            .map(|stage| StageRow {
+                weight: weight(stage.weight),
+                at: stage.at_ms.map(format_offset),
+                hold: stage.hold_ms.map(format_duration),
+                sampling: sampling(stage.every_ms.or(node.every_ms)),
+            })
+            .collect(),
+        on_fail: node.on_fail.as_ref().map(action_text),
+        on_breach: node.on_breach.as_ref().map(action_text),
+    }
+}
+
+fn watch_row(node: &NodeView) -> WatchRow<'_> {
+    WatchRow {
+        name: &node.name,
+        times: times(node.times.as_ref()),
+        every: sampling(node.every_ms),
+        duration: node.for_ms.map_or_else(|| "-".to_string(), format_duration),
+    }
+}
+
+fn all_steps<'v>(items: &'v [ItemView], out: &mut Vec<&'v StepView>) {
+    for item in items {
+        match item {
+            ItemView::Step(step) => out.push(step),
+            ItemView::Group { items, .. } => all_steps(items, out),
+        }
+    }
+}
+
+/// Every role that approves anywhere (an `approve` step, an env's `approval`), in declaration
+/// order.
+fn signoff(view: &PlanView) -> Vec<&RoleView> {
+    let mut steps = Vec::new();
+    view.nodes.iter().for_each(|node| all_steps(&node.items, &mut steps));
+    view.rollbacks.iter().flat_map(|tree| &tree.levels).for_each(|level| all_steps(&level.items, &mut steps));
+    view.alerts.iter().for_each(|alert| all_steps(&alert.items, &mut steps));
+    let mut approvers: BTreeSet<&str> = steps
+        .iter()
+        .filter(|step| step.kind == "approve")
+        .flat_map(|step| step.roles.iter().map(String::as_str))
+        .collect();
+    approvers.extend(view.envs.iter().flat_map(|env| env.approvals.iter().map(String::as_str)));
+    view.roles.iter().filter(|role| approvers.contains(role.name.as_str())).collect()
+}
+
+/// The wait timer an env can enforce: GitHub holds every job on the env that long, so it is the
+/// shortest `wait` that every node on the env opens with; none when one does not.
+fn wait_timer_minutes(view: &PlanView, env: &str) -> Option<u64> {
+    let leading_waits = view.nodes.iter().filter(|node| node.env.as_deref() == Some(env)).map(|node| {
+        let mut steps = Vec::new();
+        all_steps(&node.items, &mut steps);
+        steps.iter().take_while(|step| step.kind == "wait").filter_map(|step| step.wait_ms).sum::<u64>()
+    });
+    let shortest = leading_waits.min().filter(|ms| *ms >= 60_000)?;
+    // Rounded down: a timer longer than the plan's wait would hold the job past its time.
+    Some((shortest / 60_000).min(MAX_WAIT_TIMER_MINUTES))
+}
+
+fn environments(view: &PlanView) -> Vec<EnvironmentSettings<'_>> {
+    view.envs
+        .iter()
+        .filter(|env| !env.approvals.is_empty())
+        .map(|env| EnvironmentSettings {
+            name: &env.name,
+            reviewers: &env.approvals,
+            wait_timer_minutes: wait_timer_minutes(view, &env.name),
+        })
+        .collect()
+}
+
+fn tree_section(tree: &TreeView) -> TreeSection<'_> {
+    let mut levels: Vec<LevelSection<'_>> = Vec::with_capacity(tree.levels.len());
+    for level in &tree.levels {
+        let blank_before = levels.last().is_some_and(|before| ends_with_block(&before.entries));
+        levels.push(LevelSection {
+            name: &level.name,
+            when: &level.when,
+            entries: entries(&level.items),
+            blank_before,
+        });
+    }
+    TreeSection { name: &tree.name, levels }
+}
+
+fn alert_sections(alerts: &[AlertView]) -> Vec<AlertSection<'_>> {
+    let mut sections: Vec<AlertSection<'_>> = Vec::with_capacity(alerts.len());
+    for alert in alerts {
+        let blank_before = sections.last().is_some_and(|before| ends_with_block(&before.entries));
+        sections.push(AlertSection { alert, entries: entries(&alert.items), blank_before });
+    }
+    sections
+}
+
+fn schedule_section(view: &PlanView) -> ScheduleSection {
+    let schedule = &view.schedule;
+    ScheduleSection {
+        critical_path: schedule.critical_path.clone(),
+        length: format_duration(schedule.length_ms),
+        start: format_offset(schedule.start_ms),
+        finish: format_offset(schedule.finish_ms),
+        stages: schedule
+            .stages
+            .iter()
+            .map(|stage| StageTimesRow {
+                rollout: stage.rollout.clone(),
+                weight: weight(stage.weight),
+                start: format_offset(stage.start_ms),
+                detect: format_duration(stage.detect_ms),
+                rollback: stage.rollback_ms.map(format_duration),
+            })
+            .collect(),
+    }
+}
+
+fn checklist(view: &PlanView) -> Checklist<'_> {
+    Checklist {
+        generator: &view.generator,
+        plan: &view.plan,
+        title: view.plan.title.as_deref().filter(|title| !title.trim().is_empty()).unwrap_or(&view.plan.name),
+        owner: view.plan.owner.as_ref().and_then(|owner| view.roles.iter().find(|role| &role.name == owner)),
+        roles: &view.roles,
+        signoff: signoff(view),
+        timeline: view
+            .nodes
+            .iter()
+            .map(|node| TimelineRow { name: &node.name, kind: &node.kind, times: times(node.times.as_ref()) })
+            .collect(),
+        nodes: view.nodes.iter().map(node_section).collect(),
+        watches: view.nodes.iter().filter(|node| node.kind == "watch").map(watch_row).collect(),
+        trees: view.rollbacks.iter().map(tree_section).collect(),
+        alerts: alert_sections(&view.alerts),
+        schedule: schedule_section(view),
+        environments: environments(view),
+    }
+}
+
+fn environment() -> Result<minijinja::Environment<'static>, String> {
+    let mut environment = minijinja::Environment::new();
+    environment.set_trim_blocks(true);
+    environment.set_lstrip_blocks(true);
+    environment.set_keep_trailing_newline(true);
+    // A misspelt field is a broken template, not an empty string in someone's checklist.
+    environment.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    environment.add_filter("md_inline", |text: &str| filters::md_inline(text));
+    environment.add_filter("md_cell", |text: &str| filters::md_cell(text));
+    environment.add_filter("md_code", |text: &str| filters::md_code(text));
+    environment.add_filter("code_block", |text: &str, language: &str| filters::code_block(text, language));
+    environment.add_filter("mermaid_label", |text: &str| filters::mermaid_label(text));
+    environment.add_filter("duration", format_duration);
+    environment.add_filter("offset", format_offset);
+    environment.add_filter("names", names);
+    environment.add_filter("items", items);
+    for (name, source) in [("checklist.md", CHECKLIST), ("items.md", ITEMS)] {
+        environment.add_template(name, source).map_err(|error| format!("the template {name} is broken: {error}"))?;
+    }
+    Ok(environment)
+}
+
+/// Names as code spans, separated by commas.
+fn names(names: Vec<String>) -> String {
+    names.iter().map(|name| filters::md_code(name)).collect::<Vec<_>>().join(", ")
+}
+
+/// A list of steps and groups laid out by `items.md.j2`, each line indented by `pad` (the list
+/// may be nested in another). Without its last newline: the caller's line ends it.
+fn items(state: &minijinja::State, entries: minijinja::Value, pad: &str) -> Result<String, minijinja::Error> {
+    let text = state.env().get_template("items.md")?.render(minijinja::context! { entries, pad })?;
+    Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
+}
+
+/// The checklist of a sound plan.
+pub fn render(view: &PlanView) -> Result<String, String> {
+    let environment = environment()?;
+    let template = environment.get_template("checklist.md").map_err(|error| error.to_string())?;
+    template
+        .render(minijinja::Value::from_serialize(checklist(view)))
+        .map_err(|error| format!("cannot render the checklist: {error:#}"))
+}
