@@ -1,7 +1,8 @@
 //! `golivec build --target markdown` through the binary: the checklist of every example
-//! (snapshotted, and linted by the real `markdownlint-cli2` with zero findings), and a plan made
-//! of hostile strings, which must each show literally where they were put (checked in the
-//! Markdown and in the HTML that `markdown-it` renders from it).
+//! (snapshotted, linted by the real `markdownlint-cli2` with zero findings, its rollback diagrams
+//! parsed by the real `mermaid`), and a plan made of hostile strings, which must each show
+//! literally where they were put (checked in the Markdown and in the HTML that `markdown-it`
+//! renders from it).
 
 use crate::support::{files, golivec, require_tool, root, stderr, stdout};
 use std::path::{Path, PathBuf};
@@ -48,6 +49,14 @@ fn markdownlint(files: &[PathBuf]) {
     );
 }
 
+/// Parses every ```` ```mermaid ```` block of `files` with the `mermaid` package.
+fn mermaid_parse(files: &[PathBuf]) {
+    let node = require_tool("node");
+    let parsed =
+        Command::new(node).arg(root().join("scripts/mermaid-parse.mjs")).args(files).output().expect("node runs");
+    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+}
+
 /// The HTML that a CommonMark renderer (with raw HTML and bare links enabled) makes of `file`.
 fn html_of(file: &Path) -> String {
     let renderer = require_tool("markdown-it");
@@ -74,6 +83,7 @@ fn the_checklist_of_every_example_is_snapshotted_and_lints_clean() {
     }
     assert!(written.len() >= 4, "every example has a checklist");
     markdownlint(&written);
+    mermaid_parse(&written);
 }
 
 #[test]
@@ -145,6 +155,7 @@ fn hostile_strings_render_literally_and_lint_clean() {
     let path = dir.join("hostile.md");
     std::fs::write(&path, &text).expect("write the checklist");
     markdownlint(std::slice::from_ref(&path));
+    mermaid_parse(std::slice::from_ref(&path));
 
     // In the Markdown: escaped where they are text, exact where they are code.
     let title = r"# Pipes \| comments \<!-- x --\> fences \`\`\` \*bold\* \$(rm -rf /) \${{ secrets.X }} second line: Déploiement 🚀";
