@@ -68,10 +68,20 @@ pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Stri
 
 /// What a target cannot express exactly for this plan (printed as warnings by `build`).
 pub fn warnings(target: Target, model: &Model, analysis: &Analysis) -> Vec<String> {
-    match target {
-        Target::Workflow => workflow::render(&view::build(model, analysis), &model.plan.name)
-            .map(|(_, warnings)| warnings)
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    let mut warnings = Vec::new();
+    if matches!(target, Target::Shell | Target::Workflow) {
+        // Alerts watch the whole launch in parallel with it; the runbook runs the plan in order.
+        for alert in &model.alerts {
+            warnings.push(format!(
+                "alert `{}` is not run by the runbook: route it to your monitoring (the checklist lists it)",
+                alert.name
+            ));
+        }
     }
+    if target == Target::Workflow {
+        if let Ok((_, found)) = workflow::render(&view::build(model, analysis), &model.plan.name) {
+            warnings.extend(found);
+        }
+    }
+    warnings
 }

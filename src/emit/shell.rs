@@ -610,6 +610,16 @@ mod tests {
     }
 
     #[test]
+    fn expansions_are_written_in_ansi_c_quotes() {
+        // Single quotes would be exact too, but shellcheck reads '$(...)' as a mistake (SC2016).
+        assert!(sh_quote("$(id) `id`").expect("quotable").starts_with("$'"));
+        assert!(sh_quote("plain words").expect("quotable").starts_with('\''));
+        for text in ["$'\\x41'", "tab\tand $x", "c1 control \u{85} $y", "bell \u{7} `z`"] {
+            assert_eq!(through_bash(text), text, "{text:?}");
+        }
+    }
+
+    #[test]
     fn the_empty_string_is_a_word() {
         assert_eq!(sh_quote("").expect("quotable"), "''");
     }

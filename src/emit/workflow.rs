@@ -270,3 +270,22 @@ fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>)
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::yaml_string;
+
+    #[test]
+    fn yaml_strings_are_json_strings() {
+        assert_eq!(yaml_string("plain"), "\"plain\"");
+        assert_eq!(yaml_string("a: b # c"), "\"a: b # c\"");
+        assert_eq!(yaml_string("line\nbreak \"quoted\" \\"), "\"line\\nbreak \\\"quoted\\\" \\\\\"");
+        assert_eq!(yaml_string("é—ü🚀"), "\"é—ü🚀\"");
+    }
+
+    #[test]
+    fn yaml_strings_never_open_an_expression() {
+        assert_eq!(yaml_string("${{ secrets.X }}"), "\"${{ '${{' }} secrets.X }}\"");
+        assert!(!yaml_string("a${{b").contains("${{b"));
+    }
+}

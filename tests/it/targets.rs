@@ -149,3 +149,19 @@ fn mermaid_graphs_parse_with_mermaid() {
         Command::new(node).arg(root().join("scripts/mermaid-parse.mjs")).args(&paths).output().expect("node runs");
     assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
 }
+
+#[test]
+fn what_a_target_cannot_run_is_said_at_build_time() {
+    for target in ["shell", "workflow"] {
+        let output = golivec(&["build", "examples/tour.golive", "--target", target], None);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("alert `high_errors` is not run by the runbook"),
+            "{target}: {}",
+            stderr(&output)
+        );
+    }
+    let checklist = golivec(&["build", "examples/tour.golive", "--target", "markdown"], None);
+    assert!(!stderr(&checklist).contains("high_errors"), "the checklist shows alerts: {}", stderr(&checklist));
+    assert!(stdout(&checklist).contains("`high_errors` (Error rate above 5%)"), "the checklist lists the alert");
+}
