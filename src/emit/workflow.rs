@@ -239,10 +239,11 @@ fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>)
     if let Some(env) = node.env.as_ref().and_then(|name| view.envs.iter().find(|env| &env.name == name)) {
         reviewers.extend(env.approvals.iter().map(String::as_str));
     }
-    let mut stack: Vec<&ItemView> = node.items.iter().collect();
+    let mut stack: Vec<&ItemView> = node.items.iter().rev().collect();
+    let mut unattended_checks = Vec::new();
     while let Some(item) = stack.pop() {
         match item {
-            ItemView::Group { items, .. } => stack.extend(items),
+            ItemView::Group { items, .. } => stack.extend(items.iter().rev()),
             ItemView::Step(step) if step.kind == "approve" => {
                 reviewers.extend(step.roles.iter().map(String::as_str));
                 if step.quorum.unwrap_or(1) > 1 {
@@ -253,14 +254,18 @@ fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>)
                     ));
                 }
             }
-            ItemView::Step(step) if step.kind == "check" && node.env.is_none() && node.kind != "gate" => {
-                warnings.push(format!(
-                    "the check `{}` in `{}` runs unattended in the workflow: no one can confirm it, so it fails closed",
-                    step.id, node.name
-                ));
+            ItemView::Step(step) if step.kind == "check" && environment(view, node).is_none() => {
+                unattended_checks.push(format!("`{}`", step.id));
             }
             ItemView::Step(_) => {}
         }
+    }
+    if !unattended_checks.is_empty() {
+        warnings.push(format!(
+            "`{}` runs unattended in the workflow: no one can confirm its check(s) {}, so they fail closed; run it on an env with `approval`",
+            node.name,
+            unattended_checks.join(", ")
+        ));
     }
     if reviewers.len() > MAX_REVIEWERS {
         warnings.push(format!(
