@@ -76,12 +76,17 @@ pub(crate) fn literal(text: &str) -> String {
 
 /// A sound plan that shows `text` as a title, a message, a check and a command.
 pub(crate) fn plan_with(text: &str) -> String {
-    let text = literal(text);
+    plan_running(text, text)
+}
+
+/// A sound plan that shows `text` as titles and messages and runs `command`.
+fn plan_running(text: &str, command: &str) -> String {
+    let (text, command) = (literal(text), literal(command));
     format!(
         r#"plan injected {{ title {text}; launch 2025-03-04T09:30:00Z }}
 role ops {text}
 phase deploy at T0 {{
-  run {text} sh {text} timeout 1m
+  run {text} sh {command} timeout 1m
   notify ops {text}
   on fail rollback incident
 }}
@@ -107,26 +112,6 @@ fn hostile_strings_arrive_verbatim_in_json() {
     }
 }
 
-/// A sound plan that shows `text` as titles and messages but runs only `marker`-touching
-/// commands of its own, to run for real.
-fn runnable_plan_with(text: &str, marker: &std::path::Path) -> String {
-    let text = literal(text);
-    let marker = literal(&format!("touch '{}'", marker.display()));
-    format!(
-        r#"plan injected {{ title {text}; launch 2025-03-04T09:30:00Z }}
-role ops {text}
-phase deploy at T0 {{
-  run {text} sh {marker} timeout 1m
-  notify ops {text}
-  on fail rollback incident
-}}
-rollback incident {{
-  level critical when nodata or declared {text} {{ page ops {text} }}
-}}
-"#
-    )
-}
-
 #[test]
 fn hostile_strings_are_shown_verbatim_and_never_run_by_the_runbook() {
     let shellcheck = crate::support::require_tool("shellcheck");
@@ -137,7 +122,7 @@ fn hostile_strings_are_shown_verbatim_and_never_run_by_the_runbook() {
     let _ = std::fs::remove_file(pwned);
     for (index, text) in hostile_strings(40).iter().enumerate() {
         let marker = dir.join(format!("ran-{index}"));
-        let plan = runnable_plan_with(text, &marker);
+        let plan = plan_running(text, &format!("touch '{}'", marker.display()));
         let script = dir.join(format!("plan-{index}.sh"));
         let output =
             golivec(&["build", "-", "--target", "shell", "-o", &script.to_string_lossy()], Some(plan.as_bytes()));
