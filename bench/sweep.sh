@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Size sweep: `golivec check` on synthetic plans doubling in size, then a whole-process
+# comparison on the examples against the tools a user would otherwise run on hand-written files.
+# Prints per size: nodes, bytes, wall time, MB/s, peak RSS, and the time ratio of each doubling.
+# Usage: bench/sweep.sh [MAX_NODES]   (default 64000). Needs GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+max=${1:-64000}
+cargo build --quiet --release --bin golivec --example synth
+bin=target/release/golivec
+synth=target/release/examples/synth
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+printf '%8s %12s %9s %9s %10s %7s\n' nodes bytes seconds 'MB/s' 'peak RSS' ratio
+previous=''
+nodes=1000
+while ((nodes <= max)); do
+    plan="$work/plan-$nodes.golive"
+    "$synth" "$nodes" 7 > "$plan"
+    bytes=$(wc -c < "$plan")
+    # Best of three runs: the machine has other work.
+    best=''
+    rss=0
+    for _ in 1 2 3; do
+        /usr/bin/time -f '%e %M' -o "$work/time" "$bin" check "$plan" > /dev/null
+        read -r seconds kilobytes < "$work/time"
+        if [[ -z $best ]] || awk -v a="$seconds" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$seconds; fi
+        rss=$kilobytes
+    done
+    speed=$(awk -v b="$bytes" -v s="$best" 'BEGIN { printf "%.1f", (s > 0 ? b / s / 1e6 : 0) }')
+    ratio=$(awk -v a="$best" -v p="${previous:-0}" 'BEGIN { if (p > 0) printf "%.2f", a / p; else printf "-" }')
+    printf '%8d %12d %9s %9s %8.1fMB %7s\n' "$nodes" "$bytes" "$best" "$speed" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$ratio"
+    previous=$best
+    nodes=$((nodes * 2))
+done
+
+echo
+echo "Whole process on the examples (seconds, best of 5):"
+best_of() {
+    local best='' elapsed
+    for _ in 1 2 3 4 5; do
+        /usr/bin/time -f '%e' -o "$work/time" "$@" > /dev/null 2>&1 || true
+        elapsed=$(tail -n 1 "$work/time")
+        if [[ -z $best ]] || awk -v a="$elapsed" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$elapsed; fi
+    done
+    printf '%s' "$best"
+}
+printf '%-26s %12s %12s %12s %12s\n' example 'build+lint' actionlint shellcheck 'golivec lint'
+for example in examples/*.golive; do
+    name=$(basename "$example" .golive)
+    "$bin" build "$example" --target workflow -o "$work/$name.yml" 2> /dev/null
+    "$bin" build "$example" --target shell -o "$work/$name.sh" 2> /dev/null
+    both=$(best_of bash -c "'$bin' build '$example' --target workflow > /dev/null 2>&1 && '$bin' lint '$example' > /dev/null 2>&1")
+    printf '%-26s %12s %12s %12s %12s\n' "$name" "$both" "$(best_of actionlint "$work/$name.yml")" \
+        "$(best_of shellcheck "$work/$name.sh")" "$(best_of "$bin" lint "$example")"
+done
