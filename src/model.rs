@@ -69,6 +69,7 @@ pub struct Role {
     pub name: String,
     pub title: Option<String>,
     pub contacts: Vec<String>,
+    pub description: Option<String>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -77,6 +78,7 @@ pub struct Role {
 pub struct Env {
     pub name: String,
     pub title: Option<String>,
+    pub description: Option<String>,
     pub url: Option<String>,
     pub approvals: Vec<RoleId>,
     pub tier: Option<String>,

@@ -153,6 +153,7 @@ struct StageTimesRow {
 #[derive(Serialize)]
 struct EnvironmentSettings<'v> {
     name: &'v str,
+    description: Option<&'v str>,
     reviewers: &'v [String],
     wait_timer_minutes: Option<u64>,
 }
@@ -296,6 +297,7 @@ fn environments(view: &PlanView) -> Vec<EnvironmentSettings<'_>> {
             name: &env.name,
             reviewers: &env.approvals,
             wait_timer_minutes: wait_timer_minutes(view, &env.name),
+            description: env.description.as_deref(),
         })
         .collect()
 }

@@ -49,12 +49,15 @@ pub struct RoleView {
     pub name: String,
     pub title: Option<String>,
     pub contacts: Vec<String>,
+    /// What the role is responsible for.
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct EnvView {
     pub name: String,
     pub title: Option<String>,
+    pub description: Option<String>,
     pub url: Option<String>,
     pub tier: Option<String>,
     /// Roles whose approval the environment requires.
@@ -617,6 +620,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 name: role.name.clone(),
                 title: role.title.clone(),
                 contacts: role.contacts.clone(),
+                description: role.description.clone(),
             })
             .collect(),
         envs: model
@@ -625,6 +629,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             .map(|env| EnvView {
                 name: env.name.clone(),
                 title: env.title.clone(),
+                description: env.description.clone(),
                 url: env.url.clone(),
                 tier: env.tier.clone(),
                 approvals: builder.roles(&env.approvals),

@@ -343,11 +343,9 @@ impl<'a> Checker<'a> {
                         name: decl.name.name.clone(),
                         title: decl.title.as_ref().map(|text| self.text(text)),
                         contacts: decl.contacts.iter().map(|text| self.text(text)).collect(),
+                        description: decl.description.as_ref().map(|text| self.text(text)),
                         span: decl.span,
                     };
-                    if let Some(text) = &decl.description {
-                        self.text(text);
-                    }
                     model.roles.push(role);
                 }
                 ast::Item::Env(decl) => model.envs.push(self.env(decl)),
@@ -430,6 +428,7 @@ impl<'a> Checker<'a> {
         let mut env = model::Env {
             name: decl.name.name.clone(),
             title: decl.title.as_ref().map(|text| self.text(text)),
+            description: None,
             url: None,
             approvals: Vec::new(),
             tier: None,
@@ -452,7 +451,7 @@ impl<'a> Checker<'a> {
                 }
                 ast::EnvField::Description(text) => {
                     once.note("description", text.span, &mut self.diagnostics);
-                    self.text(text);
+                    env.description = Some(self.text(text));
                 }
             }
         }
