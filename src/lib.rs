@@ -87,6 +87,7 @@ pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Check
         analysis
     });
     let allowed = diag::suppress::inline_allows(&ast, text);
+    diagnostics.extend(allowed.problems.iter().cloned());
     diagnostics.retain(|diagnostic| {
         diagnostic.is_error() || !(options.allow.contains(&diagnostic.code) || allowed.allows(diagnostic, text))
     });

@@ -100,6 +100,7 @@ codes! {
     UntitledStep        = "W0903", Warning, "a step has no title";
     SleepInsteadOfWait  = "W0904", Warning, "a command sleeps instead of using `wait`";
     ManualCheckUnattended = "W0905", Warning, "a manual check in a node that runs unattended";
+    BadAllowComment     = "W0906", Warning, "an `allow` comment names no warning it can silence";
 }
 
 impl std::str::FromStr for Code {

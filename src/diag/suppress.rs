@@ -3,7 +3,7 @@
 //! declaration (`phase`, `rollback`, ...), it covers the whole declaration. Errors cannot be
 //! silenced.
 
-use super::{Code, Diagnostic};
+use super::{Code, Diagnostic, Severity};
 use crate::ast::{Comment, File};
 use crate::source::Span;
 
@@ -11,28 +11,67 @@ use crate::source::Span;
 pub struct InlineAllows {
     /// (line index of the comment, codes, span of the declaration it precedes).
     allows: Vec<(usize, Vec<Code>, Option<Span>)>,
+    /// Entries that silence nothing: unknown codes and errors.
+    pub problems: Vec<Diagnostic>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&byte| byte == b'\n').count()
 }
 
-fn codes(comment: &Comment) -> Option<Vec<Code>> {
-    let rest = comment.text.trim().strip_prefix("golivec:")?;
-    let list = rest.trim().strip_prefix("allow(")?.split(')').next()?;
-    Some(list.split(',').filter_map(|code| code.trim().parse().ok()).collect())
+/// The entries of an `allow(...)` comment, with where each one is written.
+fn entries(comment: &Comment) -> Option<Vec<(&str, Span)>> {
+    let rest = comment.text.trim_start().strip_prefix("golivec:")?;
+    let list_start = rest.find("allow(")? + "allow(".len();
+    let list = rest[list_start..].split(')').next()?;
+    // Offsets inside the comment's text, which starts one byte after `#`.
+    let base = comment.span.start as usize + 1 + (comment.text.len() - rest.len()) + list_start;
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for entry in list.split(',') {
+        let trimmed = entry.trim();
+        let start = base + offset + (entry.len() - entry.trim_start().len());
+        found.push((trimmed, Span::new(comment.span.file, start, start + trimmed.len())));
+        offset += entry.len() + 1;
+    }
+    Some(found)
 }
 
 /// Collects the `# golivec: allow(...)` comments of `file`.
 pub fn inline_allows(file: &File, text: &str) -> InlineAllows {
     let mut allows = Vec::new();
+    let mut problems = Vec::new();
     for comment in &file.comments {
-        let Some(codes) = codes(comment) else { continue };
+        let Some(entries) = entries(comment) else { continue };
+        let mut codes = Vec::new();
+        for (entry, span) in entries {
+            match entry.parse::<Code>() {
+                Ok(code) if code.severity() != Severity::Error => codes.push(code),
+                Ok(code) => problems.push(
+                    Diagnostic::new(Code::BadAllowComment, span, format!("{code} is an error and cannot be allowed"))
+                        .label("errors always reach the user")
+                        .help("fix what the error is about; only warnings (W...) can be allowed"),
+                ),
+                Err(()) => {
+                    let suggestion =
+                        crate::sema::closest(&entry.to_ascii_uppercase(), Code::ALL.iter().map(|code| code.as_str()));
+                    problems.push(
+                        Diagnostic::new(Code::BadAllowComment, span, format!("`{entry}` is not a diagnostic code"))
+                            .label("silences nothing")
+                            .help(match suggestion {
+                                Some(code) => format!("did you mean `{code}`?"),
+                                None => "write a warning code such as W0901; `golivec explain CODE` describes one"
+                                    .to_string(),
+                            }),
+                    );
+                }
+            }
+        }
         let line = line_of(text, comment.span.start as usize);
         let declaration = file.items.iter().map(item_span).find(|span| line_of(text, span.start as usize) == line + 1);
         allows.push((line, codes, declaration));
     }
-    InlineAllows { allows }
+    InlineAllows { allows, problems }
 }
 
 /// The span of a whole declaration.
