@@ -3,7 +3,7 @@
 //! arrive verbatim where it is shown. Strings are combined from fragments by a seeded generator,
 //! so every run checks the same few hundred cases.
 
-use crate::support::golivec;
+use crate::support::{golivec, Rng};
 
 const FRAGMENTS: &[&str] = &[
     "\"",
@@ -33,18 +33,6 @@ const FRAGMENTS: &[&str] = &[
     "- [ ]",
     "```",
 ];
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize
-    }
-}
 
 pub(crate) fn hostile_strings(count: usize) -> Vec<String> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);

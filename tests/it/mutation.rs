@@ -3,23 +3,8 @@
 //! public API. Nothing may panic. Deterministic from a seed; `GOLIVEC_MUTATIONS` raises the
 //! count for a longer run.
 
-use crate::support::{files, root};
+use crate::support::{files, root, Rng};
 use golivec::emit::Target;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        self.next() % bound.max(1)
-    }
-}
 
 const INTERESTING: &[&str] = &[
     "{",

@@ -67,3 +67,21 @@ pub(crate) fn require_tool(name: &str) -> PathBuf {
     });
     found.unwrap_or_else(|| panic!("`{name}` is not installed; run ./scripts/test.sh, which installs the validators"))
 }
+
+/// A small deterministic generator (xorshift64*) for property-style tests: the same seed gives
+/// the same cases on every run.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize
+    }
+
+    /// A number in `0..bound` (0 when `bound` is 0).
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
+        self.next() % bound.max(1)
+    }
+}
