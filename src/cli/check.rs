@@ -69,6 +69,9 @@ pub(super) fn print(sources: &SourceMap, diagnostics: &[Diagnostic], format: For
         Format::Json => {
             let _ = write!(std::io::stdout().lock(), "{}", render::json(sources, diagnostics));
         }
+        Format::Sarif => {
+            let _ = write!(std::io::stdout().lock(), "{}", render::sarif(sources, diagnostics));
+        }
         Format::Github => {
             let mut stdout = std::io::stdout().lock();
             for diagnostic in diagnostics {

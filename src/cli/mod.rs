@@ -50,6 +50,8 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=...`) on standard output.
     Github,
+    /// A SARIF 2.1.0 log on standard output, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

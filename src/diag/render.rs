@@ -222,3 +222,93 @@ pub fn escape_data(text: &str) -> String {
 pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
+
+/// Renders all diagnostics of a run as a SARIF 2.1.0 log, for GitHub code scanning. Rule ids are
+/// the diagnostic codes (every code is listed, so ids and indices are stable), each with its
+/// summary and its long explanation as help; locations use the file names as given (relative
+/// when the command line gave them so) and 1-based lines and columns.
+pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    use super::Code;
+    use serde_json::json;
+
+    let level = |severity: Severity| match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Advice => "note",
+    };
+    let location = |span: Span, message: Option<&str>| {
+        let file = sources.get(span.file);
+        let start = file.line_col(span.start);
+        let end = file.line_col(span.end);
+        let uri = if file.name == "<stdin>" { "stdin".to_string() } else { file.name.replace('\\', "/") };
+        let mut location = json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri },
+                "region": {
+                    "startLine": start.line,
+                    "startColumn": start.column,
+                    "endLine": end.line,
+                    "endColumn": end.column,
+                }
+            }
+        });
+        if let Some(message) = message {
+            location["message"] = json!({ "text": message });
+        }
+        location
+    };
+    let rules: Vec<serde_json::Value> = Code::ALL
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code.as_str(),
+                "shortDescription": { "text": code.summary() },
+                "help": { "text": code.explanation(), "markdown": code.explanation() },
+                "defaultConfiguration": { "level": level(code.severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let mut text = diagnostic.message.clone();
+            if let Some(help) = &diagnostic.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            let related: Vec<serde_json::Value> = diagnostic
+                .labels
+                .iter()
+                .filter(|label| !label.primary)
+                .map(|label| location(label.span, label.message.as_deref()))
+                .collect();
+            let mut result = json!({
+                "ruleId": diagnostic.code.as_str(),
+                "ruleIndex": Code::ALL.iter().position(|code| *code == diagnostic.code).unwrap_or(0),
+                "level": level(diagnostic.severity),
+                "message": { "text": text },
+                "locations": [location(diagnostic.primary_span(), None)],
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "golivec",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }]
+    });
+    // Serializing a JSON value cannot fail.
+    serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+}

@@ -148,3 +148,48 @@ fn explain_unknown_code_suggests_one() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("did you mean"), "{}", stderr(&output));
 }
+
+#[test]
+fn sarif_format_validates_against_the_sarif_schema() {
+    let validator = crate::support::require_tool("check-jsonschema");
+    let dir = std::env::temp_dir().join(format!("golivec-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cases: [&[&str]; 3] = [
+        &[CLEAN],
+        &[BROKEN, "tests/fixtures/errors/E0301-percent-vs-duration.golive"],
+        &["tests/fixtures/errors/W0901-curl-without-fail.golive"],
+    ];
+    for (index, files) in cases.iter().enumerate() {
+        let mut args = vec!["lint", "--format", "sarif"];
+        args.extend_from_slice(files);
+        let output = golivec(&args, None);
+        let log: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("SARIF is JSON");
+        let results = log["runs"][0]["results"].as_array().expect("results").clone();
+        match index {
+            0 => assert!(results.is_empty(), "{results:?}"),
+            1 => {
+                assert_eq!(output.status.code(), Some(1));
+                let first = &results[0];
+                assert_eq!(first["ruleId"], "E0201");
+                assert_eq!(first["level"], "error");
+                assert_eq!(first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], BROKEN);
+                assert!(first["locations"][0]["physicalLocation"]["region"]["startColumn"].as_u64() >= Some(1));
+                let rule =
+                    &log["runs"][0]["tool"]["driver"]["rules"][first["ruleIndex"].as_u64().expect("index") as usize];
+                assert_eq!(rule["id"], "E0201");
+                assert!(results
+                    .iter()
+                    .any(|result| result["ruleId"] == "E0301" && result["relatedLocations"].is_array()));
+            }
+            _ => assert_eq!(results[0]["level"], "warning"),
+        }
+        let path = dir.join(format!("case-{index}.sarif"));
+        std::fs::write(&path, stdout(&output)).expect("write");
+        let checked = std::process::Command::new(&validator)
+            .args(["--schemafile", &root().join("schemas/sarif-2.1.0.json").to_string_lossy(), &path.to_string_lossy()])
+            .output()
+            .expect("check-jsonschema runs");
+        assert!(checked.status.success(), "case {index}: {}", String::from_utf8_lossy(&checked.stdout));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
