@@ -54,7 +54,7 @@ pub(super) fn run(args: &BuildArgs) -> i32 {
         }
     }
     let Some(output) = args.output.as_deref().filter(|_| !to_stdout) else {
-        print!("{}", outputs.first().map_or("", |(_, text)| text.as_str()));
+        super::write_stdout(outputs.first().map_or("", |(_, text)| text.as_str()));
         return EXIT_OK;
     };
     let paths: Vec<(PathBuf, &str)> = if targets.len() == 1 && !output.is_dir() {
@@ -91,7 +91,9 @@ fn drift(paths: &[(PathBuf, &str)]) -> i32 {
             drifted = true;
             let name = path.display().to_string();
             let diff = similar::TextDiff::from_lines(actual.as_str(), expected);
-            print!("{}", diff.unified_diff().context_radius(3).header(&name, &format!("{name} (from the plan)")));
+            super::write_stdout(
+                diff.unified_diff().context_radius(3).header(&name, &format!("{name} (from the plan)")).to_string(),
+            );
         }
     }
     if drifted {

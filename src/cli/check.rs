@@ -66,12 +66,8 @@ pub(super) fn print(sources: &SourceMap, diagnostics: &[Diagnostic], format: For
                 let _ = writeln!(stderr, "{}", summary(errors, warnings));
             }
         }
-        Format::Json => {
-            let _ = write!(std::io::stdout().lock(), "{}", render::json(sources, diagnostics));
-        }
-        Format::Sarif => {
-            let _ = write!(std::io::stdout().lock(), "{}", render::sarif(sources, diagnostics));
-        }
+        Format::Json => super::write_stdout(render::json(sources, diagnostics)),
+        Format::Sarif => super::write_stdout(render::sarif(sources, diagnostics)),
         Format::Github => {
             let mut stdout = std::io::stdout().lock();
             for diagnostic in diagnostics {

@@ -12,7 +12,7 @@ pub(super) struct ExplainArgs {
 pub(super) fn run(args: &ExplainArgs) -> i32 {
     match args.code.parse::<Code>() {
         Ok(code) => {
-            print!("{}", code.explanation());
+            super::write_stdout(code.explanation());
             EXIT_OK
         }
         Err(()) => {

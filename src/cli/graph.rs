@@ -30,6 +30,6 @@ pub(super) fn run(args: &GraphArgs) -> i32 {
         GraphFormat::Mermaid => crate::emit::graph::mermaid(model, analysis),
         GraphFormat::Dot => crate::emit::graph::dot(model, analysis),
     };
-    print!("{text}");
+    super::write_stdout(text);
     EXIT_OK
 }

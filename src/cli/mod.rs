@@ -39,6 +39,11 @@ enum Command {
     Build(build::BuildArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
+    /// Print a shell completion script: `golivec completions bash > /etc/bash_completion.d/golivec`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How diagnostics are printed.
@@ -121,6 +126,14 @@ impl AnalysisArgs {
     }
 }
 
+/// Writes to standard output. A closed pipe (`golivec ... | head`) means the reader has what it
+/// wanted: not an error, and never a panic as `print!` would make it.
+pub(crate) fn write_stdout(text: impl AsRef<[u8]>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_ref()).and_then(|()| stdout.flush());
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -139,5 +152,12 @@ pub fn main() -> i32 {
         Command::Plan(args) => plan::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "golivec", &mut script);
+            write_stdout(script);
+            EXIT_OK
+        }
     }
 }

@@ -29,10 +29,10 @@ pub(super) fn run(args: &PlanArgs) -> i32 {
     };
     let (model, analysis) = (&model, &analysis);
     match args.format {
-        PlanFormat::Text => print!("{}", crate::emit::schedule::table(model, analysis)),
+        PlanFormat::Text => super::write_stdout(crate::emit::schedule::table(model, analysis)),
         PlanFormat::Json => {
             // The schedule is plain data: serializing it cannot fail.
-            println!("{}", serde_json::to_string_pretty(&analysis.schedule).unwrap_or_default());
+            super::write_stdout(serde_json::to_string_pretty(&analysis.schedule).unwrap_or_default() + "\n");
         }
     }
     EXIT_OK

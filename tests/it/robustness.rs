@@ -104,3 +104,41 @@ fn very_long_names() {
     let plan = format!("plan p {{ owner {name} }}\n");
     assert_handled("long name", plan.as_bytes(), 1, "E0201");
 }
+
+#[test]
+fn a_closed_output_pipe_is_not_a_panic() {
+    // Outputs larger than a pipe's buffer, read by nobody: `golivec ... | head` must not panic.
+    let commands: [&[&str]; 6] = [
+        &["build", "examples/aidrive-staged-rollout.golive", "--target", "shell"],
+        &["build", "examples/onelog-blue-green.golive", "--target", "json"],
+        &["lint", "--format", "sarif", "examples/memolib-go-live.golive"],
+        &["plan", "examples/memolib-go-live.golive"],
+        &["explain", "E0201"],
+        &["completions", "zsh"],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_golivec"))
+            .args(args)
+            .current_dir(crate::support::root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("golivec runs");
+        drop(child.stdout.take());
+        let status = child.wait().expect("golivec finishes");
+        assert_ne!(status.code(), Some(101), "{args:?} panicked on a closed pipe");
+        assert!(status.code().is_some(), "{args:?} was killed by a signal");
+    }
+}
+
+#[test]
+fn completions_are_valid_bash() {
+    let output = crate::support::golivec(&["completions", "bash"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let script = String::from_utf8_lossy(&output.stdout).into_owned();
+    for command in ["check", "lint", "build", "plan", "graph", "explain"] {
+        assert!(script.contains(command), "no completion for `{command}`");
+    }
+    let syntax = std::process::Command::new("bash").args(["-n", "-c", &script]).output().expect("bash runs");
+    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+}
