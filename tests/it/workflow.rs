@@ -145,3 +145,11 @@ rollback incident { level critical when not up or nodata { run "Roll back" sh ".
     assert!(warnings.contains("more than the 6 required reviewers"), "{warnings}");
     assert!(stdout(&output).contains("timeout-minutes: 360"), "{}", stdout(&output));
 }
+
+#[test]
+fn the_documented_ci_job_passes_actionlint() {
+    let guide = std::fs::read_to_string(root().join("docs/ci.md")).expect("docs/ci.md");
+    let start = guide.find("```yaml\nname:").expect("the job in docs/ci.md") + "```yaml\n".len();
+    let end = start + guide[start..].find("```").expect("the end of the block");
+    assert_valid("documented-ci", &guide[start..end]);
+}
