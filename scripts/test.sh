@@ -17,5 +17,5 @@ ensure_rust_component fmt rustfmt
 ensure_rust_component clippy clippy
 
 cargo fmt --all -- --check
-cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

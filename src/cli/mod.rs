@@ -35,7 +35,8 @@ enum Command {
     /// Print the computed schedule: when each node starts and finishes, the critical path, and
     /// the worst-case time to detect a breach and roll back.
     Plan(plan::PlanArgs),
-    /// Compile a plan into artifacts: `--target json|mermaid|dot`.
+    /// Compile a plan into artifacts: a bash runbook, a GitHub Actions workflow, a Markdown
+    /// checklist, JSON, or the graph (`--target shell|workflow|markdown|json|mermaid|dot`).
     Build(build::BuildArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
@@ -124,6 +125,12 @@ impl AnalysisArgs {
             deny_warnings: self.deny == Some(Deny::Warnings),
         })
     }
+}
+
+/// The command line's definition, for tools that document it (the man page in `xtask`).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
 }
 
 /// Writes to standard output. A closed pipe (`golivec ... | head`) means the reader has what it
