@@ -143,24 +143,27 @@ fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64
             (best_steps + window, worst_steps + window)
         }
         NodeKind::Rollout => {
-            let best = rollout_end(node, earliest_start + best_steps as i64, 0) - earliest_start;
-            let worst = rollout_end(node, latest_start + worst_steps as i64, DEFAULT_COMMAND_TIMEOUT_MS) - latest_start;
+            let best = stage_starts(node, earliest_start + best_steps as i64, 0).1 - earliest_start;
+            let worst =
+                stage_starts(node, latest_start + worst_steps as i64, DEFAULT_COMMAND_TIMEOUT_MS).1 - latest_start;
             return (best.max(0), worst.max(0));
         }
     };
     (best.min(i64::MAX as u64) as i64, worst.min(i64::MAX as u64) as i64)
 }
 
-/// When the last stage of a rollout ends, given when its stages begin and what setting a
-/// weight costs.
-fn rollout_end(node: &model::Node, mut time: i64, set_cost: u64) -> i64 {
+/// When each stage of a rollout starts and when the last one ends, given when the stages begin
+/// and what setting a weight costs: a stage waits for its `at`, then sets and holds.
+fn stage_starts(node: &model::Node, mut time: i64, set_cost: u64) -> (Vec<i64>, i64) {
+    let mut starts = Vec::with_capacity(node.stages.len());
     for stage in &node.stages {
         if let Some(at) = stage.at_ms {
             time = time.max(at);
         }
+        starts.push(time);
         time = time.saturating_add((set_cost + stage.hold_ms.unwrap_or(0)) as i64);
     }
-    time
+    (starts, time)
 }
 
 /// The longest a rollback tree can take: a level's own steps, plus, when it ends in
@@ -192,21 +195,17 @@ fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
             };
             Some(pause + slowest_level_ms(&model.rollbacks[tree.0]))
         });
-        let mut time = nodes[index].latest_start_ms;
-        for stage in &node.stages {
-            if let Some(at) = stage.at_ms {
-                time = time.max(at);
-            }
+        let (starts, _) = stage_starts(node, nodes[index].latest_start_ms, DEFAULT_COMMAND_TIMEOUT_MS);
+        for (stage, start_ms) in node.stages.iter().zip(starts) {
             let sampling = stage.every_ms.or(node.every_ms).unwrap_or(DEFAULT_SAMPLING_MS);
             let detect = sampling + hold;
             stages.push(StageTimes {
                 rollout: NodeId(index),
                 weight: stage.weight,
-                start_ms: time,
+                start_ms,
                 detect_ms: detect,
                 rollback_ms: tree_time.map(|tree| detect + tree),
             });
-            time = time.saturating_add((DEFAULT_COMMAND_TIMEOUT_MS + stage.hold_ms.unwrap_or(0)) as i64);
         }
     }
     stages

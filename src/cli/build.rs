@@ -42,11 +42,13 @@ pub(super) fn run(args: &BuildArgs) -> i32 {
     };
     let mut outputs = Vec::new();
     for target in &targets {
-        for warning in crate::emit::warnings(*target, &model, &analysis) {
-            eprintln!("warning: {} target: {warning}", target.name());
-        }
         match crate::emit::render(*target, &model, &analysis) {
-            Ok(text) => outputs.push((*target, text)),
+            Ok(rendered) => {
+                for warning in &rendered.warnings {
+                    eprintln!("warning: {} target: {warning}", target.name());
+                }
+                outputs.push((*target, rendered.text));
+            }
             Err(message) => {
                 eprintln!("error: cannot build the {} target: {message}", target.name());
                 return EXIT_ERRORS;

@@ -54,20 +54,16 @@ impl Target {
     }
 }
 
-/// Renders one target, or says why this plan cannot be expressed in it.
-pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<String, String> {
-    Ok(match target {
-        Target::Json => view::to_json(&view::build(model, analysis)),
-        Target::Mermaid => graph::mermaid(model, analysis),
-        Target::Dot => graph::dot(model, analysis),
-        Target::Shell => shell::render(&view::build(model, analysis))?,
-        Target::Workflow => workflow::render(&view::build(model, analysis), &model.plan.name)?.0,
-        Target::Markdown => markdown::render(&view::build(model, analysis))?,
-    })
+/// One rendered artifact and what the target cannot express exactly for this plan (printed
+/// as warnings by `build`).
+#[derive(Debug)]
+pub struct Rendered {
+    pub text: String,
+    pub warnings: Vec<String>,
 }
 
-/// What a target cannot express exactly for this plan (printed as warnings by `build`).
-pub fn warnings(target: Target, model: &Model, analysis: &Analysis) -> Vec<String> {
+/// Renders one target, or says why this plan cannot be expressed in it.
+pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Rendered, String> {
     let mut warnings = Vec::new();
     if matches!(target, Target::Shell | Target::Workflow) {
         // Alerts watch the whole launch in parallel with it; the runbook runs the plan in order.
@@ -78,10 +74,17 @@ pub fn warnings(target: Target, model: &Model, analysis: &Analysis) -> Vec<Strin
             ));
         }
     }
-    if target == Target::Workflow {
-        if let Ok((_, found)) = workflow::render(&view::build(model, analysis), &model.plan.name) {
-            warnings.extend(found);
+    let text = match target {
+        Target::Json => view::to_json(&view::build(model, analysis)),
+        Target::Mermaid => graph::mermaid(model, analysis),
+        Target::Dot => graph::dot(model, analysis),
+        Target::Shell => shell::render(&view::build(model, analysis))?,
+        Target::Workflow => {
+            let (text, limits) = workflow::render(&view::build(model, analysis), &model.plan.name)?;
+            warnings.extend(limits);
+            text
         }
-    }
-    warnings
+        Target::Markdown => markdown::render(&view::build(model, analysis))?,
+    };
+    Ok(Rendered { text, warnings })
 }

@@ -558,13 +558,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             let mut counter = 0;
             NodeView {
                 name: node.name.clone(),
-                kind: match node.kind {
-                    model::NodeKind::Phase => "phase",
-                    model::NodeKind::Gate => "gate",
-                    model::NodeKind::Rollout => "rollout",
-                    model::NodeKind::Watch => "watch",
-                }
-                .to_string(),
+                kind: node.kind.name().to_string(),
                 after: node.after.iter().map(|dependency| model.nodes[dependency.0].name.clone()).collect(),
                 env: node.env.map(|env| model.envs[env.0].name.clone()),
                 at_ms: node.at_ms,

@@ -1092,7 +1092,7 @@ impl<'a> Checker<'a> {
         let kind = match &step.kind {
             ast::StepKind::Run(run) => {
                 let title = run.title.as_ref().map(|text| self.text(text));
-                let options = self.run_options(&run.options, step.span);
+                let options = self.run_options(&run.options);
                 let Some(command) = options.command else {
                     self.error(
                         Diagnostic::new(Code::MissingField, step.span, "this `run` has no command")
@@ -1146,7 +1146,7 @@ impl<'a> Checker<'a> {
                         model::Expectation::Condition { condition: self.condition(condition)? }
                     }
                 };
-                let options = self.run_options(&expect.options, step.span);
+                let options = self.run_options(&expect.options);
                 model::StepKind::Expect {
                     title,
                     check,
@@ -1248,7 +1248,7 @@ impl<'a> Checker<'a> {
         Some(model::Step { kind, span: step.span })
     }
 
-    fn run_options(&mut self, options: &[ast::RunOption], _step: Span) -> RunOptions {
+    fn run_options(&mut self, options: &[ast::RunOption]) -> RunOptions {
         let mut once = Once::new();
         let mut result = RunOptions::default();
         for option in options {

@@ -99,7 +99,6 @@ fn exercise(text: &str) {
     if let (Some(model), Some(analysis)) = (&checked.model, &checked.analysis) {
         for target in [Target::Json, Target::Mermaid, Target::Dot, Target::Shell, Target::Workflow, Target::Markdown] {
             let _ = golivec::emit::render(target, model, analysis);
-            golivec::emit::warnings(target, model, analysis);
         }
     }
 }
