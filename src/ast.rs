@@ -10,7 +10,7 @@
 
 use crate::source::Span;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct File {
     pub items: Vec<Item>,
     pub comments: Vec<Comment>,
@@ -55,6 +55,8 @@ pub enum Item {
     Alert(AlertDecl),
     Window(WindowDecl),
     Freeze(FreezeDecl),
+    Use(UseDecl),
+    Template(TemplateDecl),
 }
 
 impl Item {
@@ -71,6 +73,8 @@ impl Item {
             Item::Alert(decl) => &decl.name,
             Item::Window(decl) => &decl.name,
             Item::Freeze(decl) => &decl.name,
+            Item::Use(decl) => &decl.name,
+            Item::Template(decl) => &decl.name,
         }
     }
 
@@ -86,6 +90,80 @@ impl Item {
             Item::Alert(_) => "alert",
             Item::Window(_) => "window",
             Item::Freeze(_) => "freeze",
+            Item::Use(_) => "module",
+            Item::Template(_) => "template",
+        }
+    }
+}
+
+/// `use std.canary` or `use "./shared.golive"`, optionally `as NAME`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UseDecl {
+    pub target: UseTarget,
+    /// The name the module is known by in this file: the alias, else the last part of the
+    /// module path or the file's stem (its span is the path's when there is no alias).
+    pub name: Ident,
+    pub alias: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum UseTarget {
+    /// `std.canary`: a module of the standard library, embedded in the compiler.
+    Std(Vec<Ident>),
+    /// A path relative to the importing file.
+    File(Text),
+}
+
+/// `template NAME(param: type = default, ...) { ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateDecl {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub body: Vec<NodeItem>,
+    /// The span of `(...)`.
+    pub params_span: Span,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Ident,
+    pub default: Option<Argument>,
+    pub span: Span,
+}
+
+/// `module.template(name = value, ...)`, or `template(...)` for one of the same file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub module: Option<Ident>,
+    pub name: Ident,
+    pub args: Vec<Arg>,
+    /// The span of `(...)`.
+    pub args_span: Span,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arg {
+    pub name: Ident,
+    pub value: Argument,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Argument {
+    Text(Text),
+    /// A literal, or a name (`ValueKind::Name`).
+    Value(Value),
+}
+
+impl Argument {
+    pub fn span(&self) -> Span {
+        match self {
+            Argument::Text(text) => text.span,
+            Argument::Value(value) => value.span,
         }
     }
 }
@@ -278,6 +356,8 @@ pub enum NodeItem {
     Every(Value),
     /// A bare condition, as in a watch: `error_rate < 0.1%`.
     Condition(Condition),
+    /// A template's statements, pasted here before checking.
+    Call(Call),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -291,6 +371,8 @@ pub struct Group {
 pub enum GroupItem {
     Step(Step),
     Group(Group),
+    /// A template's steps, pasted here before checking.
+    Call(Call),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -544,6 +626,9 @@ pub enum ValueKind {
     DateTime(DateTimeLit),
     /// Minutes since midnight.
     TimeOfDay(u32),
+    /// A name where a value stands: a template parameter in a template's body, or a declared
+    /// name (a role, a metric, ...) given as an argument.
+    Name(String),
     /// A literal the parser could not read; a diagnostic was already reported.
     Invalid,
 }
@@ -560,6 +645,7 @@ impl ValueKind {
             ValueKind::Bool(_) => "a boolean",
             ValueKind::DateTime(_) => "a date-time",
             ValueKind::TimeOfDay(_) => "a time of day",
+            ValueKind::Name(_) => "a name",
             ValueKind::Invalid => "an invalid literal",
         }
     }

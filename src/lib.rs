@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod model;
+pub mod modules;
 pub mod sema;
 pub mod source;
 pub mod syntax;
@@ -48,15 +49,28 @@ pub struct Options {
 }
 
 /// Parses, checks and analyses one file of `sources` with default options.
-pub fn check(sources: &SourceMap, file: FileId) -> Checked {
+pub fn check(sources: &mut SourceMap, file: FileId) -> Checked {
     check_with(sources, file, &Options::default())
 }
 
-/// Parses, checks and analyses one file of `sources`.
-pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Checked {
+/// Parses, checks and analyses one file of `sources`, with the modules it imports (read by the
+/// source map's loader, and added to it).
+pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> Checked {
+    let (root_ast, mut diagnostics) = syntax::parse(file, &sources.get(file).text);
+    let (program, loading) = modules::load(sources, file, root_ast);
+    diagnostics.extend(loading);
+    let (expanded, expanding) = modules::expand(sources, &program);
+    diagnostics.extend(expanding);
+    let mut program_modules = program.modules.into_iter();
+    let Some(root) = program_modules.next() else {
+        // `load` always returns the root first; an empty program cannot happen.
+        return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
+    };
+    let imported: Vec<modules::Module> = program_modules.collect();
+    let ast = root.ast;
+    let plan = expanded.as_ref().unwrap_or(&ast);
+    let (model, semantic) = sema::check(plan);
     let text = &sources.get(file).text;
-    let (ast, mut diagnostics) = syntax::parse(file, text);
-    let (model, semantic) = sema::check(&ast);
     let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
     let syntax_errors: Vec<source::Span> = diagnostics.iter().map(Diagnostic::primary_span).collect();
     let model = if syntax_failed { None } else { model };
@@ -65,17 +79,21 @@ pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Check
     let unreadable: Vec<&str> = ast.unreadable.iter().filter_map(|span| text.get(span.range())).collect();
     let explained_by_unreadable = |diagnostic: &Diagnostic| match diagnostic.code {
         diag::Code::UndefinedName => {
-            let name = text.get(diagnostic.primary_span().range()).unwrap_or_default();
+            let span = diagnostic.primary_span();
+            let name = sources.get(span.file).text.get(span.range()).unwrap_or_default();
             unreadable.iter().any(|line| contains_word(line, name))
         }
         diag::Code::MissingPlan => unreadable.iter().any(|line| contains_word(line, "plan")),
         // A setting lost to a syntax error in the same declaration is not "missing".
         diag::Code::MissingField => {
             let at = diagnostic.primary_span();
-            ast.items.iter().map(diag::suppress::item_span).any(|item| {
-                item.start <= at.start
+            plan.items.iter().map(diag::suppress::item_span).any(|item| {
+                item.file == at.file
+                    && item.start <= at.start
                     && at.end <= item.end
-                    && syntax_errors.iter().any(|error| item.start <= error.start && error.end <= item.end)
+                    && syntax_errors
+                        .iter()
+                        .any(|error| error.file == item.file && item.start <= error.start && error.end <= item.end)
             })
         }
         _ => false,
@@ -86,19 +104,47 @@ pub fn check_with(sources: &SourceMap, file: FileId, options: &Options) -> Check
         diagnostics.extend(found);
         analysis
     });
-    let allowed = diag::suppress::inline_allows(&ast, text);
-    diagnostics.extend(allowed.problems.iter().cloned());
+    // `# golivec: allow(...)` comments silence warnings in their own file.
+    let allowed: Vec<(FileId, diag::suppress::InlineAllows)> = std::iter::once((file, &ast))
+        .chain(imported.iter().map(|module| (module.file, &module.ast)))
+        .map(|(id, tree)| (id, diag::suppress::inline_allows(tree, &sources.get(id).text)))
+        .collect();
+    for (_, allows) in &allowed {
+        diagnostics.extend(allows.problems.iter().cloned());
+    }
     diagnostics.retain(|diagnostic| {
-        diagnostic.is_error() || !(options.allow.contains(&diagnostic.code) || allowed.allows(diagnostic, text))
+        let at = diagnostic.primary_span().file;
+        diagnostic.is_error()
+            || !(options.allow.contains(&diagnostic.code)
+                || allowed.iter().any(|(id, allows)| *id == at && allows.allows(diagnostic, &sources.get(at).text)))
     });
     if options.deny_warnings {
         for diagnostic in &mut diagnostics {
             diagnostic.severity = diag::Severity::Error;
         }
     }
+    for diagnostic in &mut diagnostics {
+        label_expansions(sources, diagnostic);
+    }
     diag::sort(&mut diagnostics);
     let model = if diagnostics.iter().any(Diagnostic::is_error) { None } else { model };
     Checked { file, ast, model, analysis, diagnostics }
+}
+
+/// A diagnostic about text pasted by a template call also points at the call, and at the
+/// call that pasted that call, and so on.
+fn label_expansions(sources: &SourceMap, diagnostic: &mut Diagnostic) {
+    let mut via = diagnostic.primary_span().via;
+    // Each call was recorded before the calls it pasted, so the chain ends; the bound is a guard.
+    for _ in 0..64 {
+        let Some(expansion) = sources.expansion(via) else { break };
+        diagnostic.labels.push(diag::Label {
+            span: expansion.call,
+            message: Some(format!("pasted by this call of `{}`", expansion.template)),
+            primary: false,
+        });
+        via = expansion.call.via;
+    }
 }
 
 /// Checks source text given directly: a convenience for tests and tools.
@@ -110,7 +156,7 @@ pub fn check_source(name: &str, text: &str) -> (SourceMap, Checked) {
 pub fn check_source_with(name: &str, text: &str, options: &Options) -> (SourceMap, Checked) {
     let mut sources = SourceMap::new();
     let file = sources.add(name, text);
-    let checked = check_with(&sources, file, options);
+    let checked = check_with(&mut sources, file, options);
     (sources, checked)
 }
 

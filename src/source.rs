@@ -11,18 +11,25 @@ use serde::Serialize;
 pub struct FileId(pub u32);
 
 /// A byte range in one file. `start..end`, end exclusive.
+///
+/// Text pasted from a template by a call keeps the span of the template's text, and `via`
+/// says which call pasted it, so a diagnostic can point at both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
+    /// The template call that pasted this text: 0 when it was written here, else the 1-based
+    /// index of an [`Expansion`] in the [`SourceMap`].
+    #[serde(skip)]
+    pub via: u32,
 }
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
         // Files larger than 4 GiB are refused when they are loaded, so offsets fit.
         let clamp = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
-        Span { file, start: clamp(start), end: clamp(end.max(start)) }
+        Span { file, start: clamp(start), end: clamp(end.max(start)), via: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -35,7 +42,7 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end), ..self }
     }
 
     pub fn range(&self) -> std::ops::Range<usize> {
@@ -74,15 +81,81 @@ impl SourceFile {
     }
 }
 
+/// Reads the files a plan imports with `use "path"`. The library never touches the file
+/// system itself: the command line gives it one (`cli::FileSystem`), tests may give another.
+pub trait Loader {
+    /// The text of the file at `path` (a path joined from the importing file's name), or why
+    /// it cannot be read, in words.
+    fn load(&self, path: &str) -> Result<String, String>;
+}
+
+/// A loader for text that has no files around it.
+struct NoFiles;
+
+impl Loader for NoFiles {
+    fn load(&self, path: &str) -> Result<String, String> {
+        Err(format!("`{path}` cannot be read: this plan was given as text, without files around it"))
+    }
+}
+
+/// One template call, pasted: where the call is, and what it pasted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expansion {
+    /// The call (itself pasted by another call when its `via` is not 0).
+    pub call: Span,
+    /// The template's name as the call wrote it (`canary.stages`).
+    pub template: String,
+    /// The template's declaration.
+    pub definition: Span,
+}
+
 /// All files of one compilation.
-#[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    loader: Box<dyn Loader>,
+    expansions: Vec<Expansion>,
+}
+
+impl Default for SourceMap {
+    fn default() -> SourceMap {
+        SourceMap { files: Vec::new(), loader: Box::new(NoFiles), expansions: Vec::new() }
+    }
+}
+
+impl std::fmt::Debug for SourceMap {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("SourceMap").field("files", &self.files).field("expansions", &self.expansions).finish()
+    }
 }
 
 impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
+    }
+
+    /// A source map whose plans may import files, read by `loader`.
+    pub fn with_loader(loader: impl Loader + 'static) -> SourceMap {
+        SourceMap { loader: Box::new(loader), ..SourceMap::default() }
+    }
+
+    pub fn loader(&self) -> &dyn Loader {
+        self.loader.as_ref()
+    }
+
+    /// Records a template call; returns the `via` for the text it pastes.
+    pub fn add_expansion(&mut self, expansion: Expansion) -> u32 {
+        self.expansions.push(expansion);
+        self.expansions.len() as u32
+    }
+
+    /// The call that pasted text with this `via`, if any.
+    pub fn expansion(&self, via: u32) -> Option<&Expansion> {
+        self.expansions.get((via as usize).checked_sub(1)?)
+    }
+
+    /// The file registered under `name`, if it was loaded already.
+    pub fn find(&self, name: &str) -> Option<FileId> {
+        self.files.iter().position(|file| file.name == name).map(|index| FileId(index as u32))
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {

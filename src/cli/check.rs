@@ -28,12 +28,12 @@ pub(super) fn run(args: &CheckArgs, lints: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let mut sources = SourceMap::new();
+    let mut sources = SourceMap::with_loader(input::FileSystem::default());
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;
     for path in &args.files {
         match input::load(&mut sources, path) {
-            Ok(file) => diagnostics.extend(crate::check_with(&sources, file, &options).diagnostics),
+            Ok(file) => diagnostics.extend(crate::check_with(&mut sources, file, &options).diagnostics),
             Err(message) => {
                 io_failed = true;
                 eprintln!("error: {message}");
@@ -97,12 +97,12 @@ pub(super) fn sound_plan(
         eprintln!("error: {message}");
         EXIT_USAGE
     })?;
-    let mut sources = SourceMap::new();
+    let mut sources = SourceMap::with_loader(input::FileSystem::default());
     let file = input::load(&mut sources, path).map_err(|message| {
         eprintln!("error: {message}");
         EXIT_USAGE
     })?;
-    let checked = crate::check_with(&sources, file, &options);
+    let checked = crate::check_with(&mut sources, file, &options);
     print(&sources, &checked.diagnostics, Format::Human, ColorChoice::Auto);
     match (checked.model, checked.analysis) {
         (Some(model), Some(analysis)) if !checked.diagnostics.iter().any(Diagnostic::is_error) => Ok((model, analysis)),

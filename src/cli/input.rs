@@ -17,14 +17,7 @@ pub(super) fn load(sources: &mut SourceMap, path: &str) -> Result<FileId, String
             .map_err(|error| format!("cannot read standard input: {error}"))?;
         bytes
     } else {
-        let metadata = std::fs::metadata(path).map_err(|error| describe_io(path, &error))?;
-        if metadata.is_dir() {
-            return Err(format!("`{path}` is a directory, not a plan file"));
-        }
-        if metadata.len() > MAX_FILE_BYTES {
-            return Err(format!("`{path}` is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024));
-        }
-        std::fs::read(path).map_err(|error| describe_io(path, &error))?
+        read_bytes(path)?
     };
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(format!("the input is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024));
@@ -35,6 +28,49 @@ pub(super) fn load(sources: &mut SourceMap, path: &str) -> Result<FileId, String
         format!("`{name}` is not valid UTF-8 (the first bad byte is at offset {offset}); plans are UTF-8 text")
     })?;
     Ok(sources.add(name, text))
+}
+
+fn read_bytes(path: &str) -> Result<Vec<u8>, String> {
+    read_bytes_named(path, path)
+}
+
+/// Reads `path`; messages name the file `name` (an imported file by its path as imported).
+fn read_bytes_named(path: &str, name: &str) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|error| describe_io(name, &error))?;
+    if metadata.is_dir() {
+        return Err(format!("`{name}` is a directory, not a plan file"));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(format!("`{name}` is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024));
+    }
+    std::fs::read(path).map_err(|error| describe_io(name, &error))
+}
+
+/// Reads imported plan files from disk, relative to the working directory (or to `base`).
+#[derive(Clone, Debug, Default)]
+pub struct FileSystem {
+    base: Option<std::path::PathBuf>,
+}
+
+impl FileSystem {
+    /// Reads relative paths from `base` instead of the working directory.
+    pub fn in_dir(base: impl Into<std::path::PathBuf>) -> FileSystem {
+        FileSystem { base: Some(base.into()) }
+    }
+}
+
+impl crate::source::Loader for FileSystem {
+    fn load(&self, path: &str) -> Result<String, String> {
+        let full = match &self.base {
+            Some(base) => base.join(path).to_string_lossy().into_owned(),
+            None => path.to_string(),
+        };
+        let bytes = read_bytes_named(&full, path)?;
+        String::from_utf8(bytes).map_err(|error| {
+            let offset = error.utf8_error().valid_up_to();
+            format!("`{path}` is not valid UTF-8 (the first bad byte is at offset {offset})")
+        })
+    }
 }
 
 fn describe_io(path: &str, error: &std::io::Error) -> String {

@@ -11,6 +11,8 @@ mod input;
 mod output;
 mod plan;
 
+pub use input::FileSystem;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub const EXIT_OK: i32 = 0;

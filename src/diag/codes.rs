@@ -61,6 +61,9 @@ codes! {
     DuplicatePlan       = "E0205", Error, "the file has more than one `plan` declaration";
     DuplicateField      = "E0206", Error, "a setting is given twice in the same block";
     MissingField        = "E0207", Error, "a required setting is missing";
+    UnknownModule       = "E0208", Error, "a `use` names a module that does not exist or cannot be read";
+    ImportCycle         = "E0209", Error, "modules import each other in a cycle";
+    BadCallArguments    = "E0210", Error, "a template call misses an argument or gives one the template does not take";
     UnitMismatch        = "E0301", Error, "a metric is compared with a value of another unit";
     WrongValueKind      = "E0302", Error, "a value of the wrong kind for its place";
     ValueOutOfRange     = "E0303", Error, "a value is outside the range its place allows";
@@ -69,9 +72,12 @@ codes! {
     InvalidMetricUnit   = "E0306", Error, "a metric's probe unit does not fit its type";
     EmptyRange          = "E0307", Error, "a range whose low end is not below its high end";
     UnknownMetricType   = "E0308", Error, "a metric's type is not one of the known types";
+    ArgumentTypeMismatch = "E0309", Error, "a template argument or default does not have its parameter's type";
+    UnknownParameterType = "E0310", Error, "a template parameter's type is not one of the known types";
     CredentialInPlan    = "E0401", Error, "a string looks like a credential written into the plan";
     NotAllowedHere      = "E0402", Error, "a statement appears in a block where it has no meaning";
     QuorumTooLarge      = "E0403", Error, "an approval quorum asks for more approvers than it names";
+    RecursiveTemplate   = "E0404", Error, "a template calls itself, directly or through other templates";
     DependencyCycle     = "E0501", Error, "nodes depend on each other in a cycle";
     StartsBeforeDependency = "E0502", Error, "a node is scheduled before a node it depends on can finish";
     TimeoutExceedsWindow = "E0503", Error, "a step can run longer than its node has before the next node starts";

@@ -25,8 +25,30 @@ pub fn human(sources: &SourceMap, diagnostic: &Diagnostic, options: HumanOptions
     let theme =
         if options.color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
-    let file = sources.get(diagnostic.primary_span().file);
-    let report = MietteReport { diagnostic, source: NamedText { name: &file.name, text: &file.text } };
+    let primary = diagnostic.primary_span().file;
+    let file = sources.get(primary);
+    // Labels in other files (a template's definition, the call that pasted it) are shown as
+    // related reports, one per file, after the main one.
+    let mut other_files: Vec<crate::source::FileId> = Vec::new();
+    for label in &diagnostic.labels {
+        if label.span.file != primary && !other_files.contains(&label.span.file) {
+            other_files.push(label.span.file);
+        }
+    }
+    let related = other_files
+        .into_iter()
+        .map(|id| {
+            let other = sources.get(id);
+            MietteReport {
+                diagnostic,
+                file: id,
+                source: NamedText { name: &other.name, text: &other.text },
+                related: Vec::new(),
+            }
+        })
+        .collect();
+    let report =
+        MietteReport { diagnostic, file: primary, source: NamedText { name: &file.name, text: &file.text }, related };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // Rendering into a String cannot fail; fall back to one line all the same.
@@ -37,7 +59,17 @@ pub fn human(sources: &SourceMap, diagnostic: &Diagnostic, options: HumanOptions
 
 struct MietteReport<'a> {
     diagnostic: &'a Diagnostic,
+    /// The file whose labels this report shows.
+    file: crate::source::FileId,
     source: NamedText<'a>,
+    /// Reports for the labels in other files; empty in those reports themselves.
+    related: Vec<MietteReport<'a>>,
+}
+
+impl MietteReport<'_> {
+    fn is_related(&self) -> bool {
+        self.file != self.diagnostic.primary_span().file
+    }
 }
 
 /// A file's text with its name, borrowed (miette's `NamedSource` wants owned, `'static` data).
@@ -73,7 +105,11 @@ impl fmt::Debug for MietteReport<'_> {
 
 impl fmt::Display for MietteReport<'_> {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.diagnostic.message)
+        if self.is_related() {
+            write!(formatter, "in {}", self.source.name)
+        } else {
+            formatter.write_str(&self.diagnostic.message)
+        }
     }
 }
 
@@ -81,10 +117,23 @@ impl std::error::Error for MietteReport<'_> {}
 
 impl miette::Diagnostic for MietteReport<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.is_related() {
+            return None;
+        }
         Some(Box::new(self.diagnostic.code))
     }
 
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|report| report as &dyn miette::Diagnostic)))
+    }
+
     fn severity(&self) -> Option<miette::Severity> {
+        if self.is_related() {
+            return Some(miette::Severity::Advice);
+        }
         Some(match self.diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -93,6 +142,9 @@ impl miette::Diagnostic for MietteReport<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.is_related() {
+            return None;
+        }
         self.diagnostic.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
@@ -101,7 +153,7 @@ impl miette::Diagnostic for MietteReport<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let file = self.diagnostic.primary_span().file;
+        let file = self.file;
         let labels = self.diagnostic.labels.iter().filter(move |label| label.span.file == file).map(|label| {
             let span = miette::SourceSpan::new((label.span.start as usize).into(), label.span.len());
             if label.primary {

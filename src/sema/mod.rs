@@ -204,6 +204,8 @@ impl<'a> Checker<'a> {
                 ast::Item::Alert(_) => (Kind::Alert, "alert"),
                 ast::Item::Window(_) => (Kind::Window, "window"),
                 ast::Item::Freeze(_) => (Kind::Freeze, "freeze"),
+                // Gone once the plan is expanded (`modules::expand`).
+                ast::Item::Use(_) | ast::Item::Template(_) => continue,
             };
             let counter = counts.entry(family).or_default();
             let index = *counter;
@@ -360,6 +362,7 @@ impl<'a> Checker<'a> {
                 ast::Item::Alert(decl) => model.alerts.push(self.alert(decl)),
                 ast::Item::Window(decl) => model.windows.push(self.window(decl)),
                 ast::Item::Freeze(decl) => model.freezes.push(self.freeze(decl)),
+                ast::Item::Use(_) | ast::Item::Template(_) => {}
             }
         }
         model.plan = plan?;
@@ -784,6 +787,8 @@ impl<'a> Checker<'a> {
                         node.items.push(group);
                     }
                 }
+                // Pasted before checking (`modules::expand`); a call left here was reported there.
+                NodeItem::Call(_) => {}
                 NodeItem::OnFail(action) => {
                     once.note("on fail", action.span, &mut self.diagnostics);
                     if kind == ast::NodeKind::Watch {
@@ -1075,6 +1080,7 @@ impl<'a> Checker<'a> {
                         result.push(group);
                     }
                 }
+                ast::GroupItem::Call(_) => {}
             }
         }
         result

@@ -31,15 +31,17 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_alert,
     Rule::kw_window,
     Rule::kw_freeze,
+    Rule::kw_use,
+    Rule::kw_template,
 ];
 
 /// Words for one rule, or `None` for rules that say nothing useful on their own.
 fn phrase(rule: Rule) -> Option<String> {
     let text = match rule {
         Rule::EOI => "the end of the statement",
-        Rule::COMMENT => return None,
+        Rule::COMMENT | Rule::name_value => return None,
         Rule::item_only => {
-            "a declaration (`plan`, `role`, `env`, `secret`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window` or `freeze`)"
+            "a declaration (`plan`, `role`, `env`, `secret`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `use` or `template`)"
         }
         Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner` or `description`)",
         Rule::role_field_only => "a role setting (`contact` or `description`)",
@@ -83,6 +85,12 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::declared => "`declared`",
         Rule::nodata => "`nodata`",
         Rule::not_in => "`not in`",
+        Rule::module_path => "a module such as `std.canary`",
+        Rule::param_list | Rule::arg_list => "`(`",
+        Rule::param => "a parameter such as `url: string`",
+        Rule::arg => "an argument such as `url = \"https://...\"`",
+        Rule::argument => "a string or a value",
+        Rule::call | Rule::call_name => "a template call such as `health.http(url = \"...\")`",
         _ => {
             let name = format!("{rule:?}");
             let keyword = name.strip_prefix("kw_")?;
@@ -136,7 +144,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
     match entry {
         Rule::item_only => &[
             "plan", "role", "env", "secret", "metric", "phase", "gate", "rollout", "watch", "rollback", "alert",
-            "window", "freeze",
+            "window", "freeze", "use", "template",
         ],
         Rule::plan_field_only => &["title", "launch", "owner", "description"],
         Rule::role_field_only => &["contact", "description"],

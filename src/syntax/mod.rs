@@ -77,7 +77,7 @@ pub(crate) fn suggest_zone(name: &str) -> Option<String> {
 
 fn is_keyword(rule: Rule) -> bool {
     // Keyword rules are declared together in the grammar, so they are contiguous in `Rule`.
-    (Rule::kw_plan as usize..=Rule::kw_nodata as usize).contains(&(rule as usize))
+    (Rule::kw_plan as usize..=Rule::kw_template as usize).contains(&(rule as usize))
 }
 
 /// The meaningful children of a pair: no comments, no keywords.
@@ -213,9 +213,30 @@ impl Lowerer {
     fn item(&mut self, pair: Pair<'_>) -> Option<Item> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
+        if rule == Rule::use_decl {
+            return self.use_decl(pair);
+        }
         let mut parts = children(pair).peekable();
         let name = self.ident(parts.next()?);
         let item = match rule {
+            Rule::template_decl => {
+                let params_pair = parts.next()?;
+                let params_span = self.span(&params_pair);
+                let mut params = Vec::new();
+                for param in children(params_pair) {
+                    let param_span = self.span(&param);
+                    let mut param_parts = children(param);
+                    let param_name = self.ident(param_parts.next()?);
+                    let ty = self.ident(param_parts.next()?);
+                    let default = match param_parts.next() {
+                        Some(argument) => Some(self.argument(argument)?),
+                        None => None,
+                    };
+                    params.push(Param { name: param_name, ty, default, span: param_span });
+                }
+                let body = self.node_block(parts.next()?)?;
+                Item::Template(TemplateDecl { name, params, body, params_span, span })
+            }
             Rule::plan_decl => {
                 let mut fields = Vec::new();
                 for field in children(parts.next()?) {
@@ -396,6 +417,53 @@ impl Lowerer {
         Some(item)
     }
 
+    fn use_decl(&mut self, pair: Pair<'_>) -> Option<Item> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let target_pair = parts.next()?;
+        let target_span = self.span(&target_pair);
+        let target = if target_pair.as_rule() == Rule::module_path {
+            UseTarget::Std(children(target_pair).map(|part| self.ident(part)).collect())
+        } else {
+            UseTarget::File(self.text(target_pair))
+        };
+        let alias = parts.next().map(|alias| self.ident(alias));
+        let name = match (&alias, &target) {
+            (Some(alias), _) => alias.clone(),
+            (None, UseTarget::Std(path)) => path.last()?.clone(),
+            (None, UseTarget::File(path)) => Ident { name: module_name_of_path(&path.value), span: target_span },
+        };
+        Some(Item::Use(UseDecl { target, name, alias: alias.is_some(), span }))
+    }
+
+    fn call(&mut self, pair: Pair<'_>) -> Option<Call> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let mut name_parts: Vec<Ident> = children(parts.next()?).map(|part| self.ident(part)).collect();
+        let name = name_parts.pop()?;
+        let module = name_parts.pop();
+        let args_pair = parts.next()?;
+        let args_span = self.span(&args_pair);
+        let mut args = Vec::new();
+        for arg in children(args_pair) {
+            let arg_span = self.span(&arg);
+            let mut arg_parts = children(arg);
+            let arg_name = self.ident(arg_parts.next()?);
+            let value = self.argument(arg_parts.next()?)?;
+            args.push(Arg { name: arg_name, value, span: arg_span });
+        }
+        Some(Call { module, name, args, args_span, span })
+    }
+
+    fn argument(&mut self, pair: Pair<'_>) -> Option<Argument> {
+        let inner = children(pair).next()?;
+        Some(if inner.as_rule() == Rule::string {
+            Argument::Text(self.text(inner))
+        } else {
+            Argument::Value(self.value(inner))
+        })
+    }
+
     fn header_clause(&mut self, pair: Pair<'_>) -> Option<HeaderClause> {
         let rule = pair.as_rule();
         let inner = children(pair).next()?;
@@ -425,6 +493,7 @@ impl Lowerer {
                     continue;
                 }
                 Rule::group => NodeItem::Group(self.group(child)?),
+                Rule::call => NodeItem::Call(self.call(child)?),
                 Rule::on_fail => NodeItem::OnFail(Action { span, ..self.action(children(child).next()?)? }),
                 Rule::on_breach => NodeItem::OnBreach(Action { span, ..self.action(children(child).next()?)? }),
                 Rule::point_of_no_return => NodeItem::PointOfNoReturn(span),
@@ -468,6 +537,7 @@ impl Lowerer {
             match child.as_rule() {
                 Rule::bad_line => self.bad(child, Rule::group_item_only),
                 Rule::group => items.push(GroupItem::Group(self.group(child)?)),
+                Rule::call => items.push(GroupItem::Call(self.call(child)?)),
                 _ => items.push(GroupItem::Step(self.step(child)?)),
             }
         }
@@ -777,6 +847,7 @@ impl Lowerer {
             Rule::percent => literal::number(&text[..text.len() - 1]).map(ValueKind::Percent),
             Rule::number => literal::number(text).map(ValueKind::Number),
             Rule::boolean => Ok(ValueKind::Bool(text == "true")),
+            Rule::name_value => Ok(ValueKind::Name(text.to_string())),
             _ => {
                 self.diagnostics.push(bad_quantity(text, span));
                 return Value { kind: ValueKind::Invalid, span };
@@ -790,6 +861,18 @@ impl Lowerer {
             }
         }
     }
+}
+
+/// The name a file module is known by without `as`: its file name without `.golive`, with
+/// every character that cannot be in a name replaced by `_`.
+fn module_name_of_path(path: &str) -> String {
+    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let stem = file_name.strip_suffix(".golive").unwrap_or(file_name);
+    let mut name: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    name
 }
 
 fn weekday(text: &str) -> Option<Weekday> {

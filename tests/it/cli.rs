@@ -144,7 +144,7 @@ fn explain_prints_the_code_documentation() {
 
 #[test]
 fn explain_unknown_code_suggests_one() {
-    let output = golivec(&["explain", "E0210"], None);
+    let output = golivec(&["explain", "E0299"], None);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("did you mean"), "{}", stderr(&output));
 }

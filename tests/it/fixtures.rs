@@ -3,12 +3,12 @@
 //! `# near-miss: CODE, CODE` header line names. Each has an insta snapshot holding the source
 //! and the rendered diagnostics (lints included) together, so any warning shows in review.
 
-use crate::support::{files, render, root};
+use crate::support::{files, render_in, root};
 
 fn snapshot(path: &std::path::Path) -> (golivec::Checked, String) {
     let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
     let name = path.file_name().expect("file name").to_string_lossy().into_owned();
-    let (checked, rendered) = render(&name, &text);
+    let (checked, rendered) = render_in(path.parent().expect("fixture directory"), &name, &text);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/fixtures/snapshots"));
     settings.set_prepend_module_to_snapshot(false);

@@ -26,11 +26,18 @@ pub(crate) fn golivec(args: &[&str], stdin: Option<&[u8]>) -> Output {
 /// Checks `text` through the public API, lints included, and renders every diagnostic as
 /// people see it.
 pub(crate) fn render(name: &str, text: &str) -> (golivec::Checked, String) {
+    render_in(&root(), name, text)
+}
+
+/// Like [`render`], with the files the plan imports read from `dir`.
+pub(crate) fn render_in(dir: &Path, name: &str, text: &str) -> (golivec::Checked, String) {
     let options = golivec::Options {
         analysis: golivec::analysis::Options { lints: true, ..Default::default() },
         ..Default::default()
     };
-    let (sources, checked) = golivec::check_source_with(name, text, &options);
+    let mut sources = golivec::source::SourceMap::with_loader(golivec::cli::FileSystem::in_dir(dir));
+    let file = sources.add(name, text);
+    let checked = golivec::check_with(&mut sources, file, &options);
     let options = golivec::diag::render::HumanOptions { color: false, width: 100 };
     let rendered: String = checked
         .diagnostics
