@@ -7,9 +7,11 @@ mod build;
 mod check;
 mod explain;
 mod graph;
+mod init;
 mod input;
 mod output;
 mod plan;
+mod stdlib;
 
 pub use input::FileSystem;
 
@@ -42,6 +44,10 @@ enum Command {
     Build(build::BuildArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
+    /// Write a starter plan that checks clean and builds to every target (never overwrites).
+    Init(init::InitArgs),
+    /// List the standard library's modules and templates, or print one module's documentation.
+    Stdlib(stdlib::StdlibArgs),
     /// Print a shell completion script: `golivec completions bash > /etc/bash_completion.d/golivec`.
     Completions {
         #[arg(value_enum)]
@@ -161,6 +167,8 @@ pub fn main() -> i32 {
         Command::Plan(args) => plan::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Stdlib(args) => stdlib::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();

@@ -43,3 +43,22 @@ fn make_executable(path: &Path) -> std::io::Result<()> {
 fn make_executable(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
+
+/// Writes a new file atomically, refusing to replace one that exists: the temporary file is
+/// linked to `path`, which fails when `path` exists, even if it appears in the meantime.
+pub(super) fn create_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map_or("output".into(), |name| name.to_string_lossy().into_owned());
+    let temporary = directory.join(format!(".{name}.{}.new.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::hard_link(&temporary, path)
+    })();
+    let _ = std::fs::remove_file(&temporary);
+    result
+}

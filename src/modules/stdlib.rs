@@ -21,9 +21,11 @@ impl StdModule {
         lines.join("\n")
     }
 
-    /// The first line of the documentation.
+    /// The first paragraph of the documentation, on one line.
     pub fn summary(&self) -> String {
-        self.doc().lines().next().unwrap_or_default().to_string()
+        let doc = self.doc();
+        let lines: Vec<&str> = doc.lines().take_while(|line| !line.trim().is_empty()).collect();
+        lines.join(" ")
     }
 }
 
@@ -41,4 +43,114 @@ modules!["blue_green", "canary", "database", "dns", "http", "kubernetes", "monit
 /// The module `std.NAME`.
 pub fn find(name: &str) -> Option<&'static StdModule> {
     MODULES.iter().find(|module| module.name == name)
+}
+
+/// A template of a module, as its documentation shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateDoc {
+    pub name: String,
+    /// `name: type = default`, as written.
+    pub params: Vec<String>,
+    /// The comment lines right above the template, without `#`.
+    pub doc: String,
+    /// The template's source text.
+    pub source: String,
+}
+
+impl TemplateDoc {
+    /// `module.name(param: type, ...)`.
+    pub fn signature(&self, module: &str) -> String {
+        format!("{module}.{}({})", self.name, self.params.join(", "))
+    }
+}
+
+/// The templates of a module, in source order, with their documentation.
+pub fn templates(module: &StdModule) -> Vec<TemplateDoc> {
+    let (file, _) = crate::syntax::parse(crate::source::FileId(0), module.source);
+    let text = module.source;
+    let slice = |span: crate::source::Span| text.get(span.range()).unwrap_or_default().to_string();
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            crate::ast::Item::Template(decl) => Some(decl),
+            _ => None,
+        })
+        .map(|decl| {
+            let start = decl.span.start as usize;
+            let before = text.get(..start).unwrap_or_default();
+            let mut doc_lines: Vec<&str> = before
+                .lines()
+                .rev()
+                .take_while(|line| line.starts_with('#'))
+                .map(|line| line.trim_start_matches('#').trim_start())
+                .collect();
+            doc_lines.reverse();
+            TemplateDoc {
+                name: decl.name.name.clone(),
+                params: decl.params.iter().map(|param| slice(param.span)).collect(),
+                doc: doc_lines.join("\n"),
+                source: slice(decl.span),
+            }
+        })
+        .collect()
+}
+
+/// The module's documentation page (Markdown), made from its source: the header comment
+/// (indented lines become a code block), then each template with its signature, its comment
+/// and its source.
+pub fn page(module: &StdModule) -> String {
+    let mut out = format!("# std.{}\n\n", module.name);
+    out.push_str("<!-- Generated from stdlib/");
+    out.push_str(module.name);
+    out.push_str(".golive by `golivec stdlib ");
+    out.push_str(module.name);
+    out.push_str("`; edit the module, not this page. -->\n\n");
+    let mut in_code = false;
+    let mut lines: Vec<String> = Vec::new();
+    for line in module.doc().lines() {
+        match (line.strip_prefix("    "), in_code) {
+            (Some(code), false) => {
+                if lines.last().is_some_and(|last| !last.is_empty()) {
+                    lines.push(String::new());
+                }
+                lines.push("```golive".to_string());
+                lines.push(code.to_string());
+                in_code = true;
+            }
+            (Some(code), true) => lines.push(code.to_string()),
+            (None, true) if line.is_empty() => lines.push(String::new()),
+            (None, true) => {
+                close_code(&mut lines);
+                lines.push(line.to_string());
+                in_code = false;
+            }
+            (None, false) => lines.push(line.to_string()),
+        }
+    }
+    if in_code {
+        close_code(&mut lines);
+    }
+    out.push_str(lines.join("\n").trim_end());
+    out.push_str(&format!("\n\nUse it with `use std.{}`.\n\n## Templates\n", module.name));
+    for template in templates(module) {
+        out.push_str(&format!("\n### `{}`\n\n", template.name));
+        out.push_str(&format!("```text\n{}\n```\n\n", template.signature(module.name)));
+        if !template.doc.is_empty() {
+            out.push_str(&template.doc);
+            out.push_str("\n\n");
+        }
+        out.push_str(&format!("```golive\n{}\n```\n", template.source));
+    }
+    out
+}
+
+/// Ends a code block, moving the blank lines it swallowed after it.
+fn close_code(lines: &mut Vec<String>) {
+    let mut blanks = 0;
+    while lines.last().is_some_and(|last| last.is_empty()) {
+        lines.pop();
+        blanks += 1;
+    }
+    lines.push("```".to_string());
+    lines.extend(std::iter::repeat_n(String::new(), blanks.max(1)));
 }

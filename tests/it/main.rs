@@ -8,6 +8,7 @@ mod examples;
 mod fixtures;
 mod injection;
 mod markdown;
+mod modules;
 mod mutation;
 mod robustness;
 mod shell;
