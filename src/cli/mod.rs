@@ -8,6 +8,7 @@ mod check;
 mod explain;
 mod graph;
 mod input;
+mod lsp;
 mod output;
 mod plan;
 
@@ -40,6 +41,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
+    /// Run the language server on standard input and output, for editors.
+    Lsp,
     /// Print a shell completion script: `golivec completions bash > /etc/bash_completion.d/golivec`.
     Completions {
         #[arg(value_enum)]
@@ -159,6 +162,7 @@ pub fn main() -> i32 {
         Command::Plan(args) => plan::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Lsp => lsp::run(),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
