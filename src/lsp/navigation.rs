@@ -153,7 +153,7 @@ fn condition_references<'a>(condition: &'a Condition, out: &mut Vec<&'a Ident>) 
 
 /// The hover text for the declaration `item`, in Markdown.
 pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String {
-    let source = |span: Span| text.get(span.range()).unwrap_or_default().to_string();
+    let source = |span: Span| text.get(span.range()).unwrap_or_default().trim().to_string();
     let quoted = |value: &str| format!("\"{value}\"");
     let mut lines = Vec::new();
     let mut header = format!("**{}** `{}`", item.kind_name(), item.name().name);
@@ -272,18 +272,17 @@ fn node_hover(decl: &NodeDecl, source: &dyn Fn(Span) -> String, checked: &crate:
         .and_then(|analysis| analysis.schedule.nodes.iter().find(|times| times.name == decl.name.name));
     match times {
         Some(times) => {
-            let span = |from: i64, to: i64| format!("{} to {}", format_offset(from), format_offset(to));
-            lines.push(format!(
-                "starts {} · finishes {}{}",
-                span(times.earliest_start_ms, times.latest_start_ms),
-                span(times.earliest_finish_ms, times.latest_finish_ms),
-                if times.critical { " · on the critical path" } else { "" }
-            ));
+            let window = |earliest: i64, latest: i64| {
+                format!("{} at the earliest, {} at the latest", format_offset(earliest), format_offset(latest))
+            };
+            lines.push(format!("starts {}", window(times.earliest_start_ms, times.latest_start_ms)));
+            lines.push(format!("finishes {}", window(times.earliest_finish_ms, times.latest_finish_ms)));
             if let (Some(start), Some(finish)) = (&times.start, &times.finish) {
-                lines.push(format!("at the latest: {start} to {finish}"));
+                lines.push(format!("at the latest: starts {start}, finishes {finish}"));
             }
             let worst = times.latest_finish_ms.saturating_sub(times.latest_start_ms).max(0).unsigned_abs();
-            lines.push(format!("takes at most {}", format_duration(worst)));
+            let critical = if times.critical { ", on the critical path" } else { "" };
+            lines.push(format!("takes at most {}{critical}", format_duration(worst)));
         }
         None => lines.push("timing: not known until the plan checks without errors".to_string()),
     }
@@ -329,15 +328,17 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
         .iter()
         .map(|item| {
             let (kind, detail, children) = match item {
-                Item::Plan(_) => (SymbolKind::MODULE, None, Vec::new()),
-                Item::Role(decl) => {
-                    (SymbolKind::OBJECT, decl.title.as_ref().map(|title| title.value.clone()), Vec::new())
+                Item::Plan(decl) => {
+                    let title = decl.fields.iter().find_map(|field| match field {
+                        PlanField::Title(title) => Some(title),
+                        _ => None,
+                    });
+                    (SymbolKind::MODULE, title, Vec::new())
                 }
-                Item::Env(decl) => {
-                    (SymbolKind::NAMESPACE, decl.title.as_ref().map(|title| title.value.clone()), Vec::new())
-                }
-                Item::Secret(_) => (SymbolKind::KEY, None, Vec::new()),
-                Item::Metric(decl) => (SymbolKind::VARIABLE, Some(decl.ty.name.clone()), Vec::new()),
+                Item::Role(decl) => (SymbolKind::OBJECT, decl.title.as_ref(), Vec::new()),
+                Item::Env(decl) => (SymbolKind::NAMESPACE, decl.title.as_ref(), Vec::new()),
+                Item::Secret(decl) => (SymbolKind::KEY, decl.description.as_ref(), Vec::new()),
+                Item::Metric(decl) => (SymbolKind::VARIABLE, decl.title.as_ref(), Vec::new()),
                 Item::Node(decl) => (SymbolKind::FUNCTION, None, node_children(decl)),
                 Item::Rollback(decl) => {
                     let levels = decl
@@ -354,17 +355,22 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
                         .collect();
                     (SymbolKind::ENUM, None, levels)
                 }
-                Item::Alert(decl) => (
-                    SymbolKind::EVENT,
-                    decl.title.as_ref().map(|title| title.value.clone()),
-                    group_children(&decl.items),
-                ),
-                Item::Window(_) | Item::Freeze(_) => (SymbolKind::STRUCT, None, Vec::new()),
+                Item::Alert(decl) => (SymbolKind::EVENT, decl.title.as_ref(), group_children(&decl.items)),
+                Item::Window(decl) => (SymbolKind::STRUCT, decl.title.as_ref(), Vec::new()),
+                Item::Freeze(decl) => (SymbolKind::STRUCT, decl.title.as_ref(), Vec::new()),
             };
             let name = item.name();
+            // The kind as written, then the title: `role "Tech lead"`, `metric : percent`.
+            let mut detail_text = item.kind_name().to_string();
+            if let Item::Metric(decl) = item {
+                detail_text.push_str(&format!(" : {}", decl.ty.name));
+            }
+            if let Some(title) = detail {
+                detail_text.push_str(&format!(" \"{}\"", title.value));
+            }
             Symbol {
                 name: name.name.clone(),
-                detail: detail.or_else(|| Some(item.kind_name().to_string())),
+                detail: Some(detail_text),
                 kind,
                 span: declaration_span(item),
                 selection: name.span,
