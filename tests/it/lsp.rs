@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
@@ -160,6 +160,13 @@ impl Client {
         self.notification("textDocument/publishDiagnostics")
     }
 
+    /// Shuts the server down as an editor does, and checks that it exits cleanly.
+    fn finish(mut self) {
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        assert_eq!(self.exit_code(), Some(0));
+    }
+
     /// The server's exit code once its input is closed, waiting at most `PATIENCE`.
     fn exit_code(mut self) -> Option<i32> {
         drop(self.stdin.take());
@@ -231,14 +238,14 @@ fn initialize_negotiates_utf8_when_offered_and_utf16_otherwise() {
     let (client, result) = Client::initialized(&["utf-8", "utf-16"]);
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
     assert_eq!(result["serverInfo"]["name"], "golivec");
-    drop(client.exit_code());
+    client.finish();
     let (client, result) = Client::initialized(&["utf-16"]);
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
     snapshot("lsp-capabilities", &result["capabilities"]);
-    drop(client.exit_code());
+    client.finish();
     let (client, result) = Client::initialized(&[]);
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
-    drop(client.exit_code());
+    client.finish();
 }
 
 #[test]
@@ -278,9 +285,7 @@ fn diagnostics_on_open_then_cleared_by_a_fix_and_on_close() {
     client.notify("textDocument/didClose", json!({ "textDocument": { "uri": URI } }));
     let published = client.notification("textDocument/publishDiagnostics");
     assert_eq!(published["diagnostics"], json!([]));
-    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
-    client.notify("exit", Value::Null);
-    assert_eq!(client.exit_code(), Some(0));
+    client.finish();
 }
 
 #[test]
@@ -305,7 +310,7 @@ fn columns_follow_the_negotiated_encoding() {
         let hover =
             client.request("textDocument/hover", json!({ "textDocument": { "uri": URI }, "position": position }));
         assert!(hover["contents"]["value"].as_str().unwrap_or_default().contains("Café 🚀"), "{hover}");
-        drop(client.exit_code());
+        client.finish();
     }
     let (utf8, utf16) = (position_of(text, "nobody", 0, false), position_of(text, "nobody", 0, true));
     assert_ne!(utf8, utf16, "the text must tell the encodings apart");
@@ -345,6 +350,7 @@ fn hover_shows_kind_timing_dependencies_and_rollback_trees() {
     }
     // Neither on a keyword nor in blank space.
     assert_eq!(client.request("textDocument/hover", at(SHOP, "phase", 0)), Value::Null);
+    client.finish();
 }
 
 #[test]
@@ -368,6 +374,7 @@ fn definition_goes_from_a_reference_to_its_declaration() {
     let location = client.request("textDocument/definition", at(SHOP, "incident {", 0));
     assert_eq!(location["range"]["start"], position_of(SHOP, "incident {", 0, true));
     assert_eq!(client.request("textDocument/definition", at(SHOP, "title", 0)), Value::Null);
+    client.finish();
 }
 
 #[test]
@@ -393,6 +400,7 @@ fn document_symbols_outline_the_plan() {
         }
         stack.extend(symbol["children"].as_array().into_iter().flatten().map(|child| (child, Some(symbol))));
     }
+    client.finish();
 }
 
 fn contains(outer: &Value, inner: &Value) -> bool {
@@ -406,6 +414,7 @@ fn formatting_answers_with_no_edits_until_the_formatter_lands() {
     client.open(URI, SHOP);
     let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
     assert_eq!(client.request("textDocument/formatting", params), json!([]));
+    client.finish();
 }
 
 #[test]
