@@ -58,7 +58,10 @@ pub fn run(connection: &Connection) -> Result<(), String> {
             // Before `initialize` and after `shutdown`, notifications are dropped.
             Message::Notification(notification) => match &mut server {
                 Some(server) if !shutting_down => {
-                    server.notification(notification).into_iter().map(Message::Notification).collect()
+                    // As for requests: a bug costs this one notification, not the session.
+                    let handled =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.notification(notification)));
+                    handled.unwrap_or_default().into_iter().map(Message::Notification).collect()
                 }
                 _ => Vec::new(),
             },

@@ -468,3 +468,25 @@ fn malformed_framing_ends_the_server_without_a_panic() {
     stdin.write_all(b"Content-Length: 5\r\n\r\n{oops").and_then(|()| stdin.flush()).expect("written");
     assert_eq!(client.exit_code(), Some(1));
 }
+
+#[test]
+fn the_library_serves_an_in_memory_connection() {
+    use lsp_server::{Connection, Message, Notification, Request, RequestId};
+    let (server, client) = Connection::memory();
+    let serving = std::thread::spawn(move || golivec::lsp::run(&server));
+    let send = |message: Message| client.sender.send(message).expect("the server is listening");
+    let receive = || client.receiver.recv_timeout(PATIENCE).expect("the server answers");
+    send(Request::new(RequestId::from(1), "initialize".to_string(), json!({ "capabilities": {} })).into());
+    let Message::Response(response) = receive() else { panic!("a response to initialize") };
+    assert_eq!(response.id, RequestId::from(1));
+    send(Notification::new("initialized".to_string(), json!({})).into());
+    let open = json!({ "textDocument": { "uri": URI, "languageId": "golive", "version": 1, "text": SHOP } });
+    send(Notification::new("textDocument/didOpen".to_string(), open).into());
+    let Message::Notification(published) = receive() else { panic!("diagnostics") };
+    assert_eq!(published.method, "textDocument/publishDiagnostics");
+    send(Request::new(RequestId::from(2), "shutdown".to_string(), Value::Null).into());
+    let Message::Response(response) = receive() else { panic!("a response to shutdown") };
+    assert_eq!(response.id, RequestId::from(2));
+    send(Notification::new("exit".to_string(), Value::Null).into());
+    assert_eq!(serving.join().expect("the server thread ends"), Ok(()));
+}
