@@ -53,6 +53,20 @@ rollback incident {
     notify lead "Degraded"
   }
 }
+
+alert errors "Errors rising" severity critical when error_rate > 2% for 5m {
+  page lead "Errors are rising"
+}
+
+window mornings "Tuesday to Thursday mornings" {
+  days  tue..thu
+  hours 09:00..12:00
+  zone  "Europe/Paris"
+}
+
+freeze holidays "End of year" {
+  from 2025-12-24T00:00:00[Europe/Paris] until 2025-12-26T00:00:00[Europe/Paris]
+}
 "#;
 
 struct Client {
@@ -332,6 +346,9 @@ fn hover_shows_kind_timing_dependencies_and_rollback_trees() {
         ("metric reference", "error_rate <", 0),
         ("tree reference", "incident\n}", 0),
         ("plan", "shop {", 0),
+        ("alert", "errors \"", 0),
+        ("window", "mornings", 0),
+        ("freeze", "holidays", 0),
     ] {
         let hover = client.request("textDocument/hover", at(SHOP, needle, nth));
         hovers.insert(name.to_string(), hover);
@@ -386,7 +403,20 @@ fn document_symbols_outline_the_plan() {
         symbols.as_array().into_iter().flatten().filter_map(|symbol| symbol["name"].as_str()).collect();
     assert_eq!(
         names,
-        ["shop", "lead", "prod", "DEPLOY_TOKEN", "error_rate", "go_no_go", "deploy", "first_hour", "incident"]
+        [
+            "shop",
+            "lead",
+            "prod",
+            "DEPLOY_TOKEN",
+            "error_rate",
+            "go_no_go",
+            "deploy",
+            "first_hour",
+            "incident",
+            "errors",
+            "mornings",
+            "holidays"
+        ]
     );
     snapshot("lsp-document-symbols", &symbols);
     // Editors reject an outline whose selection is outside its range, or a child outside its
