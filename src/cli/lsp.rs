@@ -7,14 +7,15 @@ pub(super) fn run() -> i32 {
     let served = crate::lsp::run(&connection);
     // The writer thread ends when the last sender is gone: drop it before waiting.
     drop(connection);
-    let transport = io_threads.join();
-    match (served, transport) {
-        (Ok(()), Ok(())) => EXIT_OK,
-        (Err(problem), _) => {
-            eprintln!("golivec lsp: {problem}");
-            EXIT_ERRORS
-        }
-        (Ok(()), Err(problem)) => {
+    let problem = match served {
+        // After `exit` the reader has stopped and the writer has flushed: both can be awaited.
+        Ok(()) => io_threads.join().err().map(|error| error.to_string()),
+        // Otherwise the reader may still be blocked on an input nobody closes; exiting ends it.
+        Err(problem) => Some(problem),
+    };
+    match problem {
+        None => EXIT_OK,
+        Some(problem) => {
             eprintln!("golivec lsp: {problem}");
             EXIT_ERRORS
         }
