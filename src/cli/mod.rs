@@ -9,6 +9,7 @@ mod explain;
 mod graph;
 mod init;
 mod input;
+mod lsp;
 mod output;
 mod plan;
 mod stdlib;
@@ -48,6 +49,8 @@ enum Command {
     Init(init::InitArgs),
     /// List the standard library's modules and templates, or print one module's documentation.
     Stdlib(stdlib::StdlibArgs),
+    /// Run the language server on standard input and output, for editors.
+    Lsp,
     /// Print a shell completion script: `golivec completions bash > /etc/bash_completion.d/golivec`.
     Completions {
         #[arg(value_enum)]
@@ -169,6 +172,7 @@ pub fn main() -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Stdlib(args) => stdlib::run(&args),
+        Command::Lsp => lsp::run(),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();

@@ -7,6 +7,7 @@ mod docs;
 mod examples;
 mod fixtures;
 mod injection;
+mod lsp;
 mod markdown;
 mod modules;
 mod mutation;

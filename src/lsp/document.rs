@@ -1,0 +1,191 @@
+//! One open document: its text, the result of checking it, and conversions between byte
+//! offsets and LSP positions in the negotiated encoding.
+
+use crate::diag;
+use crate::source::{SourceMap, Span};
+use line_index::{LineCol, LineIndex, TextSize, WideEncoding, WideLineCol};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
+    TextDocumentContentChangeEvent, Uri,
+};
+
+/// How the client counts columns: LSP positions are in UTF-16 code units unless the client
+/// offers UTF-8 at initialization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    Utf8,
+    Utf16,
+}
+
+pub(crate) struct Document {
+    pub(crate) uri: Uri,
+    pub(crate) version: i32,
+    pub(crate) text: String,
+    index: LineIndex,
+    /// The plan checked as `golivec lint` checks it; recomputed on every change.
+    pub(crate) checked: crate::Checked,
+    /// Kept with `checked`, whose spans point into it.
+    pub(crate) sources: SourceMap,
+}
+
+impl Document {
+    pub(crate) fn new(uri: Uri, version: i32, text: String, new_sources: fn() -> SourceMap) -> Document {
+        let (sources, checked) = check(&uri, &text, new_sources());
+        let index = LineIndex::new(&text);
+        Document { uri, version, text, index, checked, sources }
+    }
+
+    /// Replaces the text and checks it again.
+    pub(crate) fn set_text(&mut self, version: i32, text: String, new_sources: fn() -> SourceMap) {
+        let (sources, checked) = check(&self.uri, &text, new_sources());
+        self.index = LineIndex::new(&text);
+        self.version = version;
+        self.text = text;
+        self.checked = checked;
+        self.sources = sources;
+    }
+
+    pub(crate) fn position(&self, offset: u32, encoding: Encoding) -> Position {
+        position(&self.text, &self.index, offset, encoding)
+    }
+
+    pub(crate) fn range(&self, span: Span, encoding: Encoding) -> Range {
+        Range { start: self.position(span.start, encoding), end: self.position(span.end, encoding) }
+    }
+
+    pub(crate) fn offset(&self, position: Position, encoding: Encoding) -> u32 {
+        offset(&self.text, &self.index, position, encoding)
+    }
+
+    /// The diagnostics of the last check, as LSP diagnostics.
+    pub(crate) fn diagnostics(&self, encoding: Encoding) -> Vec<lsp_types::Diagnostic> {
+        let file = self.checked.file;
+        self.checked
+            .diagnostics
+            .iter()
+            .filter_map(|diagnostic| {
+                // About text pasted from another file: shown at the call in this document
+                // (the outermost call is the last label).
+                let anchor = if diagnostic.primary_span().file == file {
+                    diagnostic.primary_span()
+                } else {
+                    diagnostic.labels.iter().rev().find(|label| label.span.file == file)?.span
+                };
+                Some(self.diagnostic(diagnostic, anchor, encoding))
+            })
+            .collect()
+    }
+
+    fn diagnostic(&self, diagnostic: &diag::Diagnostic, anchor: Span, encoding: Encoding) -> lsp_types::Diagnostic {
+        let severity = match diagnostic.severity {
+            diag::Severity::Error => DiagnosticSeverity::ERROR,
+            diag::Severity::Warning => DiagnosticSeverity::WARNING,
+            diag::Severity::Advice => DiagnosticSeverity::INFORMATION,
+        };
+        // The same text as the SARIF and GitHub renderings: the message, then the help.
+        let mut message = diagnostic.message.clone();
+        if let Some(help) = &diagnostic.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let related: Vec<DiagnosticRelatedInformation> = diagnostic
+            .labels
+            .iter()
+            .filter(|label| !label.primary && label.span.file == self.checked.file && label.span != anchor)
+            .map(|label| DiagnosticRelatedInformation {
+                location: Location { uri: self.uri.clone(), range: self.range(label.span, encoding) },
+                message: label.message.clone().unwrap_or_default(),
+            })
+            .collect();
+        lsp_types::Diagnostic {
+            range: self.range(anchor, encoding),
+            severity: Some(severity),
+            code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
+            code_description: None,
+            source: Some("golivec".to_string()),
+            message,
+            related_information: if related.is_empty() { None } else { Some(related) },
+            tags: None,
+            data: None,
+        }
+    }
+}
+
+/// Applies the changes of a `didChange`, in order: each replaces a range of the text left by
+/// the one before, or the whole text when it has no range.
+pub(crate) fn apply_changes(
+    mut text: String,
+    changes: Vec<TextDocumentContentChangeEvent>,
+    encoding: Encoding,
+) -> String {
+    for change in changes {
+        match change.range {
+            Some(range) => {
+                let index = LineIndex::new(&text);
+                let start = offset(&text, &index, range.start, encoding) as usize;
+                let end = (offset(&text, &index, range.end, encoding) as usize).max(start);
+                text.replace_range(start..end, &change.text);
+            }
+            None => text = change.text,
+        }
+    }
+    text
+}
+
+/// The LSP position of a byte offset; offsets past the end or inside a character snap back.
+fn position(text: &str, index: &LineIndex, offset: u32, encoding: Encoding) -> Position {
+    let mut offset = (offset as usize).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let utf8 = index.try_line_col(TextSize::new(offset as u32)).unwrap_or(LineCol { line: 0, col: 0 });
+    let character = match encoding {
+        Encoding::Utf8 => utf8.col,
+        Encoding::Utf16 => index.to_wide(WideEncoding::Utf16, utf8).map_or(utf8.col, |wide| wide.col),
+    };
+    Position { line: utf8.line, character }
+}
+
+/// The byte offset of an LSP position. As the protocol asks, a column past the end of its line
+/// means the end of the line, and a line past the end means the end of the text.
+fn offset(text: &str, index: &LineIndex, position: Position, encoding: Encoding) -> u32 {
+    let Some(line) = index.line(position.line) else {
+        return text.len() as u32;
+    };
+    let (start, mut end) = (usize::from(line.start()), usize::from(line.end()));
+    let line_text = text.get(start..end).unwrap_or_default();
+    end -= line_text.len() - line_text.trim_end_matches(['\n', '\r']).len();
+    let column = match encoding {
+        Encoding::Utf8 => Some(position.character),
+        Encoding::Utf16 => index
+            .to_utf8(WideEncoding::Utf16, WideLineCol { line: position.line, col: position.character })
+            .map(|utf8| utf8.col),
+    };
+    let mut offset = column.map_or(end, |column| start.saturating_add(column as usize).min(end));
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset as u32
+}
+
+/// Checks `text` as `golivec lint` does, under the document's path when it is a file.
+fn check(uri: &Uri, text: &str, mut sources: SourceMap) -> (SourceMap, crate::Checked) {
+    let options = crate::Options {
+        analysis: crate::analysis::Options { lints: true, ..Default::default() },
+        ..Default::default()
+    };
+    let file = sources.add(source_name(uri), text);
+    let checked = crate::check_with(&mut sources, file, &options);
+    (sources, checked)
+}
+
+/// The path of a `file:` URI, percent-decoded; any other URI as written.
+pub(crate) fn source_name(uri: &Uri) -> String {
+    let is_file = uri.scheme().is_some_and(|scheme| scheme.as_str().eq_ignore_ascii_case("file"));
+    if is_file {
+        if let Ok(path) = uri.path().as_estr().decode().into_string() {
+            return path.into_owned();
+        }
+    }
+    uri.as_str().to_string()
+}

@@ -1,0 +1,466 @@
+//! Names in the syntax tree: which declaration a name refers to, what to show when hovering
+//! over it, and the outline of a plan.
+//!
+//! Works on the tree, not the model, so that it still answers while the plan has errors; the
+//! analysis adds timing when the plan got that far.
+
+use crate::ast::{
+    ActionKind, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
+    MetricField, NodeDecl, NodeItem, PlanField, RunOption, Step, StepKind, WindowField,
+};
+use crate::source::Span;
+use crate::units::{format_duration, format_offset};
+
+/// Every name written in the file: declarations first, then references, each with its span.
+pub(crate) struct Names<'a> {
+    pub(crate) declarations: Vec<&'a Ident>,
+    pub(crate) references: Vec<&'a Ident>,
+}
+
+impl<'a> Names<'a> {
+    pub(crate) fn new(file: &'a File) -> Names<'a> {
+        let declarations = file.items.iter().map(Item::name).collect();
+        let mut references = Vec::new();
+        for item in &file.items {
+            item_references(item, &mut references);
+        }
+        Names { declarations, references }
+    }
+
+    /// The name written at `offset` (touching it counts, so a cursor just after a name finds it).
+    pub(crate) fn at(&self, offset: u32) -> Option<&'a Ident> {
+        self.declarations
+            .iter()
+            .chain(&self.references)
+            .find(|ident| ident.span.start <= offset && offset <= ident.span.end)
+            .copied()
+    }
+}
+
+/// Where `name` is declared.
+///
+/// One namespace per file for now. When `use` brings in other modules, this is where an
+/// imported name resolves: look in the file's own items first, then in the imported modules
+/// (returning their document with the span).
+pub(crate) fn declaration<'a>(file: &'a File, name: &str) -> Option<&'a Item> {
+    file.items.iter().find(|item| item.name().name == name)
+}
+
+fn item_references<'a>(item: &'a Item, out: &mut Vec<&'a Ident>) {
+    match item {
+        Item::Plan(decl) => {
+            for field in &decl.fields {
+                if let PlanField::Owner(owner) = field {
+                    out.push(owner);
+                }
+            }
+        }
+        Item::Env(decl) => {
+            for field in &decl.fields {
+                if let EnvField::Approval(roles) = field {
+                    out.extend(roles);
+                }
+            }
+        }
+        Item::Node(decl) => {
+            for clause in &decl.header {
+                match clause {
+                    HeaderClause::After(nodes) => out.extend(nodes),
+                    HeaderClause::On(env) => out.push(env),
+                    HeaderClause::At(_) | HeaderClause::Every(_) | HeaderClause::For(_) => {}
+                }
+            }
+            node_items_references(&decl.body, out);
+        }
+        Item::Template(decl) => node_items_references(&decl.body, out),
+        Item::Rollback(decl) => {
+            for level in &decl.levels {
+                condition_references(&level.when, out);
+                group_references(&level.items, out);
+            }
+        }
+        Item::Alert(decl) => {
+            condition_references(&decl.when, out);
+            group_references(&decl.items, out);
+        }
+        Item::Role(_) | Item::Secret(_) | Item::Metric(_) | Item::Window(_) | Item::Freeze(_) | Item::Use(_) => {}
+    }
+}
+
+fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Vec<&'a Ident>) {
+    for node_item in items {
+        match node_item {
+            NodeItem::Step(step) => step_references(step, out),
+            NodeItem::Group(group) => group_references(&group.items, out),
+            NodeItem::OnFail(action) | NodeItem::OnBreach(action) => action_references(&action.kind, out),
+            NodeItem::Require(condition, _) | NodeItem::Condition(condition) => condition_references(condition, out),
+            NodeItem::Call(call) => call_references(call, out),
+            NodeItem::PointOfNoReturn(_) | NodeItem::Set(..) | NodeItem::Stage(_) | NodeItem::Every(_) => {}
+        }
+    }
+}
+
+/// A call names its module (which leads to the `use`) or, unqualified, a template of the file.
+fn call_references<'a>(call: &'a crate::ast::Call, out: &mut Vec<&'a Ident>) {
+    match &call.module {
+        Some(module) => out.push(module),
+        None => out.push(&call.name),
+    }
+}
+
+fn group_references<'a>(items: &'a [GroupItem], out: &mut Vec<&'a Ident>) {
+    for item in items {
+        match item {
+            GroupItem::Step(step) => step_references(step, out),
+            GroupItem::Group(group) => group_references(&group.items, out),
+            GroupItem::Call(call) => call_references(call, out),
+        }
+    }
+}
+
+fn step_references<'a>(step: &'a Step, out: &mut Vec<&'a Ident>) {
+    let uses = |options: &'a [RunOption], out: &mut Vec<&'a Ident>| {
+        for option in options {
+            if let RunOption::Uses(secrets) = option {
+                out.extend(secrets);
+            }
+        }
+    };
+    match &step.kind {
+        StepKind::Run(run) => uses(&run.options, out),
+        StepKind::Expect(expect) => {
+            if let ExpectCheck::Condition(condition) = &expect.check {
+                condition_references(condition, out);
+            }
+            uses(&expect.options, out);
+        }
+        StepKind::Check { by: roles, .. }
+        | StepKind::Notify { roles, .. }
+        | StepKind::Page { roles, .. }
+        | StepKind::Approve(crate::ast::ApproveStep { roles, .. }) => out.extend(roles),
+        StepKind::Wait(_) | StepKind::Recheck | StepKind::Continue => {}
+    }
+}
+
+fn action_references<'a>(action: &'a ActionKind, out: &mut Vec<&'a Ident>) {
+    match action {
+        ActionKind::Rollback(tree) => out.push(tree),
+        ActionKind::Pause { then: Some(then), .. } => action_references(&then.kind, out),
+        ActionKind::Pause { then: None, .. } | ActionKind::Abort | ActionKind::Continue => {}
+    }
+}
+
+fn condition_references<'a>(condition: &'a Condition, out: &mut Vec<&'a Ident>) {
+    // Iterative: conditions nest as deeply as the parser allows.
+    let mut stack = vec![condition];
+    while let Some(condition) = stack.pop() {
+        match &condition.kind {
+            ConditionKind::Or(operands) | ConditionKind::And(operands) => stack.extend(operands),
+            ConditionKind::Not(operand) | ConditionKind::Held { condition: operand, .. } => stack.push(operand),
+            ConditionKind::Compare { metric, .. } | ConditionKind::InRange { metric, .. } => out.push(metric),
+            ConditionKind::Test(metric) | ConditionKind::NoData(Some(metric)) => out.push(metric),
+            ConditionKind::Declared(_) | ConditionKind::NoData(None) => {}
+        }
+    }
+}
+
+/// The hover text for the declaration `item`, in Markdown.
+pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String {
+    let source = |span: Span| text.get(span.range()).unwrap_or_default().trim().to_string();
+    let quoted = |value: &str| format!("\"{value}\"");
+    let mut lines = Vec::new();
+    let mut header = format!("**{}** `{}`", item.kind_name(), item.name().name);
+    match item {
+        Item::Plan(decl) => {
+            for field in &decl.fields {
+                match field {
+                    PlanField::Title(title) => header.push_str(&format!(" {}", quoted(&title.value))),
+                    PlanField::Launch(launch) => lines.push(format!("launch: `{}`", launch.text)),
+                    PlanField::Owner(owner) => lines.push(format!("owner: `{}`", owner.name)),
+                    PlanField::Description(description) => lines.push(description.value.clone()),
+                }
+            }
+        }
+        Item::Role(decl) => {
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            if !decl.contacts.is_empty() {
+                let contacts: Vec<&str> = decl.contacts.iter().map(|contact| contact.value.as_str()).collect();
+                lines.push(format!("contacts: {}", contacts.join(", ")));
+            }
+            lines.extend(decl.description.iter().map(|description| description.value.clone()));
+        }
+        Item::Env(decl) => {
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            for field in &decl.fields {
+                match field {
+                    EnvField::Url(url) => lines.push(format!("url: {}", url.value)),
+                    EnvField::Approval(roles) => lines.push(format!("approval: {}", names(roles))),
+                    EnvField::Tier(tier) => lines.push(format!("tier: `{}`", tier.name)),
+                    EnvField::Description(description) => lines.push(description.value.clone()),
+                }
+            }
+        }
+        Item::Secret(decl) => {
+            if let Some(description) = &decl.description {
+                header.push_str(&format!(" {}", quoted(&description.value)));
+            }
+            lines.push(format!("given to steps as `${}`", decl.name.name));
+        }
+        Item::Metric(decl) => {
+            header.push_str(&format!(" : `{}`", decl.ty.name));
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            for field in &decl.fields {
+                match field {
+                    MetricField::Probe(command) => lines.push(format!("probe: `{}`", command.script.value)),
+                    MetricField::Unit(unit) => lines.push(format!("unit: `{}`", unit.name)),
+                    MetricField::Baseline { span, .. } => lines.push(format!("`{}`", source(*span))),
+                    MetricField::Description(description) => lines.push(description.value.clone()),
+                }
+            }
+        }
+        Item::Node(decl) => node_hover(decl, &source, checked, &mut lines),
+        Item::Rollback(decl) => {
+            for level in &decl.levels {
+                lines.push(format!("level `{}` when `{}`", level.name.name, source(level.when.span)));
+            }
+        }
+        Item::Alert(decl) => {
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            if let Some(severity) = &decl.severity {
+                lines.push(format!("severity: `{}`", severity.name));
+            }
+            lines.push(format!("when `{}`", source(decl.when.span)));
+        }
+        Item::Window(decl) => {
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            for field in &decl.fields {
+                let span = match field {
+                    WindowField::Days(_, span) | WindowField::Hours { span, .. } => *span,
+                    WindowField::Zone(zone) => zone.span,
+                };
+                let prefix = if matches!(field, WindowField::Zone(_)) { "zone " } else { "" };
+                lines.push(format!("`{prefix}{}`", source(span)));
+            }
+        }
+        Item::Freeze(decl) => {
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            for period in &decl.periods {
+                lines.push(format!("from `{}` until `{}`", period.from.text, period.until.text));
+            }
+        }
+        Item::Use(decl) => match &decl.target {
+            crate::ast::UseTarget::Std(path) => {
+                let module_name = path.last().map_or("", |part| part.name.as_str());
+                if let Some(module) = crate::modules::stdlib::find(module_name) {
+                    lines.push(format!("`std.{}`: {}", module.name, module.summary()));
+                    for template in crate::modules::stdlib::templates(module) {
+                        lines.push(format!("`{}`", template.signature(&decl.name.name)));
+                    }
+                }
+            }
+            crate::ast::UseTarget::File(path) => lines.push(format!("the file `{}`", path.value)),
+        },
+        Item::Template(decl) => lines.push(format!("`{}{}`", decl.name.name, source(decl.params_span))),
+    }
+    let mut out = header;
+    for line in lines {
+        out.push_str("\n\n");
+        out.push_str(&line);
+    }
+    out
+}
+
+fn node_hover(decl: &NodeDecl, source: &dyn Fn(Span) -> String, checked: &crate::Checked, lines: &mut Vec<String>) {
+    for clause in &decl.header {
+        match clause {
+            HeaderClause::At(value) => lines.push(format!("at `{}`", source(value.span))),
+            HeaderClause::After(nodes) => lines.push(format!("after {}", names(nodes))),
+            HeaderClause::On(env) => lines.push(format!("on `{}`", env.name)),
+            HeaderClause::Every(value) => lines.push(format!("every `{}`", source(value.span))),
+            HeaderClause::For(value) => lines.push(format!("for `{}`", source(value.span))),
+        }
+    }
+    let times = checked
+        .analysis
+        .as_ref()
+        .and_then(|analysis| analysis.schedule.nodes.iter().find(|times| times.name == decl.name.name));
+    match times {
+        Some(times) => {
+            let window = |earliest: i64, latest: i64| {
+                format!("{} at the earliest, {} at the latest", format_offset(earliest), format_offset(latest))
+            };
+            lines.push(format!("starts {}", window(times.earliest_start_ms, times.latest_start_ms)));
+            lines.push(format!("finishes {}", window(times.earliest_finish_ms, times.latest_finish_ms)));
+            if let (Some(start), Some(finish)) = (&times.start, &times.finish) {
+                lines.push(format!("at the latest: starts {start}, finishes {finish}"));
+            }
+            let worst = times.latest_finish_ms.saturating_sub(times.latest_start_ms).max(0).unsigned_abs();
+            let critical = if times.critical { ", on the critical path" } else { "" };
+            lines.push(format!("takes at most {}{critical}", format_duration(worst)));
+        }
+        None => lines.push("timing: not known until the plan checks without errors".to_string()),
+    }
+    for node_item in &decl.body {
+        let (when, action) = match node_item {
+            NodeItem::OnFail(action) => ("on fail", action),
+            NodeItem::OnBreach(action) => ("on breach", action),
+            _ => continue,
+        };
+        if let Some(tree) = rollback_tree(&action.kind) {
+            lines.push(format!("{when} rollback `{}`", tree.name));
+        }
+    }
+}
+
+/// The tree an action ends in, through `pause ... then`.
+fn rollback_tree(action: &ActionKind) -> Option<&Ident> {
+    match action {
+        ActionKind::Rollback(tree) => Some(tree),
+        ActionKind::Pause { then: Some(then), .. } => rollback_tree(&then.kind),
+        _ => None,
+    }
+}
+
+fn names(idents: &[Ident]) -> String {
+    idents.iter().map(|ident| format!("`{}`", ident.name)).collect::<Vec<_>>().join(", ")
+}
+
+/// One entry of the outline: a declaration, or a level, group or step inside one.
+pub(crate) struct Symbol {
+    pub(crate) name: String,
+    pub(crate) detail: Option<String>,
+    pub(crate) kind: lsp_types::SymbolKind,
+    pub(crate) span: Span,
+    pub(crate) selection: Span,
+    pub(crate) children: Vec<Symbol>,
+}
+
+/// The plan's outline, in source order.
+pub(crate) fn outline(file: &File) -> Vec<Symbol> {
+    use lsp_types::SymbolKind;
+    file.items
+        .iter()
+        .map(|item| {
+            let (kind, detail, children) = match item {
+                Item::Plan(decl) => {
+                    let title = decl.fields.iter().find_map(|field| match field {
+                        PlanField::Title(title) => Some(title),
+                        _ => None,
+                    });
+                    (SymbolKind::MODULE, title, Vec::new())
+                }
+                Item::Role(decl) => (SymbolKind::OBJECT, decl.title.as_ref(), Vec::new()),
+                Item::Env(decl) => (SymbolKind::NAMESPACE, decl.title.as_ref(), Vec::new()),
+                Item::Secret(decl) => (SymbolKind::KEY, decl.description.as_ref(), Vec::new()),
+                Item::Metric(decl) => (SymbolKind::VARIABLE, decl.title.as_ref(), Vec::new()),
+                Item::Node(decl) => (SymbolKind::FUNCTION, None, node_children(decl)),
+                Item::Rollback(decl) => {
+                    let levels = decl
+                        .levels
+                        .iter()
+                        .map(|level| Symbol {
+                            name: level.name.name.clone(),
+                            detail: Some("level".to_string()),
+                            kind: SymbolKind::ENUM_MEMBER,
+                            span: level.span,
+                            selection: level.name.span,
+                            children: group_children(&level.items),
+                        })
+                        .collect();
+                    (SymbolKind::ENUM, None, levels)
+                }
+                Item::Alert(decl) => (SymbolKind::EVENT, decl.title.as_ref(), group_children(&decl.items)),
+                Item::Window(decl) => (SymbolKind::STRUCT, decl.title.as_ref(), Vec::new()),
+                Item::Freeze(decl) => (SymbolKind::STRUCT, decl.title.as_ref(), Vec::new()),
+                Item::Use(_) => (SymbolKind::MODULE, None, Vec::new()),
+                Item::Template(_) => (SymbolKind::FUNCTION, None, Vec::new()),
+            };
+            let name = item.name();
+            // The kind as written, then the title: `role "Tech lead"`, `metric : percent`.
+            let mut detail_text = item.kind_name().to_string();
+            if let Item::Metric(decl) = item {
+                detail_text.push_str(&format!(" : {}", decl.ty.name));
+            }
+            if let Some(title) = detail {
+                detail_text.push_str(&format!(" \"{}\"", title.value));
+            }
+            Symbol {
+                name: name.name.clone(),
+                detail: Some(detail_text),
+                kind,
+                span: declaration_span(item),
+                selection: name.span,
+                children,
+            }
+        })
+        .collect()
+}
+
+fn declaration_span(item: &Item) -> Span {
+    crate::diag::suppress::item_span(item)
+}
+
+fn node_children(decl: &NodeDecl) -> Vec<Symbol> {
+    decl.body
+        .iter()
+        .filter_map(|node_item| match node_item {
+            NodeItem::Step(step) => Some(step_symbol(step)),
+            NodeItem::Group(group) => Some(group_symbol(group)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn group_children(items: &[GroupItem]) -> Vec<Symbol> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            GroupItem::Step(step) => Some(step_symbol(step)),
+            GroupItem::Group(group) => Some(group_symbol(group)),
+            GroupItem::Call(_) => None,
+        })
+        .collect()
+}
+
+fn group_symbol(group: &crate::ast::Group) -> Symbol {
+    Symbol {
+        name: group.title.value.clone(),
+        detail: Some("group".to_string()),
+        kind: lsp_types::SymbolKind::NAMESPACE,
+        span: group.span,
+        selection: group.title.span,
+        children: group_children(&group.items),
+    }
+}
+
+fn step_symbol(step: &Step) -> Symbol {
+    let title = match &step.kind {
+        StepKind::Run(run) => run.title.as_ref(),
+        StepKind::Expect(expect) => expect.title.as_ref(),
+        StepKind::Approve(approve) => approve.title.as_ref(),
+        StepKind::Check { text, .. } | StepKind::Notify { message: text, .. } => Some(text),
+        StepKind::Page { message, .. } => message.as_ref(),
+        StepKind::Wait(_) | StepKind::Recheck | StepKind::Continue => None,
+    };
+    let keyword = step.kind.keyword();
+    Symbol {
+        name: title.map_or_else(|| keyword.to_string(), |title| title.value.clone()),
+        detail: Some(keyword.to_string()),
+        kind: lsp_types::SymbolKind::FIELD,
+        span: step.span,
+        selection: step.span,
+        children: Vec::new(),
+    }
+}

@@ -1,0 +1,548 @@
+//! `golivec lsp` through the binary: a scripted client speaks JSON-RPC with Content-Length
+//! framing over the server's standard input and output, so the transport is tested too.
+
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// How long the client waits for a message before it declares the server stuck. Not an
+/// assertion on speed: a healthy server answers in milliseconds, and this only turns a hang
+/// into a failure.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const URI: &str = "file:///work/plans/shop%20v2.golive";
+
+/// A plan with every kind of declaration that hover and the outline describe.
+const SHOP: &str = r#"plan shop {
+  title  "Shop go-live"
+  launch 2025-03-04T09:30:00[Europe/Paris]
+  owner  lead
+}
+
+role lead "Tech lead"
+env prod "Production" { url "https://shop.example" }
+secret DEPLOY_TOKEN "Deploy token"
+metric error_rate : percent "Errors" { probe sh "./metric.sh error_rate" }
+
+gate go_no_go at T-30m {
+  require error_rate < 1% for 10m
+  on fail abort
+}
+
+phase deploy at T0 after go_no_go on prod {
+  group "Release" {
+    run "Deploy" sh "./deploy.sh" timeout 30m uses DEPLOY_TOKEN
+  }
+  on fail rollback incident
+}
+
+watch first_hour after deploy every 5m for 1h {
+  error_rate < 1%
+  on breach pause 5m then rollback incident
+}
+
+rollback incident {
+  level critical when error_rate >= 5% or nodata {
+    run "Roll back" sh "./deploy.sh rollback" timeout 15m
+    page lead "Rolled back"
+  }
+  level degraded when error_rate < 5% {
+    notify lead "Degraded"
+  }
+}
+
+alert errors "Errors rising" severity critical when error_rate > 2% for 5m {
+  page lead "Errors are rising"
+}
+
+window mornings "Tuesday to Thursday mornings" {
+  days  tue..thu
+  hours 09:00..12:00
+  zone  "Europe/Paris"
+}
+
+freeze holidays "End of year" {
+  from 2025-12-24T00:00:00[Europe/Paris] until 2025-12-26T00:00:00[Europe/Paris]
+}
+"#;
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    /// Notifications read while waiting for a response.
+    notifications: VecDeque<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn spawn() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_golivec"))
+            .arg("lsp")
+            .current_dir(crate::support::root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("golivec lsp starts");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, incoming) = std::sync::mpsc::channel();
+        // Reads on a thread so that the test can wait with a deadline.
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Client { child, stdin, incoming, notifications: VecDeque::new(), next_id: 1 }
+    }
+
+    /// Spawns the server and completes the handshake, offering `encodings`.
+    fn initialized(encodings: &[&str]) -> (Client, Value) {
+        let mut client = Client::spawn();
+        let result =
+            client.request("initialize", json!({ "capabilities": { "general": { "positionEncodings": encodings } } }));
+        client.notify("initialized", json!({}));
+        (client, result)
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = serde_json::to_vec(message).expect("JSON");
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("header written");
+        stdin.write_all(&body).and_then(|()| stdin.flush()).expect("body written");
+    }
+
+    /// Sends a request and returns the whole response (with `result` or `error`).
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let message = self.receive();
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.notifications.push_back(message);
+        }
+    }
+
+    /// Sends a request and returns its result; an error response fails the test.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params);
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// The parameters of the next notification named `method`.
+    fn notification(&mut self, method: &str) -> Value {
+        if let Some(index) = self.notifications.iter().position(|message| message["method"] == method) {
+            return self.notifications.remove(index).map(|message| message["params"].clone()).unwrap_or_default();
+        }
+        loop {
+            let message = self.receive();
+            if message["method"] == method {
+                return message["params"].clone();
+            }
+            self.notifications.push_back(message);
+        }
+    }
+
+    fn receive(&mut self) -> Value {
+        match self.incoming.recv_timeout(PATIENCE) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => panic!("the server sent nothing for {PATIENCE:?}"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) -> Value {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "golive", "version": 1, "text": text } }),
+        );
+        self.notification("textDocument/publishDiagnostics")
+    }
+
+    /// Shuts the server down as an editor does, and checks that it exits cleanly.
+    fn finish(mut self) {
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        assert_eq!(self.exit_code(), Some(0));
+    }
+
+    /// The server's exit code once its input is closed, waiting at most `PATIENCE`.
+    fn exit_code(mut self) -> Option<i32> {
+        drop(self.stdin.take());
+        for _ in 0..PATIENCE.as_millis() / 10 {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not exit");
+    }
+}
+
+/// Reads one framed message; `None` at the end of the stream.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn snapshot(name: &str, value: &Value) {
+    let text = serde_json::to_string_pretty(value).expect("JSON");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(crate::support::root().join("tests/it/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+/// The LSP position of the `nth` occurrence of `needle` in `text`, in UTF-16 or UTF-8 units.
+fn position_of(text: &str, needle: &str, nth: usize, utf16: bool) -> Value {
+    let offset = text.match_indices(needle).nth(nth).map(|(offset, _)| offset).expect("needle in text");
+    let line_start = text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
+    let before = &text[line_start..offset];
+    let character = if utf16 { before.encode_utf16().count() } else { before.len() };
+    json!({ "line": text[..offset].matches('\n').count(), "character": character })
+}
+
+/// The codes of a `publishDiagnostics`, in order.
+fn codes(published: &Value) -> Vec<&str> {
+    published["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|diagnostic| diagnostic["code"].as_str())
+        .collect()
+}
+
+fn at(text: &str, needle: &str, nth: usize) -> Value {
+    json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, true) })
+}
+
+#[test]
+fn initialize_negotiates_utf8_when_offered_and_utf16_otherwise() {
+    let (client, result) = Client::initialized(&["utf-8", "utf-16"]);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(result["serverInfo"]["name"], "golivec");
+    client.finish();
+    let (client, result) = Client::initialized(&["utf-16"]);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    snapshot("lsp-capabilities", &result["capabilities"]);
+    client.finish();
+    let (client, result) = Client::initialized(&[]);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    client.finish();
+}
+
+#[test]
+fn diagnostics_on_open_then_cleared_by_a_fix_and_on_close() {
+    let (mut client, _) = Client::initialized(&[]);
+    let text =
+        std::fs::read_to_string(crate::support::root().join("tests/fixtures/errors/E0301-percent-vs-duration.golive"))
+            .expect("fixture");
+    let published = client.open(URI, &text);
+    assert_eq!(published["uri"], URI);
+    assert_eq!(published["diagnostics"][0]["code"], "E0301");
+    snapshot("lsp-diagnostics-E0301", &published);
+
+    let fixed = text.replace("< 200ms", "< 1%");
+    assert_ne!(fixed, text);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": fixed }] }),
+    );
+    let published = client.notification("textDocument/publishDiagnostics");
+    assert_eq!(published["version"], 2);
+    // The error is gone; the fixture's one warning (it has no rollback tree) stays.
+    assert_eq!(codes(&published), ["W0803"]);
+
+    // Breaking it again with a ranged change (sync is full, but ranges are understood).
+    let start = position_of(&fixed, "1%", 0, true);
+    let end = json!({ "line": start["line"], "character": start["character"].as_u64().unwrap_or_default() + 2 });
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 3 },
+                "contentChanges": [{ "range": { "start": start, "end": end }, "text": "200ms" }] }),
+    );
+    let published = client.notification("textDocument/publishDiagnostics");
+    // Analysis (and so W0803) waits for a plan without errors.
+    assert_eq!(codes(&published), ["E0301"]);
+
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": URI } }));
+    let published = client.notification("textDocument/publishDiagnostics");
+    assert_eq!(published["diagnostics"], json!([]));
+    client.finish();
+}
+
+#[test]
+fn columns_follow_the_negotiated_encoding() {
+    // `nobody` follows é and an emoji on its line: 2 + 4 extra bytes in UTF-8, 1 extra unit
+    // (the surrogate pair) in UTF-16.
+    let text = "plan p {\n  title \"Café 🚀\"; owner nobody\n}\n";
+    for (offered, utf16) in [(&["utf-8"][..], false), (&["utf-16"][..], true)] {
+        let (mut client, _) = Client::initialized(offered);
+        let published = client.open(URI, text);
+        let diagnostic = &published["diagnostics"][0];
+        assert_eq!(diagnostic["code"], "E0201", "{published}");
+        assert_eq!(diagnostic["range"]["start"], position_of(text, "nobody", 0, utf16));
+        let end = position_of(text, "\n}", 0, utf16);
+        assert_eq!(diagnostic["range"]["end"], json!({ "line": 1, "character": end["character"] }));
+        // Positions sent by the client are read in the same encoding.
+        let position = position_of(text, "nobody", 0, utf16);
+        let hover =
+            client.request("textDocument/hover", json!({ "textDocument": { "uri": URI }, "position": position }));
+        assert_eq!(hover, Value::Null, "an undeclared name has nothing to show");
+        let position = position_of(text, "p {", 0, utf16);
+        let hover =
+            client.request("textDocument/hover", json!({ "textDocument": { "uri": URI }, "position": position }));
+        assert!(hover["contents"]["value"].as_str().unwrap_or_default().contains("Café 🚀"), "{hover}");
+        client.finish();
+    }
+    let (utf8, utf16) = (position_of(text, "nobody", 0, false), position_of(text, "nobody", 0, true));
+    assert_ne!(utf8, utf16, "the text must tell the encodings apart");
+}
+
+#[test]
+fn hover_shows_kind_timing_dependencies_and_rollback_trees() {
+    let (mut client, _) = Client::initialized(&[]);
+    let published = client.open(URI, SHOP);
+    assert_eq!(published["diagnostics"], json!([]), "the plan is clean");
+    let mut hovers = serde_json::Map::new();
+    for (name, needle, nth) in [
+        ("watch declaration", "first_hour", 0),
+        ("phase reference", "deploy every", 0),
+        ("gate reference", "go_no_go on", 0),
+        ("role reference", "lead\n}", 0),
+        ("env reference", "prod {", 0),
+        ("secret reference", "DEPLOY_TOKEN\n", 0),
+        ("metric reference", "error_rate <", 0),
+        ("tree reference", "incident\n}", 0),
+        ("plan", "shop {", 0),
+        ("alert", "errors \"", 0),
+        ("window", "mornings", 0),
+        ("freeze", "holidays", 0),
+    ] {
+        let hover = client.request("textDocument/hover", at(SHOP, needle, nth));
+        hovers.insert(name.to_string(), hover);
+    }
+    snapshot("lsp-hover", &Value::Object(hovers));
+    let watch = client.request("textDocument/hover", at(SHOP, "first_hour", 0));
+    let text = watch["contents"]["value"].as_str().unwrap_or_default();
+    for expected in [
+        "**watch** `first_hour`",
+        "after `deploy`",
+        "starts T0 at the earliest, T+30m at the latest",
+        "finishes T+1h at the earliest, T+1h30m at the latest",
+        "on breach rollback `incident`",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from {text}");
+    }
+    // Neither on a keyword nor in blank space.
+    assert_eq!(client.request("textDocument/hover", at(SHOP, "phase", 0)), Value::Null);
+    client.finish();
+}
+
+#[test]
+fn definition_goes_from_a_reference_to_its_declaration() {
+    let (mut client, _) = Client::initialized(&[]);
+    client.open(URI, SHOP);
+    for (reference, declaration) in [
+        ("deploy every", "deploy at"),
+        ("go_no_go on", "go_no_go at"),
+        ("lead\n}", "lead \"Tech"),
+        ("prod {", "prod \"Production"),
+        ("DEPLOY_TOKEN\n", "DEPLOY_TOKEN \""),
+        ("error_rate <", "error_rate :"),
+        ("incident\n}", "incident {"),
+    ] {
+        let location = client.request("textDocument/definition", at(SHOP, reference, 0));
+        assert_eq!(location["uri"], URI);
+        assert_eq!(location["range"]["start"], position_of(SHOP, declaration, 0, true), "{reference:?}");
+    }
+    // A declaration is its own definition.
+    let location = client.request("textDocument/definition", at(SHOP, "incident {", 0));
+    assert_eq!(location["range"]["start"], position_of(SHOP, "incident {", 0, true));
+    assert_eq!(client.request("textDocument/definition", at(SHOP, "title", 0)), Value::Null);
+    client.finish();
+}
+
+#[test]
+fn document_symbols_outline_the_plan() {
+    let (mut client, _) = Client::initialized(&[]);
+    client.open(URI, SHOP);
+    let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    let names: Vec<&str> =
+        symbols.as_array().into_iter().flatten().filter_map(|symbol| symbol["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "shop",
+            "lead",
+            "prod",
+            "DEPLOY_TOKEN",
+            "error_rate",
+            "go_no_go",
+            "deploy",
+            "first_hour",
+            "incident",
+            "errors",
+            "mornings",
+            "holidays"
+        ]
+    );
+    snapshot("lsp-document-symbols", &symbols);
+    // Editors reject an outline whose selection is outside its range, or a child outside its
+    // parent.
+    let mut stack: Vec<(&Value, Option<&Value>)> =
+        symbols.as_array().into_iter().flatten().map(|symbol| (symbol, None)).collect();
+    while let Some((symbol, parent)) = stack.pop() {
+        assert!(contains(&symbol["range"], &symbol["selectionRange"]), "{symbol}");
+        if let Some(parent) = parent {
+            assert!(contains(&parent["range"], &symbol["range"]), "{symbol} outside {parent}");
+        }
+        stack.extend(symbol["children"].as_array().into_iter().flatten().map(|child| (child, Some(symbol))));
+    }
+    client.finish();
+}
+
+fn contains(outer: &Value, inner: &Value) -> bool {
+    let key = |position: &Value| (position["line"].as_u64(), position["character"].as_u64());
+    key(&outer["start"]) <= key(&inner["start"]) && key(&inner["end"]) <= key(&outer["end"])
+}
+
+#[test]
+fn formatting_answers_with_no_edits_until_the_formatter_lands() {
+    let (mut client, _) = Client::initialized(&[]);
+    client.open(URI, SHOP);
+    let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
+    assert_eq!(client.request("textDocument/formatting", params), json!([]));
+    client.finish();
+}
+
+#[test]
+fn bad_requests_get_errors_and_the_server_keeps_serving() {
+    let mut client = Client::spawn();
+    let early = client.call("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    client.request("initialize", json!({ "capabilities": {} }));
+    client.notify("initialized", json!({}));
+    let unknown = client.call("golivec/unknown", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let bad = client.call("textDocument/hover", json!({ "position": "here" }));
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+    let again = client.call("initialize", json!({ "capabilities": {} }));
+    assert_eq!(again["error"]["code"], -32600, "{again}");
+    // Bad notifications are dropped without an answer; the server still serves.
+    client.notify("textDocument/didOpen", json!({ "textDocument": 7 }));
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [] }),
+    );
+    client.notify("$/somethingNew", json!(null));
+    let hover = client.request("textDocument/hover", at(SHOP, "lead", 0));
+    assert_eq!(hover, Value::Null, "no such document is open");
+    // Positions far outside the text are clamped, not trusted.
+    client.open(URI, SHOP);
+    let far = json!({ "textDocument": { "uri": URI }, "position": { "line": 4_000_000_000u32, "character": 4_000_000_000u32 } });
+    assert_eq!(client.request("textDocument/hover", far), Value::Null);
+    let far = json!({ "textDocument": { "uri": URI }, "position": { "line": 0, "character": 4_000_000_000u32 } });
+    assert_eq!(client.request("textDocument/definition", far), Value::Null);
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    let late = client.call("textDocument/hover", at(SHOP, "lead", 0));
+    assert_eq!(late["error"]["code"], -32600, "{late}");
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_or_a_closed_input_exits_one() {
+    let (mut client, _) = Client::initialized(&[]);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(1));
+    let (client, _) = Client::initialized(&[]);
+    assert_eq!(client.exit_code(), Some(1));
+}
+
+#[test]
+fn malformed_framing_ends_the_server_without_a_panic() {
+    let mut client = Client::spawn();
+    let stdin = client.stdin.as_mut().expect("stdin is open");
+    stdin.write_all(b"Content-Length: 5\r\n\r\n{oops").and_then(|()| stdin.flush()).expect("written");
+    assert_eq!(client.exit_code(), Some(1));
+}
+
+#[test]
+fn the_library_serves_an_in_memory_connection() {
+    use lsp_server::{Connection, Message, Notification, Request, RequestId};
+    let (server, client) = Connection::memory();
+    let serving = std::thread::spawn(move || golivec::lsp::run(&server));
+    let send = |message: Message| client.sender.send(message).expect("the server is listening");
+    let receive = || client.receiver.recv_timeout(PATIENCE).expect("the server answers");
+    send(Request::new(RequestId::from(1), "initialize".to_string(), json!({ "capabilities": {} })).into());
+    let Message::Response(response) = receive() else { panic!("a response to initialize") };
+    assert_eq!(response.id, RequestId::from(1));
+    send(Notification::new("initialized".to_string(), json!({})).into());
+    let open = json!({ "textDocument": { "uri": URI, "languageId": "golive", "version": 1, "text": SHOP } });
+    send(Notification::new("textDocument/didOpen".to_string(), open).into());
+    let Message::Notification(published) = receive() else { panic!("diagnostics") };
+    assert_eq!(published.method, "textDocument/publishDiagnostics");
+    send(Request::new(RequestId::from(2), "shutdown".to_string(), Value::Null).into());
+    let Message::Response(response) = receive() else { panic!("a response to shutdown") };
+    assert_eq!(response.id, RequestId::from(2));
+    send(Notification::new("exit".to_string(), Value::Null).into());
+    assert_eq!(serving.join().expect("the server thread ends"), Ok(()));
+}
+
+#[test]
+fn templates_and_modules_in_the_editor() {
+    let (mut client, _) = Client::initialized(&[]);
+    // A wrong argument is reported at the call; an error in the pasted text of a standard
+    // module (a `role` where a tree goes) is shown at the call in this document.
+    let text = "use std.canary\nplan p { title \"P\" }\nrole ops \"Ops\"\n\
+                template pause_briefly(pause_for: duration = 1m) { wait pause_for }\n\
+                phase deploy { pause_briefly(pause_for = 5%) }\n\
+                rollout r after deploy {\n  canary.by_flag(flag = \"f\", flag_command = \"./flag.sh\", tree = ops)\n}\n";
+    let published = client.open(URI, text);
+    let mut found = codes(&published);
+    found.sort_unstable();
+    assert_eq!(found, ["E0203", "E0309"], "{published}");
+    let diagnostics = published["diagnostics"].as_array().cloned().unwrap_or_default();
+    let pasted = diagnostics.iter().find(|diagnostic| diagnostic["code"] == "E0203").expect("E0203");
+    assert_eq!(pasted["range"]["start"], position_of(text, "ops)", 0, true), "{pasted}");
+    // From a call to the `use` of its module, and to a template of the same file.
+    let location = client.request("textDocument/definition", at(text, "canary.by_flag", 0));
+    assert_eq!(location["range"]["start"], position_of(text, "canary", 0, true));
+    let location = client.request("textDocument/definition", at(text, "pause_briefly(pause_for = 5%", 0));
+    assert_eq!(location["range"]["start"], position_of(text, "pause_briefly(pause_for: duration", 0, true));
+    let hover = client.request("textDocument/hover", at(text, "canary.by_flag", 0));
+    assert!(hover.to_string().contains("canary.by_flag(flag: string"), "{hover}");
+    client.finish();
+}
