@@ -281,9 +281,14 @@ pub fn escape_property(text: &str) -> String {
 /// when the command line gave them so) and 1-based lines and columns.
 pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     use super::Code;
-    use serde_json::json;
+    use serde_sarif::sarif;
 
     let level = |severity: Severity| match severity {
+        Severity::Error => sarif::ResultLevel::Error,
+        Severity::Warning => sarif::ResultLevel::Warning,
+        Severity::Advice => sarif::ResultLevel::Note,
+    };
+    let level_name = |severity: Severity| match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Advice => "note",
@@ -293,34 +298,46 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
         let start = file.line_col(span.start);
         let end = file.line_col(span.end);
         let uri = if file.name == "<stdin>" { "stdin".to_string() } else { file.name.replace('\\', "/") };
-        let mut location = json!({
-            "physicalLocation": {
-                "artifactLocation": { "uri": uri },
-                "region": {
-                    "startLine": start.line,
-                    "startColumn": start.column,
-                    "endLine": end.line,
-                    "endColumn": end.column,
-                }
-            }
-        });
-        if let Some(message) = message {
-            location["message"] = json!({ "text": message });
+        let physical = sarif::PhysicalLocation::builder()
+            .artifact_location(sarif::ArtifactLocation::builder().uri(uri).build())
+            .region(
+                sarif::Region::builder()
+                    .start_line(i64::from(start.line))
+                    .start_column(i64::from(start.column))
+                    .end_line(i64::from(end.line))
+                    .end_column(i64::from(end.column))
+                    .build(),
+            )
+            .build();
+        match message {
+            Some(text) => sarif::Location::builder()
+                .physical_location(physical)
+                .message(sarif::Message::builder().text(text).build())
+                .build(),
+            None => sarif::Location::builder().physical_location(physical).build(),
         }
-        location
     };
-    let rules: Vec<serde_json::Value> = Code::ALL
+    let rules: Vec<sarif::ReportingDescriptor> = Code::ALL
         .iter()
         .map(|code| {
-            json!({
-                "id": code.as_str(),
-                "shortDescription": { "text": code.summary() },
-                "help": { "text": code.explanation(), "markdown": code.explanation() },
-                "defaultConfiguration": { "level": level(code.severity()) },
-            })
+            sarif::ReportingDescriptor::builder()
+                .id(code.as_str())
+                .short_description(sarif::MultiformatMessageString::builder().text(code.summary()).build())
+                .help(
+                    sarif::MultiformatMessageString::builder()
+                        .text(code.explanation())
+                        .markdown(code.explanation())
+                        .build(),
+                )
+                .default_configuration(
+                    sarif::ReportingConfiguration::builder()
+                        .level(serde_json::Value::from(level_name(code.severity())))
+                        .build(),
+                )
+                .build()
         })
         .collect();
-    let results: Vec<serde_json::Value> = diagnostics
+    let results: Vec<sarif::Result> = diagnostics
         .iter()
         .map(|diagnostic| {
             let mut text = diagnostic.message.clone();
@@ -328,39 +345,34 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
                 text.push_str("\nhelp: ");
                 text.push_str(help);
             }
-            let related: Vec<serde_json::Value> = diagnostic
+            let related: Vec<sarif::Location> = diagnostic
                 .labels
                 .iter()
                 .filter(|label| !label.primary)
                 .map(|label| location(label.span, label.message.as_deref()))
                 .collect();
-            let mut result = json!({
-                "ruleId": diagnostic.code.as_str(),
-                "ruleIndex": Code::ALL.iter().position(|code| *code == diagnostic.code).unwrap_or(0),
-                "level": level(diagnostic.severity),
-                "message": { "text": text },
-                "locations": [location(diagnostic.primary_span(), None)],
-            });
-            if !related.is_empty() {
-                result["relatedLocations"] = json!(related);
+            let rule_index = Code::ALL.iter().position(|code| *code == diagnostic.code).unwrap_or(0);
+            let result = sarif::Result::builder()
+                .rule_id(diagnostic.code.as_str())
+                .rule_index(i64::try_from(rule_index).unwrap_or(0))
+                .level(level(diagnostic.severity))
+                .message(sarif::Message::builder().text(text).build())
+                .locations(vec![location(diagnostic.primary_span(), None)]);
+            if related.is_empty() {
+                result.build()
+            } else {
+                result.related_locations(related).build()
             }
-            result
         })
         .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "golivec",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
-            },
-            "results": results,
-        }]
-    });
-    // Serializing a JSON value cannot fail.
+    let driver =
+        sarif::ToolComponent::builder().name("golivec").version(env!("CARGO_PKG_VERSION")).rules(rules).build();
+    let run = sarif::Run::builder().tool(sarif::Tool::builder().driver(driver).build()).results(results).build();
+    let log = sarif::Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json")
+        .version(serde_json::Value::from("2.1.0"))
+        .runs(vec![run])
+        .build();
+    // Serializing plain data into a String cannot fail.
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
 }
