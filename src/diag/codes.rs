@@ -107,6 +107,7 @@ codes! {
     SleepInsteadOfWait  = "W0904", Warning, "a command sleeps instead of using `wait`";
     ManualCheckUnattended = "W0905", Warning, "a manual check in a node that runs unattended";
     BadAllowComment     = "W0906", Warning, "an `allow` comment names no warning it can silence";
+    UnusedImport        = "W0907", Warning, "a module of templates is imported but none of them is called";
 }
 
 impl std::str::FromStr for Code {

@@ -161,7 +161,8 @@ pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>,
     if simple {
         return (None, Vec::new());
     }
-    let mut expander = Expander { sources, diagnostics: Vec::new(), templates: Vec::new(), stack: Vec::new() };
+    let mut expander =
+        Expander { sources, diagnostics: Vec::new(), templates: Vec::new(), stack: Vec::new(), used: Vec::new() };
     for module in &program.modules {
         let templates = expander.declare_templates(module);
         expander.templates.push(templates);
@@ -175,6 +176,7 @@ pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>,
             }
         }
     }
+    expander.report_unused_imports(program);
     let file =
         ast::File { items, comments: root.comments.clone(), unreadable: root.unreadable.clone(), span: root.span };
     (Some(file), expander.diagnostics)
@@ -203,6 +205,8 @@ struct Expander<'s, 'p> {
     templates: Vec<HashMap<&'p str, Template<'p>>>,
     /// The calls being pasted, innermost last: (module, template name), for recursion.
     stack: Vec<(usize, String)>,
+    /// The imports some call went through: (importing module, imported module).
+    used: Vec<(usize, usize)>,
 }
 
 impl<'p> Expander<'_, 'p> {
@@ -285,6 +289,35 @@ impl<'p> Expander<'_, 'p> {
             templates.insert(&decl.name.name, Template { decl, types });
         }
         templates
+    }
+
+    /// A `use` of a module that only holds templates, none of which is called, does nothing.
+    /// (A module that declares roles, metrics or nodes adds them to the plan: it is used.)
+    fn report_unused_imports(&mut self, program: &Program) {
+        for (index, module) in program.modules.iter().enumerate() {
+            for item in &module.ast.items {
+                let Item::Use(decl) = item else { continue };
+                let Some((_, imported)) = module.imports.iter().find(|(name, _)| *name == decl.name.name) else {
+                    continue;
+                };
+                let only_templates = program.modules[*imported]
+                    .ast
+                    .items
+                    .iter()
+                    .all(|item| matches!(item, Item::Template(_) | Item::Use(_)));
+                if only_templates && !self.used.contains(&(index, *imported)) {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnusedImport,
+                            decl.span,
+                            format!("`{}` is imported, but none of its templates is called", decl.name.name),
+                        )
+                        .label("unused import")
+                        .help(format!("remove it, or call one of its templates: `{}.NAME(...)`", decl.name.name)),
+                    );
+                }
+            }
+        }
     }
 
     /// A declaration with its calls pasted; `None` for `use` and `template`, which are gone
@@ -424,7 +457,12 @@ impl<'p> Expander<'_, 'p> {
             Some(alias) => {
                 let imports = &program.modules[module].imports;
                 match imports.iter().find(|(name, _)| *name == alias.name) {
-                    Some((_, imported)) => *imported,
+                    Some((_, imported)) => {
+                        if !self.used.contains(&(module, *imported)) {
+                            self.used.push((module, *imported));
+                        }
+                        *imported
+                    }
                     None => {
                         let suggestion =
                             crate::sema::closest(&alias.name, imports.iter().map(|(name, _)| name.as_str()));
