@@ -5,13 +5,18 @@
 use std::io::Write;
 use std::path::Path;
 
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// A temporary file's path in the directory of `path` (a rename within one file system is atomic).
+fn temporary_beside(path: &Path, suffix: &str) -> std::path::PathBuf {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let name = path.file_name().map_or("output".into(), |name| name.to_string_lossy().into_owned());
-    let temporary = directory.join(format!(".{name}.{}.tmp", std::process::id()));
+    directory.join(format!(".{name}.{}.{suffix}", std::process::id()))
+}
+
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = temporary_beside(path, "tmp");
     let result = (|| {
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(bytes)?;
@@ -47,12 +52,7 @@ fn make_executable(_path: &Path) -> std::io::Result<()> {
 /// Writes a new file atomically, refusing to replace one that exists: the temporary file is
 /// linked to `path`, which fails when `path` exists, even if it appears in the meantime.
 pub(super) fn create_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().map_or("output".into(), |name| name.to_string_lossy().into_owned());
-    let temporary = directory.join(format!(".{name}.{}.new.tmp", std::process::id()));
+    let temporary = temporary_beside(path, "new.tmp");
     let result = (|| {
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(bytes)?;
