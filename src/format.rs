@@ -147,12 +147,13 @@ impl<'s> Printer<'s> {
         RcDoc::hardline().append(RcDoc::hardline()).nest(-self.depth)
     }
 
-    /// The comments written between the parts of a list or condition, before `next`: after the
-    /// separator on its line, then on lines of their own. A line break always follows.
-    fn separator(&mut self, separator: &'static str, next: u32) -> Doc<'s> {
+    /// A separator in a list or condition, with the comments written before `next`: after the
+    /// separator on its line, then on lines of their own; a line break always follows them.
+    /// Without comments, `break_here` is the possible line break.
+    fn separator(&mut self, separator: &'static str, next: u32, break_here: Doc<'s>) -> Doc<'s> {
         let comments = self.take_before(next);
         if comments.is_empty() {
-            return RcDoc::text(separator).append(RcDoc::line());
+            return RcDoc::text(separator).append(break_here);
         }
         let mut doc = RcDoc::text(separator);
         for comment in comments {
@@ -163,10 +164,11 @@ impl<'s> Printer<'s> {
 
     // ------------------------------------------------------------ blocks
 
-    /// Statements one per line, with the comments around them, between `{` and `}`. `end` is
-    /// where the block ends: comments before it belong inside. A block of one short statement
-    /// without comments stays on one line (`{ probe sh "..." }`).
-    fn block(&mut self, statements: Vec<Statement<'_, 's>>, end: u32) -> Doc<'s> {
+    /// `head {` then statements one per line, with the comments around them, then `}`. `end` is
+    /// where the block ends: comments before it belong inside. A block of one statement without
+    /// comments stays on the head's line when the whole fits (`metric up : bool { probe ... }`).
+    fn block(&mut self, head: Doc<'s>, statements: Vec<Statement<'_, 's>>, end: u32) -> Doc<'s> {
+        let head = head.append(RcDoc::text(" "));
         let first = statements.first().map_or(end, |statement| statement.span.start);
         // Comments on the line of `{`, before the first statement.
         let mut opening = Vec::new();
@@ -184,7 +186,7 @@ impl<'s> Printer<'s> {
         let comments_inside = !opening.is_empty() || self.next_comment > comments_before;
         if lines.is_empty() && !comments_inside {
             self.depth -= INDENT;
-            return RcDoc::text("{}");
+            return head.append(RcDoc::text("{}"));
         }
         let single = match lines.as_slice() {
             // A hard line break (a triple-quoted string) shows when rendered without a width limit.
@@ -194,7 +196,10 @@ impl<'s> Printer<'s> {
         let body = self.join_lines(lines);
         self.depth -= INDENT;
         if single {
-            return RcDoc::text("{")
+            // One group for the head and the block: when the head's line is too long, the
+            // block breaks too, so a broken head never ends with a one-line block.
+            return head
+                .append(RcDoc::text("{"))
                 .append(RcDoc::line().append(body).nest(INDENT))
                 .append(RcDoc::line())
                 .append(RcDoc::text("}"))
@@ -204,7 +209,10 @@ impl<'s> Printer<'s> {
         for comment in opening {
             open = open.append(RcDoc::text(" ")).append(Self::comment_doc(comment));
         }
-        open.append(RcDoc::hardline().append(body).nest(INDENT)).append(RcDoc::hardline()).append(RcDoc::text("}"))
+        head.append(open)
+            .append(RcDoc::hardline().append(body).nest(INDENT))
+            .append(RcDoc::hardline())
+            .append(RcDoc::text("}"))
     }
 
     /// The lines of a block or of the file: each statement with the comments before it and its
@@ -289,8 +297,7 @@ impl<'s> Printer<'s> {
 
     fn plan(&mut self, decl: &'s PlanDecl) -> Doc<'s> {
         let statements = decl.fields.iter().map(|field| Statement::new(plan_field_span(field), move |p| p.plan_field(field))).collect();
-        let block = self.block(statements, decl.span.end);
-        self.head("plan", &decl.name, None).append(RcDoc::text(" ")).append(block)
+        self.block(self.head("plan", &decl.name, None), statements, decl.span.end)
     }
 
     fn plan_field(&mut self, field: &'s PlanField) -> Doc<'s> {
@@ -313,8 +320,7 @@ impl<'s> Printer<'s> {
         fields.sort_by_key(|(_, text)| text.span.start);
         let statements =
             fields.into_iter().map(|(keyword, text)| Statement::new(text.span, move |p| p.keyword_text(keyword, text))).collect();
-        let block = self.block(statements, decl.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.block(head, statements, decl.span.end)
     }
 
     fn env(&mut self, decl: &'s EnvDecl) -> Doc<'s> {
@@ -323,8 +329,7 @@ impl<'s> Printer<'s> {
             return head;
         }
         let statements = decl.fields.iter().map(|field| Statement::new(env_field_span(field), move |p| p.env_field(field))).collect();
-        let block = self.block(statements, decl.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.block(head, statements, decl.span.end)
     }
 
     fn env_field(&mut self, field: &'s EnvField) -> Doc<'s> {
@@ -353,8 +358,7 @@ impl<'s> Printer<'s> {
         }
         let statements =
             decl.fields.iter().map(|field| Statement::new(metric_field_span(field), move |p| p.metric_field(field))).collect();
-        let block = self.block(statements, decl.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.block(head, statements, decl.span.end)
     }
 
     fn metric_field(&mut self, field: &'s MetricField) -> Doc<'s> {
@@ -373,8 +377,7 @@ impl<'s> Printer<'s> {
         let head = self.head("window", &decl.name, decl.title.as_ref());
         let statements =
             decl.fields.iter().map(|field| Statement::new(window_field_span(field), move |p| p.window_field(field))).collect();
-        let block = self.block(statements, decl.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.block(head, statements, decl.span.end)
     }
 
     fn window_field(&mut self, field: &'s WindowField) -> Doc<'s> {
@@ -410,8 +413,7 @@ impl<'s> Printer<'s> {
     fn freeze(&mut self, decl: &'s FreezeDecl) -> Doc<'s> {
         let head = self.head("freeze", &decl.name, decl.title.as_ref());
         let statements = decl.periods.iter().map(|period| Statement::new(period.span, move |p| p.period(period))).collect();
-        let block = self.block(statements, decl.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.block(head, statements, decl.span.end)
     }
 
     fn period(&mut self, period: &'s Period) -> Doc<'s> {
@@ -428,8 +430,7 @@ impl<'s> Printer<'s> {
         }
         let statements =
             decl.body.iter().map(|item| Statement::new(node_item_span(item), move |p| p.node_item(item))).collect();
-        let block = self.block(statements, decl.span.end);
-        head.group().append(RcDoc::text(" ")).append(block)
+        self.block(head.group(), statements, decl.span.end)
     }
 
     fn header_clause(&mut self, clause: &'s HeaderClause) -> Doc<'s> {
@@ -488,13 +489,12 @@ impl<'s> Printer<'s> {
 
     fn group(&mut self, group: &'s Group) -> Doc<'s> {
         let head = self.keyword_text("group", &group.title);
-        let block = self.group_items(&group.items, group.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.group_items(head, &group.items, group.span.end)
     }
 
-    fn group_items(&mut self, items: &'s [GroupItem], end: u32) -> Doc<'s> {
+    fn group_items(&mut self, head: Doc<'s>, items: &'s [GroupItem], end: u32) -> Doc<'s> {
         let statements = items.iter().map(|item| Statement::new(group_item_span(item), move |p| p.group_item(item))).collect();
-        self.block(statements, end)
+        self.block(head, statements, end)
     }
 
     fn group_item(&mut self, item: &'s GroupItem) -> Doc<'s> {
@@ -506,8 +506,7 @@ impl<'s> Printer<'s> {
 
     fn rollback(&mut self, decl: &'s RollbackDecl) -> Doc<'s> {
         let statements = decl.levels.iter().map(|level| Statement::new(level.span, move |p| p.level(level))).collect();
-        let block = self.block(statements, decl.span.end);
-        self.head("rollback", &decl.name, None).append(RcDoc::text(" ")).append(block)
+        self.block(self.head("rollback", &decl.name, None), statements, decl.span.end)
     }
 
     fn level(&mut self, level: &'s Level) -> Doc<'s> {
@@ -515,8 +514,7 @@ impl<'s> Printer<'s> {
             .append(Self::ident(&level.name))
             .append(RcDoc::text(" when "))
             .append(self.condition_statement(&level.when));
-        let block = self.group_items(&level.items, level.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.group_items(head, &level.items, level.span.end)
     }
 
     fn alert(&mut self, decl: &'s AlertDecl) -> Doc<'s> {
@@ -525,8 +523,7 @@ impl<'s> Printer<'s> {
             head = head.append(RcDoc::text(" severity ")).append(Self::ident(severity));
         }
         let head = head.append(RcDoc::text(" when ")).append(self.condition_statement(&decl.when));
-        let block = self.group_items(&decl.items, decl.span.end);
-        head.append(RcDoc::text(" ")).append(block)
+        self.group_items(head, &decl.items, decl.span.end)
     }
 
     // ------------------------------------------------------------ steps
@@ -576,8 +573,7 @@ impl<'s> Printer<'s> {
                 .iter()
                 .map(|option| Statement::new(run_option_span(option), move |p| p.run_option(option)))
                 .collect();
-            let block = self.block(statements, span.end);
-            return head.append(RcDoc::text(" ")).append(block);
+            return self.block(head, statements, span.end);
         }
         self.options(head, &run.options)
     }
@@ -692,7 +688,8 @@ impl<'s> Printer<'s> {
         let mut doc = RcDoc::nil();
         for (index, operand) in operands.iter().enumerate() {
             if index > 0 {
-                doc = doc.append(self.separator(keyword, operand.span.start));
+                // A broken condition puts each operand on its own line.
+                doc = doc.append(self.separator(keyword, operand.span.start, RcDoc::line()));
             }
             let parenthesize = needs_parentheses(&operand.kind);
             doc = doc.append(self.operand(operand, parenthesize));
@@ -715,7 +712,7 @@ impl<'s> Printer<'s> {
         RcDoc::text(ident.name.as_str())
     }
 
-    /// `a, b, c`, broken after commas when too long.
+    /// `a, b, c`, filling lines and broken after commas when too long.
     fn ident_list(&mut self, idents: &'s [Ident]) -> Doc<'s> {
         let items = idents.iter().map(|ident| (ident.span, Self::ident(ident))).collect();
         self.list(items)
@@ -725,7 +722,7 @@ impl<'s> Printer<'s> {
         let mut doc = RcDoc::nil();
         for (index, (span, item)) in items.into_iter().enumerate() {
             if index > 0 {
-                doc = doc.append(self.separator(",", span.start));
+                doc = doc.append(self.separator(",", span.start, RcDoc::softline()));
             }
             doc = doc.append(item);
         }

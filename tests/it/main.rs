@@ -6,6 +6,7 @@ mod cli;
 mod docs;
 mod examples;
 mod fixtures;
+mod fmt;
 mod injection;
 mod markdown;
 mod mutation;
