@@ -4,6 +4,7 @@
 mod analysis;
 mod cli;
 mod docs;
+mod editor;
 mod examples;
 mod fixtures;
 mod fmt;
