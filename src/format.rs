@@ -132,7 +132,9 @@ impl<'s> Printer<'s> {
     /// `limit` (where the next statement starts).
     fn take_trailing(&mut self, end: u32, limit: u32) -> Option<&'s Comment> {
         let &comment = self.comments.get(self.next_comment)?;
-        if comment.span.start >= end && comment.span.start < limit && self.line_of(comment.span.start) == self.line_of(end)
+        if comment.span.start >= end
+            && comment.span.start < limit
+            && self.line_of(comment.span.start) == self.line_of(end)
         {
             self.next_comment += 1;
             Some(comment)
@@ -296,7 +298,11 @@ impl<'s> Printer<'s> {
     }
 
     fn plan(&mut self, decl: &'s PlanDecl) -> Doc<'s> {
-        let statements = decl.fields.iter().map(|field| Statement::new(plan_field_span(field), move |p| p.plan_field(field))).collect();
+        let statements = decl
+            .fields
+            .iter()
+            .map(|field| Statement::new(plan_field_span(field), move |p| p.plan_field(field)))
+            .collect();
         self.block(self.head("plan", &decl.name, None), statements, decl.span.end)
     }
 
@@ -315,11 +321,14 @@ impl<'s> Printer<'s> {
             return head;
         }
         // The tree keeps contacts and the description apart; print them in source order.
-        let mut fields: Vec<(&'static str, &'s Text)> = decl.contacts.iter().map(|contact| ("contact", contact)).collect();
+        let mut fields: Vec<(&'static str, &'s Text)> =
+            decl.contacts.iter().map(|contact| ("contact", contact)).collect();
         fields.extend(decl.description.iter().map(|text| ("description", text)));
         fields.sort_by_key(|(_, text)| text.span.start);
-        let statements =
-            fields.into_iter().map(|(keyword, text)| Statement::new(text.span, move |p| p.keyword_text(keyword, text))).collect();
+        let statements = fields
+            .into_iter()
+            .map(|(keyword, text)| Statement::new(text.span, move |p| p.keyword_text(keyword, text)))
+            .collect();
         self.block(head, statements, decl.span.end)
     }
 
@@ -328,7 +337,11 @@ impl<'s> Printer<'s> {
         if !self.has_block(decl.span) {
             return head;
         }
-        let statements = decl.fields.iter().map(|field| Statement::new(env_field_span(field), move |p| p.env_field(field))).collect();
+        let statements = decl
+            .fields
+            .iter()
+            .map(|field| Statement::new(env_field_span(field), move |p| p.env_field(field)))
+            .collect();
         self.block(head, statements, decl.span.end)
     }
 
@@ -356,8 +369,11 @@ impl<'s> Printer<'s> {
         if !self.has_block(decl.span) {
             return head;
         }
-        let statements =
-            decl.fields.iter().map(|field| Statement::new(metric_field_span(field), move |p| p.metric_field(field))).collect();
+        let statements = decl
+            .fields
+            .iter()
+            .map(|field| Statement::new(metric_field_span(field), move |p| p.metric_field(field)))
+            .collect();
         self.block(head, statements, decl.span.end)
     }
 
@@ -375,8 +391,11 @@ impl<'s> Printer<'s> {
 
     fn window(&mut self, decl: &'s WindowDecl) -> Doc<'s> {
         let head = self.head("window", &decl.name, decl.title.as_ref());
-        let statements =
-            decl.fields.iter().map(|field| Statement::new(window_field_span(field), move |p| p.window_field(field))).collect();
+        let statements = decl
+            .fields
+            .iter()
+            .map(|field| Statement::new(window_field_span(field), move |p| p.window_field(field)))
+            .collect();
         self.block(head, statements, decl.span.end)
     }
 
@@ -412,7 +431,8 @@ impl<'s> Printer<'s> {
 
     fn freeze(&mut self, decl: &'s FreezeDecl) -> Doc<'s> {
         let head = self.head("freeze", &decl.name, decl.title.as_ref());
-        let statements = decl.periods.iter().map(|period| Statement::new(period.span, move |p| p.period(period))).collect();
+        let statements =
+            decl.periods.iter().map(|period| Statement::new(period.span, move |p| p.period(period))).collect();
         self.block(head, statements, decl.span.end)
     }
 
@@ -467,7 +487,11 @@ impl<'s> Printer<'s> {
                 StageClause::Hold(value) => ("hold", value),
                 StageClause::Every(value) => ("every", value),
             };
-            doc = doc.append(RcDoc::text(" ")).append(RcDoc::text(keyword)).append(RcDoc::text(" ")).append(self.value(value));
+            doc = doc
+                .append(RcDoc::text(" "))
+                .append(RcDoc::text(keyword))
+                .append(RcDoc::text(" "))
+                .append(self.value(value));
         }
         doc
     }
@@ -493,7 +517,8 @@ impl<'s> Printer<'s> {
     }
 
     fn group_items(&mut self, head: Doc<'s>, items: &'s [GroupItem], end: u32) -> Doc<'s> {
-        let statements = items.iter().map(|item| Statement::new(group_item_span(item), move |p| p.group_item(item))).collect();
+        let statements =
+            items.iter().map(|item| Statement::new(group_item_span(item), move |p| p.group_item(item))).collect();
         self.block(head, statements, end)
     }
 
@@ -641,7 +666,9 @@ impl<'s> Printer<'s> {
 
     fn condition(&mut self, condition: &'s Condition) -> Doc<'s> {
         match &condition.kind {
-            ConditionKind::Or(operands) => self.connective(operands, " or", |operand| matches!(operand, ConditionKind::Or(_))),
+            ConditionKind::Or(operands) => {
+                self.connective(operands, " or", |operand| matches!(operand, ConditionKind::Or(_)))
+            }
             ConditionKind::And(operands) => self.connective(operands, " and", |operand| {
                 matches!(operand, ConditionKind::Or(_) | ConditionKind::And(_))
             }),

@@ -61,7 +61,9 @@ fn format_one(sources: &SourceMap, file: FileId, path: &str, args: &FmtArgs) -> 
     }
     let formatted = crate::format::format(&ast, text);
     if let Err(problem) = same_meaning(&ast, &formatted) {
-        eprintln!("error: `{path}` was left unchanged: formatting it would {problem} (a bug in golivec; please report it)");
+        eprintln!(
+            "error: `{path}` was left unchanged: formatting it would {problem} (a bug in golivec; please report it)"
+        );
         return Outcome::Refused;
     }
     let changed = formatted != text;

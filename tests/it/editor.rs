@@ -69,7 +69,8 @@ fn the_extension_manifest_contributes_the_language_and_grammar() {
         let path = path.as_str().expect("a path");
         assert!(root().join("editors/vscode").join(path).is_file(), "{path} does not exist");
     }
-    let configuration = std::fs::read_to_string(root().join("editors/vscode/language-configuration.json")).expect("read");
+    let configuration =
+        std::fs::read_to_string(root().join("editors/vscode/language-configuration.json")).expect("read");
     let configuration: serde_json::Value = serde_json::from_str(&configuration).expect("JSON");
     assert_eq!(configuration["comments"]["lineComment"], "#");
 }

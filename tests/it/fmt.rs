@@ -41,7 +41,8 @@ fn meaning(text: &str) -> (String, Vec<String>) {
 /// Formats `text` (which must parse) and checks idempotence and meaning; returns the result.
 fn assert_formats_faithfully(name: &str, text: &str) -> String {
     let formatted = format(text).unwrap_or_else(|| panic!("{name}: has syntax errors"));
-    let again = format(&formatted).unwrap_or_else(|| panic!("{name}: the formatted text has syntax errors:\n{formatted}"));
+    let again =
+        format(&formatted).unwrap_or_else(|| panic!("{name}: the formatted text has syntax errors:\n{formatted}"));
     assert_eq!(again, formatted, "{name}: formatting twice changes the text");
     let (before, comments_before) = meaning(text);
     let (after, comments_after) = meaning(&formatted);
@@ -279,7 +280,8 @@ fn formats_in_place_and_leaves_formatted_files_alone() {
     let modified = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified()).expect("mtime");
     assert_ne!(modified(&messy), old, "the changed file was not rewritten");
     assert_eq!(modified(&tidy), old, "a formatted file was rewritten");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok).map(|entry| entry.file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok).map(|entry| entry.file_name()).collect();
     assert_eq!(leftovers.len(), 2, "temporary files left behind: {leftovers:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
