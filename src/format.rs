@@ -89,9 +89,9 @@ impl<'s> Printer<'s> {
         RcDoc::text(self.raw(span))
     }
 
-    fn line_of(&self, offset: u32) -> usize {
-        let end = (offset as usize).min(self.source.len());
-        self.source.as_bytes().get(..end).map_or(0, |before| before.iter().filter(|&&byte| byte == b'\n').count())
+    /// Whether no line break separates `from` and `to` (linear in the distance, not the file).
+    fn same_line(&self, from: u32, to: u32) -> bool {
+        self.source.get(from as usize..to as usize).is_some_and(|between| !between.contains('\n'))
     }
 
     /// Whether a comment has code before it on its line.
@@ -132,10 +132,7 @@ impl<'s> Printer<'s> {
     /// `limit` (where the next statement starts).
     fn take_trailing(&mut self, end: u32, limit: u32) -> Option<&'s Comment> {
         let &comment = self.comments.get(self.next_comment)?;
-        if comment.span.start >= end
-            && comment.span.start < limit
-            && self.line_of(comment.span.start) == self.line_of(end)
-        {
+        if comment.span.start >= end && comment.span.start < limit && self.same_line(end, comment.span.start) {
             self.next_comment += 1;
             Some(comment)
         } else {
@@ -157,11 +154,11 @@ impl<'s> Printer<'s> {
         if comments.is_empty() {
             return RcDoc::text(separator).append(break_here);
         }
-        let mut doc = RcDoc::text(separator);
+        let mut parts = vec![RcDoc::text(separator)];
         for comment in comments {
-            doc = doc.append(RcDoc::text(" ")).append(Self::comment_doc(comment)).append(RcDoc::hardline());
+            parts.extend([RcDoc::text(" "), Self::comment_doc(comment), RcDoc::hardline()]);
         }
-        doc
+        concat(parts)
     }
 
     // ------------------------------------------------------------ blocks
@@ -250,14 +247,14 @@ impl<'s> Printer<'s> {
     }
 
     fn join_lines(&self, lines: Vec<Line<'s>>) -> Doc<'s> {
-        let mut doc = RcDoc::nil();
+        let mut parts = Vec::with_capacity(lines.len() * 2);
         for (index, line) in lines.into_iter().enumerate() {
             if index > 0 {
-                doc = doc.append(if line.blank_before { self.blank_line() } else { RcDoc::hardline() });
+                parts.push(if line.blank_before { self.blank_line() } else { RcDoc::hardline() });
             }
-            doc = doc.append(line.doc);
+            parts.push(line.doc);
         }
-        doc
+        concat(parts)
     }
 
     // ------------------------------------------------------------ the file and its items
@@ -444,10 +441,11 @@ impl<'s> Printer<'s> {
     }
 
     fn node(&mut self, decl: &'s NodeDecl) -> Doc<'s> {
-        let mut head = RcDoc::text(decl.kind.keyword()).append(RcDoc::text(" ")).append(Self::ident(&decl.name));
+        let mut parts = vec![RcDoc::text(decl.kind.keyword()), RcDoc::text(" "), Self::ident(&decl.name)];
         for clause in &decl.header {
-            head = head.append(RcDoc::text(" ")).append(self.header_clause(clause));
+            parts.extend([RcDoc::text(" "), self.header_clause(clause)]);
         }
+        let head = concat(parts);
         let statements =
             decl.body.iter().map(|item| Statement::new(node_item_span(item), move |p| p.node_item(item))).collect();
         self.block(head.group(), statements, decl.span.end)
@@ -480,19 +478,16 @@ impl<'s> Printer<'s> {
     }
 
     fn stage(&mut self, stage: &'s Stage) -> Doc<'s> {
-        let mut doc = RcDoc::text("stage ").append(self.value(&stage.weight));
+        let mut parts = vec![RcDoc::text("stage "), self.value(&stage.weight)];
         for clause in &stage.clauses {
             let (keyword, value) = match clause {
                 StageClause::At(value) => ("at", value),
                 StageClause::Hold(value) => ("hold", value),
                 StageClause::Every(value) => ("every", value),
             };
-            doc = doc
-                .append(RcDoc::text(" "))
-                .append(RcDoc::text(keyword))
-                .append(RcDoc::text(" "))
-                .append(self.value(value));
+            parts.extend([RcDoc::text(" "), RcDoc::text(keyword), RcDoc::text(" "), self.value(value)]);
         }
+        let doc = concat(parts);
         doc
     }
 
@@ -604,11 +599,12 @@ impl<'s> Printer<'s> {
     }
 
     /// Options written on the statement's line, in order.
-    fn options(&mut self, mut doc: Doc<'s>, options: &'s [RunOption]) -> Doc<'s> {
+    fn options(&mut self, doc: Doc<'s>, options: &'s [RunOption]) -> Doc<'s> {
+        let mut parts = vec![doc];
         for option in options {
-            doc = doc.append(RcDoc::text(" ")).append(self.run_option(option));
+            parts.extend([RcDoc::text(" "), self.run_option(option)]);
         }
-        doc
+        concat(parts)
     }
 
     fn run_option(&mut self, option: &'s RunOption) -> Doc<'s> {
@@ -712,16 +708,16 @@ impl<'s> Printer<'s> {
         keyword: &'static str,
         needs_parentheses: impl Fn(&ConditionKind) -> bool,
     ) -> Doc<'s> {
-        let mut doc = RcDoc::nil();
+        let mut parts = Vec::with_capacity(operands.len() * 2);
         for (index, operand) in operands.iter().enumerate() {
             if index > 0 {
                 // A broken condition puts each operand on its own line.
-                doc = doc.append(self.separator(keyword, operand.span.start, RcDoc::line()));
+                parts.push(self.separator(keyword, operand.span.start, RcDoc::line()));
             }
             let parenthesize = needs_parentheses(&operand.kind);
-            doc = doc.append(self.operand(operand, parenthesize));
+            parts.push(self.operand(operand, parenthesize));
         }
-        doc.group()
+        concat(parts).group()
     }
 
     fn operand(&mut self, condition: &'s Condition, parenthesize: bool) -> Doc<'s> {
@@ -746,14 +742,14 @@ impl<'s> Printer<'s> {
     }
 
     fn list(&mut self, items: Vec<(Span, Doc<'s>)>) -> Doc<'s> {
-        let mut doc = RcDoc::nil();
+        let mut parts = Vec::with_capacity(items.len() * 2);
         for (index, (span, item)) in items.into_iter().enumerate() {
             if index > 0 {
-                doc = doc.append(self.separator(",", span.start, RcDoc::softline()));
+                parts.push(self.separator(",", span.start, RcDoc::softline()));
             }
-            doc = doc.append(item);
+            parts.push(item);
         }
-        doc.nest(CONTINUATION).group()
+        concat(parts).nest(CONTINUATION).group()
     }
 
     fn keyword_text(&self, keyword: &'static str, text: &'s Text) -> Doc<'s> {
@@ -773,6 +769,16 @@ impl<'s> Printer<'s> {
     fn value(&self, value: &'s Value) -> Doc<'s> {
         RcDoc::text(self.raw(value.span))
     }
+}
+
+/// The documents one after the other, as a balanced tree: a chain of 100 000 `or`s must not
+/// become a document 100 000 levels deep (dropping it would overflow the stack).
+fn concat(mut parts: Vec<Doc<'_>>) -> Doc<'_> {
+    if parts.len() <= 8 {
+        return parts.into_iter().fold(RcDoc::nil(), RcDoc::append);
+    }
+    let right = parts.split_off(parts.len() / 2);
+    concat(parts).append(concat(right))
 }
 
 /// Operands that never need parentheses.

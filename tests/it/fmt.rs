@@ -320,3 +320,21 @@ fn a_missing_file_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("does not exist"));
 }
+
+#[test]
+fn long_inputs_do_not_overflow_the_stack() {
+    let plan = "plan p {}\nmetric up : bool { probe sh \"true\" }\n";
+    let inputs = [
+        format!("{plan}watch w every 1m for 1h {{ up{} }}\n", " or up".repeat(100_000)),
+        format!("{plan}watch w every 1m for 1h {{ up{} }}\n", " and # why\n up".repeat(50_000)),
+        format!("{plan}phase p{} {{ wait 1m }}\n", " at T0".repeat(100_000)),
+        format!("{plan}phase p {{ run sh \"x\"{} }}\n", " timeout 1m".repeat(100_000)),
+        format!("{plan}{}", "role r\n# a comment\n\n".repeat(50_000)),
+    ];
+    for input in inputs {
+        let output = golivec(&["fmt", "-"], Some(input.as_bytes()));
+        let start = &input[..input.len().min(120)];
+        assert_eq!(output.status.code(), Some(0), "{start}...: {}", stderr(&output));
+        assert!(output.stdout.len() > input.len() / 2, "{start}...: the output is cut");
+    }
+}
