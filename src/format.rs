@@ -94,6 +94,24 @@ impl<'s> Printer<'s> {
         self.source.get(from as usize..to as usize).is_some_and(|between| !between.contains('\n'))
     }
 
+    /// Where the code of a statement ends. A span can run on over the spaces and the comment
+    /// after the statement (pest keeps what it skipped before an optional part that was absent).
+    fn code_end(&self, span: Span) -> u32 {
+        let mut end = span.end;
+        loop {
+            let code = self.source.get(span.start as usize..end as usize).unwrap_or_default();
+            let trimmed = code.trim_end_matches([' ', '\t', '\r', '\n']);
+            end = span.start + u32::try_from(trimmed.len()).unwrap_or(0);
+            match self.comments.binary_search_by_key(&end, |comment| comment.span.end) {
+                Ok(index) => match self.comments.get(index) {
+                    Some(comment) if comment.span.start >= span.start => end = comment.span.start,
+                    _ => return end,
+                },
+                Err(_) => return end,
+            }
+        }
+    }
+
     /// Whether a comment has code before it on its line.
     fn is_trailing(&self, comment: &Comment) -> bool {
         let start = comment.span.start as usize;
@@ -154,11 +172,47 @@ impl<'s> Printer<'s> {
         if comments.is_empty() {
             return RcDoc::text(separator).append(break_here);
         }
-        let mut parts = vec![RcDoc::text(separator)];
-        for comment in comments {
-            parts.extend([RcDoc::text(" "), Self::comment_doc(comment), RcDoc::hardline()]);
+        RcDoc::text(separator).append(self.comments_then_break(comments))
+    }
+
+    /// Comments inside a statement, then a line break: the first on the current line if it was
+    /// written after code, the others on lines of their own.
+    fn comments_then_break(&self, comments: Vec<&'s Comment>) -> Doc<'s> {
+        let mut parts = Vec::with_capacity(comments.len() * 3);
+        for (index, comment) in comments.into_iter().enumerate() {
+            if index == 0 {
+                parts.push(if self.is_trailing(comment) { RcDoc::text(" ") } else { RcDoc::hardline() });
+            }
+            parts.extend([Self::comment_doc(comment), RcDoc::hardline()]);
         }
         concat(parts)
+    }
+
+    /// Whether the author wrote parentheses around this condition. (`(a) or b` starts with a
+    /// parenthesis too, but it is the first operand's.)
+    fn has_own_parentheses(&self, condition: &Condition) -> bool {
+        let first_child = match &condition.kind {
+            ConditionKind::Or(operands) | ConditionKind::And(operands) => operands.first(),
+            ConditionKind::Held { condition, .. } => Some(&**condition),
+            _ => None,
+        };
+        self.raw(condition.span).starts_with('(')
+            && first_child.is_none_or(|child| child.span.start != condition.span.start)
+    }
+
+    /// Where the text of a condition starts: after its opening parentheses and any comments
+    /// written after them.
+    fn content_start(&self, span: Span) -> u32 {
+        let mut offset = span.start as usize;
+        let bytes = self.source.as_bytes();
+        while let Some(&byte) = bytes.get(offset) {
+            match byte {
+                b'(' | b' ' | b'\t' | b'\r' | b'\n' => offset += 1,
+                b'#' => offset += self.source.get(offset..).and_then(|rest| rest.find('\n')).unwrap_or(0).max(1),
+                _ => break,
+            }
+        }
+        u32::try_from(offset.min(span.end as usize)).unwrap_or(span.end)
     }
 
     // ------------------------------------------------------------ blocks
@@ -226,8 +280,8 @@ impl<'s> Printer<'s> {
             let blank_before = previous_end.is_some_and(|previous| self.blank_between(previous, start));
             let mut doc = (statement.print)(self);
             let limit = starts.get(index + 1).copied().unwrap_or(end);
-            let mut statement_end = statement.span.end;
-            if let Some(comment) = self.take_trailing(statement.span.end, limit) {
+            let mut statement_end = self.code_end(statement.span);
+            if let Some(comment) = self.take_trailing(statement_end, limit) {
                 doc = doc.append(RcDoc::text(" ")).append(Self::comment_doc(comment));
                 statement_end = comment.span.end;
             }
@@ -657,7 +711,7 @@ impl<'s> Printer<'s> {
     /// A whole condition: broken after `or` and `and` when too long, continuation lines
     /// indented deeper than statements.
     fn condition_statement(&mut self, condition: &'s Condition) -> Doc<'s> {
-        self.condition(condition).nest(CONTINUATION).group()
+        self.operand(condition, false).nest(CONTINUATION).group()
     }
 
     fn condition(&mut self, condition: &'s Condition) -> Doc<'s> {
@@ -720,13 +774,19 @@ impl<'s> Printer<'s> {
         concat(parts).group()
     }
 
+    /// A condition, in parentheses when it needs them or when comments were written inside
+    /// its parentheses (after `(` or before `)`): they stay there.
     fn operand(&mut self, condition: &'s Condition, parenthesize: bool) -> Doc<'s> {
+        let own_parentheses = self.has_own_parentheses(condition);
+        let leading = if own_parentheses { self.take_before(self.content_start(condition.span)) } else { Vec::new() };
         let doc = self.condition(condition);
-        if parenthesize {
-            RcDoc::text("(").append(doc).append(RcDoc::text(")"))
-        } else {
-            doc
+        let trailing = if own_parentheses { self.take_before(condition.span.end) } else { Vec::new() };
+        if leading.is_empty() && trailing.is_empty() {
+            return if parenthesize { RcDoc::text("(").append(doc).append(RcDoc::text(")")) } else { doc };
         }
+        let leading = if leading.is_empty() { RcDoc::nil() } else { self.comments_then_break(leading) };
+        let trailing = if trailing.is_empty() { RcDoc::nil() } else { self.comments_then_break(trailing) };
+        concat(vec![RcDoc::text("("), leading, doc, trailing, RcDoc::text(")")])
     }
 
     // ------------------------------------------------------------ names and literals

@@ -38,6 +38,34 @@ fn meaning(text: &str) -> (String, Vec<String>) {
     (summary, comments)
 }
 
+/// Where each comment is: its text, the token before it (`;` and line breaks aside), the
+/// token after it, and whether code precedes it on its line. A comment that moved elsewhere
+/// changes its neighbours.
+fn comment_places(text: &str) -> Vec<(String, String, String, bool)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let token = |mut chars: Box<dyn Iterator<Item = char> + '_>| -> String {
+        match chars.next() {
+            Some(first) if is_word(first) => std::iter::once(first).chain(chars.take_while(|&c| is_word(c))).collect(),
+            Some(first) => first.to_string(),
+            None => String::new(),
+        }
+    };
+    let (ast, _) = golivec::syntax::parse(FileId::default(), text);
+    ast.comments
+        .iter()
+        .map(|comment| {
+            let before = text[..comment.span.start as usize]
+                .trim_end_matches(|c: char| c.is_whitespace() || c == ';' || c == '\u{feff}');
+            let after = text[comment.span.end as usize..].trim_start();
+            let previous: String = token(Box::new(before.chars().rev())).chars().rev().collect();
+            let line_start = text[..comment.span.start as usize].rfind('\n').map_or(0, |at| at + 1);
+            let trailing =
+                !text[line_start..comment.span.start as usize].trim_start_matches('\u{feff}').trim().is_empty();
+            (comment.text.clone(), previous, token(Box::new(after.chars())), trailing)
+        })
+        .collect()
+}
+
 /// Formats `text` (which must parse) and checks idempotence and meaning; returns the result.
 fn assert_formats_faithfully(name: &str, text: &str) -> String {
     let formatted = format(text).unwrap_or_else(|| panic!("{name}: has syntax errors"));
@@ -48,6 +76,7 @@ fn assert_formats_faithfully(name: &str, text: &str) -> String {
     let (after, comments_after) = meaning(&formatted);
     assert_eq!(after, before, "{name}: formatting changes the meaning; formatted:\n{formatted}");
     assert_eq!(comments_after, comments_before, "{name}: formatting changes the comments");
+    assert_eq!(comment_places(&formatted), comment_places(text), "{name}: formatting moves comments:\n{formatted}");
     formatted
 }
 
