@@ -159,8 +159,9 @@ fn ends_statement(line: &str) -> bool {
         || trimmed.ends_with(" or"))
 }
 
-/// Widens some spaces outside strings and comments (to several spaces or a tab).
-fn widen_spaces(text: &str, rng: &mut Rng) -> String {
+/// Widens some spaces outside strings and comments (to several spaces or a tab), and breaks
+/// some lines where the grammar allows it: after `,` in lists and after `and` and `or`.
+fn relay_spaces(text: &str, rng: &mut Rng) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
     for character in text.chars() {
@@ -169,7 +170,13 @@ fn widen_spaces(text: &str, rng: &mut Rng) -> String {
             '#' if !in_string => in_comment = true,
             '"' if !in_comment && !escaped => in_string = !in_string,
             ' ' if !in_string && !in_comment => {
-                out.push_str(["  ", "\t", "   ", " "].get(rng.below(4)).copied().unwrap_or(" "));
+                let breakable = out.ends_with(',') || out.ends_with(" and") || out.ends_with(" or");
+                let space = if breakable && rng.below(2) == 0 {
+                    "\n        "
+                } else {
+                    ["  ", "\t", "   ", " "].get(rng.below(4)).copied().unwrap_or(" ")
+                };
+                out.push_str(space);
                 continue;
             }
             _ => {}
@@ -222,8 +229,9 @@ fn perturbed_synthetic_plans_format_faithfully() {
         let nodes = 5 + rng.below(60);
         let plan = synth::plan(nodes, case);
         let canonical = assert_formats_faithfully(&format!("synthetic plan {case}"), &plan);
-        // Whitespace and `;` are layout only: the formatted text is the same.
-        let relaid = join_statements(&widen_spaces(&plan, &mut rng), &mut rng);
+        // Spaces, line breaks inside statements and `;` are layout only: the formatted text is
+        // the same.
+        let relaid = join_statements(&relay_spaces(&plan, &mut rng), &mut rng);
         let formatted = assert_formats_faithfully(&format!("synthetic plan {case}, relaid"), &relaid);
         assert_eq!(formatted, canonical, "case {case}: relaying out changes the formatted text; input:\n{relaid}");
         // Blank lines and comments are kept: the text differs, the meaning does not.
