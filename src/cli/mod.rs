@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod explain;
+mod fmt;
 mod graph;
 mod init;
 mod input;
@@ -43,6 +44,8 @@ enum Command {
     /// Compile a plan into artifacts: a bash runbook, a GitHub Actions workflow, a Markdown
     /// checklist, JSON, or the graph (`--target shell|workflow|markdown|json|mermaid|dot`).
     Build(build::BuildArgs),
+    /// Format plans in place in the one canonical layout, comments kept (`--check` for CI).
+    Fmt(fmt::FmtArgs),
     /// Print the long explanation of a diagnostic code, such as E0201.
     Explain(explain::ExplainArgs),
     /// Write a starter plan that checks clean and builds to every target (never overwrites).
@@ -169,6 +172,7 @@ pub fn main() -> i32 {
         Command::Graph(args) => graph::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Stdlib(args) => stdlib::run(&args),

@@ -439,10 +439,28 @@ fn contains(outer: &Value, inner: &Value) -> bool {
 }
 
 #[test]
-fn formatting_answers_with_no_edits_until_the_formatter_lands() {
+fn formatting_gives_the_layout_of_golivec_fmt() {
     let (mut client, _) = Client::initialized(&[]);
-    client.open(URI, SHOP);
+    let messy = "plan p {   title \"P\" }\nrole  ops   \"Ops\" ;role lead \"Lead\"\n";
+    client.open(URI, messy);
     let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
+    let edits = client.request("textDocument/formatting", params.clone());
+    let output = crate::support::golivec(&["fmt", "-"], Some(messy.as_bytes()));
+    let formatted = crate::support::stdout(&output);
+    assert_eq!(edits[0]["newText"], formatted.as_str(), "{edits}");
+    assert_eq!(edits[0]["range"]["start"], json!({ "line": 0, "character": 0 }));
+    // A formatted document needs no edit; one with a syntax error is left alone.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": formatted }] }),
+    );
+    client.notification("textDocument/publishDiagnostics");
+    assert_eq!(client.request("textDocument/formatting", params.clone()), json!([]));
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 3 }, "contentChanges": [{ "text": "plan p {" }] }),
+    );
+    client.notification("textDocument/publishDiagnostics");
     assert_eq!(client.request("textDocument/formatting", params), json!([]));
     client.finish();
 }

@@ -4,8 +4,10 @@
 mod analysis;
 mod cli;
 mod docs;
+mod editor;
 mod examples;
 mod fixtures;
+mod fmt;
 mod injection;
 mod lsp;
 mod markdown;
