@@ -57,6 +57,39 @@ impl Document {
         offset(&self.text, &self.index, position, encoding)
     }
 
+    /// Where `name` is declared in a file this document imports, directly or not.
+    pub(crate) fn imported_declaration(&self, name: &str, encoding: Encoding) -> Option<Location> {
+        for (id, file) in self.sources.files() {
+            if id == self.checked.file {
+                continue;
+            }
+            let (tree, _) = crate::syntax::parse(id, &file.text);
+            if let Some(item) = super::navigation::declaration(&tree, name) {
+                return Some(Location {
+                    uri: file_uri(&file.name)?,
+                    range: range_in(&file.text, item.name().span, encoding),
+                });
+            }
+        }
+        None
+    }
+
+    /// The file a `use "path"` at `offset` imports, at its start.
+    pub(crate) fn imported_file_at(&self, offset: u32) -> Option<Location> {
+        let decl = self.checked.ast.items.iter().find_map(|item| match item {
+            crate::ast::Item::Use(decl) if decl.span.start <= offset && offset <= decl.span.end => Some(decl),
+            _ => None,
+        })?;
+        let path = match &decl.target {
+            crate::ast::UseTarget::File(path) => {
+                crate::modules::resolve_path(&self.sources.get(self.checked.file).name, &path.value)
+            }
+            crate::ast::UseTarget::Std(_) => return None,
+        };
+        self.sources.find(&path)?;
+        Some(Location { uri: file_uri(&path)?, range: Range::default() })
+    }
+
     /// The diagnostics of the last check, as LSP diagnostics.
     pub(crate) fn diagnostics(&self, encoding: Encoding) -> Vec<lsp_types::Diagnostic> {
         let file = self.checked.file;
@@ -133,6 +166,31 @@ pub(crate) fn apply_changes(
 }
 
 /// The LSP position of a byte offset; offsets past the end or inside a character snap back.
+/// A span of another file's `text` as an LSP range.
+fn range_in(text: &str, span: Span, encoding: Encoding) -> Range {
+    let index = LineIndex::new(text);
+    Range { start: position(text, &index, span.start, encoding), end: position(text, &index, span.end, encoding) }
+}
+
+/// The `file:` URI of an absolute path; `None` for a path that is not absolute (text given
+/// without a file) or that a URI cannot hold as written.
+fn file_uri(path: &str) -> Option<Uri> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let encoded: String = path
+        .chars()
+        .map(|c| match c {
+            ' ' => "%20".to_string(),
+            '%' => "%25".to_string(),
+            '#' => "%23".to_string(),
+            '?' => "%3F".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    std::str::FromStr::from_str(&format!("file://{encoded}")).ok()
+}
+
 fn position(text: &str, index: &LineIndex, offset: u32, encoding: Encoding) -> Position {
     let mut offset = (offset as usize).min(text.len());
     while !text.is_char_boundary(offset) {

@@ -221,9 +221,17 @@ impl Server {
     fn definition(&self, uri: &Uri, position: lsp_types::Position) -> Option<Location> {
         let document = self.documents.get(uri.as_str())?;
         let ast = &document.checked.ast;
-        let ident = navigation::Names::new(ast).at(document.offset(position, self.encoding))?;
-        let item = navigation::declaration(ast, &ident.name)?;
-        Some(Location { uri: document.uri.clone(), range: document.range(item.name().span, self.encoding) })
+        let offset = document.offset(position, self.encoding);
+        if let Some(file) = document.imported_file_at(offset) {
+            return Some(file);
+        }
+        let ident = navigation::Names::new(ast).at(offset)?;
+        match navigation::declaration(ast, &ident.name) {
+            Some(item) => {
+                Some(Location { uri: document.uri.clone(), range: document.range(item.name().span, self.encoding) })
+            }
+            None => document.imported_declaration(&ident.name, self.encoding),
+        }
     }
 
     fn symbols(&self, uri: &Uri) -> Option<Vec<DocumentSymbol>> {

@@ -148,7 +148,7 @@ impl Loader<'_> {
             }
             UseTarget::File(path) => {
                 let importer = self.sources.get(self.modules[module].file).name.clone();
-                let name = join(&importer, &path.value);
+                let name = resolve_path(&importer, &path.value);
                 let text = if self.sources.find(&name).is_some() {
                     Ok(String::new())
                 } else {
@@ -215,7 +215,7 @@ impl Loader<'_> {
 
 /// The path of `relative` seen from the file named `importer`, with `.` and `..` resolved
 /// lexically (so the same file reached two ways is loaded once).
-fn join(importer: &str, relative: &str) -> String {
+pub fn resolve_path(importer: &str, relative: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     let absolute = relative.starts_with('/') || (importer.starts_with('/') && !relative.is_empty());
     if !relative.starts_with('/') {

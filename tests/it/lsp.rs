@@ -564,3 +564,31 @@ fn templates_and_modules_in_the_editor() {
     assert!(hover.to_string().contains("canary.by_flag(flag: string"), "{hover}");
     client.finish();
 }
+
+#[test]
+fn definition_reaches_into_imported_files() {
+    let (mut client, _) = Client::initialized(&[]);
+    let root = crate::support::root();
+    let path = root.join("tests/fixtures/ok/modules-diamond.golive");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let file_uri = |path: &std::path::Path| format!("file://{}", path.display()).replace(' ', "%20");
+    let uri = file_uri(&path);
+    let published = client.open(&uri, &text);
+    // The imports are read from the disk: the plan checks clean.
+    assert!(codes(&published).iter().all(|code| code.starts_with('W')), "{published}");
+    let at_uri = |needle: &str| {
+        let mut params = at(&text, needle, 0);
+        params["textDocument"]["uri"] = json!(uri);
+        params
+    };
+    // `ops` is declared in ../modules/checks.golive, imported through both diamond sides.
+    let location = client.request("textDocument/definition", at_uri("ops;"));
+    let checks = root.join("tests/fixtures/modules/checks.golive");
+    assert_eq!(location["uri"], file_uri(&checks), "{location}");
+    assert_eq!(location["range"]["start"], json!({ "line": 1, "character": 5 }));
+    // A `use` of a file leads to the file.
+    let location = client.request("textDocument/definition", at_uri("diamond-left"));
+    let left = root.join("tests/fixtures/modules/diamond-left.golive");
+    assert_eq!(location["uri"], file_uri(&left), "{location}");
+    client.finish();
+}
