@@ -239,7 +239,7 @@ pub fn json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
 
 /// Renders one diagnostic as a GitHub Actions workflow command (`::error file=...::message`).
 pub fn github(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
-    let span = diagnostic.primary_span();
+    let span = annotated_span(sources, diagnostic);
     let file = sources.get(span.file);
     let start = file.line_col(span.start);
     let end = file.line_col(span.end);
@@ -263,6 +263,18 @@ pub fn github(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
         escape_property(diagnostic.code.as_str()),
         escape_data(&message),
     )
+}
+
+/// Where an annotation goes: the primary span, unless it is in a module of the standard
+/// library (embedded, so not a file of the repository): then the call in the user's files that
+/// pasted it.
+fn annotated_span(sources: &SourceMap, diagnostic: &Diagnostic) -> Span {
+    let primary = diagnostic.primary_span();
+    let embedded = |span: Span| sources.get(span.file).name.starts_with("stdlib/");
+    if !embedded(primary) {
+        return primary;
+    }
+    diagnostic.labels.iter().rev().map(|label| label.span).find(|span| !embedded(*span)).unwrap_or(primary)
 }
 
 /// Escapes the message part of a workflow command, as GitHub's toolkit does.
@@ -357,7 +369,7 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
                 .rule_index(i64::try_from(rule_index).unwrap_or(0))
                 .level(level(diagnostic.severity))
                 .message(sarif::Message::builder().text(text).build())
-                .locations(vec![location(diagnostic.primary_span(), None)]);
+                .locations(vec![location(annotated_span(sources, diagnostic), None)]);
             if related.is_empty() {
                 result.build()
             } else {
