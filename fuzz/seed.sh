@@ -3,7 +3,7 @@
 # docs. The corpus grows while fuzzing and is not committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in check build; do
+for target in check emit; do
     corpus=fuzz/corpus/$target
     mkdir -p "$corpus"
     for file in examples/*.golive $(find tests/fixtures -name '*.golive' | sort); do
