@@ -3,11 +3,12 @@
 # comparison on the examples against the tools a user would otherwise run on hand-written files.
 # Prints per size: nodes, bytes, wall time, MB/s, peak RSS, and the time ratio of each doubling.
 # Usage: bench/sweep.sh [MAX_NODES]   (default 64000). Needs GNU time (/usr/bin/time).
+# GOLIVEC=path/to/golivec measures another build (say, of an earlier commit) on the same plans.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max=${1:-64000}
 cargo build --quiet --release --bin golivec --example synth
-bin=target/release/golivec
+bin=${GOLIVEC:-target/release/golivec}
 synth=target/release/examples/synth
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -27,6 +27,11 @@ type Pair<'i> = pest::iterators::Pair<'i, Rule>;
 
 /// Parses one file. Always returns a tree (possibly with fewer items than the text) and every
 /// syntax diagnostic found.
+///
+/// pest parses one top-level declaration at a time (`file_start`, then `next_item` until the end
+/// of the file), so its token queue holds one declaration, not the whole file: memory follows
+/// the largest declaration instead of the file's size. The result is the same as parsing the
+/// grammar's `file` rule whole.
 pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
     let whole = Span::new(file, 0, source.len());
     let empty = File { items: Vec::new(), comments: Vec::new(), unreadable: vec![whole], span: whole };
@@ -34,20 +39,31 @@ pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
     if !diagnostics.is_empty() {
         return (empty, diagnostics);
     }
-    let mut lowerer = Lowerer { file, diagnostics };
-    match GoliveParser::parse(Rule::file, source) {
-        Ok(mut pairs) => {
-            let tree = match pairs.next() {
-                Some(pair) => lowerer.file(pair),
-                None => empty,
-            };
-            (tree, lowerer.diagnostics)
+    let mut lowerer = Lowerer { file, base: 0, diagnostics };
+    let mut tree = File { items: Vec::new(), comments: Vec::new(), unreadable: Vec::new(), span: whole };
+    let mut entry = Rule::file_start;
+    let mut position = 0;
+    loop {
+        let rest = source.get(position..).unwrap_or_default();
+        let pair = match GoliveParser::parse(entry, rest) {
+            Ok(mut pairs) => pairs.next(),
+            Err(error) => {
+                lowerer.report_pest_error(&error, position, rest);
+                return (empty, lowerer.diagnostics);
+            }
+        };
+        let Some(pair) = pair else { break };
+        lowerer.base = position;
+        let consumed = pair.as_span().end();
+        let at_end = lowerer.top_level(pair, &mut tree);
+        position += consumed;
+        // `next_item` consumes at least one character unless it matched the end of the file.
+        if at_end || (consumed == 0 && entry == Rule::next_item) {
+            break;
         }
-        Err(error) => {
-            lowerer.report_pest_error(&error, 0, source);
-            (empty, lowerer.diagnostics)
-        }
+        entry = Rule::next_item;
     }
+    (tree, lowerer.diagnostics)
 }
 
 /// Reads a date-time with a zone as written in a plan (for `--t0` on the command line).
@@ -87,12 +103,14 @@ fn children(pair: Pair<'_>) -> impl Iterator<Item = Pair<'_>> {
 
 struct Lowerer {
     file: FileId,
+    /// Where the text pest is parsing starts in the file: pairs' positions are relative to it.
+    base: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Lowerer {
     fn span(&self, pair: &Pair<'_>) -> Span {
-        Span::new(self.file, pair.as_span().start(), pair.as_span().end())
+        Span::new(self.file, self.base + pair.as_span().start(), self.base + pair.as_span().end())
     }
 
     /// The grammar and the lowering disagree: a bug in golivec, reported, never a panic.
@@ -103,41 +121,40 @@ impl Lowerer {
         );
     }
 
-    fn file(&mut self, pair: Pair<'_>) -> File {
-        let span = self.span(&pair);
-        let comments = pair
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|child| child.as_rule() == Rule::COMMENT)
-            .map(|child| Comment { text: child.as_str()[1..].to_string(), span: self.span(&child) })
-            .collect();
-        let mut items = Vec::new();
-        let mut unreadable = Vec::new();
+    /// Lowers one `file_start` or `next_item` into `tree`; says whether it reached the end.
+    fn top_level(&mut self, pair: Pair<'_>, tree: &mut File) -> bool {
+        tree.comments.extend(
+            pair.clone()
+                .into_inner()
+                .flatten()
+                .filter(|child| child.as_rule() == Rule::COMMENT)
+                .map(|child| Comment { text: child.as_str()[1..].to_string(), span: self.span(&child) }),
+        );
+        let mut at_end = false;
         for child in children(pair) {
             match child.as_rule() {
-                Rule::EOI => {}
+                Rule::EOI => at_end = true,
                 Rule::bad_item => {
-                    unreadable.push(self.span(&child));
+                    tree.unreadable.push(self.span(&child));
                     self.bad(child, Rule::item_only);
                 }
                 _ => {
                     let span = self.span(&child);
                     match self.item(child) {
-                        Some(item) => items.push(item),
+                        Some(item) => tree.items.push(item),
                         None => self.internal(span),
                     }
                 }
             }
         }
-        File { items, comments, unreadable, span }
+        at_end
     }
 
     // ------------------------------------------------------------------ recovery
 
     /// Explains a line the grammar could not read, by parsing it alone with `strict`.
     fn bad(&mut self, pair: Pair<'_>, strict: Rule) {
-        let start = pair.as_span().start();
+        let start = self.base + pair.as_span().start();
         let text = pair.as_str();
         if let Some(at) = unterminated_string(text) {
             let span = Span::new(self.file, start + at, start + text.len());

@@ -142,3 +142,30 @@ fn completions_are_valid_bash() {
     let syntax = std::process::Command::new("bash").args(["-n", "-c", &script]).output().expect("bash runs");
     assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
 }
+
+/// Inputs the fuzzers (`fuzz/`) found crashing or hanging, kept as regression fixtures: through
+/// `lint` and every build target, each ends with exit code 0, 1 or 2 and never a panic.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    let directory = crate::support::root().join("tests/fixtures/fuzz");
+    let mut fixtures = crate::support::files(&directory, "golive");
+    fixtures.extend(crate::support::files(&directory, "bin"));
+    assert!(!fixtures.is_empty(), "no fuzz fixtures in {}", directory.display());
+    let targets = ["json", "mermaid", "dot", "shell", "workflow", "markdown"];
+    for path in &fixtures {
+        let path = path.to_string_lossy();
+        let mut runs: Vec<Vec<&str>> = vec![vec!["lint", "--color", "never", &path]];
+        runs.extend(targets.iter().map(|target| vec!["build", &path, "--target", target]));
+        for args in runs {
+            let output = golivec(&args, None);
+            let report = stderr(&output);
+            assert!(
+                matches!(output.status.code(), Some(0..=2)),
+                "{args:?}: exit {:?}\n{}",
+                output.status.code(),
+                &report[..report.len().min(2000)]
+            );
+            assert!(!report.contains("panicked") && !report.contains("RUST_BACKTRACE"), "{args:?}: {report}");
+        }
+    }
+}
