@@ -67,7 +67,10 @@ pub(super) fn print(sources: &SourceMap, diagnostics: &[Diagnostic], format: For
             }
         }
         Format::Json => super::write_stdout(render::json(sources, diagnostics)),
-        Format::Sarif => super::write_stdout(render::sarif(sources, diagnostics)),
+        Format::Sarif => {
+            let base = std::env::current_dir().ok().map(|dir| dir.to_string_lossy().into_owned());
+            super::write_stdout(render::sarif_relative_to(sources, diagnostics, base.as_deref()));
+        }
         Format::Github => {
             let mut stdout = std::io::stdout().lock();
             for diagnostic in diagnostics {

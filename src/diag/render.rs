@@ -265,6 +265,17 @@ pub fn github(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
     )
 }
 
+/// `name` with `/` separators, relative to `base` when it lies under it.
+fn relative_uri(name: &str, base: Option<&str>) -> String {
+    let name = name.replace('\\', "/");
+    let Some(base) = base.map(|base| base.replace('\\', "/")) else { return name };
+    let base = base.trim_end_matches('/');
+    match name.strip_prefix(base).and_then(|rest| rest.strip_prefix('/')) {
+        Some(relative) if !base.is_empty() && !relative.is_empty() => relative.to_string(),
+        _ => name,
+    }
+}
+
 /// Where an annotation goes: the primary span, unless it is in a module of the standard
 /// library (embedded, so not a file of the repository): then the call in the user's files that
 /// pasted it.
@@ -292,6 +303,12 @@ pub fn escape_property(text: &str) -> String {
 /// summary and its long explanation as help; locations use the file names as given (relative
 /// when the command line gave them so) and 1-based lines and columns.
 pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    sarif_relative_to(sources, diagnostics, None)
+}
+
+/// [`sarif`], with every path under `base` (the working directory) written relative to it,
+/// as code scanning wants paths relative to the repository.
+pub fn sarif_relative_to(sources: &SourceMap, diagnostics: &[Diagnostic], base: Option<&str>) -> String {
     use super::Code;
     use serde_sarif::sarif;
 
@@ -309,7 +326,7 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
         let file = sources.get(span.file);
         let start = file.line_col(span.start);
         let end = file.line_col(span.end);
-        let uri = if file.name == "<stdin>" { "stdin".to_string() } else { file.name.replace('\\', "/") };
+        let uri = if file.name == "<stdin>" { "stdin".to_string() } else { relative_uri(&file.name, base) };
         let physical = sarif::PhysicalLocation::builder()
             .artifact_location(sarif::ArtifactLocation::builder().uri(uri).build())
             .region(
