@@ -74,6 +74,30 @@ impl Document {
         None
     }
 
+    /// The span of the `use` that imports `imported` directly, else of the first `use`.
+    fn use_of(&self, imported: crate::source::FileId) -> Option<Span> {
+        let importer = &self.sources.get(self.checked.file).name;
+        let uses: Vec<&crate::ast::UseDecl> = self
+            .checked
+            .ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                crate::ast::Item::Use(decl) => Some(decl),
+                _ => None,
+            })
+            .collect();
+        let direct = uses.iter().find(|decl| match &decl.target {
+            crate::ast::UseTarget::File(path) => {
+                self.sources.find(&crate::modules::resolve_path(importer, &path.value)) == Some(imported)
+            }
+            crate::ast::UseTarget::Std(path) => path
+                .last()
+                .is_some_and(|name| self.sources.find(&format!("stdlib/{}.golive", name.name)) == Some(imported)),
+        });
+        direct.or(uses.first()).map(|decl| decl.span)
+    }
+
     /// The file a `use "path"` at `offset` imports, at its start.
     pub(crate) fn imported_file_at(&self, offset: u32) -> Option<Location> {
         let decl = self.checked.ast.items.iter().find_map(|item| match item {
@@ -99,12 +123,23 @@ impl Document {
             .filter_map(|diagnostic| {
                 // About text pasted from another file: shown at the call in this document
                 // (the outermost call is the last label).
-                let anchor = if diagnostic.primary_span().file == file {
-                    diagnostic.primary_span()
+                let primary = diagnostic.primary_span();
+                let anchor = if primary.file == file {
+                    primary
+                } else if let Some(label) = diagnostic.labels.iter().rev().find(|label| label.span.file == file) {
+                    label.span
                 } else {
-                    diagnostic.labels.iter().rev().find(|label| label.span.file == file)?.span
+                    // A finding inside an imported file that no call here pasted (a syntax
+                    // error there, say): shown at the `use` that imports it, or the first `use`.
+                    self.use_of(primary.file)?
                 };
-                Some(self.diagnostic(diagnostic, anchor, encoding))
+                let mut shown = self.diagnostic(diagnostic, anchor, encoding);
+                if primary.file != file {
+                    let other = self.sources.get(primary.file);
+                    let at = other.line_col(primary.start);
+                    shown.message = format!("in {}:{}:{}: {}", other.name, at.line, at.column, shown.message);
+                }
+                Some(shown)
             })
             .collect()
     }

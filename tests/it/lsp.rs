@@ -592,3 +592,19 @@ fn definition_reaches_into_imported_files() {
     assert_eq!(location["uri"], file_uri(&left), "{location}");
     client.finish();
 }
+
+#[test]
+fn a_finding_inside_an_imported_file_is_shown_at_the_use() {
+    let (mut client, _) = Client::initialized(&[]);
+    let path = crate::support::root().join("tests/fixtures/errors/E0209-import-cycle.golive");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let uri = format!("file://{}", path.display()).replace(' ', "%20");
+    let published = client.open(&uri, &text);
+    // The cycle is found in cycle-b.golive, two imports away: shown at this file's `use`.
+    assert_eq!(codes(&published), ["E0209"], "{published}");
+    let diagnostic = &published["diagnostics"][0];
+    assert_eq!(diagnostic["range"]["start"], position_of(&text, "use \"../modules/cycle-a", 0, true));
+    let message = diagnostic["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("in ") && message.contains("cycle-b.golive:1:1: "), "{message}");
+    client.finish();
+}
