@@ -281,7 +281,7 @@ fn relative_uri(name: &str, base: Option<&str>) -> String {
 /// pasted it.
 fn annotated_span(sources: &SourceMap, diagnostic: &Diagnostic) -> Span {
     let primary = diagnostic.primary_span();
-    let embedded = |span: Span| sources.get(span.file).name.starts_with("stdlib/");
+    let embedded = |span: Span| crate::modules::stdlib::is_embedded(&sources.get(span.file).name);
     if !embedded(primary) {
         return primary;
     }

@@ -91,9 +91,9 @@ impl Document {
             crate::ast::UseTarget::File(path) => {
                 self.sources.find(&crate::modules::resolve_path(importer, &path.value)) == Some(imported)
             }
-            crate::ast::UseTarget::Std(path) => path
-                .last()
-                .is_some_and(|name| self.sources.find(&format!("stdlib/{}.golive", name.name)) == Some(imported)),
+            crate::ast::UseTarget::Std(path) => path.last().is_some_and(|name| {
+                self.sources.find(&crate::modules::stdlib::file_name(&name.name)) == Some(imported)
+            }),
         });
         direct.or(uses.first()).map(|decl| decl.span)
     }

@@ -117,7 +117,7 @@ impl Loader<'_> {
 
     /// The module a `use` names, loaded and parsed on first sight.
     fn resolve(&mut self, module: usize, decl: &ast::UseDecl, depth: usize) -> Option<usize> {
-        let (name, text) = match &decl.target {
+        let (name, embedded) = match &decl.target {
             UseTarget::Std(path) => {
                 let written: Vec<&str> = path.iter().map(|part| part.name.as_str()).collect();
                 let found = match written.as_slice() {
@@ -144,35 +144,19 @@ impl Loader<'_> {
                     );
                     return None;
                 };
-                (format!("stdlib/{}.golive", found.name), Ok(found.source.to_string()))
+                (stdlib::file_name(found.name), Some(found.source))
             }
             UseTarget::File(path) => {
                 let importer = self.sources.get(self.modules[module].file).name.clone();
-                let name = resolve_path(&importer, &path.value);
-                let text = if self.sources.find(&name).is_some() {
-                    Ok(String::new())
-                } else {
-                    self.sources.loader().load(&name)
-                };
-                (name, text)
+                (resolve_path(&importer, &path.value), None)
             }
         };
-        if let Some(file) = self.sources.find(&name) {
-            if let Some(index) = self.modules.iter().position(|module| module.file == file) {
-                return Some(index);
-            }
+        // A file already in the source map (this plan's own module, or a file an earlier check
+        // of the same run read) is reused, not read again.
+        let known = self.sources.find(&name);
+        if let Some(index) = known.and_then(|file| self.modules.iter().position(|module| module.file == file)) {
+            return Some(index);
         }
-        let text = match text {
-            Ok(text) => text,
-            Err(reason) => {
-                self.diagnostics.push(
-                    Diagnostic::new(Code::UnknownModule, decl.span, format!("cannot import `{name}`"))
-                        .label(reason)
-                        .help("a path in `use \"...\"` is relative to the file that imports it"),
-                );
-                return None;
-            }
-        };
         if depth >= MAX_IMPORT_DEPTH {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -185,7 +169,21 @@ impl Loader<'_> {
             );
             return None;
         }
-        let file = self.sources.add(name, text);
+        let file = match (known, embedded) {
+            (Some(file), _) => file,
+            (None, Some(source)) => self.sources.add(name, source),
+            (None, None) => match self.sources.loader().load(&name) {
+                Ok(text) => self.sources.add(name, text),
+                Err(reason) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::UnknownModule, decl.span, format!("cannot import `{name}`"))
+                            .label(reason)
+                            .help("a path in `use \"...\"` is relative to the file that imports it"),
+                    );
+                    return None;
+                }
+            },
+        };
         let (ast, diagnostics) = crate::syntax::parse(file, &self.sources.get(file).text);
         self.diagnostics.extend(diagnostics);
         self.modules.push(Module { file, ast, imports: Vec::new() });

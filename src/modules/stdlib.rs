@@ -40,6 +40,19 @@ macro_rules! modules {
 
 modules!["blue_green", "canary", "database", "dns", "http", "kubernetes", "monitoring", "notify", "prometheus"];
 
+/// The name a module's source has in the source map, and so in diagnostics.
+pub fn file_name(module: &str) -> String {
+    format!("stdlib/{module}.golive")
+}
+
+/// Whether a source map's file is a module of the standard library (embedded, not on disk).
+pub fn is_embedded(file_name: &str) -> bool {
+    file_name
+        .strip_prefix("stdlib/")
+        .and_then(|rest| rest.strip_suffix(".golive"))
+        .is_some_and(|name| find(name).is_some())
+}
+
 /// The module `std.NAME`.
 pub fn find(name: &str) -> Option<&'static StdModule> {
     MODULES.iter().find(|module| module.name == name)

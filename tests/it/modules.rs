@@ -198,3 +198,12 @@ fn a_file_that_imports_itself_or_a_directory_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("E0208") && stderr(&output).contains("is a directory"), "{}", stderr(&output));
 }
+
+#[test]
+fn plans_checked_together_share_their_imported_modules() {
+    // The second plan finds the modules the first one read: they are reused, not lost.
+    let plan = "tests/fixtures/ok/modules-diamond.golive";
+    let other = "tests/fixtures/ok/stdlib-http.golive";
+    let output = golivec(&["check", "--color", "never", plan, other, plan], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
