@@ -76,41 +76,37 @@ impl Document {
 
     /// The span of the `use` that imports `imported` directly, else of the first `use`.
     fn use_of(&self, imported: crate::source::FileId) -> Option<Span> {
-        let importer = &self.sources.get(self.checked.file).name;
-        let uses: Vec<&crate::ast::UseDecl> = self
-            .checked
-            .ast
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                crate::ast::Item::Use(decl) => Some(decl),
-                _ => None,
-            })
-            .collect();
-        let direct = uses.iter().find(|decl| match &decl.target {
-            crate::ast::UseTarget::File(path) => {
-                self.sources.find(&crate::modules::resolve_path(importer, &path.value)) == Some(imported)
-            }
-            crate::ast::UseTarget::Std(path) => path.last().is_some_and(|name| {
-                self.sources.find(&crate::modules::stdlib::file_name(&name.name)) == Some(imported)
-            }),
-        });
+        let uses: Vec<&crate::ast::UseDecl> = self.uses().collect();
+        let direct = uses.iter().find(|decl| self.imported_by(decl).is_some_and(|(file, _)| file == imported));
         direct.or(uses.first()).map(|decl| decl.span)
+    }
+
+    /// The document's `use` declarations.
+    fn uses(&self) -> impl Iterator<Item = &crate::ast::UseDecl> {
+        self.checked.ast.items.iter().filter_map(|item| match item {
+            crate::ast::Item::Use(decl) => Some(decl),
+            _ => None,
+        })
+    }
+
+    /// The file a `use` imports, with its name, when it was loaded.
+    fn imported_by(&self, decl: &crate::ast::UseDecl) -> Option<(crate::source::FileId, String)> {
+        let name = match &decl.target {
+            crate::ast::UseTarget::File(path) => {
+                crate::modules::resolve_path(&self.sources.get(self.checked.file).name, &path.value)
+            }
+            crate::ast::UseTarget::Std(path) => crate::modules::stdlib::file_name(&path.last()?.name),
+        };
+        Some((self.sources.find(&name)?, name))
     }
 
     /// The file a `use "path"` at `offset` imports, at its start.
     pub(crate) fn imported_file_at(&self, offset: u32) -> Option<Location> {
-        let decl = self.checked.ast.items.iter().find_map(|item| match item {
-            crate::ast::Item::Use(decl) if decl.span.start <= offset && offset <= decl.span.end => Some(decl),
-            _ => None,
-        })?;
-        let path = match &decl.target {
-            crate::ast::UseTarget::File(path) => {
-                crate::modules::resolve_path(&self.sources.get(self.checked.file).name, &path.value)
-            }
-            crate::ast::UseTarget::Std(_) => return None,
-        };
-        self.sources.find(&path)?;
+        let decl = self.uses().find(|decl| decl.span.start <= offset && offset <= decl.span.end)?;
+        if !matches!(decl.target, crate::ast::UseTarget::File(_)) {
+            return None;
+        }
+        let (_, path) = self.imported_by(decl)?;
         Some(Location { uri: file_uri(&path)?, range: Range::default() })
     }
 
