@@ -1,10 +1,12 @@
-//! `cargo bench`: check (parse, resolve, analyse) and lint on the examples and on synthetic
-//! plans of 1k, 10k and 100k nodes. Linear analysis shows as time growing with size; nothing
-//! here asserts a time.
+//! `cargo bench`: check (parse, resolve, analyse), lint and each build target on the examples
+//! and on synthetic plans (check: 1k, 10k and 100k nodes; lint and targets: 1k and 10k).
+//! Linear analysis shows as time growing with size; nothing here asserts a time. Targets are
+//! numbered as in `Target::ALL`: json, mermaid, dot, shell, workflow, markdown.
 
 #[path = "../bench/synth.rs"]
 mod synth;
 
+use golivec::emit::{render, Target};
 use golivec::{analysis, Options};
 
 fn main() {
@@ -36,4 +38,29 @@ fn synthetic_lint(bencher: divan::Bencher, nodes: usize) {
     bencher
         .counter(divan::counter::BytesCount::new(text.len()))
         .bench(|| golivec::check_source_with("synthetic", divan::black_box(&text), &options(true)));
+}
+
+/// Each build target, rendered from an already checked example (the check is measured above).
+#[divan::bench(args = ["tour", "memolib-go-live", "onelog-blue-green", "aidrive-staged-rollout"], consts = [0, 1, 2, 3, 4, 5])]
+fn example_build<const TARGET: usize>(bencher: divan::Bencher, name: &str) {
+    let path = format!("{}/examples/{name}.golive", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    build(bencher, &text, TARGET);
+}
+
+/// Each build target on synthetic plans.
+#[divan::bench(args = [1_000, 10_000], consts = [0, 1, 2, 3, 4, 5], sample_count = 10)]
+fn synthetic_build<const TARGET: usize>(bencher: divan::Bencher, nodes: usize) {
+    let text = synth::plan(nodes, 7);
+    build(bencher.counter(divan::counter::BytesCount::new(text.len())), &text, TARGET);
+}
+
+fn build(bencher: divan::Bencher, text: &str, target: usize) {
+    let (_, checked) = golivec::check_source_with("bench", text, &options(false));
+    let (Some(&target), Some(model), Some(analysis)) = (Target::ALL.get(target), &checked.model, &checked.analysis)
+    else {
+        eprintln!("skipped: the plan does not check");
+        return;
+    };
+    bencher.bench(|| render(target, divan::black_box(model), analysis));
 }

@@ -4,14 +4,11 @@
 use golivec::emit::{render, Target};
 use libfuzzer_sys::fuzz_target;
 
-const TARGETS: [Target; 6] =
-    [Target::Json, Target::Mermaid, Target::Dot, Target::Shell, Target::Workflow, Target::Markdown];
-
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let (_, checked) = golivec::check_source("fuzz.golive", text);
     let (Some(model), Some(analysis)) = (&checked.model, &checked.analysis) else { return };
-    for target in TARGETS {
+    for target in Target::ALL {
         let _ = render(target, model, analysis);
     }
 });

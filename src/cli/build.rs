@@ -25,8 +25,10 @@ pub(super) struct BuildArgs {
 }
 
 pub(super) fn run(args: &BuildArgs) -> i32 {
+    // `--target json,shell,json` builds each target once, in the order first named.
     let mut targets = args.target.clone();
-    targets.dedup();
+    let mut named = std::collections::HashSet::new();
+    targets.retain(|target| named.insert(*target));
     let to_stdout = args.output.as_deref().is_none_or(|path| path == Path::new("-"));
     if to_stdout && targets.len() > 1 {
         eprintln!("error: several targets need `-o DIRECTORY`");

@@ -4,6 +4,8 @@
 use crate::analysis::graph::{Edge, Graph, Vertex};
 use crate::analysis::{format_offset, Analysis};
 use crate::model::Model;
+use crate::model::NodeId;
+use std::collections::HashSet;
 use std::fmt::Write;
 
 fn node_label(model: &Model, analysis: &Analysis, index: usize, line_break: &str) -> String {
@@ -26,11 +28,20 @@ fn vertex_id(vertex: Vertex) -> String {
     }
 }
 
-fn on_critical_path(analysis: &Analysis, from: Vertex, to: Vertex) -> bool {
-    let path = &analysis.schedule.critical_path;
-    match (from, to) {
-        (Vertex::Node(a), Vertex::Node(b)) => path.windows(2).any(|pair| pair[0] == a && pair[1] == b),
-        _ => false,
+/// The consecutive pairs of the critical path, looked up once per edge (a scan of the path per
+/// edge would make drawing quadratic in the plan's size).
+struct CriticalEdges(HashSet<(NodeId, NodeId)>);
+
+impl CriticalEdges {
+    fn new(analysis: &Analysis) -> Self {
+        CriticalEdges(analysis.schedule.critical_path.windows(2).map(|pair| (pair[0], pair[1])).collect())
+    }
+
+    fn contains(&self, from: Vertex, to: Vertex) -> bool {
+        match (from, to) {
+            (Vertex::Node(a), Vertex::Node(b)) => self.0.contains(&(a, b)),
+            _ => false,
+        }
     }
 }
 
@@ -38,6 +49,7 @@ fn on_critical_path(analysis: &Analysis, from: Vertex, to: Vertex) -> bool {
 /// graph itself links them to every level, since any level may be the one that runs).
 fn drawn_edges(graph: &Graph) -> Vec<(Vertex, Vertex, Edge)> {
     let mut drawn: Vec<(Vertex, Vertex, Edge)> = Vec::new();
+    let mut seen = HashSet::new();
     for edge in graph.graph.edge_indices() {
         let Some((from, to)) = graph.graph.edge_endpoints(edge) else { continue };
         let (from, to, kind) = (graph.graph[from], graph.graph[to], graph.graph[edge]);
@@ -45,7 +57,7 @@ fn drawn_edges(graph: &Graph) -> Vec<(Vertex, Vertex, Edge)> {
             (Edge::OnFail | Edge::OnBreach, Vertex::Level(tree, _)) => Vertex::Level(tree, 0),
             _ => to,
         };
-        if !drawn.contains(&(from, to, kind)) {
+        if seen.insert((from, to, kind)) {
             drawn.push((from, to, kind));
         }
     }
@@ -64,6 +76,7 @@ fn edge_label(edge: Edge) -> Option<&'static str> {
 /// A Mermaid flowchart.
 pub fn mermaid(model: &Model, analysis: &Analysis) -> String {
     let graph = Graph::new(model);
+    let critical = CriticalEdges::new(analysis);
     let mut out = String::from("flowchart TD\n");
     for index in 0..model.nodes.len() {
         let _ = writeln!(out, "  n{index}[\"{}\"]", node_label(model, analysis, index, "<br/>"));
@@ -76,7 +89,7 @@ pub fn mermaid(model: &Model, analysis: &Analysis) -> String {
         out.push_str("  end\n");
     }
     for (from, to, kind) in drawn_edges(&graph) {
-        let arrow = match (edge_label(kind), on_critical_path(analysis, from, to)) {
+        let arrow = match (edge_label(kind), critical.contains(from, to)) {
             (None, true) => "==>".to_string(),
             (None, false) => "-->".to_string(),
             (Some(label), _) => format!("-. {label} .->"),
@@ -98,6 +111,7 @@ pub fn mermaid(model: &Model, analysis: &Analysis) -> String {
 /// A Graphviz DOT digraph.
 pub fn dot(model: &Model, analysis: &Analysis) -> String {
     let graph = Graph::new(model);
+    let critical_edges = CriticalEdges::new(analysis);
     let mut out = format!("digraph \"{}\" {{\n  rankdir=TB;\n  compound=true;\n  node [shape=box];\n", model.plan.name);
     for index in 0..model.nodes.len() {
         let critical = analysis.schedule.nodes.get(index).is_some_and(|times| times.critical);
@@ -119,7 +133,7 @@ pub fn dot(model: &Model, analysis: &Analysis) -> String {
         if let (Edge::OnFail | Edge::OnBreach, Vertex::Level(tree, _)) = (kind, to) {
             attributes.push(format!("lhead=cluster_t{}", tree.0));
         }
-        if on_critical_path(analysis, from, to) {
+        if critical_edges.contains(from, to) {
             attributes.push("color=\"#cc0000\", penwidth=3".to_string());
         }
         let attributes = if attributes.is_empty() { String::new() } else { format!(" [{}]", attributes.join(", ")) };

@@ -30,6 +30,10 @@ pub enum Target {
 }
 
 impl Target {
+    /// Every target, for callers that build them all (benchmarks, fuzzing, tests).
+    pub const ALL: [Target; 6] =
+        [Target::Json, Target::Mermaid, Target::Dot, Target::Shell, Target::Workflow, Target::Markdown];
+
     pub fn name(self) -> &'static str {
         match self {
             Target::Json => "json",

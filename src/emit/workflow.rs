@@ -15,7 +15,7 @@
 
 use super::view::{ActionView, ItemView, NodeView, PlanView};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Where the runbook and the checklist live in the repository, beside each other.
 pub const DIRECTORY: &str = "golive";
@@ -34,9 +34,9 @@ struct Job {
     environment: Option<String>,
     /// `steps.<id>.outputs.rolled_back` of each node step, for the job's `rolled_back` output.
     outputs: Vec<String>,
-    secrets: Vec<String>,
+    secrets: BTreeSet<String>,
     steps: Vec<JobStep>,
-    /// The nodes of this job, for `needs` and rollback jobs (not rendered).
+    /// The nodes of this job, in order: a node after the last one may join it (not rendered).
     #[serde(skip)]
     nodes: Vec<String>,
 }
@@ -108,6 +108,9 @@ fn minutes(ms: i64) -> u64 {
 pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), String> {
     let mut warnings = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
+    // Which job runs each node, by index into `jobs` (a search per dependency would make the
+    // target quadratic in the plan's size).
+    let mut job_of_node: HashMap<&str, usize> = HashMap::new();
     for node in &view.nodes {
         let environment = environment(view, node);
         let duration = node.times.as_ref().map_or(0, |times| minutes(times.latest_finish_ms - times.latest_start_ms));
@@ -121,9 +124,8 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
             let needs: BTreeSet<String> = node
                 .after
                 .iter()
-                .filter_map(|dependency| {
-                    jobs.iter().find(|job| job.nodes.contains(dependency)).map(|job| job.id.clone())
-                })
+                .filter_map(|dependency| job_of_node.get(dependency.as_str()))
+                .filter_map(|&job| jobs.get(job).map(|job| job.id.clone()))
                 .collect();
             jobs.push(Job {
                 id: node.name.clone(),
@@ -133,19 +135,18 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
                 condition: None,
                 environment: environment.clone(),
                 outputs: Vec::new(),
-                secrets: Vec::new(),
+                secrets: BTreeSet::new(),
                 steps: Vec::new(),
                 nodes: Vec::new(),
             });
         }
+        job_of_node.insert(&node.name, jobs.len().saturating_sub(1));
         let Some(job) = jobs.last_mut() else { continue };
         let mut approvals = Vec::new();
         if environment.is_some() {
             steps_of(&node.items, &["approve", "check"], &mut approvals);
         }
-        let mut secrets: BTreeSet<String> = job.secrets.iter().cloned().collect();
-        secrets_of(&node.items, &mut secrets);
-        job.secrets = secrets.into_iter().collect();
+        secrets_of(&node.items, &mut job.secrets);
         job.timeout_minutes += duration;
         job.nodes.push(node.name.clone());
         job.outputs.push(format!("steps.{}.outputs.rolled_back", node.name));
@@ -172,19 +173,17 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
         job.timeout_minutes = minutes.clamp(5, MAX_JOB_MINUTES);
     }
     let node_jobs: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
-    for tree in &view.rollbacks {
-        let needs: BTreeSet<String> = view
-            .nodes
-            .iter()
-            .filter(|node| {
-                rollback_tree(node.on_fail.as_ref()) == Some(tree.name.as_str())
-                    || rollback_tree(node.on_breach.as_ref()) == Some(tree.name.as_str())
-            })
-            .filter_map(|node| jobs.iter().find(|job| job.nodes.contains(&node.name)).map(|job| job.id.clone()))
-            .collect();
-        if needs.is_empty() {
-            continue;
+    // The jobs whose nodes roll back into each tree, in one pass over the nodes.
+    let mut needs_of_tree: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    for node in &view.nodes {
+        let Some(job) = job_of_node.get(node.name.as_str()).and_then(|&job| jobs.get(job)) else { continue };
+        for tree in [rollback_tree(node.on_fail.as_ref()), rollback_tree(node.on_breach.as_ref())].into_iter().flatten()
+        {
+            needs_of_tree.entry(tree).or_default().insert(job.id.clone());
         }
+    }
+    for tree in &view.rollbacks {
+        let Some(needs) = needs_of_tree.remove(tree.name.as_str()) else { continue };
         let mut secrets = BTreeSet::new();
         for level in &tree.levels {
             secrets_of(&level.items, &mut secrets);
@@ -198,7 +197,7 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
             condition: Some("failure() && !contains(join(needs.*.outputs.rolled_back, ','), 'true')".to_string()),
             environment: None,
             outputs: Vec::new(),
-            secrets: secrets.into_iter().collect(),
+            secrets,
             steps: vec![JobStep {
                 id: None,
                 name: format!("rollback {}", tree.name),

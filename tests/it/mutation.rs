@@ -97,7 +97,7 @@ fn exercise(text: &str) {
     }
     golivec::diag::render::json(&sources, &checked.diagnostics);
     if let (Some(model), Some(analysis)) = (&checked.model, &checked.analysis) {
-        for target in [Target::Json, Target::Mermaid, Target::Dot, Target::Shell, Target::Workflow, Target::Markdown] {
+        for target in Target::ALL {
             let _ = golivec::emit::render(target, model, analysis);
         }
     }

@@ -78,6 +78,17 @@ fn several_targets_go_into_a_directory() {
 }
 
 #[test]
+fn a_target_named_twice_is_built_once() {
+    let dir = temp_dir("twice");
+    let dir = dir.to_string_lossy();
+    let once = golivec(&["build", "examples/tour.golive", "--target", "workflow,json", "-o", &dir], None);
+    let twice = golivec(&["build", "examples/tour.golive", "--target", "workflow,json,workflow", "-o", &dir], None);
+    assert_eq!(once.status.code(), Some(0), "{}", stderr(&once));
+    assert!(stderr(&once).contains("warning: workflow target"), "the tour has workflow warnings: {}", stderr(&once));
+    assert_eq!(stderr(&once), stderr(&twice), "each target's warnings are printed once");
+}
+
+#[test]
 fn a_failed_build_leaves_earlier_outputs_untouched() {
     let dir = temp_dir("failed");
     let out = dir.join("plan.json");
