@@ -17,6 +17,7 @@ pub mod sema;
 pub mod source;
 pub mod syntax;
 pub mod units;
+mod zones;
 
 use diag::Diagnostic;
 use source::{FileId, SourceMap};

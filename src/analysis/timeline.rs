@@ -342,7 +342,7 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
     let source = if from_command_line { "the launch given with --t0" } else { "the launch" };
     if !model.windows.is_empty() {
         let inside = model.windows.iter().any(|window| {
-            let Ok(zone) = jiff::tz::TimeZone::get(&window.zone) else { return false };
+            let Some(zone) = crate::zones::get(&window.zone) else { return false };
             let local = t0.with_time_zone(zone);
             let weekday = local.weekday().to_monday_one_offset() as u8;
             let minute = u32::from(local.hour().unsigned_abs()) * 60 + u32::from(local.minute().unsigned_abs());
@@ -356,7 +356,7 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
             )
             .label("T0");
             for window in &model.windows {
-                let local = t0.with_time_zone(jiff::tz::TimeZone::get(&window.zone).unwrap_or(jiff::tz::TimeZone::UTC));
+                let local = t0.with_time_zone(crate::zones::get(&window.zone).unwrap_or(jiff::tz::TimeZone::UTC));
                 diagnostic = diagnostic.with(
                     window.name_span,
                     format!(

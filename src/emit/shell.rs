@@ -537,8 +537,7 @@ fn context(view: &PlanView) -> Context {
         })
         .collect::<Vec<_>>();
     node_functions.append(&mut functions);
-    let t0_ms =
-        view.plan.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok()).map(|t0| t0.timestamp().as_millisecond());
+    let t0_ms = view.plan.t0.as_deref().and_then(crate::zones::parse_zoned).map(|t0| t0.timestamp().as_millisecond());
     let needs_t0 =
         nodes.iter().any(|node| node.at_ms.is_some() || node.stages.iter().any(|stage| stage.at_ms.is_some()))
             || metrics.iter().any(|metric| metric.baseline_at_ms.is_some());

@@ -604,7 +604,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             t0_rfc3339: schedule
                 .t0
                 .as_ref()
-                .and_then(|t0| t0.parse::<jiff::Zoned>().ok())
+                .and_then(|t0| crate::zones::parse_zoned(t0))
                 .map(|t0| t0.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
         },
         roles: model

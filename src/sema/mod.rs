@@ -627,7 +627,7 @@ impl<'a> Checker<'a> {
                     once.note("zone", text.span, &mut self.diagnostics);
                     has_zone = true;
                     window.zone = self.text(text);
-                    if jiff::tz::TimeZone::get(&window.zone).is_err() {
+                    if crate::zones::get(&window.zone).is_none() {
                         self.error(
                             Diagnostic::new(
                                 Code::UnknownTimeZone,

@@ -244,7 +244,7 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
             .to_zoned(TimeZone::fixed(offset))
             .map_err(|error| LiteralError::new(format!("this date-time is out of range: {error}"), 0..text.len()));
     };
-    let zone = TimeZone::get(name).map_err(|_| LiteralError {
+    let zone = crate::zones::get(name).ok_or_else(|| LiteralError {
         code: Code::UnknownTimeZone,
         message: format!("unknown time zone `{name}`"),
         help: super::suggest_zone(name),

@@ -82,9 +82,7 @@ pub fn parse_datetime(text: &str) -> Result<jiff::Zoned, String> {
 /// Suggests the closest known time zone name.
 pub(crate) fn suggest_zone(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
-    jiff::tz::db()
-        .available()
-        .map(|zone| zone.as_str().to_string())
+    crate::zones::names()
         .map(|zone| (strsim::jaro_winkler(&lower, &zone.to_ascii_lowercase()), zone))
         .filter(|(score, _)| *score > 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))

@@ -176,3 +176,49 @@ fn what_a_target_cannot_run_is_said_at_build_time() {
     assert!(!stderr(&checklist).contains("high_errors"), "the checklist shows alerts: {}", stderr(&checklist));
     assert!(stdout(&checklist).contains("`high_errors` (Error rate above 5%)"), "the checklist lists the alert");
 }
+
+/// A TZif file (RFC 8536, version 2) for a zone fixed at UTC+09:00 (`JST`), no transitions.
+fn tzif_fixed_at_plus_nine() -> Vec<u8> {
+    let (seconds_east, abbreviation) = (9 * 3600i32, "JST");
+    let mut data = Vec::new();
+    // One local time type, its abbreviation, no transitions, leap seconds or indicators.
+    data.extend(seconds_east.to_be_bytes());
+    data.extend([0, 0]);
+    data.extend(abbreviation.as_bytes());
+    data.push(0);
+    let counts = |out: &mut Vec<u8>| {
+        for count in [0u32, 0, 0, 0, 1, abbreviation.len() as u32 + 1] {
+            out.extend(count.to_be_bytes());
+        }
+    };
+    let mut file = Vec::new();
+    for _ in 0..2 {
+        file.extend(b"TZif2");
+        file.extend([0; 15]);
+        counts(&mut file);
+        file.extend(&data);
+    }
+    file.extend(format!("\n{abbreviation}-9\n").as_bytes());
+    file
+}
+
+#[test]
+fn zones_come_from_the_compiled_in_database_not_the_machine() {
+    // A machine whose tzdata says Paris is at UTC+09:00 must not move the plan's instants.
+    let tzdir = temp_dir("tzdir");
+    std::fs::create_dir_all(tzdir.join("Europe")).expect("zone dir");
+    std::fs::write(tzdir.join("Europe/Paris"), tzif_fixed_at_plus_nine()).expect("zone file");
+    let build = |tzdir: Option<&std::path::Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_golivec"));
+        command.args(["build", "examples/tour.golive", "--target", "json"]).current_dir(root());
+        if let Some(tzdir) = tzdir {
+            command.env("TZDIR", tzdir);
+        }
+        command.output().expect("golivec runs")
+    };
+    let usual = build(None);
+    let altered = build(Some(&tzdir));
+    assert_eq!(usual.status.code(), Some(0), "{}", stderr(&usual));
+    assert!(stdout(&usual).contains("+01:00"), "the tour's launch is at +01:00 in Paris");
+    assert_eq!(stdout(&usual), stdout(&altered), "TZDIR changed what the plan means");
+}
