@@ -169,3 +169,52 @@ fn fuzzer_findings_stay_fixed() {
         }
     }
 }
+
+/// The hostile inputs above, each through every command that reads a plan (the checks above
+/// only run `check`): the formatter, every report format, every target, the plan and the graph.
+#[test]
+fn every_command_survives_every_hostile_input() {
+    let minimal =
+        std::fs::read_to_string(crate::support::root().join("tests/fixtures/ok/minimal.golive")).expect("fixture");
+    let bool_watch = "plan p {}\nmetric up : bool { probe sh \"true\" }\nwatch w every 1m for 1h {";
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("comments", b"# nothing here\n".to_vec()),
+        ("garbage", (0..4096u32).map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8).collect()),
+        ("bom", "\u{feff}plan p { title \"x\" }\n".as_bytes().to_vec()),
+        ("crlf", minimal.replace('\n', "\r\n").into_bytes()),
+        ("megabyte line", format!("plan p {{ title \"{}\" }}\n", "a".repeat(1 << 20)).into_bytes()),
+        (
+            "deep braces",
+            format!("plan p {{}}\nphase a {{ {}{} }}\n", "group \"g\" {".repeat(100_000), "}".repeat(100_000))
+                .into_bytes(),
+        ),
+        ("deep parens", format!("{bool_watch} {}up{} }}\n", "(".repeat(100_000), ")".repeat(100_000)).into_bytes()),
+        ("long not chain", format!("{bool_watch} {}up }}\n", "not ".repeat(100_000)).into_bytes()),
+        ("long or chain", format!("{bool_watch} up{} }}\n", " or up".repeat(100_000)).into_bytes()),
+        ("long name", format!("plan p {{ owner {} }}\n", "n".repeat(100_000)).into_bytes()),
+    ];
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["check", "--color", "never", "-"],
+        vec!["lint", "--format", "json", "-"],
+        vec!["lint", "--format", "sarif", "-"],
+        vec!["lint", "--format", "github", "-"],
+        vec!["fmt", "-"],
+        vec!["plan", "-"],
+        vec!["graph", "-"],
+    ];
+    commands.extend(golivec::emit::Target::ALL.iter().map(|target| vec!["build", "-", "--target", target.name()]));
+    for (name, input) in &inputs {
+        for args in &commands {
+            let output = golivec(args, Some(input));
+            let report = stderr(&output);
+            assert!(
+                matches!(output.status.code(), Some(0..=2)),
+                "{name}, {args:?}: exit {:?}\n{}",
+                output.status.code(),
+                &report[..report.len().min(2000)]
+            );
+            assert!(!report.contains("panicked"), "{name}, {args:?}: {}", &report[..report.len().min(2000)]);
+        }
+    }
+}
