@@ -1,6 +1,6 @@
-//! A language server: diagnostics, hover, go to definition, the outline and formatting for
-//! `.golive` files, over any [`Connection`] (`golivec lsp` gives it standard input and output;
-//! tests can use `Connection::memory()`).
+//! A language server: diagnostics, hover, go to definition, references, rename, the outline
+//! and formatting for `.golive` files, over any [`Connection`] (`golivec lsp` gives it standard
+//! input and output; tests can use `Connection::memory()`).
 //!
 //! `lsp-server` does the framing and gives messages on channels; this module owns the whole
 //! life cycle (initialize, requests, shutdown, exit) so that no message, however malformed,
@@ -18,8 +18,9 @@ use lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
     DocumentSymbol, DocumentSymbolParams, GotoDefinitionParams, Hover, HoverContents, HoverParams,
     HoverProviderCapability, InitializeParams, InitializeResult, Location, MarkupContent, MarkupKind, OneOf,
-    PositionEncodingKind, PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextEdit, Uri,
+    PositionEncodingKind, PublishDiagnosticsParams, ReferenceParams, RenameOptions, RenameParams, ServerCapabilities,
+    ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextEdit, Uri, WorkspaceEdit,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -104,6 +105,11 @@ fn initialize(request: Request, new_sources: fn() -> SourceMap) -> (Response, Op
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
         ..Default::default()
     };
     let result = InitializeResult {
@@ -159,6 +165,30 @@ impl Server {
                 let params: DocumentFormattingParams = params(request)?;
                 value(serde_json::to_value(self.formatting(&params.text_document.uri)))
             }
+            "textDocument/references" => {
+                let params: ReferenceParams = params(request)?;
+                let position = params.text_document_position;
+                let include_declaration = params.context.include_declaration;
+                value(serde_json::to_value(self.references(
+                    &position.text_document.uri,
+                    position.position,
+                    include_declaration,
+                )))
+            }
+            "textDocument/prepareRename" => {
+                let params: TextDocumentPositionParams = params(request)?;
+                let renamed = self.renamed(&params.text_document.uri, params.position);
+                let range = renamed.map(|(document, written)| document.range(written.span, self.encoding));
+                value(serde_json::to_value(range))
+            }
+            "textDocument/rename" => {
+                let params: RenameParams = params(request)?;
+                let position = params.text_document_position;
+                match self.rename(&position.text_document.uri, position.position, &params.new_name) {
+                    Ok(edit) => value(serde_json::to_value(edit)),
+                    Err(message) => Err(error(request.id.clone(), ErrorCode::InvalidParams, &message)),
+                }
+            }
             method => Err(error(request.id.clone(), ErrorCode::MethodNotFound, &format!("unknown method `{method}`"))),
         }
     }
@@ -207,14 +237,14 @@ impl Server {
     fn hover(&self, uri: &Uri, position: lsp_types::Position) -> Option<Hover> {
         let document = self.documents.get(uri.as_str())?;
         let ast = &document.checked.ast;
-        let ident = navigation::Names::new(ast).at(document.offset(position, self.encoding))?;
-        let item = navigation::declaration(ast, &ident.name)?;
+        let written = navigation::Names::new(ast).at(document.offset(position, self.encoding))?;
+        let item = navigation::declaration(ast, written.name)?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
                 value: navigation::hover(item, &document.text, &document.checked),
             }),
-            range: Some(document.range(ident.span, self.encoding)),
+            range: Some(document.range(written.span, self.encoding)),
         })
     }
 
@@ -225,13 +255,63 @@ impl Server {
         if let Some(file) = document.imported_file_at(offset) {
             return Some(file);
         }
-        let ident = navigation::Names::new(ast).at(offset)?;
-        match navigation::declaration(ast, &ident.name) {
+        let written = navigation::Names::new(ast).at(offset)?;
+        match navigation::declaration(ast, written.name) {
             Some(item) => {
                 Some(Location { uri: document.uri.clone(), range: document.range(item.name().span, self.encoding) })
             }
-            None => document.imported_declaration(&ident.name, self.encoding),
+            None => document.imported_declaration(written.name, self.encoding),
         }
+    }
+
+    /// Every place the name under the cursor is written in this document.
+    fn references(&self, uri: &Uri, position: lsp_types::Position, include_declaration: bool) -> Option<Vec<Location>> {
+        let document = self.documents.get(uri.as_str())?;
+        let ast = &document.checked.ast;
+        let written = navigation::Names::new(ast).at(document.offset(position, self.encoding))?;
+        let declared = navigation::declaration(ast, written.name).map(|item| item.name().span);
+        let locations = navigation::occurrences(ast, written.name)
+            .into_iter()
+            .filter(|span| include_declaration || Some(*span) != declared)
+            .map(|span| Location { uri: document.uri.clone(), range: document.range(span, self.encoding) })
+            .collect();
+        Some(locations)
+    }
+
+    /// The name under the cursor, when it can be renamed: it is declared in this document (a
+    /// name declared in an imported file is renamed there).
+    fn renamed(&self, uri: &Uri, position: lsp_types::Position) -> Option<(&Document, navigation::Written<'_>)> {
+        let document = self.documents.get(uri.as_str())?;
+        let ast = &document.checked.ast;
+        let written = navigation::Names::new(ast).at(document.offset(position, self.encoding))?;
+        navigation::declaration(ast, written.name)?;
+        Some((document, written))
+    }
+
+    /// Renames a declaration and every reference to it, refusing a new name that would make
+    /// the plan worse (not a name, a reserved word, or a name already declared): the renamed
+    /// text is checked, and it must not have more errors than before.
+    fn rename(&self, uri: &Uri, position: lsp_types::Position, new_name: &str) -> Result<WorkspaceEdit, String> {
+        let Some((document, written)) = self.renamed(uri, position) else {
+            return Err("there is no name declared in this file here".to_string());
+        };
+        let found = navigation::occurrences(&document.checked.ast, written.name);
+        let mut renamed = document.text.clone();
+        for span in found.iter().rev() {
+            renamed.replace_range(span.start as usize..span.end as usize, new_name);
+        }
+        let errors = |checked: &crate::Checked| {
+            checked.diagnostics.iter().filter(|diagnostic| diagnostic.severity == crate::diag::Severity::Error).count()
+        };
+        let after = Document::new(document.uri.clone(), document.version, renamed, self.new_sources);
+        if errors(&after.checked) > errors(&document.checked) {
+            return Err(format!("`{new_name}` cannot replace `{}`: it is not a free name here", written.name));
+        }
+        let edits = found
+            .iter()
+            .map(|span| TextEdit { range: document.range(*span, self.encoding), new_text: new_name.to_string() })
+            .collect();
+        Ok(WorkspaceEdit { changes: Some(HashMap::from([(document.uri.clone(), edits)])), ..Default::default() })
     }
 
     fn symbols(&self, uri: &Uri) -> Option<Vec<DocumentSymbol>> {

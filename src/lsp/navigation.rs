@@ -5,36 +5,98 @@
 //! analysis adds timing when the plan got that far.
 
 use crate::ast::{
-    ActionKind, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
-    MetricField, NodeDecl, NodeItem, PlanField, RunOption, Step, StepKind, WindowField,
+    ActionKind, Argument, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
+    MetricField, NodeDecl, NodeItem, PlanField, RunOption, Step, StepKind, Value, ValueKind, WindowField,
 };
 use crate::source::Span;
 use crate::units::{format_duration, format_offset};
 
-/// Every name written in the file: declarations first, then references, each with its span.
+/// Every name written in the file: declarations, references, and names given as template
+/// arguments (`ask(by = lead)`), each with its span.
 pub(crate) struct Names<'a> {
     pub(crate) declarations: Vec<&'a Ident>,
     pub(crate) references: Vec<&'a Ident>,
+    pub(crate) arguments: Vec<Written<'a>>,
+}
+
+/// A name as written somewhere in the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Written<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) span: Span,
+}
+
+impl<'a> From<&'a Ident> for Written<'a> {
+    fn from(ident: &'a Ident) -> Self {
+        Written { name: &ident.name, span: ident.span }
+    }
+}
+
+/// What the `*_references` walkers collect.
+#[derive(Default)]
+struct Found<'a> {
+    idents: Vec<&'a Ident>,
+    arguments: Vec<Written<'a>>,
+}
+
+impl<'a> Found<'a> {
+    fn push(&mut self, ident: &'a Ident) {
+        self.idents.push(ident);
+    }
+
+    fn extend(&mut self, idents: impl IntoIterator<Item = &'a Ident>) {
+        self.idents.extend(idents);
+    }
 }
 
 impl<'a> Names<'a> {
     pub(crate) fn new(file: &'a File) -> Names<'a> {
         let declarations = file.items.iter().map(Item::name).collect();
-        let mut references = Vec::new();
+        let mut found = Found::default();
         for item in &file.items {
-            item_references(item, &mut references);
+            item_references(item, &mut found);
         }
-        Names { declarations, references }
+        Names { declarations, references: found.idents, arguments: found.arguments }
     }
 
-    /// The name written at `offset` (touching it counts, so a cursor just after a name finds it).
-    pub(crate) fn at(&self, offset: u32) -> Option<&'a Ident> {
+    /// Every name, in no particular order.
+    fn all(&self) -> impl Iterator<Item = Written<'a>> + '_ {
         self.declarations
             .iter()
             .chain(&self.references)
-            .find(|ident| ident.span.start <= offset && offset <= ident.span.end)
-            .copied()
+            .map(|ident| Written::from(*ident))
+            .chain(self.arguments.iter().copied())
     }
+
+    /// The name written at `offset` (touching it counts, so a cursor just after a name finds it).
+    pub(crate) fn at(&self, offset: u32) -> Option<Written<'a>> {
+        self.all().find(|written| written.span.start <= offset && offset <= written.span.end)
+    }
+}
+
+/// Every place where `name` is written as a name of this file (its declaration and every
+/// reference), in order, except inside a template with a parameter of that name: there the
+/// name is the parameter's.
+pub(crate) fn occurrences(file: &File, name: &str) -> Vec<Span> {
+    let shadowing: Vec<Span> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Template(template) if template.params.iter().any(|param| param.name.name == name) => {
+                Some(template.span)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut found: Vec<Span> = Names::new(file)
+        .all()
+        .filter(|written| written.name == name && written.span.via == 0)
+        .map(|written| written.span)
+        .filter(|span| !shadowing.iter().any(|template| template.start <= span.start && span.end <= template.end))
+        .collect();
+    found.sort_by_key(|span| span.start);
+    found.dedup_by_key(|span| span.start);
+    found
 }
 
 /// Where `name` is declared.
@@ -46,7 +108,7 @@ pub(crate) fn declaration<'a>(file: &'a File, name: &str) -> Option<&'a Item> {
     file.items.iter().find(|item| item.name().name == name)
 }
 
-fn item_references<'a>(item: &'a Item, out: &mut Vec<&'a Ident>) {
+fn item_references<'a>(item: &'a Item, out: &mut Found<'a>) {
     match item {
         Item::Plan(decl) => {
             for field in &decl.fields {
@@ -87,7 +149,7 @@ fn item_references<'a>(item: &'a Item, out: &mut Vec<&'a Ident>) {
     }
 }
 
-fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Vec<&'a Ident>) {
+fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Found<'a>) {
     for node_item in items {
         match node_item {
             NodeItem::Step(step) => step_references(step, out),
@@ -101,14 +163,19 @@ fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Vec<&'a Ident>) {
 }
 
 /// A call names its module (which leads to the `use`) or, unqualified, a template of the file.
-fn call_references<'a>(call: &'a crate::ast::Call, out: &mut Vec<&'a Ident>) {
+fn call_references<'a>(call: &'a crate::ast::Call, out: &mut Found<'a>) {
     match &call.module {
         Some(module) => out.push(module),
         None => out.push(&call.name),
     }
+    for arg in &call.args {
+        if let Argument::Value(Value { kind: ValueKind::Name(name), span }) = &arg.value {
+            out.arguments.push(Written { name, span: *span });
+        }
+    }
 }
 
-fn group_references<'a>(items: &'a [GroupItem], out: &mut Vec<&'a Ident>) {
+fn group_references<'a>(items: &'a [GroupItem], out: &mut Found<'a>) {
     for item in items {
         match item {
             GroupItem::Step(step) => step_references(step, out),
@@ -118,8 +185,8 @@ fn group_references<'a>(items: &'a [GroupItem], out: &mut Vec<&'a Ident>) {
     }
 }
 
-fn step_references<'a>(step: &'a Step, out: &mut Vec<&'a Ident>) {
-    let uses = |options: &'a [RunOption], out: &mut Vec<&'a Ident>| {
+fn step_references<'a>(step: &'a Step, out: &mut Found<'a>) {
+    let uses = |options: &'a [RunOption], out: &mut Found<'a>| {
         for option in options {
             if let RunOption::Uses(secrets) = option {
                 out.extend(secrets);
@@ -142,7 +209,7 @@ fn step_references<'a>(step: &'a Step, out: &mut Vec<&'a Ident>) {
     }
 }
 
-fn action_references<'a>(action: &'a ActionKind, out: &mut Vec<&'a Ident>) {
+fn action_references<'a>(action: &'a ActionKind, out: &mut Found<'a>) {
     match action {
         ActionKind::Rollback(tree) => out.push(tree),
         ActionKind::Pause { then: Some(then), .. } => action_references(&then.kind, out),
@@ -150,7 +217,7 @@ fn action_references<'a>(action: &'a ActionKind, out: &mut Vec<&'a Ident>) {
     }
 }
 
-fn condition_references<'a>(condition: &'a Condition, out: &mut Vec<&'a Ident>) {
+fn condition_references<'a>(condition: &'a Condition, out: &mut Found<'a>) {
     // Iterative: conditions nest as deeply as the parser allows.
     let mut stack = vec![condition];
     while let Some(condition) = stack.pop() {

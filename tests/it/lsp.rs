@@ -608,3 +608,88 @@ fn a_finding_inside_an_imported_file_is_shown_at_the_use() {
     assert!(message.starts_with("in ") && message.contains("cycle-b.golive:1:1: "), "{message}");
     client.finish();
 }
+
+/// The text after applying a rename's edits for `uri` (non-overlapping, applied from the end).
+fn apply_edits(text: &str, edit: &Value, uri: &str) -> String {
+    let mut edits: Vec<&Value> = edit["changes"][uri].as_array().expect("edits for the document").iter().collect();
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().expect("line") as usize;
+        let character = position["character"].as_u64().expect("character") as usize;
+        text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + character
+    };
+    edits.sort_by_key(|edit| std::cmp::Reverse(offset(&edit["range"]["start"])));
+    let mut renamed = text.to_string();
+    for edit in edits {
+        let (start, end) = (offset(&edit["range"]["start"]), offset(&edit["range"]["end"]));
+        renamed.replace_range(start..end, edit["newText"].as_str().expect("new text"));
+    }
+    renamed
+}
+
+#[test]
+fn references_list_every_use_of_a_name() {
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    client.open(URI, SHOP);
+    let with_declaration = json!({ "includeDeclaration": true });
+    let mut params = at(SHOP, "incident\n}", 0);
+    params["context"] = with_declaration;
+    let found = client.request("textDocument/references", params.clone());
+    let starts: Vec<&Value> =
+        found.as_array().expect("locations").iter().map(|location| &location["range"]["start"]).collect();
+    assert_eq!(
+        starts,
+        [
+            &position_of(SHOP, "incident\n}", 0, false),
+            &position_of(SHOP, "incident\n}", 1, false),
+            &position_of(SHOP, "incident {", 0, false)
+        ],
+        "two references and the declaration, in order"
+    );
+    params["context"] = json!({ "includeDeclaration": false });
+    assert_eq!(client.request("textDocument/references", params).as_array().map(Vec::len), Some(2));
+    client.finish();
+}
+
+#[test]
+fn rename_changes_the_declaration_and_every_reference_and_refuses_a_clash() {
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    client.open(URI, SHOP);
+    let range = client.request("textDocument/prepareRename", at(SHOP, "lead\n}", 0));
+    assert_eq!(range["start"], position_of(SHOP, "lead\n}", 0, false));
+    let mut params = at(SHOP, "lead\n}", 0);
+    params["newName"] = json!("release_manager");
+    let edit = client.request("textDocument/rename", params.clone());
+    let renamed = apply_edits(SHOP, &edit, URI);
+    assert_eq!(renamed.matches("release_manager").count(), 5, "{renamed}");
+    assert_eq!(renamed.matches("lead").count(), 1, "only the title's `Tech lead` keeps the word: {renamed}");
+    let (_, checked) = golivec::check_source("renamed.golive", &renamed);
+    assert!(!checked.has_errors(), "the renamed plan has errors: {:?}", checked.diagnostics);
+    // A name that is taken, or not a name at all, is refused with a message.
+    for taken in ["prod", "two words", "and"] {
+        params["newName"] = json!(taken);
+        let response = client.call("textDocument/rename", params.clone());
+        assert!(
+            response["error"]["message"].as_str().is_some_and(|message| message.contains("cannot replace")),
+            "{taken}: {response}"
+        );
+    }
+    // Only names declared here are renamed: not a keyword, not a word inside a string.
+    assert_eq!(client.request("textDocument/prepareRename", at(SHOP, "title", 0)), Value::Null);
+    assert_eq!(client.request("textDocument/prepareRename", at(SHOP, "Shop", 0)), Value::Null);
+    client.finish();
+}
+
+#[test]
+fn rename_leaves_a_template_parameter_of_the_same_name_alone() {
+    let plan = "plan p { owner lead }\nrole lead \"Lead\"\ntemplate ask(lead: role) {\n  check \"ready?\" by lead\n}\nphase a {\n  ask(lead = lead)\n}\n";
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    client.open(URI, plan);
+    let mut params = at(plan, "lead \"Lead", 0);
+    params["newName"] = json!("boss");
+    let renamed = apply_edits(plan, &client.request("textDocument/rename", params), URI);
+    assert_eq!(
+        renamed,
+        "plan p { owner boss }\nrole boss \"Lead\"\ntemplate ask(lead: role) {\n  check \"ready?\" by lead\n}\nphase a {\n  ask(lead = boss)\n}\n"
+    );
+    client.finish();
+}
