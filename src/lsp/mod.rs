@@ -1,5 +1,5 @@
-//! A language server: diagnostics, hover, go to definition, references, rename, the outline
-//! and formatting for `.golive` files, over any [`Connection`] (`golivec lsp` gives it standard
+//! A language server: diagnostics, hover, go to definition, references, rename, completion,
+//! the outline and formatting for `.golive` files, over any [`Connection`] (`golivec lsp` gives it standard
 //! input and output; tests can use `Connection::memory()`).
 //!
 //! `lsp-server` does the framing and gives messages on channels; this module owns the whole
@@ -7,6 +7,7 @@
 //! can end it with a panic. Requests are answered in order, one at a time: checking a plan
 //! takes milliseconds, so there is nothing to cancel.
 
+mod completion;
 mod document;
 mod format;
 mod navigation;
@@ -15,12 +16,12 @@ use crate::source::SourceMap;
 use document::{Document, Encoding};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
-    DocumentSymbol, DocumentSymbolParams, GotoDefinitionParams, Hover, HoverContents, HoverParams,
-    HoverProviderCapability, InitializeParams, InitializeResult, Location, MarkupContent, MarkupKind, OneOf,
-    PositionEncodingKind, PublishDiagnosticsParams, ReferenceParams, RenameOptions, RenameParams, ServerCapabilities,
-    ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextEdit, Uri, WorkspaceEdit,
+    CompletionItem, CompletionOptions, CompletionParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DocumentFormattingParams, DocumentSymbol, DocumentSymbolParams, GotoDefinitionParams,
+    Hover, HoverContents, HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, Location,
+    MarkupContent, MarkupKind, OneOf, PositionEncodingKind, PublishDiagnosticsParams, ReferenceParams, RenameOptions,
+    RenameParams, ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextEdit, Uri, WorkspaceEdit,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -106,6 +107,7 @@ fn initialize(request: Request, new_sources: fn() -> SourceMap) -> (Response, Op
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions::default()),
         rename_provider: Some(OneOf::Right(RenameOptions {
             prepare_provider: Some(true),
             work_done_progress_options: Default::default(),
@@ -164,6 +166,11 @@ impl Server {
             "textDocument/formatting" => {
                 let params: DocumentFormattingParams = params(request)?;
                 value(serde_json::to_value(self.formatting(&params.text_document.uri)))
+            }
+            "textDocument/completion" => {
+                let params: CompletionParams = params(request)?;
+                let position = params.text_document_position;
+                value(serde_json::to_value(self.completion(&position.text_document.uri, position.position)))
             }
             "textDocument/references" => {
                 let params: ReferenceParams = params(request)?;
@@ -262,6 +269,12 @@ impl Server {
             }
             None => document.imported_declaration(written.name, self.encoding),
         }
+    }
+
+    fn completion(&self, uri: &Uri, position: lsp_types::Position) -> Option<Vec<CompletionItem>> {
+        let document = self.documents.get(uri.as_str())?;
+        let offset = document.offset(position, self.encoding);
+        Some(completion::items(&document.checked.ast, &document.text, offset))
     }
 
     /// Every place the name under the cursor is written in this document.

@@ -66,6 +66,39 @@ pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
     (tree, lowerer.diagnostics)
 }
 
+/// A kind of block, by the statements it takes (for an editor's completion).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    TopLevel,
+    Plan,
+    Role,
+    Env,
+    Metric,
+    Window,
+    Freeze,
+    /// A phase, gate, rollout, watch or template.
+    Node,
+    /// A group, a rollback level or an alert: steps only.
+    Steps,
+    Rollback,
+}
+
+/// The keywords that start a statement in `block`, as the grammar has them.
+pub fn statement_keywords(block: Block) -> &'static [&'static str] {
+    expected::keywords(match block {
+        Block::TopLevel => Rule::item_only,
+        Block::Plan => Rule::plan_field_only,
+        Block::Role => Rule::role_field_only,
+        Block::Env => Rule::env_field_only,
+        Block::Metric => Rule::metric_field_only,
+        Block::Window => Rule::window_field_only,
+        Block::Freeze => Rule::freeze_field_only,
+        Block::Node => Rule::node_item_only,
+        Block::Steps => Rule::group_item_only,
+        Block::Rollback => Rule::rollback_item_only,
+    })
+}
+
 /// Reads a date-time with a zone as written in a plan (for `--t0` on the command line).
 pub fn parse_datetime(text: &str) -> Result<jiff::Zoned, String> {
     match GoliveParser::parse(Rule::datetime, text) {

@@ -693,3 +693,40 @@ fn rename_leaves_a_template_parameter_of_the_same_name_alone() {
     );
     client.finish();
 }
+
+#[test]
+fn completion_offers_the_block_s_keywords_then_names() {
+    let plan = "use std.http\nplan p { owner lead }\nrole lead \"Lead\"\nphase a {\n  \n}\nphase b after a {\n  group \"g\" {\n    \n  }\n}\n\n";
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    client.open(URI, plan);
+    let labels = |client: &mut Client, line: u32, character: u32| -> Vec<String> {
+        let params = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
+        let items = client.request("textDocument/completion", params);
+        items
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item["label"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    // An empty line in a phase: its statements and the templates it can call.
+    let in_phase = labels(&mut client, 4, 2);
+    for expected in ["run", "require", "on", "http.check"] {
+        assert!(in_phase.iter().any(|label| label == expected), "{expected} missing from {in_phase:?}");
+    }
+    assert!(!in_phase.iter().any(|label| label == "phase" || label == "lead"), "{in_phase:?}");
+    // In a group: steps only.
+    let in_group = labels(&mut client, 8, 4);
+    assert!(
+        in_group.iter().any(|label| label == "run") && !in_group.iter().any(|label| label == "require"),
+        "{in_group:?}"
+    );
+    // After `after ` (the cursor before `a`): the names the plan declares.
+    let after = labels(&mut client, 6, 14);
+    assert!(after.iter().any(|label| label == "a") && after.iter().any(|label| label == "lead"), "{after:?}");
+    assert!(!after.iter().any(|label| label == "run"), "{after:?}");
+    // At the top level: declarations.
+    let top = labels(&mut client, 11, 0);
+    assert!(top.iter().any(|label| label == "phase") && !top.iter().any(|label| label == "run"), "{top:?}");
+    client.finish();
+}

@@ -1,0 +1,112 @@
+//! Completion: at the start of a statement, the keywords of the enclosing block (as the
+//! grammar has them) and the templates that can be called there; elsewhere, the names the
+//! plan declares and the modules it imports. The editor filters by what is typed.
+
+use crate::ast::{File, Item, NodeItem, UseTarget};
+use crate::diag::suppress::item_span;
+use crate::syntax::{statement_keywords, Block};
+use lsp_types::{CompletionItem, CompletionItemKind};
+
+/// What to offer at byte `offset` of `text`, whose tree is `file`.
+pub(crate) fn items(file: &File, text: &str, offset: u32) -> Vec<CompletionItem> {
+    let before = text.get(..offset as usize).unwrap_or_default();
+    let line = before.rsplit(['\n', ';', '{']).next().unwrap_or_default();
+    let typed = line.trim_start();
+    let at_statement_start = typed.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let block = block_at(file, offset);
+    let mut items = Vec::new();
+    if at_statement_start {
+        items.extend(statement_keywords(block).iter().map(|keyword| CompletionItem {
+            label: (*keyword).to_string(),
+            kind: Some(CompletionItemKind::KEYWORD),
+            ..Default::default()
+        }));
+        if matches!(block, Block::Node | Block::Steps) {
+            items.extend(templates(file));
+        }
+        return items;
+    }
+    for item in &file.items {
+        let kind = match item {
+            Item::Plan(_) | Item::Template(_) => continue,
+            Item::Role(_) | Item::Secret(_) => CompletionItemKind::VARIABLE,
+            Item::Env(_) | Item::Window(_) | Item::Freeze(_) => CompletionItemKind::CONSTANT,
+            Item::Metric(_) => CompletionItemKind::FIELD,
+            Item::Node(_) | Item::Rollback(_) | Item::Alert(_) => CompletionItemKind::FUNCTION,
+            Item::Use(_) => CompletionItemKind::MODULE,
+        };
+        items.push(CompletionItem {
+            label: item.name().name.clone(),
+            kind: Some(kind),
+            detail: Some(item.kind_name().to_string()),
+            ..Default::default()
+        });
+    }
+    items
+}
+
+/// The templates this file can call: its own by name, a standard module's as `alias.name`,
+/// with their signature. (A file module's templates are not listed: that would mean reading
+/// the file on every keystroke.)
+fn templates(file: &File) -> Vec<CompletionItem> {
+    let mut items = Vec::new();
+    for item in &file.items {
+        match item {
+            Item::Template(template) => items.push(CompletionItem {
+                label: template.name.name.clone(),
+                kind: Some(CompletionItemKind::SNIPPET),
+                detail: Some("template".to_string()),
+                ..Default::default()
+            }),
+            Item::Use(decl) => {
+                let UseTarget::Std(path) = &decl.target else { continue };
+                let Some(module) = path.last().and_then(|last| crate::modules::stdlib::find(&last.name)) else {
+                    continue;
+                };
+                items.extend(crate::modules::stdlib::templates(module).into_iter().map(|template| CompletionItem {
+                    label: format!("{}.{}", decl.name.name, template.name),
+                    kind: Some(CompletionItemKind::SNIPPET),
+                    detail: Some(template.signature(&decl.name.name)),
+                    documentation: Some(lsp_types::Documentation::String(template.doc)),
+                    ..Default::default()
+                }));
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+/// The innermost block around `offset`.
+fn block_at(file: &File, offset: u32) -> Block {
+    let inside = |span: crate::source::Span| span.start < offset && offset < span.end;
+    let Some(item) = file.items.iter().find(|item| inside(item_span(item))) else { return Block::TopLevel };
+    match item {
+        Item::Plan(_) => Block::Plan,
+        Item::Role(_) => Block::Role,
+        Item::Env(_) => Block::Env,
+        Item::Metric(_) => Block::Metric,
+        Item::Window(_) => Block::Window,
+        Item::Freeze(_) => Block::Freeze,
+        Item::Secret(_) | Item::Use(_) => Block::TopLevel,
+        Item::Alert(_) => Block::Steps,
+        Item::Rollback(rollback) => match rollback.levels.iter().any(|level| inside(level.span)) {
+            true => Block::Steps,
+            false => Block::Rollback,
+        },
+        Item::Node(node) => node_block(&node.body, offset),
+        Item::Template(template) => node_block(&template.body, offset),
+    }
+}
+
+fn node_block(body: &[NodeItem], offset: u32) -> Block {
+    let in_group = body.iter().any(|item| match item {
+        NodeItem::Group(group) => group.span.start < offset && offset < group.span.end,
+        _ => false,
+    });
+    if in_group {
+        Block::Steps
+    } else {
+        Block::Node
+    }
+}
