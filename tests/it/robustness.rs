@@ -143,6 +143,14 @@ fn completions_are_valid_bash() {
     assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
 }
 
+/// The run ended with exit code 0, 1 or 2, and without a panic.
+fn assert_survived(what: &str, output: &std::process::Output) {
+    let report = stderr(output);
+    let shown = &report[..report.len().min(2000)];
+    assert!(matches!(output.status.code(), Some(0..=2)), "{what}: exit {:?}\n{shown}", output.status.code());
+    assert!(!report.contains("panicked") && !report.contains("RUST_BACKTRACE"), "{what}: {shown}");
+}
+
 /// Inputs the fuzzers (`fuzz/`) found crashing or hanging, kept as regression fixtures: through
 /// `lint` and every build target, each ends with exit code 0, 1 or 2 and never a panic.
 #[test]
@@ -157,15 +165,7 @@ fn fuzzer_findings_stay_fixed() {
         let mut runs: Vec<Vec<&str>> = vec![vec!["lint", "--color", "never", &path]];
         runs.extend(targets.iter().map(|target| vec!["build", &path, "--target", target]));
         for args in runs {
-            let output = golivec(&args, None);
-            let report = stderr(&output);
-            assert!(
-                matches!(output.status.code(), Some(0..=2)),
-                "{args:?}: exit {:?}\n{}",
-                output.status.code(),
-                &report[..report.len().min(2000)]
-            );
-            assert!(!report.contains("panicked") && !report.contains("RUST_BACKTRACE"), "{args:?}: {report}");
+            assert_survived(&format!("{args:?}"), &golivec(&args, None));
         }
     }
 }
@@ -206,15 +206,7 @@ fn every_command_survives_every_hostile_input() {
     commands.extend(golivec::emit::Target::ALL.iter().map(|target| vec!["build", "-", "--target", target.name()]));
     for (name, input) in &inputs {
         for args in &commands {
-            let output = golivec(args, Some(input));
-            let report = stderr(&output);
-            assert!(
-                matches!(output.status.code(), Some(0..=2)),
-                "{name}, {args:?}: exit {:?}\n{}",
-                output.status.code(),
-                &report[..report.len().min(2000)]
-            );
-            assert!(!report.contains("panicked"), "{name}, {args:?}: {}", &report[..report.len().min(2000)]);
+            assert_survived(&format!("{name}, {args:?}"), &golivec(args, Some(input)));
         }
     }
 }
