@@ -3,6 +3,15 @@
 
 use crate::support::{golivec, stderr};
 
+/// The start of a long report, cut at a character boundary.
+fn shorten(report: &str, bytes: usize) -> &str {
+    let mut end = report.len().min(bytes);
+    while !report.is_char_boundary(end) {
+        end -= 1;
+    }
+    &report[..end]
+}
+
 fn check_stdin(input: &[u8]) -> (Option<i32>, String) {
     let output = golivec(&["check", "--color", "never", "-"], Some(input));
     (output.status.code(), stderr(&output))
@@ -10,8 +19,8 @@ fn check_stdin(input: &[u8]) -> (Option<i32>, String) {
 
 fn assert_handled(name: &str, input: &[u8], expected_code: i32, expected_text: &str) {
     let (code, report) = check_stdin(input);
-    assert_eq!(code, Some(expected_code), "{name}: exit {code:?}\n{}", &report[..report.len().min(2000)]);
-    assert!(report.contains(expected_text), "{name}: no `{expected_text}` in\n{}", &report[..report.len().min(2000)]);
+    assert_eq!(code, Some(expected_code), "{name}: exit {code:?}\n{}", shorten(&report, 2000));
+    assert!(report.contains(expected_text), "{name}: no `{expected_text}` in\n{}", shorten(&report, 2000));
 }
 
 #[test]
@@ -59,7 +68,7 @@ fn a_one_megabyte_line() {
     plan.push_str(&"a".repeat(1 << 20));
     plan.push_str("\" }\n");
     let (code, report) = check_stdin(plan.as_bytes());
-    assert_eq!(code, Some(0), "{}", &report[..report.len().min(500)]);
+    assert_eq!(code, Some(0), "{}", shorten(&report, 500));
     let junk = format!("plan p {{}}\n{}\n", "x ".repeat(1 << 19));
     assert_handled("junk line", junk.as_bytes(), 1, "E0100");
 }
@@ -83,13 +92,13 @@ fn long_chains_do_not_overflow() {
         "not ".repeat(100_000)
     );
     let (code, report) = check_stdin(nots.as_bytes());
-    assert_eq!(code, Some(0), "{}", &report[..report.len().min(500)]);
+    assert_eq!(code, Some(0), "{}", shorten(&report, 500));
     let ors = format!(
         "plan p {{}}\nmetric up : bool {{ probe sh \"true\" }}\nwatch w every 1m for 1h {{ up{} }}\n",
         " or up".repeat(100_000)
     );
     let (code, report) = check_stdin(ors.as_bytes());
-    assert_eq!(code, Some(0), "{}", &report[..report.len().min(500)]);
+    assert_eq!(code, Some(0), "{}", shorten(&report, 500));
 }
 
 #[test]
@@ -146,7 +155,7 @@ fn completions_are_valid_bash() {
 /// The run ended with exit code 0, 1 or 2, and without a panic.
 fn assert_survived(what: &str, output: &std::process::Output) {
     let report = stderr(output);
-    let shown = &report[..report.len().min(2000)];
+    let shown = shorten(&report, 2000);
     assert!(matches!(output.status.code(), Some(0..=2)), "{what}: exit {:?}\n{shown}", output.status.code());
     assert!(!report.contains("panicked") && !report.contains("RUST_BACKTRACE"), "{what}: {shown}");
 }
