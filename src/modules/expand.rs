@@ -11,6 +11,7 @@ use super::{Module, Program};
 use crate::ast::{self, Argument, GroupItem, Ident, Item, NodeItem, Text, Value, ValueKind};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{Expansion, SourceMap, Span};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Calls nested deeper than this are refused (a template calling itself is reported first).
@@ -145,19 +146,14 @@ struct Template<'p> {
     types: Vec<Option<ParamType>>,
 }
 
-/// Pastes every template call of the program; returns the plan as one file and the
-/// diagnostics of the templates and calls. `None` when there is nothing to paste: the root
-/// file alone is the plan (the common case, kept free of copying).
-pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>, Vec<Diagnostic>) {
+/// Pastes every template call of the program; returns the plan's declarations in order and
+/// the diagnostics of the templates and calls. A declaration without calls is borrowed from its
+/// module, not copied, so only what a call changed exists twice. `None` when there is nothing
+/// to paste: the root file alone is the plan (the common case).
+pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<Cow<'p, Item>>>, Vec<Diagnostic>) {
     let root = &program.modules[0].ast;
     let simple = program.modules.len() == 1
-        && root.items.iter().all(|item| match item {
-            Item::Use(_) | Item::Template(_) => false,
-            Item::Node(decl) => !decl.body.iter().any(node_item_has_call),
-            Item::Rollback(decl) => !decl.levels.iter().any(|level| level.items.iter().any(group_item_has_call)),
-            Item::Alert(decl) => !decl.items.iter().any(group_item_has_call),
-            _ => true,
-        });
+        && root.items.iter().all(|item| !matches!(item, Item::Use(_) | Item::Template(_)) && !item_has_call(item));
     if simple {
         return (None, Vec::new());
     }
@@ -167,7 +163,6 @@ pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>,
         let templates = expander.declare_templates(module);
         expander.templates.push(templates);
     }
-    let root = &program.modules[0].ast;
     let mut items = Vec::new();
     for &index in &program.order {
         for item in &program.modules[index].ast.items {
@@ -177,9 +172,16 @@ pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>,
         }
     }
     expander.report_unused_imports(program);
-    let file =
-        ast::File { items, comments: root.comments.clone(), unreadable: root.unreadable.clone(), span: root.span };
-    (Some(file), expander.diagnostics)
+    (Some(items), expander.diagnostics)
+}
+
+fn item_has_call(item: &Item) -> bool {
+    match item {
+        Item::Node(decl) => decl.body.iter().any(node_item_has_call),
+        Item::Rollback(decl) => decl.levels.iter().any(|level| level.items.iter().any(group_item_has_call)),
+        Item::Alert(decl) => decl.items.iter().any(group_item_has_call),
+        _ => false,
+    }
 }
 
 fn node_item_has_call(item: &NodeItem) -> bool {
@@ -320,11 +322,16 @@ impl<'p> Expander<'_, 'p> {
         }
     }
 
-    /// A declaration with its calls pasted; `None` for `use` and `template`, which are gone
-    /// once the plan is expanded.
-    fn item(&mut self, program: &'p Program, module: usize, item: &Item) -> Option<Item> {
-        Some(match item {
-            Item::Use(_) | Item::Template(_) => return None,
+    /// A declaration with its calls pasted (borrowed when it has none); `None` for `use` and
+    /// `template`, which are gone once the plan is expanded.
+    fn item(&mut self, program: &'p Program, module: usize, item: &'p Item) -> Option<Cow<'p, Item>> {
+        if matches!(item, Item::Use(_) | Item::Template(_)) {
+            return None;
+        }
+        if !item_has_call(item) {
+            return Some(Cow::Borrowed(item));
+        }
+        Some(Cow::Owned(match item {
             Item::Node(decl) => {
                 let mut decl = decl.clone();
                 decl.body = self.node_items(program, module, std::mem::take(&mut decl.body));
@@ -344,7 +351,7 @@ impl<'p> Expander<'_, 'p> {
                 Item::Alert(decl)
             }
             other => other.clone(),
-        })
+        }))
     }
 
     fn node_items(&mut self, program: &'p Program, module: usize, items: Vec<NodeItem>) -> Vec<NodeItem> {
