@@ -943,6 +943,10 @@ impl Paster<'_> {
     /// A string: `{param}` replaced by the argument's text; inside a shell command, quoted so
     /// that it stays one word whatever it holds.
     fn text(&mut self, text: &mut Text, shell: bool) {
+        self.span(&mut text.span);
+        if !text.value.contains('{') {
+            return;
+        }
         let mut out = String::with_capacity(text.value.len());
         let mut rest = text.value.as_str();
         let mut changed = false;
@@ -973,7 +977,6 @@ impl Paster<'_> {
             text.value = out;
             text.verbatim = false;
         }
-        self.span(&mut text.span);
     }
 
     /// An argument as text: a string's value, a name, or a literal as written.
