@@ -329,7 +329,8 @@ impl<'a> Checker<'a> {
             envs: Vec::new(),
             secrets: Vec::new(),
             metrics: Vec::new(),
-            nodes: Vec::new(),
+            // Exact: a node is 400 bytes, and doubling would leave up to half unused.
+            nodes: Vec::with_capacity(items.iter().filter(|item| matches!(item, ast::Item::Node(_))).count()),
             rollbacks: Vec::new(),
             alerts: Vec::new(),
             windows: Vec::new(),
@@ -721,7 +722,10 @@ impl<'a> Checker<'a> {
             for_ms: None,
             point_of_no_return: false,
             point_of_no_return_span: None,
-            items: Vec::new(),
+            // Exact: most statements of a body are steps, and doubling would leave up to half unused.
+            items: Vec::with_capacity(
+                decl.body.iter().filter(|item| matches!(item, NodeItem::Step(_) | NodeItem::Group(_))).count(),
+            ),
             requires: Vec::new(),
             conditions: Vec::new(),
             set_command: None,
@@ -1068,7 +1072,7 @@ impl<'a> Checker<'a> {
     }
 
     fn items(&mut self, items: &[ast::GroupItem], context: Context) -> Vec<model::Item> {
-        let mut result = Vec::new();
+        let mut result = Vec::with_capacity(items.len());
         for item in items {
             match item {
                 ast::GroupItem::Step(step) => {
