@@ -11,7 +11,6 @@ use super::{Module, Program};
 use crate::ast::{self, Argument, GroupItem, Ident, Item, NodeItem, Text, Value, ValueKind};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{Expansion, SourceMap, Span};
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Calls nested deeper than this are refused (a template calling itself is reported first).
@@ -150,7 +149,7 @@ struct Template<'p> {
 /// the diagnostics of the templates and calls. A declaration without calls is borrowed from its
 /// module, not copied, so only what a call changed exists twice. `None` when there is nothing
 /// to paste: the root file alone is the plan (the common case).
-pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<Cow<'p, Item>>>, Vec<Diagnostic>) {
+pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<Declaration<'p>>>, Vec<Diagnostic>) {
     let root = &program.modules[0].ast;
     let simple = program.modules.len() == 1
         && root.items.iter().all(|item| !matches!(item, Item::Use(_) | Item::Template(_)) && !item_has_call(item));
@@ -163,7 +162,7 @@ pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<
         let templates = expander.declare_templates(module);
         expander.templates.push(templates);
     }
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(program.modules.iter().map(|module| module.ast.items.len()).sum());
     for &index in &program.order {
         for item in &program.modules[index].ast.items {
             if let Some(item) = expander.item(program, index, item) {
@@ -173,6 +172,25 @@ pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<
     }
     expander.report_unused_imports(program);
     (Some(items), expander.diagnostics)
+}
+
+/// A declaration of the expanded plan: the one written in its module, or a copy with calls
+/// pasted. Boxed, so the list of a large plan costs two words per declaration.
+#[derive(Debug)]
+pub enum Declaration<'p> {
+    Written(&'p Item),
+    Pasted(Box<Item>),
+}
+
+impl std::ops::Deref for Declaration<'_> {
+    type Target = Item;
+
+    fn deref(&self) -> &Item {
+        match self {
+            Declaration::Written(item) => item,
+            Declaration::Pasted(item) => item,
+        }
+    }
 }
 
 fn item_has_call(item: &Item) -> bool {
@@ -324,14 +342,14 @@ impl<'p> Expander<'_, 'p> {
 
     /// A declaration with its calls pasted (borrowed when it has none); `None` for `use` and
     /// `template`, which are gone once the plan is expanded.
-    fn item(&mut self, program: &'p Program, module: usize, item: &'p Item) -> Option<Cow<'p, Item>> {
+    fn item(&mut self, program: &'p Program, module: usize, item: &'p Item) -> Option<Declaration<'p>> {
         if matches!(item, Item::Use(_) | Item::Template(_)) {
             return None;
         }
         if !item_has_call(item) {
-            return Some(Cow::Borrowed(item));
+            return Some(Declaration::Written(item));
         }
-        Some(Cow::Owned(match item {
+        Some(Declaration::Pasted(Box::new(match item {
             Item::Node(decl) => {
                 let mut decl = decl.clone();
                 decl.body = self.node_items(program, module, std::mem::take(&mut decl.body));
@@ -351,7 +369,7 @@ impl<'p> Expander<'_, 'p> {
                 Item::Alert(decl)
             }
             other => other.clone(),
-        }))
+        })))
     }
 
     fn node_items(&mut self, program: &'p Program, module: usize, items: Vec<NodeItem>) -> Vec<NodeItem> {
