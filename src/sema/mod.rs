@@ -27,7 +27,7 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 
 /// Checks a plan: its declarations in order (expanded: no `use`, `template` or call) and the
 /// span of its file. Returns the model when there is no error, and every diagnostic.
-pub fn check<'a>(items: &[&'a ast::Item], file_span: Span) -> (Option<Model>, Vec<Diagnostic>) {
+pub fn check(items: &[&ast::Item], file_span: Span) -> (Option<Model>, Vec<Diagnostic>) {
     let mut checker = Checker { symbols: HashMap::new(), diagnostics: Vec::new(), metric_types: Vec::new() };
     checker.collect(items, file_span);
     let model = checker.lower(items, file_span);
