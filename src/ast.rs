@@ -4,9 +4,9 @@
 //! names are not resolved and units are not checked here (that is `sema`'s job), so the tree
 //! can also serve a formatter and a language server. Comments are kept in [`File::comments`].
 
-// Nodes are built once per parse and walked a few times; boxing variants to even out their
-// sizes would add noise to every match without a measurable gain.
-#![allow(clippy::large_enum_variant)]
+// Sizes matter: a plan's tree is several times its text, and a `Vec` of an enum is as wide as
+// its largest variant. Rare or large payloads are boxed so that the common statements (steps,
+// header clauses, values) stay small; the heap peak of `check` is mostly this tree.
 
 use crate::source::Span;
 
@@ -46,15 +46,15 @@ pub struct Text {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Plan(PlanDecl),
-    Role(RoleDecl),
-    Env(EnvDecl),
+    Role(Box<RoleDecl>),
+    Env(Box<EnvDecl>),
     Secret(SecretDecl),
-    Metric(MetricDecl),
+    Metric(Box<MetricDecl>),
     Node(NodeDecl),
     Rollback(RollbackDecl),
-    Alert(AlertDecl),
-    Window(WindowDecl),
-    Freeze(FreezeDecl),
+    Alert(Box<AlertDecl>),
+    Window(Box<WindowDecl>),
+    Freeze(Box<FreezeDecl>),
     Use(UseDecl),
     Template(TemplateDecl),
 }
@@ -347,7 +347,7 @@ pub enum NodeItem {
     OnBreach(Action),
     PointOfNoReturn(Span),
     /// `require CONDITION`, with the span of the whole statement.
-    Require(Condition, Span),
+    Require(Box<Condition>, Span),
     /// A rollout's command that sets the traffic weight (`$GOLIVE_WEIGHT`), with the span of
     /// the whole statement.
     Set(Command, Span),
@@ -355,9 +355,9 @@ pub enum NodeItem {
     /// A sampling interval: how often conditions are evaluated.
     Every(Value),
     /// A bare condition, as in a watch: `error_rate < 0.1%`.
-    Condition(Condition),
+    Condition(Box<Condition>),
     /// A template's statements, pasted here before checking.
-    Call(Call),
+    Call(Box<Call>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -372,7 +372,7 @@ pub enum GroupItem {
     Step(Step),
     Group(Group),
     /// A template's steps, pasted here before checking.
-    Call(Call),
+    Call(Box<Call>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -422,13 +422,13 @@ pub struct Step {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
     Run(RunStep),
-    Expect(ExpectStep),
+    Expect(Box<ExpectStep>),
     /// A manual confirmation, optionally by given roles.
     Check {
         text: Text,
         by: Vec<Ident>,
     },
-    Approve(ApproveStep),
+    Approve(Box<ApproveStep>),
     Notify {
         roles: Vec<Ident>,
         message: Text,
@@ -553,7 +553,7 @@ pub enum ConditionKind {
     InRange {
         metric: Ident,
         negated: bool,
-        range: Range,
+        range: Box<Range>,
     },
     /// A bool metric used as a condition: `up`.
     Test(Ident),
@@ -623,7 +623,7 @@ pub enum ValueKind {
     /// Events per second.
     Rate(f64),
     Bool(bool),
-    DateTime(DateTimeLit),
+    DateTime(Box<DateTimeLit>),
     /// Minutes since midnight.
     TimeOfDay(u32),
     /// A name where a value stands: a template parameter in a template's body, or a declared

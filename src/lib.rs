@@ -64,22 +64,24 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
     diagnostics.extend(loading);
     let (expanded, expanding) = modules::expand(sources, &program);
     diagnostics.extend(expanding);
-    let mut program_modules = program.modules.into_iter();
-    let Some(root) = program_modules.next() else {
+    let Some(root) = program.modules.first() else {
         // `load` always returns the root first; an empty program cannot happen.
         return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
     };
-    let imported: Vec<modules::Module> = program_modules.collect();
-    let ast = root.ast;
-    let plan = expanded.as_ref().unwrap_or(&ast);
-    let (model, semantic) = sema::check(plan);
+    // The plan sema checks: the expanded declarations (borrowed where no call changed them), or
+    // the root file's own when there was nothing to paste.
+    let plan: Vec<&ast::Item> = match &expanded {
+        Some(items) => items.iter().map(|item| &**item).collect(),
+        None => root.ast.items.iter().collect(),
+    };
+    let (model, semantic) = sema::check(&plan, root.ast.span);
     let text = &sources.get(file).text;
     let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
     let syntax_errors: Vec<source::Span> = diagnostics.iter().map(Diagnostic::primary_span).collect();
     let model = if syntax_failed { None } else { model };
     // A declaration lost to a syntax error is not "undefined": withhold name errors that an
     // unreadable line may explain, and report every other finding.
-    let unreadable: Vec<&str> = ast.unreadable.iter().filter_map(|span| text.get(span.range())).collect();
+    let unreadable: Vec<&str> = root.ast.unreadable.iter().filter_map(|span| text.get(span.range())).collect();
     let explained_by_unreadable = |diagnostic: &Diagnostic| match diagnostic.code {
         diag::Code::UndefinedName => {
             let span = diagnostic.primary_span();
@@ -90,7 +92,7 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         // A setting lost to a syntax error in the same declaration is not "missing".
         diag::Code::MissingField => {
             let at = diagnostic.primary_span();
-            plan.items.iter().map(diag::suppress::item_span).any(|item| {
+            plan.iter().map(|item| diag::suppress::item_span(item)).any(|item| {
                 item.file == at.file
                     && item.start <= at.start
                     && at.end <= item.end
@@ -102,6 +104,15 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         _ => false,
     };
     diagnostics.extend(semantic.into_iter().filter(|diagnostic| !explained_by_unreadable(diagnostic)));
+    // The pasted declarations are not needed past sema: free them before the analysis allocates.
+    drop(plan);
+    drop(expanded);
+    let mut program_modules = program.modules.into_iter();
+    let Some(root) = program_modules.next() else {
+        return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
+    };
+    let imported: Vec<modules::Module> = program_modules.collect();
+    let ast = root.ast;
     let analysis = model.as_ref().map(|model| {
         let (analysis, found) = analysis::analyze(model, &options.analysis);
         diagnostics.extend(found);

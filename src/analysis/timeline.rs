@@ -118,11 +118,40 @@ impl Schedule {
     }
 }
 
+/// The wall-clock time of an offset from launch, as `strftime("%Y-%m-%d %H:%M %Z")` writes it.
+/// Written field by field: `strftime` interprets its format on every call, and every node
+/// needs two of these.
 fn absolute(t0: Option<&jiff::Zoned>, offset_ms: i64) -> Option<String> {
-    let t0 = t0?;
-    t0.checked_add(jiff::SignedDuration::from_millis(offset_ms))
-        .ok()
-        .map(|zoned| zoned.strftime("%Y-%m-%d %H:%M %Z").to_string())
+    let zoned = t0?.checked_add(jiff::SignedDuration::from_millis(offset_ms)).ok()?;
+    let time = zoned.datetime();
+    if time.year() < 0 {
+        // `%Y` pads negative years its own way; no plan launches before year 0, so do not copy it.
+        return Some(zoned.strftime("%Y-%m-%d %H:%M %Z").to_string());
+    }
+    let zone = zoned.time_zone().to_offset_info(zoned.timestamp());
+    let mut text = String::with_capacity(24);
+    // Years 0 to 9999: four digits, as `%Y` pads them.
+    push_digits(&mut text, time.year().unsigned_abs().into(), 4);
+    text.push('-');
+    push_digits(&mut text, time.month().unsigned_abs().into(), 2);
+    text.push('-');
+    push_digits(&mut text, time.day().unsigned_abs().into(), 2);
+    text.push(' ');
+    push_digits(&mut text, time.hour().unsigned_abs().into(), 2);
+    text.push(':');
+    push_digits(&mut text, time.minute().unsigned_abs().into(), 2);
+    text.push(' ');
+    // `%Z` writes the abbreviation in upper case.
+    text.extend(zone.abbreviation().chars().map(|c| c.to_ascii_uppercase()));
+    Some(text)
+}
+
+/// The last `width` decimal digits of `value`, zero-padded (cheaper than `format!("{:02}")`).
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// The shortest and longest time a node takes once started, in milliseconds.

@@ -31,9 +31,18 @@ pub(super) fn run(args: &CheckArgs, lints: bool) -> i32 {
     let mut sources = SourceMap::with_loader(input::FileSystem::default());
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;
-    for path in &args.files {
+    for (index, path) in args.files.iter().enumerate() {
         match input::load(&mut sources, path) {
-            Ok(file) => diagnostics.extend(crate::check_with(&mut sources, file, &options).diagnostics),
+            Ok(file) => {
+                let mut checked = crate::check_with(&mut sources, file, &options);
+                diagnostics.append(&mut checked.diagnostics);
+                if index + 1 == args.files.len() {
+                    // The process exits after printing: freeing the last file's tree, model and
+                    // analysis one allocation at a time would cost a sixth of all the work
+                    // after parsing, for memory the exit returns anyway.
+                    std::mem::forget(checked);
+                }
+            }
             Err(message) => {
                 io_failed = true;
                 eprintln!("error: {message}");

@@ -201,10 +201,10 @@ fn step_references<'a>(step: &'a Step, out: &mut Found<'a>) {
             }
             uses(&expect.options, out);
         }
-        StepKind::Check { by: roles, .. }
-        | StepKind::Notify { roles, .. }
-        | StepKind::Page { roles, .. }
-        | StepKind::Approve(crate::ast::ApproveStep { roles, .. }) => out.extend(roles),
+        StepKind::Check { by: roles, .. } | StepKind::Notify { roles, .. } | StepKind::Page { roles, .. } => {
+            out.extend(roles)
+        }
+        StepKind::Approve(approve) => out.extend(&approve.roles),
         StepKind::Wait(_) | StepKind::Recheck | StepKind::Continue => {}
     }
 }

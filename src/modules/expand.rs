@@ -145,19 +145,14 @@ struct Template<'p> {
     types: Vec<Option<ParamType>>,
 }
 
-/// Pastes every template call of the program; returns the plan as one file and the
-/// diagnostics of the templates and calls. `None` when there is nothing to paste: the root
-/// file alone is the plan (the common case, kept free of copying).
-pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>, Vec<Diagnostic>) {
+/// Pastes every template call of the program; returns the plan's declarations in order and
+/// the diagnostics of the templates and calls. A declaration without calls is borrowed from its
+/// module, not copied, so only what a call changed exists twice. `None` when there is nothing
+/// to paste: the root file alone is the plan (the common case).
+pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<Declaration<'p>>>, Vec<Diagnostic>) {
     let root = &program.modules[0].ast;
     let simple = program.modules.len() == 1
-        && root.items.iter().all(|item| match item {
-            Item::Use(_) | Item::Template(_) => false,
-            Item::Node(decl) => !decl.body.iter().any(node_item_has_call),
-            Item::Rollback(decl) => !decl.levels.iter().any(|level| level.items.iter().any(group_item_has_call)),
-            Item::Alert(decl) => !decl.items.iter().any(group_item_has_call),
-            _ => true,
-        });
+        && root.items.iter().all(|item| !matches!(item, Item::Use(_) | Item::Template(_)) && !item_has_call(item));
     if simple {
         return (None, Vec::new());
     }
@@ -167,8 +162,7 @@ pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>,
         let templates = expander.declare_templates(module);
         expander.templates.push(templates);
     }
-    let root = &program.modules[0].ast;
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(program.modules.iter().map(|module| module.ast.items.len()).sum());
     for &index in &program.order {
         for item in &program.modules[index].ast.items {
             if let Some(item) = expander.item(program, index, item) {
@@ -177,9 +171,35 @@ pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<ast::File>,
         }
     }
     expander.report_unused_imports(program);
-    let file =
-        ast::File { items, comments: root.comments.clone(), unreadable: root.unreadable.clone(), span: root.span };
-    (Some(file), expander.diagnostics)
+    (Some(items), expander.diagnostics)
+}
+
+/// A declaration of the expanded plan: the one written in its module, or a copy with calls
+/// pasted. Boxed, so the list of a large plan costs two words per declaration.
+#[derive(Debug)]
+pub enum Declaration<'p> {
+    Written(&'p Item),
+    Pasted(Box<Item>),
+}
+
+impl std::ops::Deref for Declaration<'_> {
+    type Target = Item;
+
+    fn deref(&self) -> &Item {
+        match self {
+            Declaration::Written(item) => item,
+            Declaration::Pasted(item) => item,
+        }
+    }
+}
+
+fn item_has_call(item: &Item) -> bool {
+    match item {
+        Item::Node(decl) => decl.body.iter().any(node_item_has_call),
+        Item::Rollback(decl) => decl.levels.iter().any(|level| level.items.iter().any(group_item_has_call)),
+        Item::Alert(decl) => decl.items.iter().any(group_item_has_call),
+        _ => false,
+    }
 }
 
 fn node_item_has_call(item: &NodeItem) -> bool {
@@ -320,11 +340,16 @@ impl<'p> Expander<'_, 'p> {
         }
     }
 
-    /// A declaration with its calls pasted; `None` for `use` and `template`, which are gone
-    /// once the plan is expanded.
-    fn item(&mut self, program: &'p Program, module: usize, item: &Item) -> Option<Item> {
-        Some(match item {
-            Item::Use(_) | Item::Template(_) => return None,
+    /// A declaration with its calls pasted (borrowed when it has none); `None` for `use` and
+    /// `template`, which are gone once the plan is expanded.
+    fn item(&mut self, program: &'p Program, module: usize, item: &'p Item) -> Option<Declaration<'p>> {
+        if matches!(item, Item::Use(_) | Item::Template(_)) {
+            return None;
+        }
+        if !item_has_call(item) {
+            return Some(Declaration::Written(item));
+        }
+        Some(Declaration::Pasted(Box::new(match item {
             Item::Node(decl) => {
                 let mut decl = decl.clone();
                 decl.body = self.node_items(program, module, std::mem::take(&mut decl.body));
@@ -344,7 +369,7 @@ impl<'p> Expander<'_, 'p> {
                 Item::Alert(decl)
             }
             other => other.clone(),
-        })
+        })))
     }
 
     fn node_items(&mut self, program: &'p Program, module: usize, items: Vec<NodeItem>) -> Vec<NodeItem> {
@@ -936,6 +961,10 @@ impl Paster<'_> {
     /// A string: `{param}` replaced by the argument's text; inside a shell command, quoted so
     /// that it stays one word whatever it holds.
     fn text(&mut self, text: &mut Text, shell: bool) {
+        self.span(&mut text.span);
+        if !text.value.contains('{') {
+            return;
+        }
         let mut out = String::with_capacity(text.value.len());
         let mut rest = text.value.as_str();
         let mut changed = false;
@@ -966,7 +995,6 @@ impl Paster<'_> {
             text.value = out;
             text.verbatim = false;
         }
-        self.span(&mut text.span);
     }
 
     /// An argument as text: a string's value, a name, or a literal as written.

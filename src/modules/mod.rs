@@ -10,7 +10,7 @@
 mod expand;
 pub mod stdlib;
 
-pub use expand::{expand, ParamType};
+pub use expand::{expand, Declaration, ParamType};
 
 use crate::ast::{self, Item, UseTarget};
 use crate::diag::{Code, Diagnostic};

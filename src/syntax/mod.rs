@@ -316,7 +316,7 @@ impl Lowerer {
                         }
                     }
                 }
-                Item::Role(RoleDecl { name, title, contacts, description, span })
+                Item::Role(Box::new(RoleDecl { name, title, contacts, description, span }))
             }
             Rule::env_decl => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -337,7 +337,7 @@ impl Lowerer {
                         });
                     }
                 }
-                Item::Env(EnvDecl { name, title, fields, span })
+                Item::Env(Box::new(EnvDecl { name, title, fields, span }))
             }
             Rule::secret_decl => {
                 let description = parts.next().map(|part| self.text(part));
@@ -366,7 +366,7 @@ impl Lowerer {
                         }
                     }
                 }
-                Item::Metric(MetricDecl { name, ty, title, fields, span })
+                Item::Metric(Box::new(MetricDecl { name, ty, title, fields, span }))
             }
             Rule::window_decl => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -398,7 +398,7 @@ impl Lowerer {
                         _ => fields.push(WindowField::Zone(self.text(children(field).next()?))),
                     }
                 }
-                Item::Window(WindowDecl { name, title, fields, span })
+                Item::Window(Box::new(WindowDecl { name, title, fields, span }))
             }
             Rule::freeze_decl => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -414,7 +414,7 @@ impl Lowerer {
                     let until = self.datetime(bounds.next()?);
                     periods.push(Period { from, until, span: field_span });
                 }
-                Item::Freeze(FreezeDecl { name, title, periods, span })
+                Item::Freeze(Box::new(FreezeDecl { name, title, periods, span }))
             }
             Rule::phase_decl | Rule::gate_decl | Rule::rollout_decl | Rule::watch_decl => {
                 let kind = match rule {
@@ -458,7 +458,7 @@ impl Lowerer {
                 };
                 let when = self.condition(parts.next()?)?;
                 let items = self.group_block(parts.next()?)?;
-                Item::Alert(AlertDecl { name, title, severity, when, items, span })
+                Item::Alert(Box::new(AlertDecl { name, title, severity, when, items, span }))
             }
             _ => return None,
         };
@@ -541,14 +541,14 @@ impl Lowerer {
                     continue;
                 }
                 Rule::group => NodeItem::Group(self.group(child)?),
-                Rule::call => NodeItem::Call(self.call(child)?),
+                Rule::call => NodeItem::Call(Box::new(self.call(child)?)),
                 Rule::on_fail => NodeItem::OnFail(Action { span, ..self.action(children(child).next()?)? }),
                 Rule::on_breach => NodeItem::OnBreach(Action { span, ..self.action(children(child).next()?)? }),
                 Rule::point_of_no_return => NodeItem::PointOfNoReturn(span),
-                Rule::require_stmt => NodeItem::Require(self.condition(children(child).next()?)?, span),
+                Rule::require_stmt => NodeItem::Require(Box::new(self.condition(children(child).next()?)?), span),
                 Rule::set_stmt => NodeItem::Set(self.command(children(child).next()?)?, span),
                 Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
-                Rule::condition_stmt => NodeItem::Condition(self.condition(children(child).next()?)?),
+                Rule::condition_stmt => NodeItem::Condition(Box::new(self.condition(children(child).next()?)?)),
                 Rule::stage_stmt => {
                     let mut parts = children(child);
                     let weight = self.value(parts.next()?);
@@ -585,7 +585,7 @@ impl Lowerer {
             match child.as_rule() {
                 Rule::bad_line => self.bad(child, Rule::group_item_only),
                 Rule::group => items.push(GroupItem::Group(self.group(child)?)),
-                Rule::call => items.push(GroupItem::Call(self.call(child)?)),
+                Rule::call => items.push(GroupItem::Call(Box::new(self.call(child)?))),
                 _ => items.push(GroupItem::Step(self.step(child)?)),
             }
         }
@@ -683,7 +683,7 @@ impl Lowerer {
                 for part in parts {
                     options.push(self.run_option(part)?);
                 }
-                StepKind::Expect(ExpectStep { title, check, options })
+                StepKind::Expect(Box::new(ExpectStep { title, check, options }))
             }
             Rule::check_step => {
                 let text = self.text(parts.next()?);
@@ -698,7 +698,7 @@ impl Lowerer {
                 };
                 let roles = self.ident_list(parts.next()?);
                 let distinct = parts.next().is_some();
-                StepKind::Approve(ApproveStep { title, quorum, roles, distinct })
+                StepKind::Approve(Box::new(ApproveStep { title, quorum, roles, distinct }))
             }
             Rule::notify_step => {
                 let roles = self.ident_list(parts.next()?);
@@ -800,8 +800,10 @@ impl Lowerer {
                         };
                         ConditionKind::Compare { metric, op, threshold }
                     }
-                    Rule::not_in => ConditionKind::InRange { metric, negated: true, range: self.range(parts.next()?)? },
-                    _ => ConditionKind::InRange { metric, negated: false, range: self.range(next)? },
+                    Rule::not_in => {
+                        ConditionKind::InRange { metric, negated: true, range: Box::new(self.range(parts.next()?)?) }
+                    }
+                    _ => ConditionKind::InRange { metric, negated: false, range: Box::new(self.range(next)?) },
                 };
                 Some(Condition { kind, span })
             }
@@ -887,7 +889,7 @@ impl Lowerer {
         let text = inner.as_str();
         let base = span.start as usize;
         let read = match inner.as_rule() {
-            Rule::datetime => Ok(ValueKind::DateTime(self.datetime(inner))),
+            Rule::datetime => Ok(ValueKind::DateTime(Box::new(self.datetime(inner)))),
             Rule::time_of_day => literal::time_of_day(text).map(ValueKind::TimeOfDay),
             Rule::offset => literal::offset(text).map(ValueKind::Offset),
             Rule::duration => literal::duration(text).map(ValueKind::Duration),
