@@ -10,6 +10,7 @@ use super::view::{
 use crate::analysis::{format_duration, format_offset};
 use crate::model::DEFAULT_SAMPLING_MS;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 const CHECKLIST: &str = include_str!("templates/checklist.md.j2");
@@ -149,12 +150,13 @@ struct StageTimesRow {
     rollback: Option<String>,
 }
 
-/// What a GitHub environment needs so that the plan's `approval` on an env is enforced.
+/// What a GitHub environment needs so that the plan's `approval` on an env, or a gate's
+/// `approve` steps, are enforced.
 #[derive(Serialize)]
 struct EnvironmentSettings<'v> {
-    name: &'v str,
-    description: Option<&'v str>,
-    reviewers: &'v [String],
+    name: Cow<'v, str>,
+    description: Option<Cow<'v, str>>,
+    reviewers: Cow<'v, [String]>,
     wait_timer_minutes: Option<u64>,
 }
 
@@ -290,16 +292,22 @@ fn wait_timer_minutes(view: &PlanView, env: &str) -> Option<u64> {
 }
 
 fn environments(view: &PlanView) -> Vec<EnvironmentSettings<'_>> {
-    view.envs
-        .iter()
-        .filter(|env| !env.approvals.is_empty())
-        .map(|env| EnvironmentSettings {
-            name: &env.name,
-            reviewers: &env.approvals,
-            wait_timer_minutes: wait_timer_minutes(view, &env.name),
-            description: env.description.as_deref(),
-        })
-        .collect()
+    let envs = view.envs.iter().filter(|env| !env.approvals.is_empty()).map(|env| EnvironmentSettings {
+        name: Cow::Borrowed(env.name.as_str()),
+        reviewers: Cow::Borrowed(env.approvals.as_slice()),
+        wait_timer_minutes: wait_timer_minutes(view, &env.name),
+        description: env.description.as_deref().map(Cow::Borrowed),
+    });
+    let gates = super::workflow::gate_environments(view).into_iter().map(|(name, reviewers)| {
+        let gate = name.strip_prefix(&format!("{}-", view.plan.name)).unwrap_or(&name).to_string();
+        EnvironmentSettings {
+            description: Some(Cow::Owned(format!("The sign-off of the gate {gate}: its approvals and checks."))),
+            name: Cow::Owned(name),
+            reviewers: Cow::Owned(reviewers),
+            wait_timer_minutes: None,
+        }
+    });
+    envs.chain(gates).collect()
 }
 
 fn tree_section(tree: &TreeView) -> TreeSection<'_> {

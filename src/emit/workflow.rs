@@ -100,6 +100,41 @@ fn environment(view: &PlanView, node: &NodeView) -> Option<String> {
     }
 }
 
+/// Whether the node's job waits for required reviewers, so that passing its environment is the
+/// sign-off of the node's `approve` and `check` steps: an env with `approval` (its roles are the
+/// reviewers), or a gate's own environment (made only for a gate with `approve` steps, whose
+/// roles are the reviewers). An env without `approval` has no reviewers: its job runs at once,
+/// and recording approvals there would approve in nobody's name.
+fn reviewed(view: &PlanView, node: &NodeView) -> bool {
+    match &node.env {
+        Some(name) => view.envs.iter().any(|env| &env.name == name && !env.approvals.is_empty()),
+        None => environment(view, node).is_some(),
+    }
+}
+
+/// The environments the workflow makes for gates with approvals and no env, each with its
+/// reviewers: the roles the gate's `approve` steps name, in order. The checklist lists their
+/// settings beside the plan's envs: an environment GitHub creates on first use has no reviewers.
+pub(super) fn gate_environments(view: &PlanView) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    for node in view.nodes.iter().filter(|node| node.env.is_none()) {
+        let Some(name) = environment(view, node) else { continue };
+        let mut roles: Vec<String> = Vec::new();
+        let mut stack: Vec<&ItemView> = node.items.iter().collect();
+        while let Some(item) = stack.pop() {
+            match item {
+                ItemView::Group { items, .. } => stack.extend(items),
+                ItemView::Step(step) if step.kind == "approve" => roles.extend(step.roles.iter().cloned()),
+                ItemView::Step(_) => {}
+            }
+        }
+        roles.sort();
+        roles.dedup();
+        found.push((name, roles));
+    }
+    found
+}
+
 fn minutes(ms: i64) -> u64 {
     (ms.max(0).unsigned_abs()).div_ceil(60_000)
 }
@@ -143,7 +178,7 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
         job_of_node.insert(&node.name, jobs.len().saturating_sub(1));
         let Some(job) = jobs.last_mut() else { continue };
         let mut approvals = Vec::new();
-        if environment.is_some() {
+        if reviewed(view, node) {
             steps_of(&node.items, &["approve", "check"], &mut approvals);
         }
         secrets_of(&node.items, &mut job.secrets);
@@ -238,8 +273,9 @@ fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>)
     if let Some(env) = node.env.as_ref().and_then(|name| view.envs.iter().find(|env| &env.name == name)) {
         reviewers.extend(env.approvals.iter().map(String::as_str));
     }
+    let reviewed = reviewed(view, node);
     let mut stack: Vec<&ItemView> = node.items.iter().rev().collect();
-    let mut unattended_checks = Vec::new();
+    let mut unattended = Vec::new();
     while let Some(item) = stack.pop() {
         match item {
             ItemView::Group { items, .. } => stack.extend(items.iter().rev()),
@@ -252,18 +288,19 @@ fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>)
                         step.quorum.unwrap_or(1)
                     ));
                 }
+                if !reviewed {
+                    unattended.push(format!("`{}`", step.id));
+                }
             }
-            ItemView::Step(step) if step.kind == "check" && environment(view, node).is_none() => {
-                unattended_checks.push(format!("`{}`", step.id));
-            }
+            ItemView::Step(step) if step.kind == "check" && !reviewed => unattended.push(format!("`{}`", step.id)),
             ItemView::Step(_) => {}
         }
     }
-    if !unattended_checks.is_empty() {
+    if !unattended.is_empty() {
         warnings.push(format!(
-            "`{}` runs unattended in the workflow: no one can confirm its check(s) {}, so they fail closed; run it on an env with `approval`",
+            "`{}` runs unattended in the workflow: no one is asked to confirm {}, so they fail closed; run it on an env with `approval`",
             node.name,
-            unattended_checks.join(", ")
+            unattended.join(", ")
         ));
     }
     if reviewers.len() > MAX_REVIEWERS {

@@ -153,3 +153,66 @@ fn the_documented_ci_job_passes_actionlint() {
     let end = start + guide[start..].find("```").expect("the end of the block");
     assert_valid("documented-ci", &guide[start..end]);
 }
+
+/// The environment of each job that records approvals for the runbook (`approved-by`).
+fn environments_recording_approvals(workflow: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut environment: Option<&str> = None;
+    for line in workflow.lines() {
+        let is_job = line.len() > 2 && line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':');
+        if is_job {
+            environment = None;
+        } else if let Some(name) = line.trim_start().strip_prefix("environment: ") {
+            environment = Some(name.trim());
+        } else if line.contains("approved-by") {
+            found.push(environment.unwrap_or("(none)").to_string());
+        }
+    }
+    found
+}
+
+/// A job records approvals in someone's name only when passing its environment took a
+/// reviewer: the checklist sets that environment up with required reviewers. (An environment
+/// GitHub creates on first use has none, so its job would run at once.)
+#[test]
+fn approvals_are_recorded_only_behind_required_reviewers() {
+    let mut plans = files(&root().join("examples"), "golive");
+    plans.extend(files(&root().join("tests/fixtures/ok"), "golive"));
+    let mut recorded = 0;
+    for plan in &plans {
+        let plan = plan.to_string_lossy();
+        let workflow = golivec(&["build", &plan, "--target", "workflow"], None);
+        if workflow.status.code() != Some(0) {
+            continue;
+        }
+        let checklist = stdout(&golivec(&["build", &plan, "--target", "markdown"], None));
+        for environment in environments_recording_approvals(&stdout(&workflow)) {
+            recorded += 1;
+            let heading = format!("### Environment `{environment}`");
+            let section = checklist.split(&heading).nth(1).unwrap_or_else(|| {
+                panic!("{plan}: `{environment}` records approvals but the checklist does not set it up")
+            });
+            let reviewers = section.lines().find(|line| line.starts_with("Required reviewers: ")).unwrap_or_default();
+            assert!(reviewers.contains('`'), "{plan}: `{environment}` has no required reviewers: {reviewers:?}");
+        }
+    }
+    assert!(recorded > 0, "no plan records approvals: the test proves nothing");
+}
+
+#[test]
+fn an_env_without_approval_signs_off_nothing() {
+    let plan = "plan p {}\nenv staging\nphase deploy on staging {\n  check \"Smoke test passed\"\n  run \"Deploy\" sh \"./deploy.sh\"\n}\n";
+    let output = golivec(&["build", "-", "--target", "workflow"], Some(plan.as_bytes()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("environment: staging"), "{}", stdout(&output));
+    assert!(
+        !stdout(&output).contains("approved-by"),
+        "the check was approved in the actor's name:\n{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains("`deploy` runs unattended in the workflow: no one is asked to confirm `deploy.1`"),
+        "{}",
+        stderr(&output)
+    );
+}
