@@ -5,12 +5,20 @@
 //! are read from the environment at run time.
 
 use regex::Regex;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 struct Pattern {
     what: &'static str,
-    regex: Regex,
+    source: &'static str,
+    /// Compiled the first time a text passes `possible`: most plans need one or two patterns.
+    regex: OnceLock<Option<Regex>>,
     possible: Possible,
+}
+
+impl Pattern {
+    fn regex(&self) -> Option<&Regex> {
+        self.regex.get_or_init(|| Regex::new(self.source).ok()).as_ref()
+    }
 }
 
 /// Which patterns a text could match, decided from its literal parts before any regular
@@ -39,7 +47,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     ];
     patterns
         .into_iter()
-        .filter_map(|(what, pattern, possible)| Regex::new(pattern).ok().map(|regex| Pattern { what, regex, possible }))
+        .map(|(what, source, possible)| Pattern { what, source, regex: OnceLock::new(), possible })
         .collect()
 });
 
@@ -136,7 +144,7 @@ pub(super) fn find(text: &str) -> Option<(&'static str, std::ops::Range<usize>)>
     }
     PATTERNS.iter().filter(|pattern| (pattern.possible)(&clues)).find_map(|pattern| {
         pattern
-            .regex
+            .regex()?
             .find_iter(text)
             .find(|found| !is_placeholder(found.as_str()))
             .map(|found| (pattern.what, found.range()))
