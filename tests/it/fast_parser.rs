@@ -1,0 +1,179 @@
+//! The fast parser (`golivec::syntax::fast`) against pest (`golivec::syntax::parse_reference`),
+//! the definition of the language. Two properties:
+//! 1. agreement: when the fast path gives a tree, pest gives the same tree and no diagnostic;
+//! 2. coverage: when pest reports nothing, the fast path gives a tree (it declines only files
+//!    with a problem, or it would not be a fast path).
+//!
+//! Checked on every plan in the repository, on synthetic plans, and on mutations of small plans
+//! (every prefix, every one-byte deletion and duplication), where coverage is checked only when
+//! pest finds the mutant clean.
+
+use crate::support::root;
+use golivec::source::FileId;
+use golivec::syntax;
+use std::path::{Path, PathBuf};
+
+#[path = "../../bench/synth.rs"]
+#[allow(dead_code)]
+mod synth;
+
+/// Why the two parsers disagree on `text`, if they do.
+fn disagreement(text: &str, require_coverage: bool) -> Option<String> {
+    let file = FileId(0);
+    let fast = syntax::fast::parse(file, text);
+    let (reference, diagnostics) = syntax::parse_reference(file, text);
+    match fast {
+        Some(_) if !diagnostics.is_empty() => {
+            Some(format!("the fast path gave a tree, pest reported: {:?}", diagnostics.first().map(|d| &d.message)))
+        }
+        Some(tree_fast) if tree_fast != reference => {
+            let diff = similar::TextDiff::from_lines(&format!("{reference:#?}"), &format!("{tree_fast:#?}"))
+                .unified_diff()
+                .context_radius(6)
+                .header("pest", "fast")
+                .to_string();
+            Some(format!("the trees differ:\n{}", diff.lines().take(120).collect::<Vec<_>>().join("\n")))
+        }
+        None if require_coverage && diagnostics.is_empty() => {
+            Some("pest reports nothing, but the fast path declined".to_string())
+        }
+        _ => None,
+    }
+}
+
+fn golive_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            if !matches!(name.to_str(), Some("target" | "corpus" | "artifacts" | "node_modules" | ".git" | ".tools")) {
+                golive_files(&path, found);
+            }
+        } else if path.extension().is_some_and(|ext| ext == "golive") {
+            found.push(path);
+        }
+    }
+}
+
+/// Every plan in the repository, and every ```golive block of the docs.
+fn corpus() -> Vec<(String, String)> {
+    let root = root();
+    let mut paths = Vec::new();
+    for dir in ["examples", "tests/fixtures", "stdlib", "src", "editors", "docs", "fuzz"] {
+        golive_files(&root.join(dir), &mut paths);
+    }
+    paths.sort();
+    let mut plans: Vec<(String, String)> = paths
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            Some((path.strip_prefix(&root).unwrap_or(path).display().to_string(), text))
+        })
+        .collect();
+    let mut markdown = Vec::new();
+    collect_markdown(&root.join("docs"), &mut markdown);
+    for path in markdown {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut lines = text.lines().enumerate();
+        while let Some((number, line)) = lines.next() {
+            if !line.trim_start().starts_with("```golive") {
+                continue;
+            }
+            let mut body = String::new();
+            for (_, line) in lines.by_ref() {
+                if line.trim_start().starts_with("```") {
+                    break;
+                }
+                body.push_str(line);
+                body.push('\n');
+            }
+            plans.push((format!("{}:{}", path.display(), number + 1), body));
+        }
+    }
+    plans
+}
+
+fn collect_markdown(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            collect_markdown(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "md") {
+            found.push(path);
+        }
+    }
+    found.sort();
+}
+
+#[test]
+fn agrees_with_pest_on_every_plan_in_the_repository() {
+    let plans = corpus();
+    assert!(plans.len() > 200, "the corpus should hold the repository's plans, found {}", plans.len());
+    let failures: Vec<String> = plans
+        .iter()
+        .filter_map(|(name, text)| {
+            {
+                if std::env::var("FAST_TRACE").is_ok() {
+                    eprintln!("{name}");
+                }
+                disagreement(text, true)
+            }
+            .map(|why| format!("{name}: {why}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} of {} plans:\n{}", failures.len(), plans.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn covers_clean_plans_and_the_corpus_has_some() {
+    // Coverage would hold trivially if no plan were clean.
+    let clean = corpus().iter().filter(|(_, text)| syntax::fast::parse(FileId(0), text).is_some()).count();
+    assert!(clean > 100, "only {clean} plans take the fast path");
+}
+
+#[test]
+fn agrees_with_pest_on_synthetic_plans() {
+    for (nodes, seed) in [(60, 1), (120, 7), (200, 42)] {
+        let text = synth::plan(nodes, seed);
+        if let Some(why) = disagreement(&text, true) {
+            panic!("synthetic plan ({nodes} nodes, seed {seed}): {why}");
+        }
+    }
+}
+
+/// Every prefix, every one-byte deletion and every one-byte duplication of `text`.
+fn mutants(text: &str) -> impl Iterator<Item = String> + '_ {
+    let bytes = text.as_bytes();
+    let prefixes = (0..bytes.len()).map(move |end| bytes[..end].to_vec());
+    let deletions = (0..bytes.len()).map(move |at| [&bytes[..at], &bytes[at + 1..]].concat());
+    let duplications = (0..bytes.len()).map(move |at| [&bytes[..=at], &bytes[at..]].concat());
+    prefixes.chain(deletions).chain(duplications).filter_map(|mutant| String::from_utf8(mutant).ok())
+}
+
+#[test]
+fn agrees_with_pest_on_mutations_of_small_plans() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for relative in [
+        "tests/fixtures/ok/minimal.golive",
+        "tests/fixtures/fast/syntax-corners.golive",
+        "tests/fixtures/ok/templates-in-one-file.golive",
+    ] {
+        let text = std::fs::read_to_string(root().join(relative)).unwrap_or_else(|error| panic!("{relative}: {error}"));
+        for mutant in mutants(&text) {
+            count += 1;
+            if let Some(why) = disagreement(&mutant, true) {
+                failures.push(format!("{relative}, mutant:\n{mutant}\n{why}"));
+            }
+        }
+    }
+    assert!(count > 1000, "only {count} mutants");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} mutants:\n{}",
+        failures.len(),
+        failures[..failures.len().min(3)].join("\n\n")
+    );
+}
