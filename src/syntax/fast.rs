@@ -169,10 +169,15 @@ impl<'s> Parser<'s> {
             while index < bytes.len() && bytes[index] != b'\n' && bytes[index] != b'\r' {
                 index += 1;
             }
-            // The bracket scan ends a comment at `\n` only: a lone `\r` would make it see
-            // brackets differently from the grammar.
+            // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
+            // grammar reads as the next line, which must then hold no bracket and open no
+            // triple-quoted string.
             if self.at(index) == b'\r' && self.at(index + 1) != b'\n' {
-                self.declined = true;
+                let hidden = bytes.get(index..).unwrap_or_default();
+                let hidden = &hidden[..hidden.iter().position(|&byte| byte == b'\n').unwrap_or(hidden.len())];
+                if hidden.iter().any(|byte| b"{}()[]".contains(byte)) || find_triple_quote(hidden, 0).is_some() {
+                    self.declined = true;
+                }
             }
             self.comments.push(Comment {
                 text: self.slice(start + 1, index).to_string(),
