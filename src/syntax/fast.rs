@@ -170,12 +170,12 @@ impl<'s> Parser<'s> {
                 index += 1;
             }
             // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
-            // grammar reads as the next line, which must then hold no bracket and open no
-            // triple-quoted string.
+            // grammar reads as the next line. Both agree when that text holds no string and
+            // only balanced brackets.
             if self.at(index) == b'\r' && self.at(index + 1) != b'\n' {
                 let hidden = bytes.get(index..).unwrap_or_default();
                 let hidden = &hidden[..hidden.iter().position(|&byte| byte == b'\n').unwrap_or(hidden.len())];
-                if hidden.iter().any(|byte| b"{}()[]".contains(byte)) || find_triple_quote(hidden, 0).is_some() {
+                if !balanced_without_strings(hidden) {
                     self.declined = true;
                 }
             }
@@ -1528,4 +1528,27 @@ impl<'s> Parser<'s> {
 fn find_triple_quote(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
     rest.windows(3).position(|window| window == b"\"\"\"").map(|at| from + at)
+}
+
+/// Whether `text` holds no `"` and its brackets, read alone, are balanced.
+fn balanced_without_strings(text: &[u8]) -> bool {
+    let mut open = Vec::new();
+    for &byte in text {
+        match byte {
+            b'"' => return false,
+            b'{' | b'(' | b'[' => open.push(byte),
+            b'}' | b')' | b']' => {
+                let expected = match byte {
+                    b'}' => b'{',
+                    b')' => b'(',
+                    _ => b'[',
+                };
+                if open.pop() != Some(expected) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    open.is_empty()
 }
