@@ -430,8 +430,7 @@ impl<'s> Parser<'s> {
     /// `duration`: `duration_part+ ~ !ident_char`.
     fn duration_end(&self, from: usize) -> Option<usize> {
         let mut index = from;
-        loop {
-            let Some(digits_end) = self.digits(index) else { break };
+        while let Some(digits_end) = self.digits(index) {
             let unit = match self.at(digits_end) {
                 b'm' if self.at(digits_end + 1) == b's' => 2,
                 b's' | b'm' | b'h' | b'd' | b'w' => 1,

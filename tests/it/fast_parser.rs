@@ -13,9 +13,7 @@ use golivec::source::FileId;
 use golivec::syntax;
 use std::path::{Path, PathBuf};
 
-#[path = "../../bench/synth.rs"]
-#[allow(dead_code)]
-mod synth;
+use crate::fmt::synth;
 
 /// Why the two parsers disagree on `text`, if they do.
 fn disagreement(text: &str, require_coverage: bool) -> Option<String> {
