@@ -170,12 +170,12 @@ impl<'s> Parser<'s> {
                 index += 1;
             }
             // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
-            // grammar reads as the next line. Both agree when that text holds no string and
-            // only balanced brackets.
+            // grammar reads as the next line. Both agree when the brackets there balance alone
+            // and no string there is left open.
             if self.at(index) == b'\r' && self.at(index + 1) != b'\n' {
                 let hidden = bytes.get(index..).unwrap_or_default();
                 let hidden = &hidden[..hidden.iter().position(|&byte| byte == b'\n').unwrap_or(hidden.len())];
-                if !balanced_without_strings(hidden) {
+                if !brackets_balance_alone(hidden) {
                     self.declined = true;
                 }
             }
@@ -1529,12 +1529,33 @@ fn find_triple_quote(bytes: &[u8], from: usize) -> Option<usize> {
     rest.windows(3).position(|window| window == b"\"\"\"").map(|at| from + at)
 }
 
-/// Whether `text` holds no `"` and its brackets, read alone, are balanced.
-fn balanced_without_strings(text: &[u8]) -> bool {
+/// Whether the grammar's brackets in `text` (one line as the grammar reads it, which the bracket
+/// scan skips) balance on their own, with no triple-quoted string and no unclosed string.
+fn brackets_balance_alone(text: &[u8]) -> bool {
     let mut open = Vec::new();
-    for &byte in text {
+    let mut index = 0;
+    while let Some(&byte) = text.get(index) {
         match byte {
-            b'"' => return false,
+            b'"' => {
+                if text.get(index..index + 3) == Some(b"\"\"\"") {
+                    return false;
+                }
+                index += 1;
+                loop {
+                    match text.get(index) {
+                        None => return false,
+                        Some(b'"') => break,
+                        Some(b'\\') => index += 2,
+                        Some(_) => index += 1,
+                    }
+                }
+            }
+            // A comment runs to the next `\r`, the end of what the grammar reads as its line.
+            b'#' => {
+                while text.get(index).is_some_and(|&byte| byte != b'\r') {
+                    index += 1;
+                }
+            }
             b'{' | b'(' | b'[' => open.push(byte),
             b'}' | b')' | b']' => {
                 let expected = match byte {
@@ -1548,6 +1569,7 @@ fn balanced_without_strings(text: &[u8]) -> bool {
             }
             _ => {}
         }
+        index += 1;
     }
     open.is_empty()
 }
