@@ -64,3 +64,20 @@ fn build(bencher: divan::Bencher, text: &str, target: usize) {
     };
     bencher.bench(|| render(target, divan::black_box(model), analysis));
 }
+
+/// Parsing alone: the fast path (`syntax::parse` on a clean plan) and pest (`parse_reference`).
+#[divan::bench(args = [1_000, 32_000], sample_count = 10)]
+fn synthetic_parse(bencher: divan::Bencher, nodes: usize) {
+    let text = synth::plan(nodes, 7);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| golivec::syntax::parse(golivec::source::FileId(0), divan::black_box(&text)));
+}
+
+#[divan::bench(args = [1_000], sample_count = 10)]
+fn synthetic_parse_reference(bencher: divan::Bencher, nodes: usize) {
+    let text = synth::plan(nodes, 7);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| golivec::syntax::parse_reference(golivec::source::FileId(0), divan::black_box(&text)));
+}

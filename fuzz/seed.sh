@@ -3,10 +3,10 @@
 # docs. The corpus grows while fuzzing and is not committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in check emit; do
+for target in check emit parse_agree; do
     corpus=fuzz/corpus/$target
     mkdir -p "$corpus"
-    for file in examples/*.golive $(find tests/fixtures -name '*.golive' | sort); do
+    for file in examples/*.golive $(find tests/fixtures stdlib src/cli/starters -name '*.golive' | sort); do
         cp "$file" "$corpus/$(echo "$file" | tr '/' '_')"
     done
     # Each ```golive block of the docs becomes one seed.

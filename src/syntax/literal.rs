@@ -114,8 +114,13 @@ pub(super) fn dedent(raw: &str) -> String {
 }
 
 pub(super) fn number(text: &str) -> Result<f64, LiteralError> {
-    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
-    match cleaned.parse::<f64>() {
+    // Most numbers have no `_`: read them without a copy.
+    let parsed = if text.contains('_') {
+        text.chars().filter(|&c| c != '_').collect::<String>().parse::<f64>()
+    } else {
+        text.parse::<f64>()
+    };
+    match parsed {
         Ok(value) if value.is_finite() && value.abs() < 1e15 => Ok(value),
         _ => Err(LiteralError::new("this number is too large", 0..text.len())),
     }

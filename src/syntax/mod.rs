@@ -11,6 +11,7 @@
 //!   reports an internal error at that span instead of panicking.
 
 mod expected;
+pub mod fast;
 mod grammar;
 mod literal;
 mod nesting;
@@ -28,11 +29,24 @@ type Pair<'i> = pest::iterators::Pair<'i, Rule>;
 /// Parses one file. Always returns a tree (possibly with fewer items than the text) and every
 /// syntax diagnostic found.
 ///
+/// A clean file takes the fast path ([`fast::parse`]), which builds the same tree as
+/// [`parse_reference`] without pest; any other file goes through pest.
+pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
+    match fast::parse(file, source) {
+        Some(tree) => (tree, Vec::new()),
+        None => parse_reference(file, source),
+    }
+}
+
+/// Parses one file with pest alone: the definition of the language, and the source of every
+/// syntax diagnostic. [`fast::parse`] is tested against it (`tests/it/fast_parser.rs`, the
+/// `parse_agree` fuzz target).
+///
 /// pest parses one top-level declaration at a time (`file_start`, then `next_item` until the end
 /// of the file), so its token queue holds one declaration, not the whole file: memory follows
 /// the largest declaration instead of the file's size. The result is the same as parsing the
 /// grammar's `file` rule whole.
-pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
+pub fn parse_reference(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
     let whole = Span::new(file, 0, source.len());
     let empty = File { items: Vec::new(), comments: Vec::new(), unreadable: vec![whole], span: whole };
     let diagnostics = nesting::check(file, source);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "../../bench/synth.rs"]
 #[allow(dead_code, unreachable_pub)]
-mod synth;
+pub(crate) mod synth;
 
 /// The formatted text, or `None` when `text` has syntax errors.
 fn format(text: &str) -> Option<String> {

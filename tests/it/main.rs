@@ -6,6 +6,7 @@ mod cli;
 mod docs;
 mod editor;
 mod examples;
+mod fast_parser;
 mod fixtures;
 mod fmt;
 mod injection;

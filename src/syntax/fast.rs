@@ -1,0 +1,1575 @@
+//! The fast path: a hand-written parser for files without a syntax problem.
+//!
+//! `grammar/golive.pest` defines the language and pest reports every syntax error; this parser
+//! builds the same tree as `super::parse_reference` for the common case, a clean file, at a
+//! fraction of the cost. It is a transcription of the grammar's PEG: each rule is a function,
+//! ordered choice tries alternatives in order and backtracks, and `skip` (spaces, tabs and one
+//! comment) runs exactly where pest inserts its implicit whitespace, between the elements of a
+//! sequence and between repetitions. That last point decides spans: a rule ending in an
+//! optional part that is absent still ends after the whitespace before it, as in pest.
+//!
+//! Whenever pest would report anything (a line the grammar cannot read, a literal the lowering
+//! rejects, an unterminated string, nesting too deep) or the input is outside what this parser
+//! handles, it declines (`None`) and the caller runs pest. Declining is always safe.
+//! `tests/it/fast_parser.rs` and `fuzz/fuzz_targets/parse_agree.rs` check the agreement.
+
+use super::{literal, module_name_of_path, weekday, MAX_DEPTH};
+use crate::ast::*;
+use crate::source::{FileId, Span};
+
+/// The tree pest would build for `source`, when pest would build it without any diagnostic;
+/// `None` otherwise (or when unsure).
+pub fn parse(file: FileId, source: &str) -> Option<File> {
+    let mut parser = Parser {
+        text: source,
+        bytes: source.as_bytes(),
+        pos: 0,
+        file,
+        comments: Vec::new(),
+        depth: 0,
+        declined: false,
+    };
+    let items = parser.file();
+    if parser.declined {
+        return None;
+    }
+    let items = items?;
+    let whole = Span::new(file, 0, source.len());
+    Some(File { items, comments: parser.comments, unreadable: Vec::new(), span: whole })
+}
+
+/// Where the parser is, to come back to when an alternative fails.
+#[derive(Clone, Copy)]
+struct Mark {
+    pos: usize,
+    comments: usize,
+    depth: usize,
+}
+
+struct Parser<'s> {
+    text: &'s str,
+    bytes: &'s [u8],
+    pos: usize,
+    file: FileId,
+    comments: Vec<Comment>,
+    /// Brackets open at `pos`, as `nesting::check` counts them.
+    depth: usize,
+    /// Set when pest would report something here: the whole parse gives up.
+    declined: bool,
+}
+
+fn is_ident_char(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+fn is_reserved(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"and"
+            | b"or"
+            | b"not"
+            | b"for"
+            | b"in"
+            | b"of"
+            | b"baseline"
+            | b"declared"
+            | b"nodata"
+            | b"true"
+            | b"false"
+            | b"then"
+            | b"when"
+    )
+}
+
+type Rule<'s, T> = fn(&mut Parser<'s>) -> Option<T>;
+
+impl<'s> Parser<'s> {
+    // ------------------------------------------------------------------ machinery
+
+    #[inline]
+    fn at(&self, index: usize) -> u8 {
+        self.bytes.get(index).copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn peek(&self) -> u8 {
+        self.at(self.pos)
+    }
+
+    #[inline]
+    fn at_end(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    fn slice(&self, start: usize, end: usize) -> &'s str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    fn span(&self, start: usize) -> Span {
+        Span::new(self.file, start, self.pos)
+    }
+
+    fn mark(&self) -> Mark {
+        Mark { pos: self.pos, comments: self.comments.len(), depth: self.depth }
+    }
+
+    fn reset(&mut self, mark: Mark) {
+        self.pos = mark.pos;
+        self.comments.truncate(mark.comments);
+        self.depth = mark.depth;
+    }
+
+    fn decline<T>(&mut self) -> Option<T> {
+        self.declined = true;
+        None
+    }
+
+    /// Runs `rule`; when it fails, puts the parser back where it was (PEG backtracking).
+    #[inline]
+    fn attempt<T>(&mut self, rule: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let mark = self.mark();
+        let result = rule(self);
+        if result.is_none() {
+            self.reset(mark);
+        }
+        result
+    }
+
+    /// `rule*` in a non-atomic pest rule: `rule`, then `skip ~ rule` while it matches.
+    fn repeat<T>(&mut self, out: &mut Vec<T>, mut rule: impl FnMut(&mut Self) -> Option<T>) {
+        match self.attempt(&mut rule) {
+            Some(first) => out.push(first),
+            None => return,
+        }
+        loop {
+            let mark = self.mark();
+            self.skip();
+            match rule(self) {
+                Some(next) => out.push(next),
+                None => {
+                    self.reset(mark);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// pest's implicit whitespace: `WHITESPACE* ~ (COMMENT ~ WHITESPACE*)*`. A comment runs to the
+    /// end of the line, so at most one is read.
+    #[inline]
+    fn skip(&mut self) {
+        let bytes = self.bytes;
+        let mut index = self.pos;
+        while index < bytes.len() && (bytes[index] == b' ' || bytes[index] == b'\t') {
+            index += 1;
+        }
+        if index < bytes.len() && bytes[index] == b'#' {
+            let start = index;
+            index += 1;
+            while index < bytes.len() && bytes[index] != b'\n' && bytes[index] != b'\r' {
+                index += 1;
+            }
+            // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
+            // grammar reads as the next line. Both agree when the brackets there balance alone
+            // and no string there is left open.
+            if self.at(index) == b'\r' && self.at(index + 1) != b'\n' {
+                let hidden = bytes.get(index..).unwrap_or_default();
+                let hidden = &hidden[..hidden.iter().position(|&byte| byte == b'\n').unwrap_or(hidden.len())];
+                if !brackets_balance_alone(hidden) {
+                    self.declined = true;
+                }
+            }
+            self.comments.push(Comment {
+                text: self.slice(start + 1, index).to_string(),
+                span: Span::new(self.file, start, index),
+            });
+        }
+        self.pos = index;
+    }
+
+    /// `NEWLINE`: `\n`, `\r\n` or `\r`.
+    #[inline]
+    fn newline(&mut self) -> bool {
+        match self.peek() {
+            b'\n' => self.pos += 1,
+            b'\r' => self.pos += if self.at(self.pos + 1) == b'\n' { 2 } else { 1 },
+            _ => return false,
+        }
+        true
+    }
+
+    #[inline]
+    fn sep(&mut self) -> bool {
+        if self.peek() == b';' {
+            self.pos += 1;
+            return true;
+        }
+        self.newline()
+    }
+
+    /// `sep*`.
+    fn seps(&mut self) {
+        if !self.sep() {
+            return;
+        }
+        loop {
+            let mark = self.mark();
+            self.skip();
+            if !self.sep() {
+                self.reset(mark);
+                return;
+            }
+        }
+    }
+
+    /// `NEWLINE*`.
+    fn newlines(&mut self) {
+        if !self.newline() {
+            return;
+        }
+        loop {
+            let mark = self.mark();
+            self.skip();
+            if !self.newline() {
+                self.reset(mark);
+                return;
+            }
+        }
+    }
+
+    /// `end`: `sep+ | &"}"` (`sep+` is `sep ~ sep*`, with whitespace between).
+    fn end(&mut self) -> bool {
+        if self.sep() {
+            self.skip();
+            self.seps();
+            return true;
+        }
+        self.peek() == b'}'
+    }
+
+    fn literal(&mut self, token: &[u8]) -> bool {
+        if self.bytes.get(self.pos..self.pos + token.len()) == Some(token) {
+            self.pos += token.len();
+            return true;
+        }
+        false
+    }
+
+    /// An opening bracket, counted as the bracket scan counts them.
+    fn open(&mut self, bracket: u8) -> bool {
+        if self.peek() != bracket {
+            return false;
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.declined = true;
+            return false;
+        }
+        self.pos += 1;
+        true
+    }
+
+    fn close(&mut self, bracket: u8) -> bool {
+        if self.peek() != bracket {
+            return false;
+        }
+        self.depth = self.depth.saturating_sub(1);
+        self.pos += 1;
+        true
+    }
+
+    /// The run of name characters at the cursor (possibly empty).
+    #[inline]
+    fn word(&self) -> &'s [u8] {
+        let bytes = self.bytes;
+        let mut end = self.pos;
+        while end < bytes.len() && is_ident_char(bytes[end]) {
+            end += 1;
+        }
+        bytes.get(self.pos..end).unwrap_or_default()
+    }
+
+    /// A keyword rule: `"word" ~ !ident_char`.
+    #[inline]
+    fn kw(&mut self, keyword: &[u8]) -> bool {
+        let end = self.pos + keyword.len();
+        if self.bytes.get(self.pos..end) == Some(keyword) && !is_ident_char(self.at(end)) {
+            self.pos = end;
+            return true;
+        }
+        false
+    }
+
+    /// A keyword, then whitespace.
+    #[inline]
+    fn kw_skip(&mut self, keyword: &[u8]) -> Option<()> {
+        if self.kw(keyword) {
+            self.skip();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    // ------------------------------------------------------------------ names and strings
+
+    fn ident(&mut self) -> Option<Ident> {
+        let first = self.peek();
+        if !(first.is_ascii_alphabetic() || first == b'_') {
+            return None;
+        }
+        let start = self.pos;
+        let word = self.word();
+        if is_reserved(word) {
+            return None;
+        }
+        self.pos += word.len();
+        Some(Ident { name: self.slice(start, self.pos).to_string(), span: self.span(start) })
+    }
+
+    /// `ident ~ ("," ~ NEWLINE* ~ ident)*`.
+    fn ident_list(&mut self) -> Option<Vec<Ident>> {
+        let mut names = vec![self.ident()?];
+        self.skip();
+        self.repeat(&mut names, |parser| {
+            if !parser.literal(b",") {
+                return None;
+            }
+            parser.skip();
+            parser.newlines();
+            parser.skip();
+            parser.ident()
+        });
+        Some(names)
+    }
+
+    /// `string`: a triple-quoted or quoted string. An unterminated one is reported by pest.
+    fn string(&mut self) -> Option<Text> {
+        if self.peek() != b'"' {
+            return None;
+        }
+        let bytes = self.bytes;
+        let start = self.pos;
+        if bytes.get(start..start + 3) == Some(b"\"\"\"") {
+            let Some(close) = find_triple_quote(bytes, start + 3) else {
+                // pest would read `""` and then fail on the rest; the bracket scan reads to the end.
+                return self.decline();
+            };
+            self.pos = close + 3;
+            let raw = self.slice(start, self.pos);
+            return Some(Text { value: literal::dedent(raw), span: self.span(start), verbatim: false });
+        }
+        let mut index = start + 1;
+        let mut escaped = false;
+        loop {
+            match bytes.get(index) {
+                Some(b'"') => break,
+                Some(b'\\') => match bytes.get(index + 1) {
+                    None | Some(b'\n' | b'\r') => return self.decline(),
+                    Some(_) => {
+                        escaped = true;
+                        index += 2;
+                    }
+                },
+                None | Some(b'\n' | b'\r') => return self.decline(),
+                Some(_) => index += 1,
+            }
+        }
+        self.pos = index + 1;
+        // `""` followed by `"` is `"""` to the bracket scan.
+        if self.peek() == b'"' {
+            return self.decline();
+        }
+        let span = self.span(start);
+        if !escaped {
+            return Some(Text { value: self.slice(start + 1, index).to_string(), span, verbatim: true });
+        }
+        match literal::unescape(self.slice(start, self.pos)) {
+            Ok(value) => Some(Text { value, span, verbatim: false }),
+            Err(_) => self.decline(),
+        }
+    }
+
+    // ------------------------------------------------------------------ values
+
+    /// `number_core`: `"-"? ~ digits ~ ("." ~ ASCII_DIGIT+)?`; the end, if it matches at `from`.
+    fn number_core(&self, from: usize) -> Option<usize> {
+        let mut index = from;
+        if self.at(index) == b'-' {
+            index += 1;
+        }
+        index = self.digits(index)?;
+        while self.at(index) == b'_' {
+            match self.digits(index + 1) {
+                Some(end) => index = end,
+                None => break,
+            }
+        }
+        if self.at(index) == b'.' {
+            if let Some(end) = self.digits(index + 1) {
+                index = end;
+            }
+        }
+        Some(index)
+    }
+
+    /// `ASCII_DIGIT+` at `from`: its end.
+    fn digits(&self, from: usize) -> Option<usize> {
+        let mut index = from;
+        while self.at(index).is_ascii_digit() {
+            index += 1;
+        }
+        (index > from).then_some(index)
+    }
+
+    /// Exactly `count` digits at `from`.
+    fn fixed_digits(&self, from: usize, count: usize) -> bool {
+        (from..from + count).all(|index| self.at(index).is_ascii_digit())
+    }
+
+    /// `duration`: `duration_part+ ~ !ident_char`.
+    fn duration_end(&self, from: usize) -> Option<usize> {
+        let mut index = from;
+        while let Some(digits_end) = self.digits(index) {
+            let unit = match self.at(digits_end) {
+                b'm' if self.at(digits_end + 1) == b's' => 2,
+                b's' | b'm' | b'h' | b'd' | b'w' => 1,
+                _ => break,
+            };
+            index = digits_end + unit;
+        }
+        (index > from && !is_ident_char(self.at(index))).then_some(index)
+    }
+
+    /// `datetime`: `date ~ "T" ~ clock ~ tz_offset? ~ tz_name?`; its end.
+    fn datetime_end(&mut self, from: usize) -> Option<usize> {
+        let at = |index: usize| self.at(index);
+        if !(self.fixed_digits(from, 4)
+            && at(from + 4) == b'-'
+            && self.fixed_digits(from + 5, 2)
+            && at(from + 7) == b'-'
+            && self.fixed_digits(from + 8, 2)
+            && at(from + 10) == b'T'
+            && self.fixed_digits(from + 11, 2)
+            && at(from + 13) == b':'
+            && self.fixed_digits(from + 14, 2))
+        {
+            return None;
+        }
+        let mut index = from + 16;
+        if at(index) == b':' && self.fixed_digits(index + 1, 2) {
+            index += 3;
+            if at(index) == b'.' {
+                if let Some(end) = self.digits(index + 1) {
+                    index = end;
+                }
+            }
+        }
+        match at(index) {
+            b'Z' | b'z' => index += 1,
+            b'+' | b'-'
+                if self.fixed_digits(index + 1, 2) && at(index + 3) == b':' && self.fixed_digits(index + 4, 2) =>
+            {
+                index += 6
+            }
+            _ => {}
+        }
+        if at(index) == b'[' {
+            // `tz_name`: `"[" ~ (!("]" | NEWLINE) ~ ANY)+ ~ "]"`. Zone names are plain ASCII;
+            // anything else (a quote, a bracket, a `#`) the bracket scan reads differently.
+            let mut end = index + 1;
+            while at(end).is_ascii_alphanumeric() || matches!(at(end), b'/' | b'_' | b'+' | b'-') {
+                end += 1;
+            }
+            if at(end) == b']' && end > index + 1 && self.depth < MAX_DEPTH {
+                index = end + 1;
+            } else {
+                return self.decline();
+            }
+        }
+        Some(index)
+    }
+
+    /// `datetime`, read into a literal.
+    fn datetime(&mut self) -> Option<DateTimeLit> {
+        let start = self.pos;
+        let end = self.datetime_end(start)?;
+        self.pos = end;
+        let text = self.slice(start, end);
+        match literal::datetime(text) {
+            Ok(zoned) => Some(DateTimeLit { text: text.to_string(), zoned: Some(zoned), span: self.span(start) }),
+            Err(_) => self.decline(),
+        }
+    }
+
+    /// `value`: the first alternative of the grammar's ordered choice that matches.
+    fn value(&mut self) -> Option<Value> {
+        let start = self.pos;
+        let first = self.peek();
+        if first.is_ascii_digit() || first == b'-' || first == b'T' {
+            if let Some(kind) = self.quantity(start) {
+                return match kind {
+                    Some(kind) => Some(Value { kind, span: self.span(start) }),
+                    None => self.decline(),
+                };
+            }
+        }
+        if self.kw(b"true") {
+            return Some(Value { kind: ValueKind::Bool(true), span: self.span(start) });
+        }
+        if self.kw(b"false") {
+            return Some(Value { kind: ValueKind::Bool(false), span: self.span(start) });
+        }
+        if first.is_ascii_digit() || first == b'-' {
+            // `bad_quantity` (a number followed by letters) is reported by pest.
+            if let Some(end) = self.number_core(start) {
+                if self.at(end).is_ascii_alphabetic() || self.at(end) == b'_' {
+                    return self.decline();
+                }
+            }
+        }
+        let name = self.ident()?;
+        Some(Value { kind: ValueKind::Name(name.name), span: name.span })
+    }
+
+    /// The alternatives of `value` before `boolean`: `Some(Some(kind))` when one matches and
+    /// reads, `Some(None)` when one matches but the lowering would report it, `None` when none
+    /// matches. Moves the cursor past a match.
+    fn quantity(&mut self, start: usize) -> Option<Option<ValueKind>> {
+        if let Some(end) = self.datetime_end(start) {
+            self.pos = end;
+            let text = self.slice(start, end);
+            return Some(literal::datetime(text).ok().map(|zoned| {
+                ValueKind::DateTime(Box::new(DateTimeLit {
+                    text: text.to_string(),
+                    zoned: Some(zoned),
+                    span: Span::new(self.file, start, end),
+                }))
+            }));
+        }
+        if self.declined {
+            return None;
+        }
+        // time_of_day: `DD:DD`, not followed by `:` or a digit.
+        if self.fixed_digits(start, 2)
+            && self.at(start + 2) == b':'
+            && self.fixed_digits(start + 3, 2)
+            && !(self.at(start + 5) == b':' || self.at(start + 5).is_ascii_digit())
+        {
+            self.pos = start + 5;
+            return Some(literal::time_of_day(self.slice(start, start + 5)).ok().map(ValueKind::TimeOfDay));
+        }
+        // offset: `"T" ~ ("0" ~ !ident_char | ("+" | "-") ~ duration)`.
+        if self.at(start) == b'T' {
+            let end = match self.at(start + 1) {
+                b'0' if !is_ident_char(self.at(start + 2)) => Some(start + 2),
+                b'+' | b'-' => self.duration_end(start + 2),
+                _ => None,
+            };
+            let end = end?;
+            self.pos = end;
+            return Some(literal::offset(self.slice(start, end)).ok().map(ValueKind::Offset));
+        }
+        if let Some(end) = self.duration_end(start) {
+            self.pos = end;
+            return Some(literal::duration(self.slice(start, end)).ok().map(ValueKind::Duration));
+        }
+        let core = self.number_core(start)?;
+        // rate: `number_core ~ "/" ~ rate_unit ~ !ident_char`.
+        if self.at(core) == b'/' {
+            let unit = match self.at(core + 1) {
+                b's' | b'h' | b'd' => 1,
+                b'm' if self.at(core + 2) == b'i' && self.at(core + 3) == b'n' => 3,
+                b'm' => 1,
+                _ => 0,
+            };
+            if unit > 0 && !is_ident_char(self.at(core + 1 + unit)) {
+                let end = core + 1 + unit;
+                self.pos = end;
+                return Some(literal::rate(self.slice(start, end)).ok().map(ValueKind::Rate));
+            }
+        }
+        if self.at(core) == b'%' {
+            self.pos = core + 1;
+            return Some(literal::number(self.slice(start, core)).ok().map(ValueKind::Percent));
+        }
+        let next = self.at(core);
+        if !(next.is_ascii_alphabetic() || matches!(next, b'_' | b'%' | b'/' | b':')) {
+            self.pos = core;
+            return Some(literal::number(self.slice(start, core)).ok().map(ValueKind::Number));
+        }
+        None
+    }
+
+    /// `argument`: `string | value`.
+    fn argument(&mut self) -> Option<Argument> {
+        if self.peek() == b'"' {
+            return self.string().map(Argument::Text);
+        }
+        self.value().map(Argument::Value)
+    }
+
+    // ------------------------------------------------------------------ the file
+
+    fn file(&mut self) -> Option<Vec<Item>> {
+        let mut items = Vec::new();
+        self.skip();
+        self.literal("\u{FEFF}".as_bytes());
+        self.skip();
+        self.seps();
+        loop {
+            if self.declined {
+                return None;
+            }
+            self.skip();
+            if self.at_end() {
+                return Some(items);
+            }
+            let Some(item) = self.item() else { return self.decline() };
+            items.push(item);
+            self.skip();
+            if self.sep() {
+                self.skip();
+                self.seps();
+            } else if !self.at_end() {
+                return self.decline();
+            }
+        }
+    }
+
+    fn item(&mut self) -> Option<Item> {
+        let start = self.pos;
+        let word = self.word();
+        let kind = match word {
+            b"phase" => NodeKind::Phase,
+            b"gate" => NodeKind::Gate,
+            b"rollout" => NodeKind::Rollout,
+            b"watch" => NodeKind::Watch,
+            _ => {
+                self.pos += word.len();
+                self.skip();
+                return match word {
+                    b"use" => self.use_decl(start),
+                    b"template" => self.template_decl(start),
+                    b"plan" => self.plan_decl(start),
+                    b"role" => self.role_decl(start),
+                    b"env" => self.env_decl(start),
+                    b"secret" => self.secret_decl(start),
+                    b"metric" => self.metric_decl(start),
+                    b"rollback" => self.rollback_decl(start),
+                    b"alert" => self.alert_decl(start),
+                    b"window" => self.window_decl(start),
+                    b"freeze" => self.freeze_decl(start),
+                    _ => None,
+                };
+            }
+        };
+        self.pos += word.len();
+        self.skip();
+        let name = self.ident()?;
+        self.skip();
+        let mut header = Vec::new();
+        self.repeat(&mut header, Self::header_clause);
+        self.skip();
+        let body = self.node_block()?;
+        Some(Item::Node(NodeDecl { kind, name, header, body, span: self.span(start) }))
+    }
+
+    /// `"{" ~ sep* ~ (item ~ end)* ~ "}"`. A line that is not an `item` is a `bad_line` to
+    /// pest, hence a diagnostic: the parse declines.
+    fn block<T>(&mut self, item: Rule<'s, T>) -> Option<Vec<T>> {
+        if !self.open(b'{') {
+            return None;
+        }
+        self.skip();
+        self.seps();
+        let mut items = Vec::new();
+        loop {
+            self.skip();
+            if self.close(b'}') {
+                return Some(items);
+            }
+            let Some(next) = item(self) else { return self.decline() };
+            items.push(next);
+            self.skip();
+            if !self.end() {
+                return self.decline();
+            }
+        }
+    }
+
+    /// `string?` then whitespace.
+    fn optional_string(&mut self) -> Option<Text> {
+        let text = self.string();
+        self.skip();
+        text
+    }
+
+    fn use_decl(&mut self, start: usize) -> Option<Item> {
+        let target = match self.attempt(Self::module_path) {
+            Some(path) => UseTarget::Std(path),
+            None => UseTarget::File(self.string()?),
+        };
+        self.skip();
+        let alias = self.attempt(|parser| {
+            parser.kw_skip(b"as")?;
+            parser.ident()
+        });
+        let name = match (&alias, &target) {
+            (Some(alias), _) => alias.clone(),
+            (None, UseTarget::Std(path)) => path.last()?.clone(),
+            (None, UseTarget::File(path)) => Ident { name: module_name_of_path(&path.value), span: path.span },
+        };
+        Some(Item::Use(UseDecl { target, name, alias: alias.is_some(), span: self.span(start) }))
+    }
+
+    /// `ident ~ ("." ~ ident)+`.
+    fn module_path(&mut self) -> Option<Vec<Ident>> {
+        let mut parts = vec![self.ident()?];
+        self.skip();
+        let dotted = |parser: &mut Self| {
+            if !parser.literal(b".") {
+                return None;
+            }
+            parser.skip();
+            parser.ident()
+        };
+        parts.push(dotted(self)?);
+        self.skip();
+        self.repeat(&mut parts, dotted);
+        Some(parts)
+    }
+
+    fn template_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let params_start = self.pos;
+        let params = self.list(Self::param)?;
+        let params_span = self.span(params_start);
+        self.skip();
+        let body = self.node_block()?;
+        Some(Item::Template(TemplateDecl { name, params, body, params_span, span: self.span(start) }))
+    }
+
+    /// `"(" ~ NEWLINE* ~ (x ~ ("," ~ NEWLINE* ~ x)* ~ ","? ~ NEWLINE*)? ~ ")"`.
+    fn list<T>(&mut self, element: Rule<'s, T>) -> Option<Vec<T>> {
+        if !self.open(b'(') {
+            return None;
+        }
+        self.skip();
+        self.newlines();
+        self.skip();
+        let mut elements = Vec::new();
+        let mark = self.mark();
+        match element(self) {
+            Some(first) => {
+                elements.push(first);
+                self.skip();
+                self.repeat(&mut elements, |parser| {
+                    if !parser.literal(b",") {
+                        return None;
+                    }
+                    parser.skip();
+                    parser.newlines();
+                    parser.skip();
+                    element(parser)
+                });
+                self.skip();
+                self.literal(b",");
+                self.skip();
+                self.newlines();
+            }
+            None => self.reset(mark),
+        }
+        self.skip();
+        if !self.close(b')') {
+            return None;
+        }
+        Some(elements)
+    }
+
+    fn param(&mut self) -> Option<Param> {
+        let start = self.pos;
+        let name = self.ident()?;
+        self.skip();
+        if !self.literal(b":") {
+            return None;
+        }
+        self.skip();
+        let ty = self.ident()?;
+        self.skip();
+        let default = self.attempt(|parser| {
+            if !parser.literal(b"=") {
+                return None;
+            }
+            parser.skip();
+            parser.argument()
+        });
+        Some(Param { name, ty, default, span: self.span(start) })
+    }
+
+    fn arg(&mut self) -> Option<Arg> {
+        let start = self.pos;
+        let name = self.ident()?;
+        self.skip();
+        if !self.literal(b"=") {
+            return None;
+        }
+        self.skip();
+        let value = self.argument()?;
+        Some(Arg { name, value, span: self.span(start) })
+    }
+
+    /// `call_name ~ arg_list`.
+    fn call(&mut self) -> Option<Call> {
+        let start = self.pos;
+        let first = self.ident()?;
+        self.skip();
+        let second = self.attempt(|parser| {
+            if !parser.literal(b".") {
+                return None;
+            }
+            parser.skip();
+            parser.ident()
+        });
+        let (module, name) = match second {
+            Some(name) => (Some(first), name),
+            None => (None, first),
+        };
+        self.skip();
+        let args_start = self.pos;
+        let args = self.list(Self::arg)?;
+        Some(Call { module, name, args, args_span: self.span(args_start), span: self.span(start) })
+    }
+
+    /// Whether a `call` may start here: a name, then `(` or `.` on the same line.
+    fn may_be_call(&self) -> bool {
+        let mut index = self.pos + self.word().len();
+        while matches!(self.at(index), b' ' | b'\t') {
+            index += 1;
+        }
+        matches!(self.at(index), b'(' | b'.')
+    }
+
+    fn plan_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let fields = self.block(|parser| {
+            let word = parser.word();
+            parser.kw_skip(word)?;
+            Some(match word {
+                b"title" => PlanField::Title(parser.string()?),
+                b"launch" => PlanField::Launch(parser.datetime()?),
+                b"owner" => PlanField::Owner(parser.ident()?),
+                b"description" => PlanField::Description(parser.string()?),
+                _ => return None,
+            })
+        })?;
+        Some(Item::Plan(PlanDecl { name, fields, span: self.span(start) }))
+    }
+
+    fn role_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let mut contacts = Vec::new();
+        let mut description = None;
+        let fields = self.attempt(|parser| {
+            parser.block(|parser| {
+                let word = parser.word();
+                parser.kw_skip(word)?;
+                match word {
+                    b"contact" => Some((true, parser.string()?)),
+                    b"description" => Some((false, parser.string()?)),
+                    _ => None,
+                }
+            })
+        });
+        for (is_contact, text) in fields.into_iter().flatten() {
+            if is_contact {
+                contacts.push(text);
+            } else {
+                description = Some(text);
+            }
+        }
+        Some(Item::Role(Box::new(RoleDecl { name, title, contacts, description, span: self.span(start) })))
+    }
+
+    fn env_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let fields = self
+            .attempt(|parser| {
+                parser.block(|parser| {
+                    let word = parser.word();
+                    parser.kw_skip(word)?;
+                    Some(match word {
+                        b"url" => EnvField::Url(parser.string()?),
+                        b"approval" => EnvField::Approval(parser.ident_list()?),
+                        b"tier" => EnvField::Tier(parser.ident()?),
+                        b"description" => EnvField::Description(parser.string()?),
+                        _ => return None,
+                    })
+                })
+            })
+            .unwrap_or_default();
+        Some(Item::Env(Box::new(EnvDecl { name, title, fields, span: self.span(start) })))
+    }
+
+    fn secret_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let description = self.string();
+        Some(Item::Secret(SecretDecl { name, description, span: self.span(start) }))
+    }
+
+    fn metric_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        if !self.literal(b":") {
+            return None;
+        }
+        self.skip();
+        let ty = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let fields = self
+            .attempt(|parser| {
+                parser.block(|parser| {
+                    let field_start = parser.pos;
+                    let word = parser.word();
+                    parser.kw_skip(word)?;
+                    Some(match word {
+                        b"probe" => MetricField::Probe(parser.command()?),
+                        b"unit" => MetricField::Unit(parser.ident()?),
+                        b"baseline" => {
+                            parser.kw_skip(b"at")?;
+                            let at = parser.value()?;
+                            parser.skip();
+                            parser.kw_skip(b"for")?;
+                            let window = parser.value()?;
+                            MetricField::Baseline { at, window, span: parser.span(field_start) }
+                        }
+                        b"description" => MetricField::Description(parser.string()?),
+                        _ => return None,
+                    })
+                })
+            })
+            .unwrap_or_default();
+        Some(Item::Metric(Box::new(MetricDecl { name, ty, title, fields, span: self.span(start) })))
+    }
+
+    fn window_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let fields = self.block(|parser| {
+            let field_start = parser.pos;
+            let word = parser.word();
+            parser.kw_skip(word)?;
+            Some(match word {
+                b"days" => {
+                    let mut days = vec![parser.day_spec()?];
+                    parser.skip();
+                    parser.repeat(&mut days, |parser| {
+                        if !parser.literal(b",") {
+                            return None;
+                        }
+                        parser.skip();
+                        parser.newlines();
+                        parser.skip();
+                        parser.day_spec()
+                    });
+                    WindowField::Days(days, parser.span(field_start))
+                }
+                b"hours" => {
+                    let from = parser.value()?;
+                    parser.skip();
+                    if !parser.literal(b"..") {
+                        return None;
+                    }
+                    parser.skip();
+                    let to = parser.value()?;
+                    WindowField::Hours { from, to, span: parser.span(field_start) }
+                }
+                b"zone" => WindowField::Zone(parser.string()?),
+                _ => return None,
+            })
+        })?;
+        Some(Item::Window(Box::new(WindowDecl { name, title, fields, span: self.span(start) })))
+    }
+
+    fn weekday(&mut self) -> Option<Weekday> {
+        let day = weekday(std::str::from_utf8(self.word()).unwrap_or_default())?;
+        self.pos += 3;
+        Some(day)
+    }
+
+    /// `weekday ~ (".." ~ weekday)?`.
+    fn day_spec(&mut self) -> Option<DaySpec> {
+        let start = self.pos;
+        let first = self.weekday()?;
+        self.skip();
+        let last = self.attempt(|parser| {
+            if !parser.literal(b"..") {
+                return None;
+            }
+            parser.skip();
+            parser.weekday()
+        });
+        Some(DaySpec { first, last, span: self.span(start) })
+    }
+
+    fn freeze_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let periods = self.block(|parser| {
+            let field_start = parser.pos;
+            parser.kw_skip(b"from")?;
+            let from = parser.datetime()?;
+            parser.skip();
+            parser.kw_skip(b"until")?;
+            let until = parser.datetime()?;
+            Some(Period { from, until, span: parser.span(field_start) })
+        })?;
+        Some(Item::Freeze(Box::new(FreezeDecl { name, title, periods, span: self.span(start) })))
+    }
+
+    fn rollback_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let levels = self.block(|parser| {
+            let level_start = parser.pos;
+            parser.kw_skip(b"level")?;
+            let name = parser.ident()?;
+            parser.skip();
+            parser.kw_skip(b"when")?;
+            let when = parser.condition()?;
+            parser.skip();
+            let items = parser.group_block()?;
+            Some(Level { name, when, items, span: parser.span(level_start) })
+        })?;
+        Some(Item::Rollback(RollbackDecl { name, levels, span: self.span(start) }))
+    }
+
+    fn alert_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let severity = self.attempt(|parser| {
+            parser.kw_skip(b"severity")?;
+            parser.ident()
+        });
+        self.skip();
+        self.kw_skip(b"when")?;
+        let when = self.condition()?;
+        self.skip();
+        let items = self.group_block()?;
+        Some(Item::Alert(Box::new(AlertDecl { name, title, severity, when, items, span: self.span(start) })))
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    fn header_clause(&mut self) -> Option<HeaderClause> {
+        let word = self.word();
+        self.kw_skip(word)?;
+        Some(match word {
+            b"at" => HeaderClause::At(self.value()?),
+            b"after" => HeaderClause::After(self.ident_list()?),
+            b"on" => HeaderClause::On(self.ident()?),
+            b"every" => HeaderClause::Every(self.value()?),
+            b"for" => HeaderClause::For(self.value()?),
+            _ => return None,
+        })
+    }
+
+    fn node_block(&mut self) -> Option<Vec<NodeItem>> {
+        self.block(Self::node_item)
+    }
+
+    fn group_block(&mut self) -> Option<Vec<GroupItem>> {
+        self.block(Self::group_item)
+    }
+
+    /// `call | step | group | on_fail | on_breach | point_of_no_return | require_stmt | set_stmt
+    /// | stage_stmt | every_clause | condition_stmt`. Every alternative between the first and
+    /// the last starts with its own keyword, so only the one the first word names can match.
+    fn node_item(&mut self) -> Option<NodeItem> {
+        if self.may_be_call() {
+            if let Some(call) = self.attempt(Self::call) {
+                return Some(NodeItem::Call(Box::new(call)));
+            }
+        }
+        let start = self.pos;
+        let word = self.word();
+        let item = match word {
+            b"run" | b"expect" | b"check" | b"approve" | b"notify" | b"page" | b"wait" | b"recheck" | b"continue" => {
+                self.attempt(|parser| parser.step(word)).map(NodeItem::Step)
+            }
+            b"group" => self.attempt(Self::group).map(NodeItem::Group),
+            b"on" => self.attempt(|parser| {
+                parser.kw_skip(b"on")?;
+                let on_fail = parser.word() == b"fail";
+                if !on_fail && parser.word() != b"breach" {
+                    return None;
+                }
+                let word = parser.word();
+                parser.kw_skip(word)?;
+                let action = parser.action()?;
+                let action = Action { span: parser.span(start), ..action };
+                Some(if on_fail { NodeItem::OnFail(action) } else { NodeItem::OnBreach(action) })
+            }),
+            b"point_of_no_return" => {
+                self.pos += word.len();
+                Some(NodeItem::PointOfNoReturn(self.span(start)))
+            }
+            b"require" => self.attempt(|parser| {
+                parser.kw_skip(b"require")?;
+                let condition = parser.condition()?;
+                Some(NodeItem::Require(Box::new(condition), parser.span(start)))
+            }),
+            b"set" => self.attempt(|parser| {
+                parser.kw_skip(b"set")?;
+                let command = parser.command()?;
+                Some(NodeItem::Set(command, parser.span(start)))
+            }),
+            b"stage" => self.attempt(|parser| {
+                parser.kw_skip(b"stage")?;
+                let weight = parser.value()?;
+                parser.skip();
+                let mut clauses = Vec::new();
+                parser.repeat(&mut clauses, |parser| {
+                    let word = parser.word();
+                    parser.kw_skip(word)?;
+                    Some(match word {
+                        b"at" => StageClause::At(parser.value()?),
+                        b"hold" => StageClause::Hold(parser.value()?),
+                        b"every" => StageClause::Every(parser.value()?),
+                        _ => return None,
+                    })
+                });
+                Some(NodeItem::Stage(Stage { weight, clauses, span: parser.span(start) }))
+            }),
+            b"every" => self.attempt(|parser| {
+                parser.kw_skip(b"every")?;
+                Some(NodeItem::Every(parser.value()?))
+            }),
+            _ => None,
+        };
+        if item.is_some() {
+            return item;
+        }
+        self.condition().map(|condition| NodeItem::Condition(Box::new(condition)))
+    }
+
+    /// `call | step | group`.
+    fn group_item(&mut self) -> Option<GroupItem> {
+        if self.may_be_call() {
+            if let Some(call) = self.attempt(Self::call) {
+                return Some(GroupItem::Call(Box::new(call)));
+            }
+        }
+        let word = self.word();
+        if word == b"group" {
+            return self.group().map(GroupItem::Group);
+        }
+        self.step(word).map(GroupItem::Step)
+    }
+
+    fn group(&mut self) -> Option<Group> {
+        let start = self.pos;
+        self.kw_skip(b"group")?;
+        let title = self.string()?;
+        self.skip();
+        let items = self.group_block()?;
+        Some(Group { title, items, span: self.span(start) })
+    }
+
+    /// `action`: `pause_action | abort_action | continue_action | rollback_action`.
+    fn action(&mut self) -> Option<Action> {
+        let start = self.pos;
+        if self.kw(b"pause") {
+            self.skip();
+            let wait = self.value()?;
+            self.skip();
+            let then = self.attempt(|parser| {
+                parser.kw_skip(b"then")?;
+                parser.final_action()
+            });
+            return Some(Action { kind: ActionKind::Pause { wait, then: then.map(Box::new) }, span: self.span(start) });
+        }
+        self.final_action()
+    }
+
+    fn final_action(&mut self) -> Option<Action> {
+        let start = self.pos;
+        let kind = if self.kw(b"abort") {
+            ActionKind::Abort
+        } else if self.kw(b"continue") {
+            ActionKind::Continue
+        } else {
+            self.kw_skip(b"rollback")?;
+            ActionKind::Rollback(self.ident()?)
+        };
+        Some(Action { kind, span: self.span(start) })
+    }
+
+    /// `command`: `kw_sh ~ string`.
+    fn command(&mut self) -> Option<Command> {
+        let start = self.pos;
+        self.kw_skip(b"sh")?;
+        let script = self.string()?;
+        Some(Command { script, span: self.span(start) })
+    }
+
+    /// `timeout_clause | retries_clause | uses_clause`, and `command` when `with_command`.
+    fn run_option(&mut self, with_command: bool) -> Option<RunOption> {
+        let word = self.word();
+        if word == b"sh" && with_command {
+            return self.command().map(RunOption::Command);
+        }
+        self.kw_skip(word)?;
+        Some(match word {
+            b"timeout" => RunOption::Timeout(self.value()?),
+            b"retries" => RunOption::Retries(self.value()?),
+            b"uses" => RunOption::Uses(self.ident_list()?),
+            _ => return None,
+        })
+    }
+
+    /// The step that `word`, the first word, names.
+    fn step(&mut self, word: &[u8]) -> Option<Step> {
+        let start = self.pos;
+        if !self.kw(word) {
+            return None;
+        }
+        if !matches!(word, b"recheck" | b"continue") {
+            self.skip();
+        }
+        let kind = match word {
+            b"run" => {
+                let title = self.optional_string();
+                let mut options = Vec::new();
+                if let Some(command) = self.attempt(Self::command) {
+                    options.push(RunOption::Command(command));
+                    self.skip();
+                    self.repeat(&mut options, |parser| parser.run_option(false));
+                } else {
+                    options = self.block(|parser| parser.run_option(true))?;
+                }
+                StepKind::Run(RunStep { title, options })
+            }
+            b"expect" => {
+                let title = self.optional_string();
+                let check = if let Some(http) = self.attempt(Self::http_check) {
+                    http
+                } else if let Some(command) = self.attempt(Self::command) {
+                    ExpectCheck::Command(command)
+                } else {
+                    ExpectCheck::Condition(self.condition()?)
+                };
+                self.skip();
+                let mut options = Vec::new();
+                self.repeat(&mut options, |parser| parser.run_option(false));
+                StepKind::Expect(Box::new(ExpectStep { title, check, options }))
+            }
+            b"check" => {
+                let text = self.string()?;
+                self.skip();
+                let by = self
+                    .attempt(|parser| {
+                        parser.kw_skip(b"by")?;
+                        parser.ident_list()
+                    })
+                    .unwrap_or_default();
+                StepKind::Check { text, by }
+            }
+            b"approve" => {
+                let title = self.optional_string();
+                let quorum = self.attempt(|parser| {
+                    let quorum = parser.value()?;
+                    parser.skip();
+                    parser.kw(b"of").then_some(quorum)
+                });
+                self.skip();
+                let roles = self.ident_list()?;
+                self.skip();
+                let distinct = self.kw(b"distinct");
+                StepKind::Approve(Box::new(ApproveStep { title, quorum, roles, distinct }))
+            }
+            b"notify" => {
+                let roles = self.ident_list()?;
+                self.skip();
+                let message = self.string()?;
+                StepKind::Notify { roles, message }
+            }
+            b"page" => {
+                let roles = self.ident_list()?;
+                self.skip();
+                let message = self.string();
+                StepKind::Page { roles, message }
+            }
+            b"wait" => StepKind::Wait(self.value()?),
+            b"recheck" => StepKind::Recheck,
+            b"continue" => StepKind::Continue,
+            _ => return None,
+        };
+        Some(Step { kind, span: self.span(start) })
+    }
+
+    /// `kw_http ~ string ~ (status_clause | within_clause)*`.
+    fn http_check(&mut self) -> Option<ExpectCheck> {
+        let start = self.pos;
+        self.kw_skip(b"http")?;
+        let url = self.string()?;
+        self.skip();
+        let mut clauses = Vec::new();
+        self.repeat(&mut clauses, |parser| {
+            let clause_start = parser.pos;
+            let word = parser.word();
+            let is_status = word == b"status";
+            if !is_status && word != b"within" {
+                return None;
+            }
+            parser.kw_skip(word)?;
+            let value = parser.value()?;
+            Some((is_status, value, parser.span(clause_start)))
+        });
+        let (mut status, mut within, mut repeated) = (None, None, Vec::new());
+        for (is_status, value, span) in clauses {
+            let (slot, keyword) = if is_status { (&mut status, "status") } else { (&mut within, "within") };
+            if slot.is_some() {
+                repeated.push((keyword, span));
+            }
+            *slot = Some(value);
+        }
+        Some(ExpectCheck::Http { url, status, within, repeated, span: self.span(start) })
+    }
+
+    // ------------------------------------------------------------------ conditions
+
+    /// `conjunction ~ (kw_or ~ NEWLINE* ~ conjunction)*`; one operand stands for itself.
+    fn condition(&mut self) -> Option<Condition> {
+        self.operator_chain(b"or", Self::conjunction, ConditionKind::Or)
+    }
+
+    fn conjunction(&mut self) -> Option<Condition> {
+        self.operator_chain(b"and", Self::negation, ConditionKind::And)
+    }
+
+    fn operator_chain(
+        &mut self,
+        operator: &[u8],
+        operand: Rule<'s, Condition>,
+        combine: fn(Vec<Condition>) -> ConditionKind,
+    ) -> Option<Condition> {
+        let start = self.pos;
+        let first = operand(self)?;
+        self.skip();
+        let mut rest = Vec::new();
+        self.repeat(&mut rest, |parser| {
+            parser.kw_skip(operator)?;
+            parser.newlines();
+            parser.skip();
+            operand(parser)
+        });
+        if rest.is_empty() {
+            return Some(first);
+        }
+        let mut operands = Vec::with_capacity(rest.len() + 1);
+        operands.push(first);
+        operands.append(&mut rest);
+        Some(Condition { kind: combine(operands), span: self.span(start) })
+    }
+
+    /// `kw_not* ~ operand ~ for_clause?`.
+    fn negation(&mut self) -> Option<Condition> {
+        let start = self.pos;
+        let mut negations = 0usize;
+        if self.kw(b"not") {
+            negations += 1;
+            loop {
+                let mark = self.mark();
+                self.skip();
+                if self.kw(b"not") {
+                    negations += 1;
+                } else {
+                    self.reset(mark);
+                    break;
+                }
+            }
+        }
+        self.skip();
+        let mut condition = self.operand()?;
+        self.skip();
+        let held = self.attempt(|parser| {
+            parser.kw_skip(b"for")?;
+            parser.value()
+        });
+        if negations % 2 == 1 {
+            condition = Condition { kind: ConditionKind::Not(Box::new(condition)), span: self.span(start) };
+        }
+        if let Some(duration) = held {
+            condition = Condition {
+                kind: ConditionKind::Held { condition: Box::new(condition), duration },
+                span: self.span(start),
+            };
+        }
+        Some(condition)
+    }
+
+    /// `paren_cond | declared | nodata | comparison | metric_test`.
+    fn operand(&mut self) -> Option<Condition> {
+        let start = self.pos;
+        if self.peek() == b'(' {
+            return self.attempt(|parser| {
+                if !parser.open(b'(') {
+                    return None;
+                }
+                parser.skip();
+                parser.newlines();
+                parser.skip();
+                let mut inner = parser.condition()?;
+                parser.skip();
+                parser.newlines();
+                parser.skip();
+                if !parser.close(b')') {
+                    return None;
+                }
+                inner.span = parser.span(start);
+                Some(inner)
+            });
+        }
+        let word = self.word();
+        if word == b"declared" {
+            if let Some(text) = self.attempt(|parser| {
+                parser.kw_skip(b"declared")?;
+                parser.string()
+            }) {
+                return Some(Condition { kind: ConditionKind::Declared(text), span: self.span(start) });
+            }
+        }
+        if word == b"nodata" {
+            self.kw_skip(b"nodata")?;
+            let metric = self.ident();
+            return Some(Condition { kind: ConditionKind::NoData(metric), span: self.span(start) });
+        }
+        if let Some(comparison) = self.attempt(Self::comparison) {
+            return Some(comparison);
+        }
+        let metric = self.ident()?;
+        Some(Condition { kind: ConditionKind::Test(metric), span: self.span(start) })
+    }
+
+    /// `ident ~ (cmp_op ~ threshold | not_in ~ range | kw_in ~ range)`.
+    fn comparison(&mut self) -> Option<Condition> {
+        let start = self.pos;
+        let metric = self.ident()?;
+        self.skip();
+        let op = match (self.peek(), self.at(self.pos + 1)) {
+            (b'<', b'=') => Some((CompareOp::Le, 2)),
+            (b'>', b'=') => Some((CompareOp::Ge, 2)),
+            (b'=', b'=') => Some((CompareOp::Eq, 2)),
+            (b'!', b'=') => Some((CompareOp::Ne, 2)),
+            (b'<', _) => Some((CompareOp::Lt, 1)),
+            (b'>', _) => Some((CompareOp::Gt, 1)),
+            _ => None,
+        };
+        let kind = if let Some((op, length)) = op {
+            self.pos += length;
+            self.skip();
+            let threshold_start = self.pos;
+            let value = self.value()?;
+            let relative = self.attempt(|parser| {
+                parser.skip();
+                parser.kw_skip(b"of")?;
+                parser.kw(b"baseline").then_some(())
+            });
+            let threshold = match relative {
+                Some(()) => Threshold::OfBaseline { fraction: value, span: self.span(threshold_start) },
+                None => Threshold::Absolute(value),
+            };
+            ConditionKind::Compare { metric, op, threshold }
+        } else {
+            let negated = self
+                .attempt(|parser| {
+                    parser.kw_skip(b"not")?;
+                    parser.kw(b"in").then_some(())
+                })
+                .is_some();
+            if !negated && !self.kw(b"in") {
+                return None;
+            }
+            self.skip();
+            ConditionKind::InRange { metric, negated, range: Box::new(self.range()?) }
+        };
+        Some(Condition { kind, span: self.span(start) })
+    }
+
+    /// `value ~ range_op ~ value`.
+    fn range(&mut self) -> Option<Range> {
+        let start = self.pos;
+        let low = self.value()?;
+        self.skip();
+        if !self.literal(b"..") {
+            return None;
+        }
+        let inclusive = self.literal(b"=");
+        self.skip();
+        let high = self.value()?;
+        Some(Range { low, high, inclusive, span: self.span(start) })
+    }
+}
+
+/// Where the next `"""` starts, from `from` on.
+fn find_triple_quote(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    rest.windows(3).position(|window| window == b"\"\"\"").map(|at| from + at)
+}
+
+/// Whether the grammar's brackets in `text` (one line as the grammar reads it, which the bracket
+/// scan skips) balance on their own, with no triple-quoted string and no unclosed string.
+fn brackets_balance_alone(text: &[u8]) -> bool {
+    let mut open = Vec::new();
+    let mut index = 0;
+    while let Some(&byte) = text.get(index) {
+        match byte {
+            b'"' => {
+                if text.get(index..index + 3) == Some(b"\"\"\"") {
+                    return false;
+                }
+                index += 1;
+                loop {
+                    match text.get(index) {
+                        None => return false,
+                        Some(b'"') => break,
+                        Some(b'\\') => index += 2,
+                        Some(_) => index += 1,
+                    }
+                }
+            }
+            // A comment runs to the next `\r`, the end of what the grammar reads as its line.
+            b'#' => {
+                while text.get(index).is_some_and(|&byte| byte != b'\r') {
+                    index += 1;
+                }
+            }
+            b'{' | b'(' | b'[' => open.push(byte),
+            b'}' | b')' | b']' => {
+                let expected = match byte {
+                    b'}' => b'{',
+                    b')' => b'(',
+                    _ => b'[',
+                };
+                if open.pop() != Some(expected) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    open.is_empty()
+}
