@@ -4,7 +4,8 @@
 
 use crate::support::{render, root};
 
-fn blocks(markdown: &str) -> Vec<(usize, String, String)> {
+/// The fenced `golive` blocks of a Markdown text: line number, info string, body.
+pub(crate) fn blocks(markdown: &str) -> Vec<(usize, String, String)> {
     let mut found = Vec::new();
     let mut lines = markdown.lines().enumerate();
     while let Some((number, line)) = lines.next() {

@@ -73,20 +73,8 @@ fn corpus() -> Vec<(String, String)> {
     collect_markdown(&root.join("docs"), &mut markdown);
     for path in markdown {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let mut lines = text.lines().enumerate();
-        while let Some((number, line)) = lines.next() {
-            if !line.trim_start().starts_with("```golive") {
-                continue;
-            }
-            let mut body = String::new();
-            for (_, line) in lines.by_ref() {
-                if line.trim_start().starts_with("```") {
-                    break;
-                }
-                body.push_str(line);
-                body.push('\n');
-            }
-            plans.push((format!("{}:{}", path.display(), number + 1), body));
+        for (line, _, body) in crate::docs::blocks(&text) {
+            plans.push((format!("{}:{line}", path.display()), body));
         }
     }
     plans
