@@ -298,14 +298,11 @@ fn environments(view: &PlanView) -> Vec<EnvironmentSettings<'_>> {
         wait_timer_minutes: wait_timer_minutes(view, &env.name),
         description: env.description.as_deref().map(Cow::Borrowed),
     });
-    let gates = super::workflow::gate_environments(view).into_iter().map(|(name, reviewers)| {
-        let gate = name.strip_prefix(&format!("{}-", view.plan.name)).unwrap_or(&name).to_string();
-        EnvironmentSettings {
-            description: Some(Cow::Owned(format!("The sign-off of the gate {gate}: its approvals and checks."))),
-            name: Cow::Owned(name),
-            reviewers: Cow::Owned(reviewers),
-            wait_timer_minutes: None,
-        }
+    let gates = super::workflow::gate_environments(view).into_iter().map(|gate| EnvironmentSettings {
+        description: Some(Cow::Owned(format!("The sign-off of the gate {}: its approvals and checks.", gate.gate))),
+        name: Cow::Owned(gate.name),
+        reviewers: Cow::Owned(gate.reviewers),
+        wait_timer_minutes: None,
     });
     envs.chain(gates).collect()
 }

@@ -105,17 +105,26 @@ fn environment(view: &PlanView, node: &NodeView) -> Option<String> {
 /// reviewers), or a gate's own environment (made only for a gate with `approve` steps, whose
 /// roles are the reviewers). An env without `approval` has no reviewers: its job runs at once,
 /// and recording approvals there would approve in nobody's name.
-fn reviewed(view: &PlanView, node: &NodeView) -> bool {
+///
+/// `environment` is the node's, as [`environment`] decides it.
+fn reviewed(view: &PlanView, node: &NodeView, environment: Option<&str>) -> bool {
     match &node.env {
         Some(name) => view.envs.iter().any(|env| &env.name == name && !env.approvals.is_empty()),
-        None => environment(view, node).is_some(),
+        None => environment.is_some(),
     }
+}
+
+/// The environment the workflow makes for a gate with approvals and no env.
+pub(super) struct GateEnvironment<'v> {
+    pub(super) name: String,
+    pub(super) gate: &'v str,
+    pub(super) reviewers: Vec<String>,
 }
 
 /// The environments the workflow makes for gates with approvals and no env, each with its
 /// reviewers: the roles the gate's `approve` steps name, in order. The checklist lists their
 /// settings beside the plan's envs: an environment GitHub creates on first use has no reviewers.
-pub(super) fn gate_environments(view: &PlanView) -> Vec<(String, Vec<String>)> {
+pub(super) fn gate_environments(view: &PlanView) -> Vec<GateEnvironment<'_>> {
     let mut found = Vec::new();
     for node in view.nodes.iter().filter(|node| node.env.is_none()) {
         let Some(name) = environment(view, node) else { continue };
@@ -130,7 +139,7 @@ pub(super) fn gate_environments(view: &PlanView) -> Vec<(String, Vec<String>)> {
         }
         roles.sort();
         roles.dedup();
-        found.push((name, roles));
+        found.push(GateEnvironment { name, gate: &node.name, reviewers: roles });
     }
     found
 }
@@ -178,7 +187,8 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
         job_of_node.insert(&node.name, jobs.len().saturating_sub(1));
         let Some(job) = jobs.last_mut() else { continue };
         let mut approvals = Vec::new();
-        if reviewed(view, node) {
+        let reviewed = reviewed(view, node, environment.as_deref());
+        if reviewed {
             steps_of(&node.items, &["approve", "check"], &mut approvals);
         }
         secrets_of(&node.items, &mut job.secrets);
@@ -192,7 +202,7 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
             selector: format!("--only {}", node.name),
             approvals,
         });
-        check_approvals(view, node, &mut warnings);
+        check_approvals(view, node, reviewed, &mut warnings);
     }
     for job in &mut jobs {
         // Room for setting up the runner and for the runbook's own rollback.
@@ -268,12 +278,11 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
 }
 
 /// What GitHub environments cannot enforce about a node's approvals.
-fn check_approvals(view: &PlanView, node: &NodeView, warnings: &mut Vec<String>) {
+fn check_approvals(view: &PlanView, node: &NodeView, reviewed: bool, warnings: &mut Vec<String>) {
     let mut reviewers: BTreeSet<&str> = BTreeSet::new();
     if let Some(env) = node.env.as_ref().and_then(|name| view.envs.iter().find(|env| &env.name == name)) {
         reviewers.extend(env.approvals.iter().map(String::as_str));
     }
-    let reviewed = reviewed(view, node);
     let mut stack: Vec<&ItemView> = node.items.iter().rev().collect();
     let mut unattended = Vec::new();
     while let Some(item) = stack.pop() {
