@@ -9,6 +9,7 @@
 // header clauses, values) stay small; the heap peak of `check` is mostly this tree.
 
 use crate::source::Span;
+pub use compact_str::CompactString;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct File {
@@ -29,14 +30,14 @@ pub struct Comment {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Ident {
-    pub name: String,
+    pub name: CompactString,
     pub span: Span,
 }
 
 /// A string literal after escapes are resolved (and triple-quoted text dedented).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
-    pub value: String,
+    pub value: CompactString,
     pub span: Span,
     /// True when the source bytes between the quotes are exactly `value`, so a byte range
     /// inside `value` maps to `span.start + 1 + range` (used to point inside a string).
@@ -628,7 +629,7 @@ pub enum ValueKind {
     TimeOfDay(u32),
     /// A name where a value stands: a template parameter in a template's body, or a declared
     /// name (a role, a metric, ...) given as an argument.
-    Name(String),
+    Name(CompactString),
     /// A literal the parser could not read; a diagnostic was already reported.
     Invalid,
 }

@@ -6,6 +6,7 @@
 //! so consumers can presume every reference is valid.
 
 use crate::source::Span;
+use compact_str::CompactString;
 use serde::Serialize;
 
 macro_rules! id {
@@ -42,11 +43,11 @@ pub struct Model {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PlanInfo {
-    pub name: String,
+    pub name: CompactString,
     #[serde(skip)]
     pub name_span: Span,
-    pub title: Option<String>,
-    pub description: Option<String>,
+    pub title: Option<CompactString>,
+    pub description: Option<CompactString>,
     /// T0 in RFC 9557 form (`2024-02-03T09:30:00+01:00[+01:00]`).
     #[serde(serialize_with = "serialize_zoned")]
     pub launch: Option<jiff::Zoned>,
@@ -66,30 +67,30 @@ fn serialize_zoned<S: serde::Serializer>(zoned: &Option<jiff::Zoned>, serializer
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Role {
-    pub name: String,
-    pub title: Option<String>,
-    pub contacts: Vec<String>,
-    pub description: Option<String>,
+    pub name: CompactString,
+    pub title: Option<CompactString>,
+    pub contacts: Vec<CompactString>,
+    pub description: Option<CompactString>,
     #[serde(skip)]
     pub span: Span,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Env {
-    pub name: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub url: Option<String>,
+    pub name: CompactString,
+    pub title: Option<CompactString>,
+    pub description: Option<CompactString>,
+    pub url: Option<CompactString>,
     pub approvals: Vec<RoleId>,
-    pub tier: Option<String>,
+    pub tier: Option<CompactString>,
     #[serde(skip)]
     pub span: Span,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Secret {
-    pub name: String,
-    pub description: Option<String>,
+    pub name: CompactString,
+    pub description: Option<CompactString>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -133,16 +134,16 @@ impl MetricType {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Metric {
-    pub name: String,
+    pub name: CompactString,
     #[serde(rename = "type")]
     pub ty: MetricType,
-    pub title: Option<String>,
+    pub title: Option<CompactString>,
     /// A command whose output is the value (or, for a bool, whose exit status is).
-    pub probe: String,
+    pub probe: CompactString,
     #[serde(skip)]
     pub probe_span: Span,
     /// How to read the probe's output (`ms`, `ratio`, ...), when the type has units.
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     pub baseline: Option<Baseline>,
     #[serde(skip)]
     pub span: Span,
@@ -177,7 +178,7 @@ impl NodeKind {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Node {
-    pub name: String,
+    pub name: CompactString,
     pub kind: NodeKind,
     #[serde(skip)]
     pub name_span: Span,
@@ -202,7 +203,7 @@ pub struct Node {
     /// A watch's conditions: all must hold at every sample.
     pub conditions: Vec<Condition>,
     /// A rollout's weight command.
-    pub set_command: Option<String>,
+    pub set_command: Option<CompactString>,
     #[serde(skip)]
     pub set_span: Option<Span>,
     pub stages: Vec<Stage>,
@@ -331,7 +332,7 @@ pub fn flatten_steps(items: &[Item]) -> Vec<&Step> {
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum Item {
     Step(Step),
-    Group { title: String, items: Vec<Item> },
+    Group { title: CompactString, items: Vec<Item> },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -365,25 +366,25 @@ pub struct Step {
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum StepKind {
     Run {
-        title: Option<String>,
-        command: String,
+        title: Option<CompactString>,
+        command: CompactString,
         timeout_ms: Option<u64>,
         retries: u32,
         secrets: Vec<SecretId>,
     },
     Expect {
-        title: Option<String>,
+        title: Option<CompactString>,
         check: Expectation,
         timeout_ms: Option<u64>,
         retries: u32,
         secrets: Vec<SecretId>,
     },
     Check {
-        text: String,
+        text: CompactString,
         by: Vec<RoleId>,
     },
     Approve {
-        title: Option<String>,
+        title: Option<CompactString>,
         /// How many of `roles` must approve.
         quorum: usize,
         roles: Vec<RoleId>,
@@ -391,11 +392,11 @@ pub enum StepKind {
     },
     Notify {
         roles: Vec<RoleId>,
-        message: String,
+        message: CompactString,
     },
     Page {
         roles: Vec<RoleId>,
-        message: Option<String>,
+        message: Option<CompactString>,
     },
     Wait {
         duration_ms: u64,
@@ -408,14 +409,14 @@ pub enum StepKind {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Expectation {
-    Http { url: String, status: Option<u16>, within_ms: Option<u64> },
-    Command { command: String },
+    Http { url: CompactString, status: Option<u16>, within_ms: Option<u64> },
+    Command { command: CompactString },
     Condition { condition: Condition },
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RollbackTree {
-    pub name: String,
+    pub name: CompactString,
     #[serde(skip)]
     pub name_span: Span,
     /// In source order: the first level whose condition holds is the one that runs.
@@ -426,7 +427,7 @@ pub struct RollbackTree {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Level {
-    pub name: String,
+    pub name: CompactString,
     #[serde(skip)]
     pub name_span: Span,
     pub when: Condition,
@@ -437,9 +438,9 @@ pub struct Level {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Alert {
-    pub name: String,
-    pub title: Option<String>,
-    pub severity: String,
+    pub name: CompactString,
+    pub title: Option<CompactString>,
+    pub severity: CompactString,
     pub when: Condition,
     pub items: Vec<Item>,
     #[serde(skip)]
@@ -448,26 +449,26 @@ pub struct Alert {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Window {
-    pub name: String,
+    pub name: CompactString,
     #[serde(skip)]
     pub name_span: Span,
-    pub title: Option<String>,
+    pub title: Option<CompactString>,
     /// ISO weekday numbers, Monday = 1.
     pub days: Vec<u8>,
     /// Minutes since midnight, `[from, to)`.
     pub from_minute: u32,
     pub to_minute: u32,
-    pub zone: String,
+    pub zone: CompactString,
     #[serde(skip)]
     pub span: Span,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Freeze {
-    pub name: String,
+    pub name: CompactString,
     #[serde(skip)]
     pub name_span: Span,
-    pub title: Option<String>,
+    pub title: Option<CompactString>,
     pub periods: Vec<FreezePeriod>,
     #[serde(skip)]
     pub span: Span,
@@ -507,7 +508,7 @@ pub enum ConditionKind {
     Compare { metric: MetricId, comparison: Comparison, threshold: Threshold },
     InRange { metric: MetricId, negated: bool, low: f64, high: f64, inclusive: bool },
     Test { metric: MetricId },
-    Declared { text: String },
+    Declared { text: CompactString },
     NoData { metric: Option<MetricId> },
 }
 

@@ -91,7 +91,7 @@ impl Schedule {
             let latest_finish = latest_start.saturating_add(worst);
             nodes[id.0] = Some(NodeTimes {
                 node: id,
-                name: node.name.clone(),
+                name: node.name.to_string(),
                 earliest_start_ms: earliest_start,
                 earliest_finish_ms: earliest_finish,
                 latest_start_ms: latest_start,

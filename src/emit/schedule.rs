@@ -73,7 +73,7 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
         ]];
         for stage in &schedule.stages {
             rows.push(vec![
-                model.nodes[stage.rollout.0].name.clone(),
+                model.nodes[stage.rollout.0].name.to_string(),
                 format!("{}%", stage.weight),
                 format_offset(stage.start_ms),
                 format_duration(stage.detect_ms),

@@ -300,7 +300,7 @@ struct Builder<'m> {
 
 impl Builder<'_> {
     fn role(&self, id: model::RoleId) -> String {
-        self.model.roles[id.0].name.clone()
+        self.model.roles[id.0].name.to_string()
     }
 
     fn roles(&self, ids: &[model::RoleId]) -> Vec<String> {
@@ -316,7 +316,7 @@ impl Builder<'_> {
             model::Action::Abort => ActionView::Abort,
             model::Action::Continue => ActionView::Continue,
             model::Action::Rollback { tree } => {
-                ActionView::Rollback { tree: self.model.rollbacks[tree.0].name.clone() }
+                ActionView::Rollback { tree: self.model.rollbacks[tree.0].name.to_string() }
             }
             model::Action::Pause { wait_ms, then } => {
                 ActionView::Pause { wait_ms: *wait_ms, then: then.as_ref().map(|then| Box::new(self.action(then))) }
@@ -381,7 +381,7 @@ impl Builder<'_> {
                     model::Threshold::OfBaseline { percent } => (*percent, true, format!("{percent}% of baseline")),
                 };
                 let kind = ConditionKindView::Compare {
-                    metric: metric.name.clone(),
+                    metric: metric.name.to_string(),
                     comparison: symbol.to_string(),
                     value,
                     of_baseline,
@@ -399,7 +399,7 @@ impl Builder<'_> {
                     format_value(*high, metric.ty)
                 );
                 let kind = ConditionKindView::InRange {
-                    metric: metric.name.clone(),
+                    metric: metric.name.to_string(),
                     negated: *negated,
                     low: *low,
                     high: *high,
@@ -408,14 +408,14 @@ impl Builder<'_> {
                 (kind, text)
             }
             model::ConditionKind::Test { metric } => {
-                let name = self.metric(*metric).name.clone();
+                let name = self.metric(*metric).name.to_string();
                 (ConditionKindView::Test { metric: name.clone() }, name)
             }
             model::ConditionKind::Declared { text } => {
-                (ConditionKindView::Declared { trigger: text.clone() }, format!("declared {text:?}"))
+                (ConditionKindView::Declared { trigger: text.to_string() }, format!("declared {text:?}"))
             }
             model::ConditionKind::NoData { metric } => {
-                let name = metric.map(|metric| self.metric(metric).name.clone());
+                let name = metric.map(|metric| self.metric(metric).name.to_string());
                 let text = name.as_ref().map_or("nodata".to_string(), |name| format!("nodata {name}"));
                 (ConditionKindView::NoData { metric: name }, text)
             }
@@ -432,7 +432,7 @@ impl Builder<'_> {
                     ItemView::Step(self.step(format!("{owner}.{counter}"), step))
                 }
                 model::Item::Group { title, items } => {
-                    ItemView::Group { title: title.clone(), items: self.items(owner, items, counter) }
+                    ItemView::Group { title: title.to_string(), items: self.items(owner, items, counter) }
                 }
             })
             .collect()
@@ -456,14 +456,18 @@ impl Builder<'_> {
             message: None,
             wait_ms: None,
         };
-        let secret_names =
-            |ids: &[model::SecretId]| ids.iter().map(|id| self.model.secrets[id.0].name.clone()).collect::<Vec<_>>();
+        let secret_names = |ids: &[model::SecretId]| {
+            ids.iter().map(|id| self.model.secrets[id.0].name.to_string()).collect::<Vec<_>>()
+        };
         match &step.kind {
             model::StepKind::Run { title, command, timeout_ms, retries, secrets } => {
                 view.kind = "run".into();
                 view.explicit_title = title.is_some();
-                view.title = title.clone().unwrap_or_else(|| command.lines().next().unwrap_or_default().to_string());
-                view.command = Some(command.clone());
+                view.title = title
+                    .clone()
+                    .unwrap_or_else(|| command.lines().next().unwrap_or_default().to_string().into())
+                    .to_string();
+                view.command = Some(command.to_string());
                 view.timeout_ms = *timeout_ms;
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
@@ -476,14 +480,14 @@ impl Builder<'_> {
                 view.secrets = secret_names(secrets);
                 let summary = match check {
                     model::Expectation::Http { url, status, within_ms } => {
-                        view.http = Some(HttpView { url: url.clone(), status: *status, within_ms: *within_ms });
+                        view.http = Some(HttpView { url: url.to_string(), status: *status, within_ms: *within_ms });
                         format!(
                             "{url} answers {}",
                             status.map_or("successfully".to_string(), |status| status.to_string())
                         )
                     }
                     model::Expectation::Command { command } => {
-                        view.command = Some(command.clone());
+                        view.command = Some(command.to_string());
                         command.lines().next().unwrap_or_default().to_string()
                     }
                     model::Expectation::Condition { condition } => {
@@ -493,11 +497,11 @@ impl Builder<'_> {
                         text
                     }
                 };
-                view.title = title.clone().unwrap_or(summary);
+                view.title = title.clone().unwrap_or(summary.into()).to_string();
             }
             model::StepKind::Check { text, by } => {
                 view.kind = "check".into();
-                view.title = text.clone();
+                view.title = text.to_string();
                 view.explicit_title = true;
                 view.roles = self.roles(by);
             }
@@ -505,13 +509,16 @@ impl Builder<'_> {
                 view.kind = "approve".into();
                 view.explicit_title = title.is_some();
                 let names = self.roles(roles);
-                view.title = title.clone().unwrap_or_else(|| {
-                    if *quorum == names.len() {
-                        format!("Approval by {}", names.join(", "))
-                    } else {
-                        format!("Approval by {quorum} of {}", names.join(", "))
-                    }
-                });
+                view.title = title
+                    .clone()
+                    .unwrap_or_else(|| {
+                        if *quorum == names.len() {
+                            format!("Approval by {}", names.join(", ")).into()
+                        } else {
+                            format!("Approval by {quorum} of {}", names.join(", ")).into()
+                        }
+                    })
+                    .to_string();
                 view.roles = names;
                 view.quorum = Some(*quorum);
                 view.distinct = *distinct;
@@ -520,13 +527,13 @@ impl Builder<'_> {
                 view.kind = "notify".into();
                 view.roles = self.roles(roles);
                 view.title = format!("Notify {}", view.roles.join(", "));
-                view.message = Some(message.clone());
+                view.message = Some(message.to_string());
             }
             model::StepKind::Page { roles, message } => {
                 view.kind = "page".into();
                 view.roles = self.roles(roles);
                 view.title = format!("Page {}", view.roles.join(", "));
-                view.message = message.clone();
+                view.message = message.as_deref().map(String::from);
             }
             model::StepKind::Wait { duration_ms } => {
                 view.kind = "wait".into();
@@ -557,10 +564,10 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             let node = &model.nodes[id.0];
             let mut counter = 0;
             NodeView {
-                name: node.name.clone(),
+                name: node.name.to_string(),
                 kind: node.kind.name().to_string(),
-                after: node.after.iter().map(|dependency| model.nodes[dependency.0].name.clone()).collect(),
-                env: node.env.map(|env| model.envs[env.0].name.clone()),
+                after: node.after.iter().map(|dependency| model.nodes[dependency.0].name.to_string()).collect(),
+                env: node.env.map(|env| model.envs[env.0].name.to_string()),
                 at_ms: node.at_ms,
                 point_of_no_return: node.point_of_no_return,
                 every_ms: node.every_ms,
@@ -576,7 +583,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 items: builder.items(&node.name, &node.items, &mut counter),
                 requires: node.requires.iter().map(|condition| builder.condition(condition)).collect(),
                 conditions: node.conditions.iter().map(|condition| builder.condition(condition)).collect(),
-                set_command: node.set_command.clone(),
+                set_command: node.set_command.as_deref().map(String::from),
                 stages: node
                     .stages
                     .iter()
@@ -596,9 +603,9 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
         schema_version: SCHEMA_VERSION,
         generator: format!("golivec {}", env!("CARGO_PKG_VERSION")),
         plan: PlanInfo {
-            name: model.plan.name.clone(),
-            title: model.plan.title.clone(),
-            description: model.plan.description.clone(),
+            name: model.plan.name.to_string(),
+            title: model.plan.title.as_deref().map(String::from),
+            description: model.plan.description.as_deref().map(String::from),
             owner: model.plan.owner.map(|owner| builder.role(owner)),
             t0: schedule.t0.clone(),
             t0_rfc3339: schedule
@@ -611,38 +618,41 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             .roles
             .iter()
             .map(|role| RoleView {
-                name: role.name.clone(),
-                title: role.title.clone(),
-                contacts: role.contacts.clone(),
-                description: role.description.clone(),
+                name: role.name.to_string(),
+                title: role.title.as_deref().map(String::from),
+                contacts: role.contacts.iter().map(ToString::to_string).collect(),
+                description: role.description.as_deref().map(String::from),
             })
             .collect(),
         envs: model
             .envs
             .iter()
             .map(|env| EnvView {
-                name: env.name.clone(),
-                title: env.title.clone(),
-                description: env.description.clone(),
-                url: env.url.clone(),
-                tier: env.tier.clone(),
+                name: env.name.to_string(),
+                title: env.title.as_deref().map(String::from),
+                description: env.description.as_deref().map(String::from),
+                url: env.url.as_deref().map(String::from),
+                tier: env.tier.as_deref().map(String::from),
                 approvals: builder.roles(&env.approvals),
             })
             .collect(),
         secrets: model
             .secrets
             .iter()
-            .map(|secret| SecretView { name: secret.name.clone(), description: secret.description.clone() })
+            .map(|secret| SecretView {
+                name: secret.name.to_string(),
+                description: secret.description.as_deref().map(String::from),
+            })
             .collect(),
         metrics: model
             .metrics
             .iter()
             .map(|metric| MetricView {
-                name: metric.name.clone(),
+                name: metric.name.to_string(),
                 ty: metric.ty.name().to_string(),
-                title: metric.title.clone(),
-                probe: metric.probe.clone(),
-                unit: metric.unit.clone(),
+                title: metric.title.as_deref().map(String::from),
+                probe: metric.probe.to_string(),
+                unit: metric.unit.as_deref().map(String::from),
                 baseline: metric
                     .baseline
                     .as_ref()
@@ -653,20 +663,20 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             .windows
             .iter()
             .map(|window| WindowView {
-                name: window.name.clone(),
-                title: window.title.clone(),
+                name: window.name.to_string(),
+                title: window.title.as_deref().map(String::from),
                 days: window.days.clone(),
                 from: format!("{:02}:{:02}", window.from_minute / 60, window.from_minute % 60),
                 to: format!("{:02}:{:02}", window.to_minute / 60, window.to_minute % 60),
-                zone: window.zone.clone(),
+                zone: window.zone.to_string(),
             })
             .collect(),
         freezes: model
             .freezes
             .iter()
             .map(|freeze| FreezeView {
-                name: freeze.name.clone(),
-                title: freeze.title.clone(),
+                name: freeze.name.to_string(),
+                title: freeze.title.as_deref().map(String::from),
                 periods: freeze
                     .periods
                     .iter()
@@ -679,14 +689,14 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             .rollbacks
             .iter()
             .map(|tree| TreeView {
-                name: tree.name.clone(),
+                name: tree.name.to_string(),
                 levels: tree
                     .levels
                     .iter()
                     .map(|level| {
                         let mut counter = 0;
                         LevelView {
-                            name: level.name.clone(),
+                            name: level.name.to_string(),
                             when: builder.condition(&level.when),
                             items: builder.items(&format!("{}.{}", tree.name, level.name), &level.items, &mut counter),
                         }
@@ -700,16 +710,16 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             .map(|alert| {
                 let mut counter = 0;
                 AlertView {
-                    name: alert.name.clone(),
-                    title: alert.title.clone(),
-                    severity: alert.severity.clone(),
+                    name: alert.name.to_string(),
+                    title: alert.title.as_deref().map(String::from),
+                    severity: alert.severity.to_string(),
                     when: builder.condition(&alert.when),
                     items: builder.items(&alert.name, &alert.items, &mut counter),
                 }
             })
             .collect(),
         schedule: ScheduleView {
-            critical_path: schedule.critical_path.iter().map(|id| model.nodes[id.0].name.clone()).collect(),
+            critical_path: schedule.critical_path.iter().map(|id| model.nodes[id.0].name.to_string()).collect(),
             start_ms: schedule.start_ms,
             finish_ms: schedule.finish_ms,
             length_ms: schedule.length_ms(),
@@ -717,7 +727,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 .stages
                 .iter()
                 .map(|stage| StageTimesView {
-                    rollout: model.nodes[stage.rollout.0].name.clone(),
+                    rollout: model.nodes[stage.rollout.0].name.to_string(),
                     weight: stage.weight,
                     start_ms: stage.start_ms,
                     detect_ms: stage.detect_ms,

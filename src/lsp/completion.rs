@@ -36,7 +36,7 @@ pub(crate) fn items(file: &File, text: &str, offset: u32) -> Vec<CompletionItem>
             Item::Use(_) => CompletionItemKind::MODULE,
         };
         items.push(CompletionItem {
-            label: item.name().name.clone(),
+            label: item.name().name.to_string(),
             kind: Some(kind),
             detail: Some(item.kind_name().to_string()),
             ..Default::default()
@@ -53,7 +53,7 @@ fn templates(file: &File) -> Vec<CompletionItem> {
     for item in &file.items {
         match item {
             Item::Template(template) => items.push(CompletionItem {
-                label: template.name.name.clone(),
+                label: template.name.name.to_string(),
                 kind: Some(CompletionItemKind::SNIPPET),
                 detail: Some("template".to_string()),
                 ..Default::default()

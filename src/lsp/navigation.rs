@@ -244,7 +244,7 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                     PlanField::Title(title) => header.push_str(&format!(" {}", quoted(&title.value))),
                     PlanField::Launch(launch) => lines.push(format!("launch: `{}`", launch.text)),
                     PlanField::Owner(owner) => lines.push(format!("owner: `{}`", owner.name)),
-                    PlanField::Description(description) => lines.push(description.value.clone()),
+                    PlanField::Description(description) => lines.push(description.value.to_string()),
                 }
             }
         }
@@ -256,7 +256,7 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                 let contacts: Vec<&str> = decl.contacts.iter().map(|contact| contact.value.as_str()).collect();
                 lines.push(format!("contacts: {}", contacts.join(", ")));
             }
-            lines.extend(decl.description.iter().map(|description| description.value.clone()));
+            lines.extend(decl.description.iter().map(|description| description.value.to_string()));
         }
         Item::Env(decl) => {
             if let Some(title) = &decl.title {
@@ -267,7 +267,7 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                     EnvField::Url(url) => lines.push(format!("url: {}", url.value)),
                     EnvField::Approval(roles) => lines.push(format!("approval: {}", names(roles))),
                     EnvField::Tier(tier) => lines.push(format!("tier: `{}`", tier.name)),
-                    EnvField::Description(description) => lines.push(description.value.clone()),
+                    EnvField::Description(description) => lines.push(description.value.to_string()),
                 }
             }
         }
@@ -287,7 +287,7 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                     MetricField::Probe(command) => lines.push(format!("probe: `{}`", command.script.value)),
                     MetricField::Unit(unit) => lines.push(format!("unit: `{}`", unit.name)),
                     MetricField::Baseline { span, .. } => lines.push(format!("`{}`", source(*span))),
-                    MetricField::Description(description) => lines.push(description.value.clone()),
+                    MetricField::Description(description) => lines.push(description.value.to_string()),
                 }
             }
         }
@@ -438,7 +438,7 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
                         .levels
                         .iter()
                         .map(|level| Symbol {
-                            name: level.name.name.clone(),
+                            name: level.name.name.to_string(),
                             detail: Some("level".to_string()),
                             kind: SymbolKind::ENUM_MEMBER,
                             span: level.span,
@@ -464,7 +464,7 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
                 detail_text.push_str(&format!(" \"{}\"", title.value));
             }
             Symbol {
-                name: name.name.clone(),
+                name: name.name.to_string(),
                 detail: Some(detail_text),
                 kind,
                 span: declaration_span(item),
@@ -503,7 +503,7 @@ fn group_children(items: &[GroupItem]) -> Vec<Symbol> {
 
 fn group_symbol(group: &crate::ast::Group) -> Symbol {
     Symbol {
-        name: group.title.value.clone(),
+        name: group.title.value.to_string(),
         detail: Some("group".to_string()),
         kind: lsp_types::SymbolKind::NAMESPACE,
         span: group.span,
@@ -523,7 +523,7 @@ fn step_symbol(step: &Step) -> Symbol {
     };
     let keyword = step.kind.keyword();
     Symbol {
-        name: title.map_or_else(|| keyword.to_string(), |title| title.value.clone()),
+        name: title.map_or_else(|| keyword.to_string(), |title| title.value.to_string()),
         detail: Some(keyword.to_string()),
         kind: lsp_types::SymbolKind::FIELD,
         span: step.span,

@@ -8,7 +8,7 @@
 //! about an argument points at the call.
 
 use super::{Module, Program};
-use crate::ast::{self, Argument, GroupItem, Ident, Item, NodeItem, Text, Value, ValueKind};
+use crate::ast::{self, Argument, CompactString, GroupItem, Ident, Item, NodeItem, Text, Value, ValueKind};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{Expansion, SourceMap, Span};
 use std::collections::HashMap;
@@ -439,7 +439,7 @@ impl<'p> Expander<'_, 'p> {
         let types = template.types.clone();
         let written = match &call.module {
             Some(alias) => format!("{}.{}", alias.name, call.name.name),
-            None => call.name.name.clone(),
+            None => call.name.name.to_string(),
         };
         if self.stack.iter().any(|(module, called)| *module == template_module && called == name)
             || self.stack.len() >= MAX_CALL_DEPTH
@@ -549,9 +549,9 @@ impl<'p> Expander<'_, 'p> {
         decl: &ast::TemplateDecl,
         types: &[Option<ParamType>],
         written: &str,
-    ) -> Option<HashMap<String, Bound>> {
+    ) -> Option<HashMap<CompactString, Bound>> {
         let before = self.diagnostics.len();
-        let mut bindings: HashMap<String, Bound> = HashMap::new();
+        let mut bindings: HashMap<CompactString, Bound> = HashMap::new();
         let mut given: Vec<&Ident> = Vec::new();
         for arg in &call.args {
             if let Some(first) = given.iter().find(|seen| seen.name == arg.name.name) {
@@ -675,7 +675,7 @@ struct Bound {
 /// Copies a template's statements into a call's place.
 struct Paster<'a> {
     sources: &'a SourceMap,
-    bindings: &'a HashMap<String, Bound>,
+    bindings: &'a HashMap<CompactString, Bound>,
     via: u32,
     diagnostics: Vec<Diagnostic>,
     template: &'a ast::TemplateDecl,
@@ -992,7 +992,7 @@ impl Paster<'_> {
         }
         if changed {
             out.push_str(rest);
-            text.value = out;
+            text.value = out.into();
             text.verbatim = false;
         }
     }
@@ -1000,8 +1000,8 @@ impl Paster<'_> {
     /// An argument as text: a string's value, a name, or a literal as written.
     fn argument_text(&self, argument: &Argument) -> String {
         match argument {
-            Argument::Text(text) => text.value.clone(),
-            Argument::Value(Value { kind: ValueKind::Name(name), .. }) => name.clone(),
+            Argument::Text(text) => text.value.to_string(),
+            Argument::Value(Value { kind: ValueKind::Name(name), .. }) => name.to_string(),
             Argument::Value(value) => {
                 let file = self.sources.get(value.span.file);
                 file.text.get(value.span.range()).unwrap_or_default().to_string()

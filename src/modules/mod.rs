@@ -95,7 +95,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            names.push((decl.name.name.clone(), decl.name.span));
+            names.push((decl.name.name.to_string(), decl.name.span));
             let Some(imported) = self.resolve(module, decl, stack.len()) else { continue };
             match self.visits[imported] {
                 Some(Visit::Started) => {
@@ -109,7 +109,7 @@ impl Loader<'_> {
                     stack.pop();
                 }
             }
-            self.modules[module].imports.push((decl.name.name.clone(), imported));
+            self.modules[module].imports.push((decl.name.name.to_string(), imported));
         }
         self.visits[module] = Some(Visit::Done);
         self.order.push(module);

@@ -99,7 +99,7 @@ pub fn templates(module: &StdModule) -> Vec<TemplateDoc> {
                 .collect();
             doc_lines.reverse();
             TemplateDoc {
-                name: decl.name.name.clone(),
+                name: decl.name.name.to_string(),
                 params: decl.params.iter().map(|param| slice(param.span)).collect(),
                 doc: doc_lines.join("\n"),
                 source: slice(decl.span),

@@ -7,7 +7,7 @@
 
 mod credentials;
 
-use crate::ast::{self, Ident, NodeItem, Text, Value, ValueKind};
+use crate::ast::{self, CompactString, Ident, NodeItem, Text, Value, ValueKind};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{self, MetricType, Model};
 use crate::source::Span;
@@ -316,7 +316,7 @@ impl<'a> Checker<'a> {
         let mut plan = None;
         let mut model = Model {
             plan: model::PlanInfo {
-                name: String::new(),
+                name: CompactString::default(),
                 name_span: file_span,
                 title: None,
                 description: None,
@@ -372,7 +372,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A string of the plan, checked for credentials on its way into the model.
-    fn text(&mut self, text: &Text) -> String {
+    fn text(&mut self, text: &Text) -> CompactString {
         if let Some((what, range)) = credentials::find(&text.value) {
             let span = if text.verbatim {
                 Span {
@@ -487,7 +487,7 @@ impl<'a> Checker<'a> {
             name: decl.name.name.clone(),
             ty: ty.unwrap_or(MetricType::Number),
             title: decl.title.as_ref().map(|text| self.text(text)),
-            probe: String::new(),
+            probe: CompactString::default(),
             probe_span: decl.name.span,
             unit: None,
             baseline: None,
@@ -556,7 +556,7 @@ impl<'a> Checker<'a> {
             }
         }
         if ty.is_some() && metric.unit.is_none() {
-            metric.unit = metric.ty.units().first().map(|unit| unit.to_string());
+            metric.unit = metric.ty.units().first().map(|unit| CompactString::from(*unit));
         }
         if !has_probe {
             self.error(
@@ -581,7 +581,7 @@ impl<'a> Checker<'a> {
             days: Vec::new(),
             from_minute: 0,
             to_minute: 0,
-            zone: String::new(),
+            zone: CompactString::default(),
             span: decl.span,
         };
         let (mut has_days, mut has_hours, mut has_zone) = (false, false, false);
@@ -1054,7 +1054,7 @@ impl<'a> Checker<'a> {
                 );
                 severity.name.clone()
             }
-            None => "warning".to_string(),
+            None => CompactString::const_new("warning"),
         };
         let when = self.condition(&decl.when);
         let items = self.items(&decl.items, Context::Alert);
@@ -1618,7 +1618,7 @@ impl<'a> Checker<'a> {
 
 #[derive(Default)]
 struct RunOptions {
-    command: Option<String>,
+    command: Option<CompactString>,
     timeout_ms: Option<u64>,
     retries: u32,
     secrets: Vec<model::SecretId>,

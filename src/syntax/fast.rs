@@ -324,7 +324,7 @@ impl<'s> Parser<'s> {
             return None;
         }
         self.pos += word.len();
-        Some(Ident { name: self.slice(start, self.pos).to_string(), span: self.span(start) })
+        Some(Ident { name: CompactString::from(self.slice(start, self.pos)), span: self.span(start) })
     }
 
     /// `ident ~ ("," ~ NEWLINE* ~ ident)*`.
@@ -357,7 +357,7 @@ impl<'s> Parser<'s> {
             };
             self.pos = close + 3;
             let raw = self.slice(start, self.pos);
-            return Some(Text { value: literal::dedent(raw), span: self.span(start), verbatim: false });
+            return Some(Text { value: literal::dedent(raw).into(), span: self.span(start), verbatim: false });
         }
         let mut index = start + 1;
         let mut escaped = false;
@@ -382,10 +382,10 @@ impl<'s> Parser<'s> {
         }
         let span = self.span(start);
         if !escaped {
-            return Some(Text { value: self.slice(start + 1, index).to_string(), span, verbatim: true });
+            return Some(Text { value: CompactString::from(self.slice(start + 1, index)), span, verbatim: true });
         }
         match literal::unescape(self.slice(start, self.pos)) {
-            Ok(value) => Some(Text { value, span, verbatim: false }),
+            Ok(value) => Some(Text { value: value.into(), span, verbatim: false }),
             Err(_) => self.decline(),
         }
     }
@@ -718,7 +718,7 @@ impl<'s> Parser<'s> {
         let name = match (&alias, &target) {
             (Some(alias), _) => alias.clone(),
             (None, UseTarget::Std(path)) => path.last()?.clone(),
-            (None, UseTarget::File(path)) => Ident { name: module_name_of_path(&path.value), span: path.span },
+            (None, UseTarget::File(path)) => Ident { name: module_name_of_path(&path.value).into(), span: path.span },
         };
         Some(Item::Use(UseDecl { target, name, alias: alias.is_some(), span: self.span(start) }))
     }

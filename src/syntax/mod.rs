@@ -493,7 +493,7 @@ impl Lowerer {
         let name = match (&alias, &target) {
             (Some(alias), _) => alias.clone(),
             (None, UseTarget::Std(path)) => path.last()?.clone(),
-            (None, UseTarget::File(path)) => Ident { name: module_name_of_path(&path.value), span: target_span },
+            (None, UseTarget::File(path)) => Ident { name: module_name_of_path(&path.value).into(), span: target_span },
         };
         Some(Item::Use(UseDecl { target, name, alias: alias.is_some(), span }))
     }
@@ -837,7 +837,7 @@ impl Lowerer {
     // ------------------------------------------------------------------ names and literals
 
     fn ident(&self, pair: Pair<'_>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident { name: CompactString::from(pair.as_str()), span: self.span(&pair) }
     }
 
     fn ident_list(&self, pair: Pair<'_>) -> Vec<Ident> {
@@ -853,25 +853,25 @@ impl Lowerer {
     fn text(&mut self, pair: Pair<'_>) -> Text {
         let span = self.span(&pair);
         let Some(inner) = pair.into_inner().next() else {
-            return Text { value: String::new(), span, verbatim: false };
+            return Text { value: CompactString::default(), span, verbatim: false };
         };
         let raw = inner.as_str();
         match inner.as_rule() {
-            Rule::triple_string => Text { value: literal::dedent(raw), span, verbatim: false },
+            Rule::triple_string => Text { value: literal::dedent(raw).into(), span, verbatim: false },
             Rule::unterminated_string => {
                 self.diagnostics.push(
                     Diagnostic::new(Code::UnterminatedString, span, "this string is not closed")
                         .label("the line ends before the closing `\"`")
                         .help("close the string on the same line, or use `\"\"\"` for text over several lines"),
                 );
-                Text { value: raw[1..].to_string(), span, verbatim: false }
+                Text { value: CompactString::from(&raw[1..]), span, verbatim: false }
             }
             _ => match literal::unescape(raw) {
-                Ok(value) => Text { verbatim: !raw.contains('\\'), value, span },
+                Ok(value) => Text { verbatim: !raw.contains('\\'), value: value.into(), span },
                 Err(error) => {
                     // Offsets from `unescape` are relative to the text between the quotes.
                     self.literal_error(span.start as usize + 1, error);
-                    Text { value: raw[1..raw.len() - 1].to_string(), span, verbatim: false }
+                    Text { value: CompactString::from(&raw[1..raw.len() - 1]), span, verbatim: false }
                 }
             },
         }
@@ -911,7 +911,7 @@ impl Lowerer {
             Rule::percent => literal::number(&text[..text.len() - 1]).map(ValueKind::Percent),
             Rule::number => literal::number(text).map(ValueKind::Number),
             Rule::boolean => Ok(ValueKind::Bool(text == "true")),
-            Rule::name_value => Ok(ValueKind::Name(text.to_string())),
+            Rule::name_value => Ok(ValueKind::Name(CompactString::from(text))),
             _ => {
                 self.diagnostics.push(bad_quantity(text, span));
                 return Value { kind: ValueKind::Invalid, span };
