@@ -26,6 +26,7 @@ use source::{FileId, SourceMap};
 #[derive(Debug)]
 pub struct Checked {
     pub file: FileId,
+    /// The file's syntax tree; empty when [`Options::discard_tree`] asked to free it early.
     pub ast: ast::File,
     /// The resolved plan; `None` when the file did not parse or resolve.
     pub model: Option<model::Model>,
@@ -49,6 +50,10 @@ pub struct Options {
     pub allow: Vec<diag::Code>,
     /// Report warnings as errors (`--deny warnings`).
     pub deny_warnings: bool,
+    /// Free the syntax trees as soon as the model is built, before the analysis, and return an
+    /// empty [`Checked::ast`]: for callers that want only diagnostics and the model (the
+    /// command line), so that tree, model and analysis never occupy memory all at once.
+    pub discard_tree: bool,
 }
 
 /// Parses, checks and analyses one file of `sources` with default options.
@@ -112,17 +117,21 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
     };
     let imported: Vec<modules::Module> = program_modules.collect();
-    let ast = root.ast;
-    let analysis = model.as_ref().map(|model| {
-        let (analysis, found) = analysis::analyze(model, &options.analysis);
-        diagnostics.extend(found);
-        analysis
-    });
+    let mut ast = root.ast;
     // `# golivec: allow(...)` comments silence warnings in their own file.
     let allowed: Vec<(FileId, diag::suppress::InlineAllows)> = std::iter::once((file, &ast))
         .chain(imported.iter().map(|module| (module.file, &module.ast)))
         .map(|(id, tree)| (id, diag::suppress::inline_allows(tree, &sources.get(id).text)))
         .collect();
+    drop(imported);
+    if options.discard_tree {
+        ast = ast::File { span: ast.span, ..ast::File::default() };
+    }
+    let analysis = model.as_ref().map(|model| {
+        let (analysis, found) = analysis::analyze(model, &options.analysis);
+        diagnostics.extend(found);
+        analysis
+    });
     for (_, allows) in &allowed {
         diagnostics.extend(allows.problems.iter().cloned());
     }

@@ -137,6 +137,8 @@ impl AnalysisArgs {
             analysis: crate::analysis::Options { t0, lints },
             allow,
             deny_warnings: self.deny == Some(Deny::Warnings),
+            // No command reads the tree after checking: free it before the analysis.
+            discard_tree: true,
         })
     }
 }

@@ -67,3 +67,38 @@ fn ok_fixtures_report_no_error_and_not_their_near_miss() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `Options::discard_tree` (what the command line asks for) frees the tree early: it must not
+/// change a single diagnostic (allow comments included) or the model, on any fixture or example.
+#[test]
+fn discarding_the_tree_early_changes_no_finding() {
+    let mut plans = files(&root().join("tests/fixtures/errors"), "golive");
+    plans.extend(files(&root().join("tests/fixtures/ok"), "golive"));
+    plans.extend(files(&root().join("examples"), "golive"));
+    let mut failures = Vec::new();
+    for path in &plans {
+        let text = std::fs::read_to_string(path).expect("plan is UTF-8");
+        let dir = path.parent().expect("plan directory");
+        let outcome = |discard_tree: bool| {
+            let options = golivec::Options {
+                analysis: golivec::analysis::Options { lints: true, ..Default::default() },
+                discard_tree,
+                ..Default::default()
+            };
+            let mut sources = golivec::source::SourceMap::with_loader(golivec::cli::FileSystem::in_dir(dir));
+            let file = sources.add("plan.golive", &text);
+            let checked = golivec::check_with(&mut sources, file, &options);
+            let model = serde_json::to_string(&checked.model).expect("the model serializes");
+            (format!("{:?}", checked.diagnostics), model, checked.ast.items.is_empty())
+        };
+        let (kept_diagnostics, kept_model, _) = outcome(false);
+        let (diagnostics, model, emptied) = outcome(true);
+        if diagnostics != kept_diagnostics || model != kept_model {
+            failures.push(format!("{}: the findings differ when the tree is discarded", path.display()));
+        }
+        if !emptied {
+            failures.push(format!("{}: the tree was kept", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
