@@ -63,7 +63,8 @@ pub struct SourceFile {
     /// The name shown to users: the path as given on the command line, or `<stdin>`.
     pub name: String,
     pub text: String,
-    line_index: LineIndex,
+    /// Built when a position is first asked for: most runs report nothing and never need it.
+    line_index: std::sync::OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -75,8 +76,9 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let utf8 = self.line_index.line_col(TextSize::new(offset as u32));
-        let column = self.line_index.to_wide(WideEncoding::Utf32, utf8).map_or(utf8.col, |wide| wide.col);
+        let line_index = self.line_index.get_or_init(|| LineIndex::new(&self.text));
+        let utf8 = line_index.line_col(TextSize::new(offset as u32));
+        let column = line_index.to_wide(WideEncoding::Utf32, utf8).map_or(utf8.col, |wide| wide.col);
         LineCol { line: utf8.line + 1, column: column + 1 }
     }
 }
@@ -160,9 +162,8 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let text = text.into();
-        let line_index = LineIndex::new(&text);
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { name: name.into(), text, line_index });
+        self.files.push(SourceFile { name: name.into(), text, line_index: std::sync::OnceLock::new() });
         id
     }
 
