@@ -273,10 +273,16 @@ impl<'s> Parser<'s> {
         Self: Stack<T>,
     {
         let stack = Stack::<T>::stack(self);
-        let base = base.min(stack.len());
-        let mut list = Vec::with_capacity(stack.len() - base);
-        list.extend(stack.drain(base..));
-        list
+        // Either way the elements are copied in one block into a list of exactly their number
+        // and the stack keeps its buffer (`split_off(0)` would hand the buffer over instead,
+        // spare capacity and all).
+        if base == 0 {
+            let mut list = Vec::with_capacity(stack.len());
+            list.append(stack);
+            list
+        } else {
+            stack.split_off(base.min(stack.len()))
+        }
     }
 
     /// pest's implicit whitespace: `WHITESPACE* ~ (COMMENT ~ WHITESPACE*)*`. A comment runs to the
@@ -509,9 +515,7 @@ impl<'s> Parser<'s> {
         let mut escaped = false;
         loop {
             // Step over plain text first: most of a string is.
-            while bytes.get(index).is_some_and(|&byte| !STRING_STOP[usize::from(byte)]) {
-                index += 1;
-            }
+            index += plain_text_length(bytes.get(index..).unwrap_or_default());
             match bytes.get(index) {
                 Some(b'"') => break,
                 Some(b'\\') => match bytes.get(index + 1) {
@@ -593,8 +597,9 @@ impl<'s> Parser<'s> {
     /// `datetime`: `date ~ "T" ~ clock ~ tz_offset? ~ tz_name?`; its end.
     fn datetime_end(&mut self, from: usize) -> Option<usize> {
         let at = |index: usize| self.at(index);
-        if !(self.fixed_digits(from, 4)
-            && at(from + 4) == b'-'
+        // The dash first: most values tried here are short numbers, and it rules them out.
+        if !(at(from + 4) == b'-'
+            && self.fixed_digits(from, 4)
             && self.fixed_digits(from + 5, 2)
             && at(from + 7) == b'-'
             && self.fixed_digits(from + 8, 2)
@@ -1679,6 +1684,32 @@ impl<'s> Parser<'s> {
         let high = self.value()?;
         Some(Range { low, high, inclusive, span: self.span(start) })
     }
+}
+
+/// How many bytes at the start of `bytes` are plain text in a quoted string (none of
+/// `STRING_STOP`), read eight at a time until a block holds one of those bytes.
+fn plain_text_length(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = ONES * 0x80;
+    // Nonzero exactly when some byte of `block` is zero.
+    let zero_byte = |block: u64| block.wrapping_sub(ONES) & !block & HIGHS;
+    let mut index = 0;
+    for block in bytes.chunks_exact(8) {
+        let Ok(block) = <[u8; 8]>::try_from(block) else { break };
+        let block = u64::from_ne_bytes(block);
+        let stops = zero_byte(block ^ (ONES * u64::from(b'"')))
+            | zero_byte(block ^ (ONES * u64::from(b'\\')))
+            | zero_byte(block ^ (ONES * u64::from(b'\n')))
+            | zero_byte(block ^ (ONES * u64::from(b'\r')));
+        if stops != 0 {
+            break;
+        }
+        index += 8;
+    }
+    while bytes.get(index).is_some_and(|&byte| !STRING_STOP[usize::from(byte)]) {
+        index += 1;
+    }
+    index
 }
 
 /// Where the next `"""` starts, from `from` on.
