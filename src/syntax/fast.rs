@@ -28,14 +28,17 @@ pub fn parse(file: FileId, source: &str) -> Option<File> {
         comments: Vec::new(),
         depth: 0,
         declined: false,
+        stacks: Stacks::default(),
     };
     let items = parser.file();
     if parser.declined {
         return None;
     }
     let items = items?;
+    let mut comments = parser.comments;
+    comments.shrink_to_fit();
     let whole = Span::new(file, 0, source.len());
-    Some(File { items, comments: parser.comments, unreadable: Vec::new(), span: whole })
+    Some(File { items, comments, unreadable: Vec::new(), span: whole })
 }
 
 /// Where the parser is, to come back to when an alternative fails.
@@ -56,10 +59,82 @@ struct Parser<'s> {
     depth: usize,
     /// Set when pest would report something here: the whole parse gives up.
     declined: bool,
+    stacks: Stacks,
 }
 
+/// The stack of list elements of type `T` (see [`Stacks`]).
+trait Stack<T> {
+    fn stack(&mut self) -> &mut Vec<T>;
+}
+
+macro_rules! stacks {
+    ($($field:ident: $element:ty,)*) => {
+        /// One reusable stack per type of list element. A rule that reads a list pushes its
+        /// elements on the stack of their type and, once the list is complete, moves them off
+        /// into a `Vec` of exactly their number: one allocation per list and no spare capacity,
+        /// where pushing onto a new `Vec` reallocates as it doubles and keeps up to half unused
+        /// (most of the tree is such lists). A list inside another of the same type (a group in
+        /// a group) pushes above its parent's elements and moves them off before the parent goes
+        /// on. An element is pushed only once it is read, so backtracking leaves nothing behind;
+        /// after a decline the parse is abandoned, and what is left on a stack does not matter.
+        #[derive(Default)]
+        struct Stacks {
+            $($field: Vec<$element>,)*
+        }
+
+        $(impl Stack<$element> for Parser<'_> {
+            fn stack(&mut self) -> &mut Vec<$element> {
+                &mut self.stacks.$field
+            }
+        })*
+    };
+}
+
+stacks! {
+    node_items: NodeItem,
+    group_items: GroupItem,
+    header_clauses: HeaderClause,
+    run_options: RunOption,
+    idents: Ident,
+    conditions: Condition,
+    stage_clauses: StageClause,
+    plan_fields: PlanField,
+    role_fields: (bool, Text),
+    env_fields: EnvField,
+    metric_fields: MetricField,
+    window_fields: WindowField,
+    day_specs: DaySpec,
+    periods: Period,
+    levels: Level,
+    params: Param,
+    args: Arg,
+}
+
+/// `ident_char` (`ASCII_ALPHANUMERIC | "_"`) by byte: one load per byte in the scanning loops,
+/// instead of three range tests.
+const IDENT_CHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric() || byte as u8 == b'_';
+        byte += 1;
+    }
+    table
+};
+
+/// The bytes that end a run of plain text in a quoted string: the quote, an escape, a line break.
+const STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table
+};
+
+#[inline]
 fn is_ident_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
+    IDENT_CHAR[usize::from(byte)]
 }
 
 fn is_reserved(word: &[u8]) -> bool {
@@ -135,17 +210,18 @@ impl<'s> Parser<'s> {
         result
     }
 
-    /// `rule*` in a non-atomic pest rule: `rule`, then `skip ~ rule` while it matches.
-    fn repeat<T>(&mut self, out: &mut Vec<T>, mut rule: impl FnMut(&mut Self) -> Option<T>) {
+    /// `rule*` in a non-atomic pest rule: `rule`, then `skip ~ rule` while it matches; `each`
+    /// takes every match, in order.
+    fn repeat_with<T>(&mut self, mut rule: impl FnMut(&mut Self) -> Option<T>, mut each: impl FnMut(&mut Self, T)) {
         match self.attempt(&mut rule) {
-            Some(first) => out.push(first),
+            Some(first) => each(self, first),
             None => return,
         }
         loop {
             let mark = self.mark();
             self.skip();
             match rule(self) {
-                Some(next) => out.push(next),
+                Some(next) => each(self, next),
                 None => {
                     self.reset(mark);
                     return;
@@ -154,36 +230,98 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// `rule*`, as a list.
+    fn repeat<T>(&mut self, rule: impl FnMut(&mut Self) -> Option<T>) -> Vec<T>
+    where
+        Self: Stack<T>,
+    {
+        let base = self.stack_len::<T>();
+        self.repeat_with(rule, Self::push);
+        self.take_from(base)
+    }
+
+    /// `first ~ rule*`, as a list, `first` already read.
+    fn repeat_after<T>(&mut self, first: T, rule: impl FnMut(&mut Self) -> Option<T>) -> Vec<T>
+    where
+        Self: Stack<T>,
+    {
+        let base = self.stack_len::<T>();
+        self.push(first);
+        self.skip();
+        self.repeat_with(rule, Self::push);
+        self.take_from(base)
+    }
+
+    fn stack_len<T>(&mut self) -> usize
+    where
+        Self: Stack<T>,
+    {
+        Stack::<T>::stack(self).len()
+    }
+
+    fn push<T>(&mut self, element: T)
+    where
+        Self: Stack<T>,
+    {
+        Stack::<T>::stack(self).push(element);
+    }
+
+    /// What was pushed on the stack of `T` since it was `base` long, as a list of exactly that
+    /// many elements.
+    fn take_from<T>(&mut self, base: usize) -> Vec<T>
+    where
+        Self: Stack<T>,
+    {
+        let stack = Stack::<T>::stack(self);
+        // Either way the elements are copied in one block into a list of exactly their number
+        // and the stack keeps its buffer (`split_off(0)` would hand the buffer over instead,
+        // spare capacity and all).
+        if base == 0 {
+            let mut list = Vec::with_capacity(stack.len());
+            list.append(stack);
+            list
+        } else {
+            stack.split_off(base.min(stack.len()))
+        }
+    }
+
     /// pest's implicit whitespace: `WHITESPACE* ~ (COMMENT ~ WHITESPACE*)*`. A comment runs to the
-    /// end of the line, so at most one is read.
+    /// end of the line, so at most one is read. Small enough to inline: it runs between any two
+    /// tokens, and mostly steps over one space or none.
     #[inline]
     fn skip(&mut self) {
         let bytes = self.bytes;
         let mut index = self.pos;
-        while index < bytes.len() && (bytes[index] == b' ' || bytes[index] == b'\t') {
+        while let Some(b' ' | b'\t') = bytes.get(index) {
             index += 1;
         }
-        if index < bytes.len() && bytes[index] == b'#' {
-            let start = index;
-            index += 1;
-            while index < bytes.len() && bytes[index] != b'\n' && bytes[index] != b'\r' {
-                index += 1;
-            }
-            // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
-            // grammar reads as the next line. Both agree when the brackets there balance alone
-            // and no string there is left open.
-            if self.at(index) == b'\r' && self.at(index + 1) != b'\n' {
-                let hidden = bytes.get(index..).unwrap_or_default();
-                let hidden = &hidden[..hidden.iter().position(|&byte| byte == b'\n').unwrap_or(hidden.len())];
-                if !brackets_balance_alone(hidden) {
-                    self.declined = true;
-                }
-            }
-            self.comments.push(Comment {
-                text: self.slice(start + 1, index).to_string(),
-                span: Span::new(self.file, start, index),
-            });
+        self.pos = index;
+        if bytes.get(index) == Some(&b'#') {
+            self.comment();
         }
+    }
+
+    /// The comment at the cursor, to the end of its line (kept out of `skip`).
+    #[inline(never)]
+    fn comment(&mut self) {
+        let bytes = self.bytes;
+        let start = self.pos;
+        let mut index = start + 1;
+        while index < bytes.len() && bytes[index] != b'\n' && bytes[index] != b'\r' {
+            index += 1;
+        }
+        // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
+        // grammar reads as the next line. Both agree when the brackets there balance alone
+        // and no string there is left open.
+        if self.at(index) == b'\r' && self.at(index + 1) != b'\n' {
+            let hidden = bytes.get(index..).unwrap_or_default();
+            let hidden = &hidden[..hidden.iter().position(|&byte| byte == b'\n').unwrap_or(hidden.len())];
+            if !brackets_balance_alone(hidden) {
+                self.declined = true;
+            }
+        }
+        self.comments
+            .push(Comment { text: self.slice(start + 1, index).into(), span: Span::new(self.file, start, index) });
         self.pos = index;
     }
 
@@ -281,12 +419,18 @@ impl<'s> Parser<'s> {
     /// The run of name characters at the cursor (possibly empty).
     #[inline]
     fn word(&self) -> &'s [u8] {
-        let bytes = self.bytes;
-        let mut end = self.pos;
-        while end < bytes.len() && is_ident_char(bytes[end]) {
-            end += 1;
-        }
-        bytes.get(self.pos..end).unwrap_or_default()
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let length = rest.iter().position(|&byte| !is_ident_char(byte)).unwrap_or(rest.len());
+        rest.get(..length).unwrap_or_default()
+    }
+
+    /// Past `word`, the name `word()` just read at the cursor, then whitespace: what
+    /// `kw_skip(word)` does there, without comparing the bytes again (a name is followed by no
+    /// name character, so the keyword rule matches).
+    #[inline]
+    fn after_word(&mut self, word: &[u8]) {
+        self.pos += word.len();
+        self.skip();
     }
 
     /// A keyword rule: `"word" ~ !ident_char`.
@@ -324,14 +468,23 @@ impl<'s> Parser<'s> {
             return None;
         }
         self.pos += word.len();
-        Some(Ident { name: CompactString::from(self.slice(start, self.pos)), span: self.span(start) })
+        Some(self.new_ident(start))
+    }
+
+    /// The name from `start` to the cursor: every `Ident` the parser reads is made here.
+    fn new_ident(&self, start: usize) -> Ident {
+        Ident { name: self.slice(start, self.pos).into(), span: self.span(start) }
+    }
+
+    /// A string literal from `start` to the cursor, its value `value`: every `Text` is made here.
+    fn new_text(&self, value: impl Into<CompactString>, start: usize, verbatim: bool) -> Text {
+        Text { value: value.into(), span: self.span(start), verbatim }
     }
 
     /// `ident ~ ("," ~ NEWLINE* ~ ident)*`.
     fn ident_list(&mut self) -> Option<Vec<Ident>> {
-        let mut names = vec![self.ident()?];
-        self.skip();
-        self.repeat(&mut names, |parser| {
+        let first = self.ident()?;
+        Some(self.repeat_after(first, |parser| {
             if !parser.literal(b",") {
                 return None;
             }
@@ -339,8 +492,7 @@ impl<'s> Parser<'s> {
             parser.newlines();
             parser.skip();
             parser.ident()
-        });
-        Some(names)
+        }))
     }
 
     /// `string`: a triple-quoted or quoted string. An unterminated one is reported by pest.
@@ -357,11 +509,13 @@ impl<'s> Parser<'s> {
             };
             self.pos = close + 3;
             let raw = self.slice(start, self.pos);
-            return Some(Text { value: literal::dedent(raw).into(), span: self.span(start), verbatim: false });
+            return Some(self.new_text(literal::dedent(raw), start, false));
         }
         let mut index = start + 1;
         let mut escaped = false;
         loop {
+            // Step over plain text first: most of a string is.
+            index += plain_text_length(bytes.get(index..).unwrap_or_default());
             match bytes.get(index) {
                 Some(b'"') => break,
                 Some(b'\\') => match bytes.get(index + 1) {
@@ -380,12 +534,11 @@ impl<'s> Parser<'s> {
         if self.peek() == b'"' {
             return self.decline();
         }
-        let span = self.span(start);
         if !escaped {
-            return Some(Text { value: CompactString::from(self.slice(start + 1, index)), span, verbatim: true });
+            return Some(self.new_text(self.slice(start + 1, index), start, true));
         }
         match literal::unescape(self.slice(start, self.pos)) {
-            Ok(value) => Some(Text { value: value.into(), span, verbatim: false }),
+            Ok(value) => Some(self.new_text(value, start, false)),
             Err(_) => self.decline(),
         }
     }
@@ -444,8 +597,9 @@ impl<'s> Parser<'s> {
     /// `datetime`: `date ~ "T" ~ clock ~ tz_offset? ~ tz_name?`; its end.
     fn datetime_end(&mut self, from: usize) -> Option<usize> {
         let at = |index: usize| self.at(index);
-        if !(self.fixed_digits(from, 4)
-            && at(from + 4) == b'-'
+        // The dash first: most values tried here are short numbers, and it rules them out.
+        if !(at(from + 4) == b'-'
+            && self.fixed_digits(from, 4)
             && self.fixed_digits(from + 5, 2)
             && at(from + 7) == b'-'
             && self.fixed_digits(from + 8, 2)
@@ -497,7 +651,7 @@ impl<'s> Parser<'s> {
         self.pos = end;
         let text = self.slice(start, end);
         match literal::datetime(text) {
-            Ok(zoned) => Some(DateTimeLit { text: text.to_string(), zoned: Some(zoned), span: self.span(start) }),
+            Ok(zoned) => Some(DateTimeLit { text: text.into(), zoned: Some(zoned), span: self.span(start) }),
             Err(_) => self.decline(),
         }
     }
@@ -541,7 +695,7 @@ impl<'s> Parser<'s> {
             let text = self.slice(start, end);
             return Some(literal::datetime(text).ok().map(|zoned| {
                 ValueKind::DateTime(Box::new(DateTimeLit {
-                    text: text.to_string(),
+                    text: text.into(),
                     zoned: Some(zoned),
                     span: Span::new(self.file, start, end),
                 }))
@@ -623,6 +777,9 @@ impl<'s> Parser<'s> {
             }
             self.skip();
             if self.at_end() {
+                // The declarations are not on a stack (they are the whole file), so drop the
+                // spare capacity of their growth instead.
+                items.shrink_to_fit();
                 return Some(items);
             }
             let Some(item) = self.item() else { return self.decline() };
@@ -668,8 +825,7 @@ impl<'s> Parser<'s> {
         self.skip();
         let name = self.ident()?;
         self.skip();
-        let mut header = Vec::new();
-        self.repeat(&mut header, Self::header_clause);
+        let header = self.repeat(Self::header_clause);
         self.skip();
         let body = self.node_block()?;
         Some(Item::Node(NodeDecl { kind, name, header, body, span: self.span(start) }))
@@ -677,20 +833,23 @@ impl<'s> Parser<'s> {
 
     /// `"{" ~ sep* ~ (item ~ end)* ~ "}"`. A line that is not an `item` is a `bad_line` to
     /// pest, hence a diagnostic: the parse declines.
-    fn block<T>(&mut self, item: Rule<'s, T>) -> Option<Vec<T>> {
+    fn block<T>(&mut self, item: Rule<'s, T>) -> Option<Vec<T>>
+    where
+        Self: Stack<T>,
+    {
         if !self.open(b'{') {
             return None;
         }
         self.skip();
         self.seps();
-        let mut items = Vec::new();
+        let base = self.stack_len::<T>();
         loop {
             self.skip();
             if self.close(b'}') {
-                return Some(items);
+                return Some(self.take_from(base));
             }
             let Some(next) = item(self) else { return self.decline() };
-            items.push(next);
+            self.push(next);
             self.skip();
             if !self.end() {
                 return self.decline();
@@ -725,7 +884,7 @@ impl<'s> Parser<'s> {
 
     /// `ident ~ ("." ~ ident)+`.
     fn module_path(&mut self) -> Option<Vec<Ident>> {
-        let mut parts = vec![self.ident()?];
+        let first = self.ident()?;
         self.skip();
         let dotted = |parser: &mut Self| {
             if !parser.literal(b".") {
@@ -734,10 +893,13 @@ impl<'s> Parser<'s> {
             parser.skip();
             parser.ident()
         };
-        parts.push(dotted(self)?);
+        let second = dotted(self)?;
+        let base = self.stack_len::<Ident>();
+        self.push(first);
+        self.push(second);
         self.skip();
-        self.repeat(&mut parts, dotted);
-        Some(parts)
+        self.repeat_with(dotted, Self::push);
+        Some(self.take_from(base))
     }
 
     fn template_decl(&mut self, start: usize) -> Option<Item> {
@@ -752,20 +914,20 @@ impl<'s> Parser<'s> {
     }
 
     /// `"(" ~ NEWLINE* ~ (x ~ ("," ~ NEWLINE* ~ x)* ~ ","? ~ NEWLINE*)? ~ ")"`.
-    fn list<T>(&mut self, element: Rule<'s, T>) -> Option<Vec<T>> {
+    fn list<T>(&mut self, element: Rule<'s, T>) -> Option<Vec<T>>
+    where
+        Self: Stack<T>,
+    {
         if !self.open(b'(') {
             return None;
         }
         self.skip();
         self.newlines();
         self.skip();
-        let mut elements = Vec::new();
         let mark = self.mark();
-        match element(self) {
+        let elements = match element(self) {
             Some(first) => {
-                elements.push(first);
-                self.skip();
-                self.repeat(&mut elements, |parser| {
+                let elements = self.repeat_after(first, |parser| {
                     if !parser.literal(b",") {
                         return None;
                     }
@@ -778,9 +940,13 @@ impl<'s> Parser<'s> {
                 self.literal(b",");
                 self.skip();
                 self.newlines();
+                elements
             }
-            None => self.reset(mark),
-        }
+            None => {
+                self.reset(mark);
+                Vec::new()
+            }
+        };
         self.skip();
         if !self.close(b')') {
             return None;
@@ -842,9 +1008,10 @@ impl<'s> Parser<'s> {
         Some(Call { module, name, args, args_span: self.span(args_start), span: self.span(start) })
     }
 
-    /// Whether a `call` may start here: a name, then `(` or `.` on the same line.
-    fn may_be_call(&self) -> bool {
-        let mut index = self.pos + self.word().len();
+    /// Whether a `call` may start here: `word`, the name at the cursor, then `(` or `.` on the
+    /// same line.
+    fn may_be_call(&self, word: &[u8]) -> bool {
+        let mut index = self.pos + word.len();
         while matches!(self.at(index), b' ' | b'\t') {
             index += 1;
         }
@@ -856,7 +1023,7 @@ impl<'s> Parser<'s> {
         self.skip();
         let fields = self.block(|parser| {
             let word = parser.word();
-            parser.kw_skip(word)?;
+            parser.after_word(word);
             Some(match word {
                 b"title" => PlanField::Title(parser.string()?),
                 b"launch" => PlanField::Launch(parser.datetime()?),
@@ -872,12 +1039,11 @@ impl<'s> Parser<'s> {
         let name = self.ident()?;
         self.skip();
         let title = self.optional_string();
-        let mut contacts = Vec::new();
         let mut description = None;
         let fields = self.attempt(|parser| {
             parser.block(|parser| {
                 let word = parser.word();
-                parser.kw_skip(word)?;
+                parser.after_word(word);
                 match word {
                     b"contact" => Some((true, parser.string()?)),
                     b"description" => Some((false, parser.string()?)),
@@ -885,7 +1051,9 @@ impl<'s> Parser<'s> {
                 }
             })
         });
-        for (is_contact, text) in fields.into_iter().flatten() {
+        let fields = fields.unwrap_or_default();
+        let mut contacts = Vec::with_capacity(fields.iter().filter(|(is_contact, _)| *is_contact).count());
+        for (is_contact, text) in fields {
             if is_contact {
                 contacts.push(text);
             } else {
@@ -903,7 +1071,7 @@ impl<'s> Parser<'s> {
             .attempt(|parser| {
                 parser.block(|parser| {
                     let word = parser.word();
-                    parser.kw_skip(word)?;
+                    parser.after_word(word);
                     Some(match word {
                         b"url" => EnvField::Url(parser.string()?),
                         b"approval" => EnvField::Approval(parser.ident_list()?),
@@ -939,7 +1107,7 @@ impl<'s> Parser<'s> {
                 parser.block(|parser| {
                     let field_start = parser.pos;
                     let word = parser.word();
-                    parser.kw_skip(word)?;
+                    parser.after_word(word);
                     Some(match word {
                         b"probe" => MetricField::Probe(parser.command()?),
                         b"unit" => MetricField::Unit(parser.ident()?),
@@ -967,12 +1135,11 @@ impl<'s> Parser<'s> {
         let fields = self.block(|parser| {
             let field_start = parser.pos;
             let word = parser.word();
-            parser.kw_skip(word)?;
+            parser.after_word(word);
             Some(match word {
                 b"days" => {
-                    let mut days = vec![parser.day_spec()?];
-                    parser.skip();
-                    parser.repeat(&mut days, |parser| {
+                    let first = parser.day_spec()?;
+                    let days = parser.repeat_after(first, |parser| {
                         if !parser.literal(b",") {
                             return None;
                         }
@@ -1074,7 +1241,7 @@ impl<'s> Parser<'s> {
 
     fn header_clause(&mut self) -> Option<HeaderClause> {
         let word = self.word();
-        self.kw_skip(word)?;
+        self.after_word(word);
         Some(match word {
             b"at" => HeaderClause::At(self.value()?),
             b"after" => HeaderClause::After(self.ident_list()?),
@@ -1097,13 +1264,13 @@ impl<'s> Parser<'s> {
     /// | stage_stmt | every_clause | condition_stmt`. Every alternative between the first and
     /// the last starts with its own keyword, so only the one the first word names can match.
     fn node_item(&mut self) -> Option<NodeItem> {
-        if self.may_be_call() {
+        let word = self.word();
+        if self.may_be_call(word) {
             if let Some(call) = self.attempt(Self::call) {
                 return Some(NodeItem::Call(Box::new(call)));
             }
         }
         let start = self.pos;
-        let word = self.word();
         let item = match word {
             b"run" | b"expect" | b"check" | b"approve" | b"notify" | b"page" | b"wait" | b"recheck" | b"continue" => {
                 self.attempt(|parser| parser.step(word)).map(NodeItem::Step)
@@ -1116,7 +1283,7 @@ impl<'s> Parser<'s> {
                     return None;
                 }
                 let word = parser.word();
-                parser.kw_skip(word)?;
+                parser.after_word(word);
                 let action = parser.action()?;
                 let action = Action { span: parser.span(start), ..action };
                 Some(if on_fail { NodeItem::OnFail(action) } else { NodeItem::OnBreach(action) })
@@ -1139,10 +1306,9 @@ impl<'s> Parser<'s> {
                 parser.kw_skip(b"stage")?;
                 let weight = parser.value()?;
                 parser.skip();
-                let mut clauses = Vec::new();
-                parser.repeat(&mut clauses, |parser| {
+                let clauses = parser.repeat(|parser| {
                     let word = parser.word();
-                    parser.kw_skip(word)?;
+                    parser.after_word(word);
                     Some(match word {
                         b"at" => StageClause::At(parser.value()?),
                         b"hold" => StageClause::Hold(parser.value()?),
@@ -1166,12 +1332,12 @@ impl<'s> Parser<'s> {
 
     /// `call | step | group`.
     fn group_item(&mut self) -> Option<GroupItem> {
-        if self.may_be_call() {
+        let word = self.word();
+        if self.may_be_call(word) {
             if let Some(call) = self.attempt(Self::call) {
                 return Some(GroupItem::Call(Box::new(call)));
             }
         }
-        let word = self.word();
         if word == b"group" {
             return self.group().map(GroupItem::Group);
         }
@@ -1230,7 +1396,7 @@ impl<'s> Parser<'s> {
         if word == b"sh" && with_command {
             return self.command().map(RunOption::Command);
         }
-        self.kw_skip(word)?;
+        self.after_word(word);
         Some(match word {
             b"timeout" => RunOption::Timeout(self.value()?),
             b"retries" => RunOption::Retries(self.value()?),
@@ -1239,26 +1405,21 @@ impl<'s> Parser<'s> {
         })
     }
 
-    /// The step that `word`, the first word, names.
+    /// The step that `word`, the name at the cursor, names.
     fn step(&mut self, word: &[u8]) -> Option<Step> {
         let start = self.pos;
-        if !self.kw(word) {
-            return None;
-        }
+        self.pos += word.len();
         if !matches!(word, b"recheck" | b"continue") {
             self.skip();
         }
         let kind = match word {
             b"run" => {
                 let title = self.optional_string();
-                let mut options = Vec::new();
-                if let Some(command) = self.attempt(Self::command) {
-                    options.push(RunOption::Command(command));
-                    self.skip();
-                    self.repeat(&mut options, |parser| parser.run_option(false));
+                let options = if let Some(command) = self.attempt(Self::command) {
+                    self.repeat_after(RunOption::Command(command), |parser| parser.run_option(false))
                 } else {
-                    options = self.block(|parser| parser.run_option(true))?;
-                }
+                    self.block(|parser| parser.run_option(true))?
+                };
                 StepKind::Run(RunStep { title, options })
             }
             b"expect" => {
@@ -1271,8 +1432,7 @@ impl<'s> Parser<'s> {
                     ExpectCheck::Condition(self.condition()?)
                 };
                 self.skip();
-                let mut options = Vec::new();
-                self.repeat(&mut options, |parser| parser.run_option(false));
+                let options = self.repeat(|parser| parser.run_option(false));
                 StepKind::Expect(Box::new(ExpectStep { title, check, options }))
             }
             b"check" => {
@@ -1325,26 +1485,27 @@ impl<'s> Parser<'s> {
         self.kw_skip(b"http")?;
         let url = self.string()?;
         self.skip();
-        let mut clauses = Vec::new();
-        self.repeat(&mut clauses, |parser| {
-            let clause_start = parser.pos;
-            let word = parser.word();
-            let is_status = word == b"status";
-            if !is_status && word != b"within" {
-                return None;
-            }
-            parser.kw_skip(word)?;
-            let value = parser.value()?;
-            Some((is_status, value, parser.span(clause_start)))
-        });
         let (mut status, mut within, mut repeated) = (None, None, Vec::new());
-        for (is_status, value, span) in clauses {
-            let (slot, keyword) = if is_status { (&mut status, "status") } else { (&mut within, "within") };
-            if slot.is_some() {
-                repeated.push((keyword, span));
-            }
-            *slot = Some(value);
-        }
+        self.repeat_with(
+            |parser| {
+                let clause_start = parser.pos;
+                let word = parser.word();
+                let is_status = word == b"status";
+                if !is_status && word != b"within" {
+                    return None;
+                }
+                parser.after_word(word);
+                let value = parser.value()?;
+                Some((is_status, value, parser.span(clause_start)))
+            },
+            |_, (is_status, value, span)| {
+                let (slot, keyword) = if is_status { (&mut status, "status") } else { (&mut within, "within") };
+                if slot.is_some() {
+                    repeated.push((keyword, span));
+                }
+                *slot = Some(value);
+            },
+        );
         Some(ExpectCheck::Http { url, status, within, repeated, span: self.span(start) })
     }
 
@@ -1368,19 +1529,21 @@ impl<'s> Parser<'s> {
         let start = self.pos;
         let first = operand(self)?;
         self.skip();
-        let mut rest = Vec::new();
-        self.repeat(&mut rest, |parser| {
-            parser.kw_skip(operator)?;
-            parser.newlines();
-            parser.skip();
-            operand(parser)
-        });
-        if rest.is_empty() {
-            return Some(first);
+        let base = self.stack_len::<Condition>();
+        self.push(first);
+        self.repeat_with(
+            |parser| {
+                parser.kw_skip(operator)?;
+                parser.newlines();
+                parser.skip();
+                operand(parser)
+            },
+            Self::push,
+        );
+        if self.stack_len::<Condition>() == base + 1 {
+            return Stack::<Condition>::stack(self).pop();
         }
-        let mut operands = Vec::with_capacity(rest.len() + 1);
-        operands.push(first);
-        operands.append(&mut rest);
+        let operands = self.take_from(base);
         Some(Condition { kind: combine(operands), span: self.span(start) })
     }
 
@@ -1521,6 +1684,32 @@ impl<'s> Parser<'s> {
         let high = self.value()?;
         Some(Range { low, high, inclusive, span: self.span(start) })
     }
+}
+
+/// How many bytes at the start of `bytes` are plain text in a quoted string (none of
+/// `STRING_STOP`), read eight at a time until a block holds one of those bytes.
+fn plain_text_length(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = ONES * 0x80;
+    // Nonzero exactly when some byte of `block` is zero.
+    let zero_byte = |block: u64| block.wrapping_sub(ONES) & !block & HIGHS;
+    let mut index = 0;
+    for block in bytes.chunks_exact(8) {
+        let Ok(block) = <[u8; 8]>::try_from(block) else { break };
+        let block = u64::from_ne_bytes(block);
+        let stops = zero_byte(block ^ (ONES * u64::from(b'"')))
+            | zero_byte(block ^ (ONES * u64::from(b'\\')))
+            | zero_byte(block ^ (ONES * u64::from(b'\n')))
+            | zero_byte(block ^ (ONES * u64::from(b'\r')));
+        if stops != 0 {
+            break;
+        }
+        index += 8;
+    }
+    while bytes.get(index).is_some_and(|&byte| !STRING_STOP[usize::from(byte)]) {
+        index += 1;
+    }
+    index
 }
 
 /// Where the next `"""` starts, from `from` on.
