@@ -154,7 +154,7 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     for node in &model.nodes {
         roots.extend(&node.requires);
         roots.extend(&node.conditions);
-        for step in node.steps() {
+        for step in super::steps(&node.items) {
             if let crate::model::StepKind::Expect {
                 check: crate::model::Expectation::Condition { condition }, ..
             } = &step.kind
@@ -177,9 +177,18 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     }
     roots.extend(model.alerts.iter().map(|alert| &alert.when));
     let mut diagnostics = Vec::new();
+    // Each root's conditions, depth first, in the order of `Condition::walk`, through one
+    // stack for all of them (`walk` makes a list per root).
+    let mut stack: Vec<&Condition> = Vec::new();
     for root in roots {
         let catch_all = catch_alls.iter().any(|candidate| std::ptr::eq(*candidate, root));
-        for condition in root.walk() {
+        stack.push(root);
+        while let Some(condition) = stack.pop() {
+            match &condition.kind {
+                ConditionKind::Or { operands } | ConditionKind::And { operands } => stack.extend(operands.iter().rev()),
+                ConditionKind::Not { operand } | ConditionKind::Held { operand, .. } => stack.push(operand),
+                _ => {}
+            }
             if matches!(condition.kind, ConditionKind::Held { .. }) {
                 continue;
             }

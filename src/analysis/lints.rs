@@ -95,7 +95,7 @@ fn check_command(command: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
 fn attended(model: &Model, node: &Node) -> bool {
     node.kind == NodeKind::Gate
         || node.env.is_some_and(|env| !model.envs[env.0].approvals.is_empty())
-        || node.steps().iter().any(|step| matches!(step.kind, StepKind::Approve { .. }))
+        || super::steps(&node.items).any(|step| matches!(step.kind, StepKind::Approve { .. }))
 }
 
 fn check_step(step: &Step, node: Option<&Node>, attended: bool, diagnostics: &mut Vec<Diagnostic>) {
@@ -133,7 +133,7 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for node in &model.nodes {
         let attended = attended(model, node);
-        for step in node.steps() {
+        for step in super::steps(&node.items) {
             check_step(step, Some(node), attended, &mut diagnostics);
         }
         if let Some(command) = &node.set_command {
@@ -142,13 +142,13 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     }
     for tree in &model.rollbacks {
         for level in &tree.levels {
-            for step in crate::model::flatten_steps(&level.items) {
+            for step in super::steps(&level.items) {
                 check_step(step, None, true, &mut diagnostics);
             }
         }
     }
     for alert in &model.alerts {
-        for step in crate::model::flatten_steps(&alert.items) {
+        for step in super::steps(&alert.items) {
             check_step(step, None, true, &mut diagnostics);
         }
     }

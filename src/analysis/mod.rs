@@ -16,7 +16,7 @@ pub mod timeline;
 mod trees;
 
 use crate::diag::Diagnostic;
-use crate::model::{Model, NodeId};
+use crate::model::{Item, Model, NodeId, Step};
 use serde::Serialize;
 
 /// What the analysis may take from outside the plan.
@@ -39,18 +39,20 @@ pub struct Analysis {
 /// Analyses a plan. The schedule is empty when the graph has a cycle.
 pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let graph = graph::Graph::new(model);
-    diagnostics.extend(graph.cycles(model));
-    diagnostics.extend(graph.unused_trees(model));
-    let order = graph.order();
+    let dependencies = graph::Dependencies::new(model);
+    let order = dependencies.order();
+    diagnostics.extend(dependencies.cycles(model, &order));
+    diagnostics.extend(graph::unused_trees(model));
     let t0 = options.t0.clone().or_else(|| model.plan.launch.clone());
     let schedule = if order.len() == model.nodes.len() {
         let schedule = timeline::Schedule::compute(model, &order, t0.as_ref());
-        diagnostics.extend(timeline::check(model, &graph, &schedule));
+        diagnostics.extend(timeline::check(model, &dependencies, &schedule));
         schedule
     } else {
         timeline::Schedule::empty(t0.as_ref())
     };
+    // Not needed past the timeline: freed before the other passes allocate.
+    drop(dependencies);
     diagnostics.extend(timeline::check_launch(model, t0.as_ref(), options.t0.is_some()));
     diagnostics.extend(conditions::check(model));
     diagnostics.extend(rollouts::check(model, &order));
@@ -63,3 +65,29 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
 }
 
 pub use crate::units::{format_duration, format_offset};
+
+/// The steps of `items` in order, groups flattened, one at a time: `model::flatten_steps`
+/// makes a list on every call, and the passes ask for a node's steps several times.
+pub(crate) fn steps(items: &[Item]) -> Steps<'_> {
+    Steps { current: items.iter(), outer: Vec::new() }
+}
+
+pub(crate) struct Steps<'m> {
+    current: std::slice::Iter<'m, Item>,
+    /// The lists of the groups around the current one (allocated only for groups).
+    outer: Vec<std::slice::Iter<'m, Item>>,
+}
+
+impl<'m> Iterator for Steps<'m> {
+    type Item = &'m Step;
+
+    fn next(&mut self) -> Option<&'m Step> {
+        loop {
+            match self.current.next() {
+                Some(Item::Step(step)) => return Some(step),
+                Some(Item::Group { items, .. }) => self.outer.push(std::mem::replace(&mut self.current, items.iter())),
+                None => self.current = self.outer.pop()?,
+            }
+        }
+    }
+}

@@ -23,12 +23,13 @@ fn can_fail(node: &Node) -> bool {
     let decides = match node.kind {
         NodeKind::Watch => !node.conditions.is_empty(),
         NodeKind::Gate => {
-            !node.requires.is_empty() || node.steps().iter().any(|step| matches!(step.kind, StepKind::Approve { .. }))
+            !node.requires.is_empty()
+                || super::steps(&node.items).any(|step| matches!(step.kind, StepKind::Approve { .. }))
         }
         NodeKind::Rollout => true,
         NodeKind::Phase => false,
     };
-    decides || node.steps().iter().any(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }))
+    decides || super::steps(&node.items).any(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }))
 }
 
 pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
@@ -41,12 +42,10 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
         let node = &model.nodes[id.0];
         let env_approval = node.env.is_some_and(|env| !model.envs[env.0].approvals.is_empty());
         let guarded_before = env_approval || node.after.iter().any(|dependency| guarded_after[dependency.0]);
-        let steps = node.steps();
-        let approves = steps.iter().any(|step| matches!(step.kind, StepKind::Approve { .. }));
-        let first_action =
-            steps.iter().position(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }));
-        let approves_first = steps
-            .iter()
+        let steps = || super::steps(&node.items);
+        let approves = steps().any(|step| matches!(step.kind, StepKind::Approve { .. }));
+        let first_action = steps().position(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }));
+        let approves_first = steps()
             .position(|step| matches!(step.kind, StepKind::Approve { .. }))
             .is_some_and(|approval| first_action.is_none_or(|action| approval < action));
         let changes_production =

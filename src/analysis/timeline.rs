@@ -1,7 +1,7 @@
 //! The timeline: when each node can start and finish relative to T0, the critical path, the
 //! worst-case time to detect a breach and roll back, and the launch against windows and freezes.
 
-use super::graph::Graph;
+use super::graph::Dependencies;
 use super::{format_duration, format_offset};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{self, Model, NodeId, NodeKind, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SAMPLING_MS};
@@ -11,7 +11,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeTimes {
     pub node: NodeId,
-    pub name: String,
+    pub name: crate::ast::CompactString,
     /// The earliest it can start: its `at`, or when its dependencies can first be done.
     pub earliest_start_ms: i64,
     pub earliest_finish_ms: i64,
@@ -68,7 +68,10 @@ impl Schedule {
 
     /// Computes every node's times in dependency order (`order` must hold every node).
     pub fn compute(model: &Model, order: &[NodeId], t0: Option<&jiff::Zoned>) -> Schedule {
-        let mut nodes: Vec<Option<NodeTimes>> = vec![None; model.nodes.len()];
+        // The four times of each node first, by `NodeId` (a node's own lines, with their
+        // strings, are made once, in place, below: a list of optional lines as large as the
+        // result was half the peak of the analysis).
+        let mut times: Vec<Option<Times>> = vec![None; model.nodes.len()];
         // For each node, the dependency that decided its latest start (for the critical path).
         let mut decided_by: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
         for &id in order {
@@ -76,32 +79,40 @@ impl Schedule {
             let mut earliest_start = node.at_ms;
             let mut latest_start = node.at_ms;
             for dependency in &node.after {
-                let Some(times) = &nodes[dependency.0] else { continue };
+                let Some(before) = &times[dependency.0] else { continue };
                 earliest_start =
-                    Some(earliest_start.map_or(times.earliest_finish_ms, |at| at.max(times.earliest_finish_ms)));
-                if latest_start.is_none_or(|at| times.latest_finish_ms > at) {
-                    latest_start = Some(times.latest_finish_ms);
+                    Some(earliest_start.map_or(before.earliest_finish, |at| at.max(before.earliest_finish)));
+                if latest_start.is_none_or(|at| before.latest_finish > at) {
+                    latest_start = Some(before.latest_finish);
                     decided_by[id.0] = Some(*dependency);
                 }
             }
             let earliest_start = earliest_start.unwrap_or(0);
             let latest_start = latest_start.unwrap_or(0);
             let (best, worst) = durations(node, earliest_start, latest_start);
-            let earliest_finish = earliest_start.saturating_add(best);
-            let latest_finish = latest_start.saturating_add(worst);
-            nodes[id.0] = Some(NodeTimes {
-                node: id,
-                name: node.name.to_string(),
-                earliest_start_ms: earliest_start,
-                earliest_finish_ms: earliest_finish,
-                latest_start_ms: latest_start,
-                latest_finish_ms: latest_finish,
-                critical: false,
-                start: absolute(t0, latest_start),
-                finish: absolute(t0, latest_finish),
+            times[id.0] = Some(Times {
+                earliest_start,
+                earliest_finish: earliest_start.saturating_add(best),
+                latest_start,
+                latest_finish: latest_start.saturating_add(worst),
             });
         }
-        let mut nodes: Vec<NodeTimes> = nodes.into_iter().flatten().collect();
+        let mut nodes: Vec<NodeTimes> = Vec::with_capacity(times.iter().flatten().count());
+        for (index, times) in times.iter().enumerate() {
+            let Some(times) = times else { continue };
+            nodes.push(NodeTimes {
+                node: NodeId(index),
+                name: model.nodes[index].name.clone(),
+                earliest_start_ms: times.earliest_start,
+                earliest_finish_ms: times.earliest_finish,
+                latest_start_ms: times.latest_start,
+                latest_finish_ms: times.latest_finish,
+                critical: false,
+                start: absolute(t0, times.latest_start),
+                finish: absolute(t0, times.latest_finish),
+            });
+        }
+        drop(times);
         let start_ms = nodes.iter().map(|times| times.earliest_start_ms).min().unwrap_or(0);
         let finish_ms = nodes.iter().map(|times| times.latest_finish_ms).max().unwrap_or(0);
         let mut critical_path = Vec::new();
@@ -118,17 +129,30 @@ impl Schedule {
     }
 }
 
+/// A node's times in milliseconds from T0, while the schedule is computed.
+#[derive(Clone, Copy)]
+struct Times {
+    earliest_start: i64,
+    earliest_finish: i64,
+    latest_start: i64,
+    latest_finish: i64,
+}
+
 /// The wall-clock time of an offset from launch, as `strftime("%Y-%m-%d %H:%M %Z")` writes it.
 /// Written field by field: `strftime` interprets its format on every call, and every node
 /// needs two of these.
+/// The zone is looked up once per call (a `Zoned` sum looks it up, and the abbreviation again).
 fn absolute(t0: Option<&jiff::Zoned>, offset_ms: i64) -> Option<String> {
-    let zoned = t0?.checked_add(jiff::SignedDuration::from_millis(offset_ms)).ok()?;
-    let time = zoned.datetime();
+    let t0 = t0?;
+    // What `Zoned::checked_add` does with a `SignedDuration`: the sum is in absolute time.
+    let timestamp = t0.timestamp().checked_add(jiff::SignedDuration::from_millis(offset_ms)).ok()?;
+    let zone = t0.time_zone().to_offset_info(timestamp);
+    let time = zone.offset().to_datetime(timestamp);
     if time.year() < 0 {
         // `%Y` pads negative years its own way; no plan launches before year 0, so do not copy it.
+        let zoned = timestamp.to_zoned(t0.time_zone().clone());
         return Some(zoned.strftime("%Y-%m-%d %H:%M %Z").to_string());
     }
-    let zone = zoned.time_zone().to_offset_info(zoned.timestamp());
     let mut text = String::with_capacity(24);
     // Years 0 to 9999: four digits, as `%Y` pads them.
     push_digits(&mut text, time.year().unsigned_abs().into(), 4);
@@ -156,9 +180,9 @@ fn push_digits(text: &mut String, value: u32, width: u32) {
 
 /// The shortest and longest time a node takes once started, in milliseconds.
 fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64, i64) {
-    let steps = node.steps();
-    let best_steps: u64 = steps.iter().map(|step| step.best_case_ms()).fold(0, u64::saturating_add);
-    let worst_steps: u64 = steps.iter().map(|step| step.worst_case_ms()).fold(0, u64::saturating_add);
+    let (best_steps, worst_steps) = super::steps(&node.items).fold((0u64, 0u64), |(best, worst), step| {
+        (best.saturating_add(step.best_case_ms()), worst.saturating_add(step.worst_case_ms()))
+    });
     let hold = node.requires.iter().map(model::Condition::longest_hold_ms).max().unwrap_or(0);
     let sampling = node.every_ms.unwrap_or(DEFAULT_SAMPLING_MS);
     let (best, worst) = match node.kind {
@@ -200,9 +224,8 @@ fn stage_starts(node: &model::Node, mut time: i64, set_cost: u64) -> (Vec<i64>, 
 fn slowest_level_ms(tree: &model::RollbackTree) -> u64 {
     let mut worst: Vec<u64> = Vec::with_capacity(tree.levels.len());
     for level in &tree.levels {
-        let steps = model::flatten_steps(&level.items);
-        let own: u64 = steps.iter().map(|step| step.worst_case_ms()).fold(0, u64::saturating_add);
-        let escalates = steps.iter().any(|step| matches!(step.kind, model::StepKind::Recheck));
+        let own: u64 = super::steps(&level.items).map(|step| step.worst_case_ms()).fold(0, u64::saturating_add);
+        let escalates = super::steps(&level.items).any(|step| matches!(step.kind, model::StepKind::Recheck));
         let above = if escalates { worst.iter().copied().max().unwrap_or(0) } else { 0 };
         worst.push(own.saturating_add(above));
     }
@@ -242,7 +265,7 @@ fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
 
 /// Timing errors: starting before a dependency can finish, steps and gate windows longer than
 /// the time before the next node, gaps between consecutive watches.
-pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnostic> {
+pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let times = &schedule.nodes;
     for (index, node) in model.nodes.iter().enumerate() {
@@ -297,7 +320,8 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
         }
         // The time this node has before the nodes that follow it are due to start.
         let start = times[index].earliest_start_ms;
-        let deadline = graph.successors[index]
+        let deadline = dependencies
+            .successors(index)
             .iter()
             .filter_map(|successor| model.nodes[successor.0].at_ms.map(|at| (at, *successor)))
             .min_by_key(|(at, _)| *at);
@@ -307,7 +331,7 @@ pub fn check(model: &Model, graph: &Graph, schedule: &Schedule) -> Vec<Diagnosti
         let due_before_finish = deadline < times[index].earliest_finish_ms;
         let window = deadline.saturating_sub(start).max(0).unsigned_abs();
         let next = &model.nodes[successor.0];
-        for step in node.steps().into_iter().filter(|_| !due_before_finish) {
+        for step in super::steps(&node.items).filter(|_| !due_before_finish) {
             let Some(worst) = step.stated_limit_ms() else { continue };
             if worst > window && node.kind != NodeKind::Watch {
                 diagnostics.push(

@@ -5,7 +5,7 @@
 
 use super::conditions::{atom, domain, Bound, Interval};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{flatten_steps, ConditionKind, MetricId, Model, RollbackTree, StepKind};
+use crate::model::{ConditionKind, MetricId, Model, RollbackTree, StepKind};
 use std::collections::BTreeMap;
 
 pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
@@ -29,8 +29,8 @@ fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
     for (index, level) in tree.levels.iter().enumerate() {
         handles_no_data |=
             level.when.walk().iter().any(|condition| matches!(condition.kind, ConditionKind::NoData { .. }));
-        let steps = flatten_steps(&level.items);
-        if steps.is_empty() {
+        let steps = || super::steps(&level.items);
+        if steps().next().is_none() {
             diagnostics.push(
                 Diagnostic::new(Code::EmptyLevel, level.name_span, format!("level `{}` has no step", level.name))
                     .label("does nothing")
@@ -38,7 +38,7 @@ fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
             );
         }
         if index == 0 {
-            for step in steps.iter().filter(|step| matches!(step.kind, StepKind::Recheck)) {
+            for step in steps().filter(|step| matches!(step.kind, StepKind::Recheck)) {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::RecheckCannotEscalate,

@@ -43,7 +43,7 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
     for id in &analysis.order {
         let Some(times) = schedule.nodes.get(id.0) else { continue };
         rows.push(vec![
-            times.name.clone(),
+            times.name.to_string(),
             model.nodes[id.0].kind.name().to_string(),
             format_offset(times.earliest_start_ms),
             format_offset(times.latest_start_ms),

@@ -8,10 +8,10 @@
 //! about an argument points at the call.
 
 use super::{Module, Program};
-use crate::ast::{self, Argument, CompactString, GroupItem, Ident, Item, NodeItem, Text, Value, ValueKind};
+use crate::ast::{self, Argument, GroupItem, Ident, Item, NodeItem, Text, Value, ValueKind};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{Expansion, SourceMap, Span};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Calls nested deeper than this are refused (a template calling itself is reported first).
 const MAX_CALL_DEPTH: usize = 32;
@@ -221,18 +221,19 @@ fn group_item_has_call(item: &GroupItem) -> bool {
 struct Expander<'s, 'p> {
     sources: &'s mut SourceMap,
     diagnostics: Vec<Diagnostic>,
-    /// By module: the templates it declares, by name.
-    templates: Vec<HashMap<&'p str, Template<'p>>>,
+    /// By module: the templates it declares, by name (Fx hashing: the keys are names from the
+    /// plan's own files, not input that could be chosen to collide).
+    templates: Vec<FxHashMap<&'p str, Template<'p>>>,
     /// The calls being pasted, innermost last: (module, template name), for recursion.
-    stack: Vec<(usize, String)>,
+    stack: Vec<(usize, &'p str)>,
     /// The imports some call went through: (importing module, imported module).
     used: Vec<(usize, usize)>,
 }
 
 impl<'p> Expander<'_, 'p> {
     /// Collects a module's templates and checks their parameters once.
-    fn declare_templates(&mut self, module: &'p Module) -> HashMap<&'p str, Template<'p>> {
-        let mut templates: HashMap<&'p str, Template<'p>> = HashMap::new();
+    fn declare_templates(&mut self, module: &'p Module) -> FxHashMap<&'p str, Template<'p>> {
+        let mut templates: FxHashMap<&'p str, Template<'p>> = FxHashMap::default();
         for item in &module.ast.items {
             let Item::Template(decl) = item else { continue };
             if let Some(first) = templates.get(decl.name.name.as_str()) {
@@ -373,6 +374,10 @@ impl<'p> Expander<'_, 'p> {
     }
 
     fn node_items(&mut self, program: &'p Program, module: usize, items: Vec<NodeItem>) -> Vec<NodeItem> {
+        // Nothing to paste (a template's body usually): the list is kept, not rebuilt.
+        if !items.iter().any(node_item_has_call) {
+            return items;
+        }
         let mut pasted = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -384,6 +389,9 @@ impl<'p> Expander<'_, 'p> {
                 other => pasted.push(other),
             }
         }
+        // A call pastes more than one statement, so the list outgrew its first size; the
+        // slack would stay allocated for as long as the plan.
+        pasted.shrink_to_fit();
         pasted
     }
 
@@ -395,6 +403,9 @@ impl<'p> Expander<'_, 'p> {
         items: Vec<GroupItem>,
         place: &str,
     ) -> Vec<GroupItem> {
+        if !items.iter().any(group_item_has_call) {
+            return items;
+        }
         let mut pasted = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -426,6 +437,7 @@ impl<'p> Expander<'_, 'p> {
                 other => pasted.push(other),
             }
         }
+        pasted.shrink_to_fit();
         pasted
     }
 
@@ -436,16 +448,15 @@ impl<'p> Expander<'_, 'p> {
             return Vec::new();
         };
         let decl = template.decl;
-        let types = template.types.clone();
         let written = match &call.module {
             Some(alias) => format!("{}.{}", alias.name, call.name.name),
             None => call.name.name.to_string(),
         };
-        if self.stack.iter().any(|(module, called)| *module == template_module && called == name)
+        if self.stack.iter().any(|(module, called)| *module == template_module && *called == name)
             || self.stack.len() >= MAX_CALL_DEPTH
         {
-            let mut chain: Vec<String> = self.stack.iter().map(|(_, called)| called.clone()).collect();
-            chain.push(name.to_string());
+            let mut chain: Vec<&str> = self.stack.iter().map(|(_, called)| *called).collect();
+            chain.push(name);
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::RecursiveTemplate,
@@ -458,7 +469,10 @@ impl<'p> Expander<'_, 'p> {
             );
             return Vec::new();
         }
-        let Some(bindings) = self.bind(call, decl, &types, &written) else { return Vec::new() };
+        // The diagnostics alone are borrowed mutably, so the parameter types need no copy.
+        let Some(bindings) = bind(&mut self.diagnostics, call, decl, &template.types, &written) else {
+            return Vec::new();
+        };
         let via =
             self.sources.add_expansion(Expansion { call: call.span, template: written, definition: decl.name.span });
         let mut body = decl.body.clone();
@@ -469,7 +483,7 @@ impl<'p> Expander<'_, 'p> {
         }
         let found = paster.diagnostics;
         self.diagnostics.extend(found);
-        self.stack.push((template_module, name.to_string()));
+        self.stack.push((template_module, name));
         let body = self.node_items(program, template_module, body);
         self.stack.pop();
         body
@@ -541,112 +555,114 @@ impl<'p> Expander<'_, 'p> {
         );
         None
     }
+}
 
-    /// Each parameter's argument (or default), checked; `None` when the call is wrong.
-    fn bind(
-        &mut self,
-        call: &ast::Call,
-        decl: &ast::TemplateDecl,
-        types: &[Option<ParamType>],
-        written: &str,
-    ) -> Option<HashMap<CompactString, Bound>> {
-        let before = self.diagnostics.len();
-        let mut bindings: HashMap<CompactString, Bound> = HashMap::new();
-        let mut given: Vec<&Ident> = Vec::new();
-        for arg in &call.args {
-            if let Some(first) = given.iter().find(|seen| seen.name == arg.name.name) {
-                self.diagnostics.push(
-                    Diagnostic::new(Code::DuplicateField, arg.name.span, format!("`{}` is given twice", arg.name.name))
-                        .label("given again here")
-                        .with(first.span, "first given here")
-                        .help(format!("keep one `{}`", arg.name.name)),
-                );
-                continue;
-            }
-            given.push(&arg.name);
-            let Some(position) = decl.params.iter().position(|param| param.name.name == arg.name.name) else {
-                let suggestion =
-                    crate::sema::closest(&arg.name.name, decl.params.iter().map(|param| param.name.name.as_str()));
-                let names: Vec<String> = decl.params.iter().map(|param| format!("`{}`", param.name.name)).collect();
-                self.diagnostics.push(
+/// Each parameter's argument (or default), checked; `None` when the call is wrong (reported
+/// in `diagnostics`). The bindings borrow the call's arguments and the template's defaults.
+fn bind<'c>(
+    diagnostics: &mut Vec<Diagnostic>,
+    call: &'c ast::Call,
+    decl: &'c ast::TemplateDecl,
+    types: &[Option<ParamType>],
+    written: &str,
+) -> Option<Bindings<'c>> {
+    let before = diagnostics.len();
+    // Sized for every parameter: no rehashing while binding.
+    let mut bindings: Bindings<'c> = FxHashMap::with_capacity_and_hasher(decl.params.len(), Default::default());
+    let mut given: Vec<&Ident> = Vec::new();
+    for arg in &call.args {
+        if let Some(first) = given.iter().find(|seen| seen.name == arg.name.name) {
+            diagnostics.push(
+                Diagnostic::new(Code::DuplicateField, arg.name.span, format!("`{}` is given twice", arg.name.name))
+                    .label("given again here")
+                    .with(first.span, "first given here")
+                    .help(format!("keep one `{}`", arg.name.name)),
+            );
+            continue;
+        }
+        given.push(&arg.name);
+        let Some(position) = decl.params.iter().position(|param| param.name.name == arg.name.name) else {
+            let suggestion =
+                crate::sema::closest(&arg.name.name, decl.params.iter().map(|param| param.name.name.as_str()));
+            let names: Vec<String> = decl.params.iter().map(|param| format!("`{}`", param.name.name)).collect();
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::BadCallArguments,
+                    arg.name.span,
+                    format!("template `{written}` has no parameter `{}`", arg.name.name),
+                )
+                .label("unknown argument")
+                .with(decl.params_span, "the template's parameters")
+                .help(match suggestion {
+                    Some(name) => format!("did you mean `{name}`?"),
+                    None if names.is_empty() => "this template takes no arguments".to_string(),
+                    None => format!("it takes {}", names.join(", ")),
+                }),
+            );
+            continue;
+        };
+        let param = &decl.params[position];
+        if let Some(Some(ty)) = types.get(position) {
+            if !ty.accepts(&arg.value) {
+                diagnostics.push(
                     Diagnostic::new(
-                        Code::BadCallArguments,
-                        arg.name.span,
-                        format!("template `{written}` has no parameter `{}`", arg.name.name),
+                        Code::ArgumentTypeMismatch,
+                        arg.value.span(),
+                        format!(
+                            "`{}` of `{written}` is a {}, but this is {}",
+                            param.name.name,
+                            ty.name(),
+                            describe(&arg.value)
+                        ),
                     )
-                    .label("unknown argument")
-                    .with(decl.params_span, "the template's parameters")
-                    .help(match suggestion {
-                        Some(name) => format!("did you mean `{name}`?"),
-                        None if names.is_empty() => "this template takes no arguments".to_string(),
-                        None => format!("it takes {}", names.join(", ")),
-                    }),
+                    .label(describe(&arg.value))
+                    .with(param.ty.span, format!("declared as `{}` here", ty.name()))
+                    .help(format!("give a {} such as `{}`", ty.name(), ty.example())),
                 );
                 continue;
-            };
-            let param = &decl.params[position];
-            if let Some(Some(ty)) = types.get(position) {
-                if !ty.accepts(&arg.value) {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::ArgumentTypeMismatch,
-                            arg.value.span(),
-                            format!(
-                                "`{}` of `{written}` is a {}, but this is {}",
-                                param.name.name,
-                                ty.name(),
-                                describe(&arg.value)
-                            ),
-                        )
-                        .label(describe(&arg.value))
-                        .with(param.ty.span, format!("declared as `{}` here", ty.name()))
-                        .help(format!("give a {} such as `{}`", ty.name(), ty.example())),
-                    );
-                    continue;
-                }
-            }
-            let ty = types.get(position).copied().flatten();
-            bindings.insert(param.name.name.clone(), Bound { argument: arg.value.clone(), ty });
-        }
-        let missing: Vec<&ast::Param> = decl
-            .params
-            .iter()
-            .filter(|param| param.default.is_none() && !given.iter().any(|arg| arg.name == param.name.name))
-            .collect();
-        if !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|param| format!("`{}`", param.name.name)).collect();
-            let example: Vec<String> = missing
-                .iter()
-                .map(|param| {
-                    let example = ParamType::parse(&param.ty.name).map_or("...", ParamType::example);
-                    format!("{} = {example}", param.name.name)
-                })
-                .collect();
-            let mut diagnostic = Diagnostic::new(
-                Code::BadCallArguments,
-                call.args_span,
-                format!(
-                    "template `{written}` needs {} {}",
-                    if missing.len() == 1 { "argument" } else { "arguments" },
-                    names.join(", ")
-                ),
-            )
-            .label("missing here");
-            for param in &missing {
-                diagnostic = diagnostic.with(param.span, "declared without a default here");
-            }
-            self.diagnostics.push(diagnostic.help(format!("add {}", example.join(", "))));
-        }
-        for (position, param) in decl.params.iter().enumerate() {
-            if let (None, Some(default)) = (bindings.get(&param.name.name), &param.default) {
-                if !given.iter().any(|arg| arg.name == param.name.name) {
-                    let ty = types.get(position).copied().flatten();
-                    bindings.insert(param.name.name.clone(), Bound { argument: default.clone(), ty });
-                }
             }
         }
-        (self.diagnostics.len() == before).then_some(bindings)
+        let ty = types.get(position).copied().flatten();
+        bindings.insert(&param.name.name, Bound { argument: &arg.value, ty });
     }
+    let missing: Vec<&ast::Param> = decl
+        .params
+        .iter()
+        .filter(|param| param.default.is_none() && !given.iter().any(|arg| arg.name == param.name.name))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|param| format!("`{}`", param.name.name)).collect();
+        let example: Vec<String> = missing
+            .iter()
+            .map(|param| {
+                let example = ParamType::parse(&param.ty.name).map_or("...", ParamType::example);
+                format!("{} = {example}", param.name.name)
+            })
+            .collect();
+        let mut diagnostic = Diagnostic::new(
+            Code::BadCallArguments,
+            call.args_span,
+            format!(
+                "template `{written}` needs {} {}",
+                if missing.len() == 1 { "argument" } else { "arguments" },
+                names.join(", ")
+            ),
+        )
+        .label("missing here");
+        for param in &missing {
+            diagnostic = diagnostic.with(param.span, "declared without a default here");
+        }
+        diagnostics.push(diagnostic.help(format!("add {}", example.join(", "))));
+    }
+    for (position, param) in decl.params.iter().enumerate() {
+        if let (None, Some(default)) = (bindings.get(param.name.name.as_str()), &param.default) {
+            if !given.iter().any(|arg| arg.name == param.name.name) {
+                let ty = types.get(position).copied().flatten();
+                bindings.insert(&param.name.name, Bound { argument: default, ty });
+            }
+        }
+    }
+    (diagnostics.len() == before).then_some(bindings)
 }
 
 /// What a node statement is, in words, and where.
@@ -667,15 +683,18 @@ fn describe_node_item(item: &NodeItem) -> (&'static str, Span) {
 }
 
 /// A parameter's argument (or default) and the parameter's type.
-struct Bound {
-    argument: Argument,
+struct Bound<'c> {
+    argument: &'c Argument,
     ty: Option<ParamType>,
 }
+
+/// A call's bound parameters, by name.
+type Bindings<'c> = FxHashMap<&'c str, Bound<'c>>;
 
 /// Copies a template's statements into a call's place.
 struct Paster<'a> {
     sources: &'a SourceMap,
-    bindings: &'a HashMap<CompactString, Bound>,
+    bindings: &'a Bindings<'a>,
     via: u32,
     diagnostics: Vec<Diagnostic>,
     template: &'a ast::TemplateDecl,
@@ -725,7 +744,7 @@ impl Paster<'_> {
                 Argument::Text(text) => self.text(text, false),
                 Argument::Value(value) => {
                     if let ValueKind::Name(name) = &value.kind {
-                        if let Some(bound) = self.bindings.get(name) {
+                        if let Some(bound) = self.bindings.get(name.as_str()) {
                             arg.value = bound.argument.clone();
                             continue;
                         }
@@ -887,7 +906,7 @@ impl Paster<'_> {
 
     /// A name: replaced by the argument when it is a parameter.
     fn name(&mut self, ident: &mut Ident) {
-        match self.bindings.get(&ident.name).map(|bound| &bound.argument) {
+        match self.bindings.get(ident.name.as_str()).map(|bound| bound.argument) {
             Some(Argument::Value(Value { kind: ValueKind::Name(name), span })) => {
                 *ident = Ident { name: name.clone(), span: *span };
             }
@@ -917,7 +936,7 @@ impl Paster<'_> {
             self.span(&mut value.span);
             return;
         };
-        match self.bindings.get(name).map(|bound| &bound.argument) {
+        match self.bindings.get(name.as_str()).map(|bound| bound.argument) {
             Some(Argument::Value(argument)) => *value = argument.clone(),
             Some(Argument::Text(_)) => {
                 let mut at = value.span;
@@ -975,11 +994,11 @@ impl Paster<'_> {
             match (after[name_len..].starts_with('}'), self.bindings.get(name)) {
                 (true, Some(bound)) if !name.is_empty() => {
                     out.push_str(&rest[..open]);
-                    let replacement = self.argument_text(&bound.argument);
+                    let replacement = self.argument_text(bound.argument);
                     if shell && bound.ty != Some(ParamType::Command) {
-                        out.push_str(&shell_word(&replacement));
+                        push_shell_word(&mut out, replacement);
                     } else {
-                        out.push_str(&replacement);
+                        out.push_str(replacement);
                     }
                     rest = &after[name_len + 1..];
                     changed = true;
@@ -998,28 +1017,36 @@ impl Paster<'_> {
     }
 
     /// An argument as text: a string's value, a name, or a literal as written.
-    fn argument_text(&self, argument: &Argument) -> String {
+    /// Borrowed: it is copied once, into the pasted string.
+    fn argument_text<'t>(&'t self, argument: &'t Argument) -> &'t str {
         match argument {
-            Argument::Text(text) => text.value.to_string(),
-            Argument::Value(Value { kind: ValueKind::Name(name), .. }) => name.to_string(),
+            Argument::Text(text) => &text.value,
+            Argument::Value(Value { kind: ValueKind::Name(name), .. }) => name,
             Argument::Value(value) => {
                 let file = self.sources.get(value.span.file);
-                file.text.get(value.span.range()).unwrap_or_default().to_string()
+                file.text.get(value.span.range()).unwrap_or_default()
             }
         }
     }
 }
 
-/// `text` as one shell word: unchanged when it holds only safe characters, else in single
-/// quotes (a `'` inside becomes `'\''`).
-fn shell_word(text: &str) -> String {
+/// Appends `text` to `out` as one shell word: unchanged when it holds only safe characters,
+/// else in single quotes (a `'` inside becomes `'\''`).
+fn push_shell_word(out: &mut String, text: &str) {
     let safe = !text.is_empty()
         && text.chars().all(|c| {
             c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '@' | '%' | '+' | ',')
         });
     if safe {
-        text.to_string()
+        out.push_str(text);
     } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+        out.push('\'');
+        for (index, part) in text.split('\'').enumerate() {
+            if index > 0 {
+                out.push_str("'\\''");
+            }
+            out.push_str(part);
+        }
+        out.push('\'');
     }
 }

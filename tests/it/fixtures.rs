@@ -3,7 +3,7 @@
 //! `# near-miss: CODE, CODE` header line names. Each has an insta snapshot holding the source
 //! and the rendered diagnostics (lints included) together, so any warning shows in review.
 
-use crate::support::{files, render_in, root};
+use crate::support::{files, render, render_in, root};
 
 fn snapshot(path: &std::path::Path) -> (golivec::Checked, String) {
     let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
@@ -101,4 +101,44 @@ fn discarding_the_tree_early_changes_no_finding() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The byte pre-check that lets most strings skip the credential patterns must never skip a
+/// credential: each credential word in several cases and spellings is still found, and plain
+/// strings that share letters and punctuation with them still pass.
+#[test]
+fn credentials_are_found_in_any_case_and_plain_strings_pass() {
+    let credentials = [
+        "db_password = hunter2hunter2",
+        "DB_PASSWD: hunter2hunter2x",
+        "Secret=abcdefghijklmnop",
+        "x_TOKEN: 'abcdefghijklmnop'",
+        "apikey=abcdefghijklmnop",
+        "Api_Key: abcdefghijklmnop",
+        "AUTH=abcdefghijklmnopq",
+        "aUtH_header: abcdefghijklmnop",
+        "https://hooks.slack.com/services/T0ABC/B0DEF/abcdefghijkl",
+        "https://deploy:hunter2@example.com/",
+        "AKIAABCDEFGHIJKLMNOP",
+        "xoxb-1234567890-abcdef",
+    ];
+    let plain = [
+        "https://staging.example.com/api/health",
+        "token bucket: 10/s",
+        "./deploy.sh --env=production",
+        "Auth service: check the login page",
+        "secret rotation: see the runbook",
+    ];
+    let plan =
+        |text: &str| format!("plan p {{ title \"Credentials\" }}\n\nphase migrate at T0 {{\n  check \"{text}\"\n}}\n");
+    let found = |text: &str| {
+        let (checked, _) = render("credentials.golive", &plan(text));
+        checked.diagnostics.iter().any(|diagnostic| diagnostic.code.as_str() == "E0401")
+    };
+    for text in credentials {
+        assert!(found(text), "no E0401 for {text:?}");
+    }
+    for text in plain {
+        assert!(!found(text), "E0401 for the plain string {text:?}");
+    }
 }
