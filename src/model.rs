@@ -8,6 +8,7 @@
 use crate::source::Span;
 use compact_str::CompactString;
 use serde::Serialize;
+use std::num::NonZeroU64;
 
 macro_rules! id {
     ($($name:ident),*) => {$(
@@ -218,7 +219,7 @@ impl Step {
     pub fn worst_case_ms(&self) -> u64 {
         match &self.kind {
             StepKind::Run { timeout_ms, retries, .. } | StepKind::Expect { timeout_ms, retries, .. } => {
-                timeout_ms.unwrap_or(DEFAULT_COMMAND_TIMEOUT_MS).saturating_mul(u64::from(*retries) + 1)
+                timeout_ms.map_or(DEFAULT_COMMAND_TIMEOUT_MS, NonZeroU64::get).saturating_mul(u64::from(*retries) + 1)
             }
             StepKind::Check { .. } | StepKind::Approve { .. } => DEFAULT_ANSWER_TIMEOUT_MS,
             StepKind::Notify { .. } | StepKind::Page { .. } => DEFAULT_MESSAGE_TIMEOUT_MS,
@@ -233,7 +234,7 @@ impl Step {
         match &self.kind {
             StepKind::Run { timeout_ms: Some(timeout), retries, .. }
             | StepKind::Expect { timeout_ms: Some(timeout), retries, .. } => {
-                Some(timeout.saturating_mul(u64::from(*retries) + 1))
+                Some(timeout.get().saturating_mul(u64::from(*retries) + 1))
             }
             StepKind::Wait { duration_ms } => Some(*duration_ms),
             _ => None,
@@ -252,7 +253,10 @@ impl Step {
     pub fn command(&self) -> Option<&str> {
         match &self.kind {
             StepKind::Run { command, .. } => Some(command),
-            StepKind::Expect { check: Expectation::Command { command }, .. } => Some(command),
+            StepKind::Expect { check, .. } => match &**check {
+                Expectation::Command { command } => Some(command),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -365,19 +369,22 @@ pub struct Step {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum StepKind {
+    // Sized for memory (a plan holds many steps): a timeout is never zero (sema rejects `0s`),
+    // so `NonZeroU64` keeps its `Option` in one word; lists that never grow are boxed slices;
+    // the large `Expectation` is boxed so the other steps do not pay for it.
     Run {
         title: Option<CompactString>,
         command: CompactString,
-        timeout_ms: Option<u64>,
+        timeout_ms: Option<NonZeroU64>,
         retries: u32,
-        secrets: Vec<SecretId>,
+        secrets: Box<[SecretId]>,
     },
     Expect {
         title: Option<CompactString>,
-        check: Expectation,
-        timeout_ms: Option<u64>,
+        check: Box<Expectation>,
+        timeout_ms: Option<NonZeroU64>,
         retries: u32,
-        secrets: Vec<SecretId>,
+        secrets: Box<[SecretId]>,
     },
     Check {
         text: CompactString,

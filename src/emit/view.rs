@@ -9,6 +9,7 @@ use crate::analysis::{format_value, Analysis};
 use crate::model::{self, Model};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::num::NonZeroU64;
 
 /// Bumped when a field changes meaning or disappears; adding a field keeps the version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -468,17 +469,17 @@ impl Builder<'_> {
                     .unwrap_or_else(|| command.lines().next().unwrap_or_default().to_string().into())
                     .to_string();
                 view.command = Some(command.to_string());
-                view.timeout_ms = *timeout_ms;
+                view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
             }
             model::StepKind::Expect { title, check, timeout_ms, retries, secrets } => {
                 view.kind = "expect".into();
                 view.explicit_title = title.is_some();
-                view.timeout_ms = *timeout_ms;
+                view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
-                let summary = match check {
+                let summary = match &**check {
                     model::Expectation::Http { url, status, within_ms } => {
                         view.http = Some(HttpView { url: url.to_string(), status: *status, within_ms: *within_ms });
                         format!(

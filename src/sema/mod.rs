@@ -12,6 +12,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{self, MetricType, Model};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
+use std::num::NonZeroU64;
 
 /// The closest candidate to a misspelled name, if one is close enough to suggest.
 pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
@@ -1141,7 +1142,7 @@ impl<'a> Checker<'a> {
                     command,
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
-                    secrets: options.secrets,
+                    secrets: options.secrets.into_boxed_slice(),
                 }
             }
             ast::StepKind::Expect(expect) => {
@@ -1184,10 +1185,10 @@ impl<'a> Checker<'a> {
                 let options = self.run_options(&expect.options);
                 model::StepKind::Expect {
                     title,
-                    check,
+                    check: Box::new(check),
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
-                    secrets: options.secrets,
+                    secrets: options.secrets.into_boxed_slice(),
                 }
             }
             ast::StepKind::Check { text, by } => model::StepKind::Check {
@@ -1297,7 +1298,8 @@ impl<'a> Checker<'a> {
                 }
                 ast::RunOption::Timeout(value) => {
                     once.note("timeout", value.span, &mut self.diagnostics);
-                    result.timeout_ms = self.duration(value, "`timeout`");
+                    // `duration` never gives zero, so nothing is lost.
+                    result.timeout_ms = self.duration(value, "`timeout`").and_then(NonZeroU64::new);
                 }
                 ast::RunOption::Retries(value) => {
                     once.note("retries", value.span, &mut self.diagnostics);
@@ -1653,7 +1655,7 @@ impl<'a> Checker<'a> {
 #[derive(Default)]
 struct RunOptions {
     command: Option<CompactString>,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<NonZeroU64>,
     retries: u32,
     secrets: Vec<model::SecretId>,
 }
