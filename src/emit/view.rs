@@ -572,7 +572,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 at_ms: node.at_ms,
                 point_of_no_return: node.point_of_no_return,
                 every_ms: node.every_ms,
-                for_ms: node.for_ms,
+                for_ms: node.for_ms(),
                 times: schedule.nodes.get(id.0).map(|times| TimesView {
                     earliest_start_ms: times.earliest_start_ms,
                     latest_start_ms: times.latest_start_ms,
@@ -583,10 +583,10 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 }),
                 items: builder.items(&node.name, &node.items, &mut counter),
                 requires: node.requires.iter().map(|condition| builder.condition(condition)).collect(),
-                conditions: node.conditions.iter().map(|condition| builder.condition(condition)).collect(),
-                set_command: node.set_command.as_deref().map(String::from),
+                conditions: node.conditions().iter().map(|condition| builder.condition(condition)).collect(),
+                set_command: node.set_command().map(|command| String::from(command.as_str())),
                 stages: node
-                    .stages
+                    .stages()
                     .iter()
                     .map(|stage| StageView {
                         weight: stage.weight,
@@ -596,7 +596,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                     })
                     .collect(),
                 on_fail: node.on_fail.as_ref().map(|action| builder.action(action)),
-                on_breach: node.on_breach.as_ref().map(|action| builder.action(action)),
+                on_breach: node.on_breach().map(|action| builder.action(action)),
             }
         })
         .collect();
