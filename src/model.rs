@@ -8,6 +8,7 @@
 use crate::source::Span;
 use compact_str::CompactString;
 use serde::Serialize;
+use std::num::NonZeroU64;
 
 macro_rules! id {
     ($($name:ident),*) => {$(
@@ -176,41 +177,103 @@ impl NodeKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A node of the plan. Sized for memory (a plan holds thousands): what only a rollout or only
+/// a watch has lives in a boxed part, and lists that never grow after sema are boxed slices.
+/// Serializes with the same fields as when they were all inline (see `impl Serialize`).
+#[derive(Clone, Debug)]
 pub struct Node {
     pub name: CompactString,
     pub kind: NodeKind,
-    #[serde(skip)]
     pub name_span: Span,
     /// Offset from T0 in milliseconds, when the node has one.
     pub at_ms: Option<i64>,
-    pub after: Vec<NodeId>,
+    pub after: Box<[NodeId]>,
     /// Where each `after` reference is written, parallel to `after`.
-    #[serde(skip)]
-    pub after_spans: Vec<Span>,
-    #[serde(skip)]
-    pub at_span: Option<Span>,
+    pub after_spans: Box<[Span]>,
+    /// Boxed, like `point_of_no_return_span`: few nodes have one, and inline it would cost
+    /// 20 bytes in every node.
+    pub at_span: Option<Box<Span>>,
     pub env: Option<EnvId>,
-    /// Sampling interval (watches, rollouts).
+    /// Sampling interval (gates, rollouts, watches).
     pub every_ms: Option<u64>,
-    /// Length of a watch's window.
-    pub for_ms: Option<u64>,
     pub point_of_no_return: bool,
-    #[serde(skip)]
-    pub point_of_no_return_span: Option<Span>,
-    pub items: Vec<Item>,
-    pub requires: Vec<Condition>,
-    /// A watch's conditions: all must hold at every sample.
-    pub conditions: Vec<Condition>,
-    /// A rollout's weight command.
-    pub set_command: Option<CompactString>,
-    #[serde(skip)]
-    pub set_span: Option<Span>,
-    pub stages: Vec<Stage>,
+    pub point_of_no_return_span: Option<Box<Span>>,
+    pub items: Box<[Item]>,
+    pub requires: Box<[Condition]>,
     pub on_fail: Option<Action>,
-    pub on_breach: Option<Action>,
-    #[serde(skip)]
+    /// `Some` exactly for a rollout.
+    pub rollout: Option<Box<Rollout>>,
+    /// `Some` exactly for a watch.
+    pub watch: Option<Box<Watch>>,
     pub span: Span,
+}
+
+/// What only a rollout has.
+#[derive(Clone, Debug)]
+pub struct Rollout {
+    /// The weight command.
+    pub set_command: CompactString,
+    pub set_span: Span,
+    pub stages: Box<[Stage]>,
+}
+
+/// What only a watch has.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    /// All must hold at every sample.
+    pub conditions: Box<[Condition]>,
+    /// Length of the watch's window.
+    pub for_ms: Option<u64>,
+    pub on_breach: Option<Action>,
+}
+
+impl Node {
+    /// A watch's conditions; empty for other kinds.
+    pub fn conditions(&self) -> &[Condition] {
+        self.watch.as_ref().map_or(&[], |watch| &watch.conditions)
+    }
+
+    /// Length of a watch's window.
+    pub fn for_ms(&self) -> Option<u64> {
+        self.watch.as_ref().and_then(|watch| watch.for_ms)
+    }
+
+    pub fn on_breach(&self) -> Option<&Action> {
+        self.watch.as_ref().and_then(|watch| watch.on_breach.as_ref())
+    }
+
+    /// A rollout's weight command.
+    pub fn set_command(&self) -> Option<&CompactString> {
+        self.rollout.as_ref().map(|rollout| &rollout.set_command)
+    }
+
+    /// A rollout's stages; empty for other kinds.
+    pub fn stages(&self) -> &[Stage] {
+        self.rollout.as_ref().map_or(&[], |rollout| &rollout.stages)
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut node = serializer.serialize_struct("Node", 15)?;
+        node.serialize_field("name", &self.name)?;
+        node.serialize_field("kind", &self.kind)?;
+        node.serialize_field("at_ms", &self.at_ms)?;
+        node.serialize_field("after", &self.after)?;
+        node.serialize_field("env", &self.env)?;
+        node.serialize_field("every_ms", &self.every_ms)?;
+        node.serialize_field("for_ms", &self.for_ms())?;
+        node.serialize_field("point_of_no_return", &self.point_of_no_return)?;
+        node.serialize_field("items", &self.items)?;
+        node.serialize_field("requires", &self.requires)?;
+        node.serialize_field("conditions", self.conditions())?;
+        node.serialize_field("set_command", &self.set_command())?;
+        node.serialize_field("stages", self.stages())?;
+        node.serialize_field("on_fail", &self.on_fail)?;
+        node.serialize_field("on_breach", &self.on_breach())?;
+        node.end()
+    }
 }
 
 impl Step {
@@ -218,7 +281,7 @@ impl Step {
     pub fn worst_case_ms(&self) -> u64 {
         match &self.kind {
             StepKind::Run { timeout_ms, retries, .. } | StepKind::Expect { timeout_ms, retries, .. } => {
-                timeout_ms.unwrap_or(DEFAULT_COMMAND_TIMEOUT_MS).saturating_mul(u64::from(*retries) + 1)
+                timeout_ms.map_or(DEFAULT_COMMAND_TIMEOUT_MS, NonZeroU64::get).saturating_mul(u64::from(*retries) + 1)
             }
             StepKind::Check { .. } | StepKind::Approve { .. } => DEFAULT_ANSWER_TIMEOUT_MS,
             StepKind::Notify { .. } | StepKind::Page { .. } => DEFAULT_MESSAGE_TIMEOUT_MS,
@@ -233,7 +296,7 @@ impl Step {
         match &self.kind {
             StepKind::Run { timeout_ms: Some(timeout), retries, .. }
             | StepKind::Expect { timeout_ms: Some(timeout), retries, .. } => {
-                Some(timeout.saturating_mul(u64::from(*retries) + 1))
+                Some(timeout.get().saturating_mul(u64::from(*retries) + 1))
             }
             StepKind::Wait { duration_ms } => Some(*duration_ms),
             _ => None,
@@ -252,7 +315,10 @@ impl Step {
     pub fn command(&self) -> Option<&str> {
         match &self.kind {
             StepKind::Run { command, .. } => Some(command),
-            StepKind::Expect { check: Expectation::Command { command }, .. } => Some(command),
+            StepKind::Expect { check, .. } => match &**check {
+                Expectation::Command { command } => Some(command),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -365,19 +431,22 @@ pub struct Step {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum StepKind {
+    // Sized for memory (a plan holds many steps): a timeout is never zero (sema rejects `0s`),
+    // so `NonZeroU64` keeps its `Option` in one word; lists that never grow are boxed slices;
+    // the large `Expectation` is boxed so the other steps do not pay for it.
     Run {
         title: Option<CompactString>,
         command: CompactString,
-        timeout_ms: Option<u64>,
+        timeout_ms: Option<NonZeroU64>,
         retries: u32,
-        secrets: Vec<SecretId>,
+        secrets: Box<[SecretId]>,
     },
     Expect {
         title: Option<CompactString>,
-        check: Expectation,
-        timeout_ms: Option<u64>,
+        check: Box<Expectation>,
+        timeout_ms: Option<NonZeroU64>,
         retries: u32,
-        secrets: Vec<SecretId>,
+        secrets: Box<[SecretId]>,
     },
     Check {
         text: CompactString,

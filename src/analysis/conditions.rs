@@ -153,13 +153,12 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     let mut roots: Vec<&Condition> = Vec::new();
     for node in &model.nodes {
         roots.extend(&node.requires);
-        roots.extend(&node.conditions);
+        roots.extend(node.conditions());
         for step in super::steps(&node.items) {
-            if let crate::model::StepKind::Expect {
-                check: crate::model::Expectation::Condition { condition }, ..
-            } = &step.kind
-            {
-                roots.push(condition);
+            if let crate::model::StepKind::Expect { check, .. } = &step.kind {
+                if let crate::model::Expectation::Condition { condition } = &**check {
+                    roots.push(condition);
+                }
             }
         }
     }

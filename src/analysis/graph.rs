@@ -60,7 +60,7 @@ impl Graph {
         let mut edges = 0;
         for node in &model.nodes {
             edges += node.after.len();
-            for action in [&node.on_fail, &node.on_breach].into_iter().flatten() {
+            for action in [node.on_fail.as_ref(), node.on_breach()].into_iter().flatten() {
                 edges += action.rollback_tree().map_or(0, |tree| levels_of(tree).len());
             }
         }
@@ -81,8 +81,8 @@ impl Graph {
             for dependency in &node.after {
                 graph.add_edge(NodeIndex::new(dependency.0), NodeIndex::new(index), Edge::After);
             }
-            for (action, edge) in [(&node.on_fail, Edge::OnFail), (&node.on_breach, Edge::OnBreach)] {
-                if let Some(tree) = action.as_ref().and_then(|action| action.rollback_tree()) {
+            for (action, edge) in [(node.on_fail.as_ref(), Edge::OnFail), (node.on_breach(), Edge::OnBreach)] {
+                if let Some(tree) = action.and_then(|action| action.rollback_tree()) {
                     for level in levels_of(tree) {
                         graph.add_edge(NodeIndex::new(index), level, edge);
                     }
@@ -272,7 +272,7 @@ pub fn unused_trees(model: &Model) -> Vec<Diagnostic> {
     // One pass over the nodes, marking the trees they enter (not one pass per tree).
     let mut entered = vec![false; model.rollbacks.len()];
     for node in &model.nodes {
-        for action in [&node.on_fail, &node.on_breach].into_iter().flatten() {
+        for action in [node.on_fail.as_ref(), node.on_breach()].into_iter().flatten() {
             if let Some(tree) = action.rollback_tree().and_then(|tree| entered.get_mut(tree.0)) {
                 *tree = true;
             }

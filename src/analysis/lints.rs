@@ -136,8 +136,8 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
         for step in super::steps(&node.items) {
             check_step(step, Some(node), attended, &mut diagnostics);
         }
-        if let Some(command) = &node.set_command {
-            check_command(command, node.set_span.unwrap_or(node.name_span), &mut diagnostics);
+        if let Some(rollout) = &node.rollout {
+            check_command(&rollout.set_command, rollout.set_span, &mut diagnostics);
         }
     }
     for tree in &model.rollbacks {

@@ -16,7 +16,7 @@ fn open_rollouts(model: &Model, order: &[NodeId]) -> Vec<Option<NodeId>> {
         let upstream = node.after.iter().filter_map(|dependency| open[dependency.0]).max();
         if node.kind == NodeKind::Rollout {
             continues[id.0] = upstream.filter(|previous| model.nodes[previous.0].env == node.env);
-            let incomplete = node.stages.last().is_some_and(|stage| stage.weight < 100.0);
+            let incomplete = node.stages().last().is_some_and(|stage| stage.weight < 100.0);
             open[id.0] = incomplete.then_some(id);
         } else {
             open[id.0] = upstream;
@@ -37,8 +37,8 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
             NodeKind::Rollout => {
                 // A rollout may continue an earlier one (split around a checkpoint gate): the
                 // weights rise across the chain, and only its last rollout must reach 100%.
-                let previous_stage = continues[index].and_then(|previous| model.nodes[previous.0].stages.last());
-                let stages: Vec<&crate::model::Stage> = previous_stage.into_iter().chain(&node.stages).collect();
+                let previous_stage = continues[index].and_then(|previous| model.nodes[previous.0].stages().last());
+                let stages: Vec<&crate::model::Stage> = previous_stage.into_iter().chain(node.stages()).collect();
                 for pair in stages.windows(2) {
                     let (previous, stage) = (pair[0], pair[1]);
                     if stage.weight <= previous.weight {
@@ -69,7 +69,7 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                     }
                 }
 
-                if let Some(last) = node.stages.last().filter(|last| last.weight != 100.0 && !continued[index]) {
+                if let Some(last) = node.stages().last().filter(|last| last.weight != 100.0 && !continued[index]) {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::WeightsNotComplete,
@@ -80,7 +80,7 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                         .help("end with `stage 100%`, or continue in a later rollout: otherwise the new version never takes all the traffic"),
                     );
                 }
-                for stage in &node.stages {
+                for stage in node.stages() {
                     let sampling = stage.every_ms.or(node.every_ms).unwrap_or(DEFAULT_SAMPLING_MS);
                     if let Some(hold) = stage.hold_ms {
                         if hold < sampling {
@@ -109,7 +109,7 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                 );
             }
             NodeKind::Watch => {
-                if let (Some(every), Some(window)) = (node.every_ms, node.for_ms) {
+                if let (Some(every), Some(window)) = (node.every_ms, node.for_ms()) {
                     if every > window {
                         diagnostics.push(
                             Diagnostic::new(

@@ -21,7 +21,7 @@ fn on_production(model: &Model, node: &Node) -> bool {
 /// stops the plan; it is no reason to roll a release back.
 fn can_fail(node: &Node) -> bool {
     let decides = match node.kind {
-        NodeKind::Watch => !node.conditions.is_empty(),
+        NodeKind::Watch => !node.conditions().is_empty(),
         NodeKind::Gate => {
             !node.requires.is_empty()
                 || super::steps(&node.items).any(|step| matches!(step.kind, StepKind::Approve { .. }))
@@ -52,7 +52,7 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
             on_production(model, node) && (first_action.is_some() || node.kind == NodeKind::Rollout);
         let needs_guard = node.point_of_no_return || changes_production;
         if needs_guard && !guarded_before && !approves_first && node.kind != NodeKind::Gate {
-            let (span, what) = match node.point_of_no_return_span {
+            let (span, what) = match node.point_of_no_return_span.as_deref().copied() {
                 Some(span) => (span, format!("`{}` crosses the point of no return", node.name)),
                 None => (node.name_span, format!("`{}` runs on production", node.name)),
             };
@@ -75,8 +75,8 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
         };
         past_point[id.0] = crossed;
         if let Some(point) = crossed {
-            let action = if node.kind == NodeKind::Watch { &node.on_breach } else { &node.on_fail };
-            let rolls_back = action.as_ref().and_then(|action| action.rollback_tree()).is_some();
+            let action = if node.kind == NodeKind::Watch { node.on_breach() } else { node.on_fail.as_ref() };
+            let rolls_back = action.and_then(|action| action.rollback_tree()).is_some();
             if !rolls_back && can_fail(node) {
                 let clause = if node.kind == NodeKind::Watch { "on breach" } else { "on fail" };
                 let first_tree = model.rollbacks.first().map_or("TREE", |tree| tree.name.as_str());

@@ -192,7 +192,7 @@ fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64
             (best_steps + decide, worst_steps + decide + if node.requires.is_empty() { 0 } else { sampling })
         }
         NodeKind::Watch => {
-            let window = node.for_ms.unwrap_or(0);
+            let window = node.for_ms().unwrap_or(0);
             (best_steps + window, worst_steps + window)
         }
         NodeKind::Rollout => {
@@ -208,8 +208,8 @@ fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64
 /// When each stage of a rollout starts and when the last one ends, given when the stages begin
 /// and what setting a weight costs: a stage waits for its `at`, then sets and holds.
 fn stage_starts(node: &model::Node, mut time: i64, set_cost: u64) -> (Vec<i64>, i64) {
-    let mut starts = Vec::with_capacity(node.stages.len());
-    for stage in &node.stages {
+    let mut starts = Vec::with_capacity(node.stages().len());
+    for stage in node.stages() {
         if let Some(at) = stage.at_ms {
             time = time.max(at);
         }
@@ -248,7 +248,7 @@ fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
             Some(pause + slowest_level_ms(&model.rollbacks[tree.0]))
         });
         let (starts, _) = stage_starts(node, nodes[index].latest_start_ms, DEFAULT_COMMAND_TIMEOUT_MS);
-        for (stage, start_ms) in node.stages.iter().zip(starts) {
+        for (stage, start_ms) in node.stages().iter().zip(starts) {
             let sampling = stage.every_ms.or(node.every_ms).unwrap_or(DEFAULT_SAMPLING_MS);
             let detect = sampling + hold;
             stages.push(StageTimes {
@@ -269,7 +269,7 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
     let mut diagnostics = Vec::new();
     let times = &schedule.nodes;
     for (index, node) in model.nodes.iter().enumerate() {
-        if let (Some(at), Some(at_span)) = (node.at_ms, node.at_span) {
+        if let (Some(at), Some(at_span)) = (node.at_ms, node.at_span.as_deref().copied()) {
             for (dependency, span) in node.after.iter().zip(&node.after_spans) {
                 let before = &model.nodes[dependency.0];
                 let finish = times[dependency.0].earliest_finish_ms;

@@ -9,6 +9,7 @@ use crate::analysis::{format_value, Analysis};
 use crate::model::{self, Model};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::num::NonZeroU64;
 
 /// Bumped when a field changes meaning or disappears; adding a field keeps the version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -468,17 +469,17 @@ impl Builder<'_> {
                     .unwrap_or_else(|| command.lines().next().unwrap_or_default().to_string().into())
                     .to_string();
                 view.command = Some(command.to_string());
-                view.timeout_ms = *timeout_ms;
+                view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
             }
             model::StepKind::Expect { title, check, timeout_ms, retries, secrets } => {
                 view.kind = "expect".into();
                 view.explicit_title = title.is_some();
-                view.timeout_ms = *timeout_ms;
+                view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
-                let summary = match check {
+                let summary = match &**check {
                     model::Expectation::Http { url, status, within_ms } => {
                         view.http = Some(HttpView { url: url.to_string(), status: *status, within_ms: *within_ms });
                         format!(
@@ -571,7 +572,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 at_ms: node.at_ms,
                 point_of_no_return: node.point_of_no_return,
                 every_ms: node.every_ms,
-                for_ms: node.for_ms,
+                for_ms: node.for_ms(),
                 times: schedule.nodes.get(id.0).map(|times| TimesView {
                     earliest_start_ms: times.earliest_start_ms,
                     latest_start_ms: times.latest_start_ms,
@@ -582,10 +583,10 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 }),
                 items: builder.items(&node.name, &node.items, &mut counter),
                 requires: node.requires.iter().map(|condition| builder.condition(condition)).collect(),
-                conditions: node.conditions.iter().map(|condition| builder.condition(condition)).collect(),
-                set_command: node.set_command.as_deref().map(String::from),
+                conditions: node.conditions().iter().map(|condition| builder.condition(condition)).collect(),
+                set_command: node.set_command().map(|command| String::from(command.as_str())),
                 stages: node
-                    .stages
+                    .stages()
                     .iter()
                     .map(|stage| StageView {
                         weight: stage.weight,
@@ -595,7 +596,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                     })
                     .collect(),
                 on_fail: node.on_fail.as_ref().map(|action| builder.action(action)),
-                on_breach: node.on_breach.as_ref().map(|action| builder.action(action)),
+                on_breach: node.on_breach().map(|action| builder.action(action)),
             }
         })
         .collect();

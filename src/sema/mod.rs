@@ -12,6 +12,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{self, MetricType, Model};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
+use std::num::NonZeroU64;
 
 /// The closest candidate to a misspelled name, if one is close enough to suggest.
 pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
@@ -736,26 +737,27 @@ impl<'a> Checker<'a> {
             name_span: decl.name.span,
             at_ms: None,
             at_span: None,
-            after: Vec::new(),
-            after_spans: Vec::new(),
+            after: Box::default(),
+            after_spans: Box::default(),
             env: None,
             every_ms: None,
-            for_ms: None,
             point_of_no_return: false,
             point_of_no_return_span: None,
-            // Exact: most statements of a body are steps, and doubling would leave up to half unused.
-            items: Vec::with_capacity(
-                decl.body.iter().filter(|item| matches!(item, NodeItem::Step(_) | NodeItem::Group(_))).count(),
-            ),
-            requires: Vec::new(),
-            conditions: Vec::new(),
-            set_command: None,
-            set_span: None,
-            stages: Vec::new(),
+            items: Box::default(),
+            requires: Box::default(),
             on_fail: None,
-            on_breach: None,
+            rollout: None,
+            watch: None,
             span: decl.span,
         };
+        // Gathered here, then boxed into the node (exact size, no growth slack kept).
+        // Exact: most statements of a body are steps, and doubling would leave up to half unused.
+        let mut items = Vec::with_capacity(
+            decl.body.iter().filter(|item| matches!(item, NodeItem::Step(_) | NodeItem::Group(_))).count(),
+        );
+        let (mut after, mut after_spans) = (Vec::new(), Vec::new());
+        let (mut requires, mut conditions, mut stages) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut for_ms, mut on_breach, mut set) = (None, None, None);
         let mut once = Once::new();
         for clause in &decl.header {
             let keyword = clause.keyword();
@@ -763,17 +765,17 @@ impl<'a> Checker<'a> {
                 ast::HeaderClause::At(value) => {
                     once.note(keyword, value.span, &mut self.diagnostics);
                     node.at_ms = self.offset(value, "`at`");
-                    node.at_span = Some(value.span);
+                    node.at_span = Some(Box::new(value.span));
                 }
                 ast::HeaderClause::After(names) => {
                     // Exact: the lists stay in the model, and most nodes wait for one node.
-                    node.after.reserve_exact(names.len());
-                    node.after_spans.reserve_exact(names.len());
+                    after.reserve_exact(names.len());
+                    after_spans.reserve_exact(names.len());
                     for name in names {
                         if let Some(index) = self.resolve(name, Want::Node) {
-                            if !node.after.contains(&model::NodeId(index)) {
-                                node.after.push(model::NodeId(index));
-                                node.after_spans.push(name.span);
+                            if !after.contains(&model::NodeId(index)) {
+                                after.push(model::NodeId(index));
+                                after_spans.push(name.span);
                             }
                         }
                     }
@@ -799,7 +801,7 @@ impl<'a> Checker<'a> {
                     if kind != ast::NodeKind::Watch {
                         self.not_here(value.span, "`for`", a_node(decl.kind), "only a watch lasts `for` a duration; a gate holds its conditions with `require ... for 10m`");
                     }
-                    node.for_ms = self.duration(value, "`for`");
+                    for_ms = self.duration(value, "`for`");
                 }
             }
         }
@@ -808,12 +810,12 @@ impl<'a> Checker<'a> {
             match item {
                 NodeItem::Step(step) => {
                     if let Some(step) = self.step(step, context) {
-                        node.items.push(model::Item::Step(step));
+                        items.push(model::Item::Step(step));
                     }
                 }
                 NodeItem::Group(group) => {
                     if let Some(group) = self.group(group, context) {
-                        node.items.push(group);
+                        items.push(group);
                     }
                 }
                 // Pasted before checking (`modules::expand`); a call left here was reported there.
@@ -840,7 +842,7 @@ impl<'a> Checker<'a> {
                             "only watches are breached; write `on fail ...`",
                         );
                     }
-                    node.on_breach = self.action(action);
+                    on_breach = self.action(action);
                 }
                 NodeItem::PointOfNoReturn(span) => {
                     once.note("point_of_no_return", *span, &mut self.diagnostics);
@@ -853,7 +855,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                     node.point_of_no_return = true;
-                    node.point_of_no_return_span = Some(*span);
+                    node.point_of_no_return_span = Some(Box::new(*span));
                 }
                 NodeItem::Require(condition, statement) => {
                     if matches!(kind, ast::NodeKind::Phase | ast::NodeKind::Watch) {
@@ -865,7 +867,7 @@ impl<'a> Checker<'a> {
                         self.not_here(*statement, "`require`", a_node(decl.kind), hint);
                     }
                     if let Some(condition) = self.condition(condition) {
-                        node.requires.push(condition);
+                        requires.push(condition);
                     }
                 }
                 NodeItem::Condition(condition) => {
@@ -878,7 +880,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                     if let Some(condition) = self.condition(condition) {
-                        node.conditions.push(condition);
+                        conditions.push(condition);
                     }
                 }
                 NodeItem::Set(command, statement) => {
@@ -891,15 +893,14 @@ impl<'a> Checker<'a> {
                             "`set` gives a rollout the command that sets its traffic weight",
                         );
                     }
-                    node.set_command = Some(self.text(&command.script));
-                    node.set_span = Some(*statement);
+                    set = Some((self.text(&command.script), *statement));
                 }
                 NodeItem::Stage(stage) => {
                     if kind != ast::NodeKind::Rollout {
                         self.not_here(stage.span, "`stage`", a_node(decl.kind), "stages belong to a `rollout`");
                     }
                     if let Some(stage) = self.stage(stage) {
-                        node.stages.push(stage);
+                        stages.push(stage);
                     }
                 }
                 NodeItem::Every(value) => {
@@ -919,7 +920,7 @@ impl<'a> Checker<'a> {
         match kind {
             ast::NodeKind::Watch => {
                 for (present, keyword, example) in
-                    [(node.every_ms.is_some(), "every", "every 10m"), (node.for_ms.is_some(), "for", "for 6h")]
+                    [(node.every_ms.is_some(), "every", "every 10m"), (for_ms.is_some(), "for", "for 6h")]
                 {
                     let written = decl.header.iter().any(|clause| clause.keyword() == keyword)
                         || decl.body.iter().any(|item| matches!(item, NodeItem::Every(_)) && keyword == "every");
@@ -945,6 +946,23 @@ impl<'a> Checker<'a> {
                         "add stages such as `stage 5% hold 10m` and `stage 100%`",
                     );
                 }
+            }
+            _ => {}
+        }
+        node.items = items.into_boxed_slice();
+        node.after = after.into_boxed_slice();
+        node.after_spans = after_spans.into_boxed_slice();
+        node.requires = requires.into_boxed_slice();
+        // Parts of other kinds were reported as misplaced above, and a rollout without `set`
+        // as missing: such a plan has errors and its model is dropped.
+        match (kind, set) {
+            (ast::NodeKind::Rollout, Some((set_command, set_span))) => {
+                let stages = stages.into_boxed_slice();
+                node.rollout = Some(Box::new(model::Rollout { set_command, set_span, stages }));
+            }
+            (ast::NodeKind::Watch, _) => {
+                let conditions = conditions.into_boxed_slice();
+                node.watch = Some(Box::new(model::Watch { conditions, for_ms, on_breach }));
             }
             _ => {}
         }
@@ -1141,7 +1159,7 @@ impl<'a> Checker<'a> {
                     command,
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
-                    secrets: options.secrets,
+                    secrets: options.secrets.into_boxed_slice(),
                 }
             }
             ast::StepKind::Expect(expect) => {
@@ -1184,10 +1202,10 @@ impl<'a> Checker<'a> {
                 let options = self.run_options(&expect.options);
                 model::StepKind::Expect {
                     title,
-                    check,
+                    check: Box::new(check),
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
-                    secrets: options.secrets,
+                    secrets: options.secrets.into_boxed_slice(),
                 }
             }
             ast::StepKind::Check { text, by } => model::StepKind::Check {
@@ -1297,7 +1315,8 @@ impl<'a> Checker<'a> {
                 }
                 ast::RunOption::Timeout(value) => {
                     once.note("timeout", value.span, &mut self.diagnostics);
-                    result.timeout_ms = self.duration(value, "`timeout`");
+                    // `duration` never gives zero, so nothing is lost.
+                    result.timeout_ms = self.duration(value, "`timeout`").and_then(NonZeroU64::new);
                 }
                 ast::RunOption::Retries(value) => {
                     once.note("retries", value.span, &mut self.diagnostics);
@@ -1653,7 +1672,7 @@ impl<'a> Checker<'a> {
 #[derive(Default)]
 struct RunOptions {
     command: Option<CompactString>,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<NonZeroU64>,
     retries: u32,
     secrets: Vec<model::SecretId>,
 }
