@@ -65,7 +65,7 @@ pub fn check(sources: &mut SourceMap, file: FileId) -> Checked {
 /// source map's loader, and added to it).
 pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> Checked {
     let (root_ast, mut diagnostics) = syntax::parse(file, &sources.get(file).text);
-    let (program, loading) = modules::load(sources, file, root_ast);
+    let (mut program, loading) = modules::load(sources, file, root_ast);
     diagnostics.extend(loading);
     let (expanded, expanding) = modules::expand(sources, &program);
     diagnostics.extend(expanding);
@@ -73,20 +73,34 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         // `load` always returns the root first; an empty program cannot happen.
         return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
     };
-    // The plan sema checks: the expanded declarations (borrowed where no call changed them), or
-    // the root file's own when there was nothing to paste.
-    let plan: Vec<&ast::Item> = match &expanded {
-        Some(items) => items.iter().map(|item| &**item).collect(),
-        None => root.ast.items.iter().collect(),
-    };
-    let (model, semantic) = sema::check(&plan, root.ast.span);
+    let file_span = root.ast.span;
     let text = &sources.get(file).text;
+    // `# golivec: allow(...)` comments silence warnings in their own file.
+    let allowed: Vec<(FileId, diag::suppress::InlineAllows)> = program
+        .modules
+        .iter()
+        .map(|module| (module.file, diag::suppress::inline_allows(&module.ast, &sources.get(module.file).text)))
+        .collect();
+    let unreadable: Vec<&str> = root.ast.unreadable.iter().filter_map(|span| text.get(span.range())).collect();
     let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
     let syntax_errors: Vec<source::Span> = diagnostics.iter().map(Diagnostic::primary_span).collect();
+    // The declarations' spans, for telling a missing setting from one lost to a syntax error
+    // once the tree is gone (only needed when there was a syntax error).
+    let declaration_spans: Vec<source::Span> = if syntax_failed {
+        borrowed_declarations(&program, expanded.as_deref()).into_iter().map(diag::suppress::item_span).collect()
+    } else {
+        Vec::new()
+    };
+    let (model, semantic) = if options.discard_tree {
+        // Moved into sema, which frees each declaration once lowered: the tree and the model
+        // are never both whole in memory.
+        sema::check(take_declarations(&mut program, expanded), file_span)
+    } else {
+        sema::check(borrowed_declarations(&program, expanded.as_deref()), file_span)
+    };
     let model = if syntax_failed { None } else { model };
     // A declaration lost to a syntax error is not "undefined": withhold name errors that an
     // unreadable line may explain, and report every other finding.
-    let unreadable: Vec<&str> = root.ast.unreadable.iter().filter_map(|span| text.get(span.range())).collect();
     let explained_by_unreadable = |diagnostic: &Diagnostic| match diagnostic.code {
         diag::Code::UndefinedName => {
             let span = diagnostic.primary_span();
@@ -97,7 +111,7 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         // A setting lost to a syntax error in the same declaration is not "missing".
         diag::Code::MissingField => {
             let at = diagnostic.primary_span();
-            plan.iter().map(|item| diag::suppress::item_span(item)).any(|item| {
+            declaration_spans.iter().any(|item| {
                 item.file == at.file
                     && item.start <= at.start
                     && at.end <= item.end
@@ -109,24 +123,10 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         _ => false,
     };
     diagnostics.extend(semantic.into_iter().filter(|diagnostic| !explained_by_unreadable(diagnostic)));
-    // The pasted declarations are not needed past sema: free them before the analysis allocates.
-    drop(plan);
-    drop(expanded);
-    let mut program_modules = program.modules.into_iter();
-    let Some(root) = program_modules.next() else {
-        return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
+    let ast = match program.modules.into_iter().next() {
+        Some(root) if !options.discard_tree => root.ast,
+        _ => ast::File { span: file_span, ..ast::File::default() },
     };
-    let imported: Vec<modules::Module> = program_modules.collect();
-    let mut ast = root.ast;
-    // `# golivec: allow(...)` comments silence warnings in their own file.
-    let allowed: Vec<(FileId, diag::suppress::InlineAllows)> = std::iter::once((file, &ast))
-        .chain(imported.iter().map(|module| (module.file, &module.ast)))
-        .map(|(id, tree)| (id, diag::suppress::inline_allows(tree, &sources.get(id).text)))
-        .collect();
-    drop(imported);
-    if options.discard_tree {
-        ast = ast::File { span: ast.span, ..ast::File::default() };
-    }
     let analysis = model.as_ref().map(|model| {
         let (analysis, found) = analysis::analyze(model, &options.analysis);
         diagnostics.extend(found);
@@ -152,6 +152,37 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
     diag::sort(&mut diagnostics);
     let model = if diagnostics.iter().any(Diagnostic::is_error) { None } else { model };
     Checked { file, ast, model, analysis, diagnostics }
+}
+
+/// The expanded plan's declarations, borrowed from the program.
+fn borrowed_declarations<'p>(
+    program: &'p modules::Program,
+    expanded: Option<&'p [modules::Declaration]>,
+) -> Vec<&'p ast::Item> {
+    match expanded {
+        Some(declarations) => declarations.iter().filter_map(|declaration| declaration.get(program)).collect(),
+        None => program.modules.first().map(|root| root.ast.items.iter().collect()).unwrap_or_default(),
+    }
+}
+
+/// The expanded plan's declarations, moved out of the program's trees (templates and `use`
+/// stay behind, and go with the program).
+fn take_declarations(program: &mut modules::Program, expanded: Option<Vec<modules::Declaration>>) -> Vec<ast::Item> {
+    let Some(declarations) = expanded else {
+        return program.modules.first_mut().map(|root| std::mem::take(&mut root.ast.items)).unwrap_or_default();
+    };
+    let mut written: Vec<Vec<Option<ast::Item>>> = program
+        .modules
+        .iter_mut()
+        .map(|module| std::mem::take(&mut module.ast.items).into_iter().map(Some).collect())
+        .collect();
+    declarations
+        .into_iter()
+        .filter_map(|declaration| match declaration {
+            modules::Declaration::Written { module, position } => written.get_mut(module)?.get_mut(position)?.take(),
+            modules::Declaration::Pasted(item) => Some(*item),
+        })
+        .collect()
 }
 
 /// A diagnostic about text pasted by a template call also points at the call, and at the

@@ -149,7 +149,7 @@ struct Template<'p> {
 /// the diagnostics of the templates and calls. A declaration without calls is borrowed from its
 /// module, not copied, so only what a call changed exists twice. `None` when there is nothing
 /// to paste: the root file alone is the plan (the common case).
-pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<Declaration<'p>>>, Vec<Diagnostic>) {
+pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<Vec<Declaration>>, Vec<Diagnostic>) {
     let root = &program.modules[0].ast;
     let simple = program.modules.len() == 1
         && root.items.iter().all(|item| !matches!(item, Item::Use(_) | Item::Template(_)) && !item_has_call(item));
@@ -164,8 +164,8 @@ pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<
     }
     let mut items = Vec::with_capacity(program.modules.iter().map(|module| module.ast.items.len()).sum());
     for &index in &program.order {
-        for item in &program.modules[index].ast.items {
-            if let Some(item) = expander.item(program, index, item) {
+        for (position, item) in program.modules[index].ast.items.iter().enumerate() {
+            if let Some(item) = expander.item(program, index, position, item) {
                 items.push(item);
             }
         }
@@ -174,21 +174,20 @@ pub fn expand<'p>(sources: &mut SourceMap, program: &'p Program) -> (Option<Vec<
     (Some(items), expander.diagnostics)
 }
 
-/// A declaration of the expanded plan: the one written in its module, or a copy with calls
-/// pasted. Boxed, so the list of a large plan costs two words per declaration.
+/// A declaration of the expanded plan: the one written in its module (by position, so the
+/// caller may borrow it or move it out of the program), or a copy with calls pasted.
 #[derive(Debug)]
-pub enum Declaration<'p> {
-    Written(&'p Item),
+pub enum Declaration {
+    Written { module: usize, position: usize },
     Pasted(Box<Item>),
 }
 
-impl std::ops::Deref for Declaration<'_> {
-    type Target = Item;
-
-    fn deref(&self) -> &Item {
+impl Declaration {
+    /// The declaration, read from `program` when it is the written one.
+    pub fn get<'a>(&'a self, program: &'a Program) -> Option<&'a Item> {
         match self {
-            Declaration::Written(item) => item,
-            Declaration::Pasted(item) => item,
+            Declaration::Written { module, position } => program.modules.get(*module)?.ast.items.get(*position),
+            Declaration::Pasted(item) => Some(item),
         }
     }
 }
@@ -343,12 +342,12 @@ impl<'p> Expander<'_, 'p> {
 
     /// A declaration with its calls pasted (borrowed when it has none); `None` for `use` and
     /// `template`, which are gone once the plan is expanded.
-    fn item(&mut self, program: &'p Program, module: usize, item: &'p Item) -> Option<Declaration<'p>> {
+    fn item(&mut self, program: &'p Program, module: usize, position: usize, item: &'p Item) -> Option<Declaration> {
         if matches!(item, Item::Use(_) | Item::Template(_)) {
             return None;
         }
         if !item_has_call(item) {
-            return Some(Declaration::Written(item));
+            return Some(Declaration::Written { module, position });
         }
         Some(Declaration::Pasted(Box::new(match item {
             Item::Node(decl) => {

@@ -12,6 +12,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{self, MetricType, Model};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
+use std::borrow::Borrow;
 use std::num::NonZeroU64;
 
 /// The closest candidate to a misspelled name, if one is close enough to suggest.
@@ -28,11 +29,14 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 
 /// Checks a plan: its declarations in order (expanded: no `use`, `template` or call) and the
 /// span of its file. Returns the model when there is no error, and every diagnostic.
-pub fn check(items: &[&ast::Item], file_span: Span) -> (Option<Model>, Vec<Diagnostic>) {
+///
+/// The declarations may be borrowed (`&ast::Item`) or owned (`ast::Item`): owned ones are freed
+/// one by one as they are lowered, so a large tree and its model are never both whole in memory.
+pub fn check<I: Borrow<ast::Item>>(items: Vec<I>, file_span: Span) -> (Option<Model>, Vec<Diagnostic>) {
     // Sized for every declaration up front: no rehashing while collecting.
     let symbols = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
     let mut checker = Checker { symbols, diagnostics: Vec::new(), metric_types: Vec::new() };
-    checker.collect(items, file_span);
+    checker.collect(items.iter().map(Borrow::borrow), file_span);
     let model = checker.lower(items, file_span);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     (model.filter(|_| !has_errors), checker.diagnostics)
@@ -135,10 +139,11 @@ struct Symbol {
     span: Span,
 }
 
-struct Checker<'a> {
+struct Checker {
     /// Fx hashing: the keys are the plan's own names, and SipHash's flood resistance buys
-    /// nothing for one local file (it cost about 5% of a check).
-    symbols: FxHashMap<&'a str, Symbol>,
+    /// nothing for one local file (it cost about 5% of a check). Owned keys (inline up to 24
+    /// bytes), so the declarations they name can be freed while lowering.
+    symbols: FxHashMap<CompactString, Symbol>,
     diagnostics: Vec<Diagnostic>,
     /// The declared type of each metric (None when the type name was wrong), by metric index.
     metric_types: Vec<(Option<MetricType>, Span, bool)>,
@@ -198,19 +203,25 @@ impl Context {
     }
 }
 
-impl<'a> Checker<'a> {
+impl Checker {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
     // ------------------------------------------------------------------ declarations
 
-    fn collect(&mut self, items: &[&'a ast::Item], file_span: Span) {
+    fn collect<'i>(&mut self, items: impl Iterator<Item = &'i ast::Item>, file_span: Span) {
         // Declarations counted by family (plan, role, env, secret, metric, node, tree, alert,
         // window, freeze): nodes share one index space.
         let mut counts = [0usize; 10];
         let mut plans: Vec<Span> = Vec::new();
-        for &item in items {
+        for item in items {
+            // Metric types first: conditions anywhere in the file need them.
+            if let ast::Item::Metric(metric) = item {
+                let ty = self.metric_type(&metric.ty);
+                let has_baseline = metric.fields.iter().any(|field| matches!(field, ast::MetricField::Baseline { .. }));
+                self.metric_types.push((ty, metric.ty.span, has_baseline));
+            }
             let (kind, family) = match item {
                 ast::Item::Plan(_) => (Kind::Plan, 0),
                 ast::Item::Role(_) => (Kind::Role, 1),
@@ -259,7 +270,7 @@ impl<'a> Checker<'a> {
                     );
                 }
                 None => {
-                    self.symbols.insert(&name.name, Symbol { kind, index, span: name.span });
+                    self.symbols.insert(name.name.clone(), Symbol { kind, index, span: name.span });
                 }
             }
         }
@@ -293,7 +304,7 @@ impl<'a> Checker<'a> {
                     .symbols
                     .iter()
                     .filter(|(_, symbol)| want.accepts(symbol.kind))
-                    .map(|(name, _)| *name)
+                    .map(|(name, _)| name.as_str())
                     .collect();
                 let mut sorted = candidates.clone();
                 sorted.sort_unstable();
@@ -326,15 +337,8 @@ impl<'a> Checker<'a> {
 
     // ------------------------------------------------------------------ lowering
 
-    fn lower(&mut self, items: &[&'a ast::Item], file_span: Span) -> Option<Model> {
-        // Metric types first: conditions anywhere in the file need them.
-        for &item in items {
-            if let ast::Item::Metric(metric) = item {
-                let ty = self.metric_type(&metric.ty);
-                let has_baseline = metric.fields.iter().any(|field| matches!(field, ast::MetricField::Baseline { .. }));
-                self.metric_types.push((ty, metric.ty.span, has_baseline));
-            }
-        }
+    /// Lowers the declarations in order; owned ones are dropped as soon as they are lowered.
+    fn lower<I: Borrow<ast::Item>>(&mut self, items: Vec<I>, file_span: Span) -> Option<Model> {
         let mut plan = None;
         let mut model = Model {
             plan: model::PlanInfo {
@@ -352,14 +356,16 @@ impl<'a> Checker<'a> {
             secrets: Vec::new(),
             metrics: Vec::new(),
             // Exact: a node is 400 bytes, and doubling would leave up to half unused.
-            nodes: Vec::with_capacity(items.iter().filter(|item| matches!(item, ast::Item::Node(_))).count()),
+            nodes: Vec::with_capacity(
+                items.iter().map(Borrow::borrow).filter(|item: &&ast::Item| matches!(item, ast::Item::Node(_))).count(),
+            ),
             rollbacks: Vec::new(),
             alerts: Vec::new(),
             windows: Vec::new(),
             freezes: Vec::new(),
         };
-        for &item in items {
-            match item {
+        for item in items {
+            match item.borrow() {
                 ast::Item::Plan(decl) => {
                     let info = self.plan(decl);
                     plan.get_or_insert(info);
