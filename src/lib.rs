@@ -4,6 +4,8 @@
 //! [`syntax`] (text → [`ast`]) → [`sema`] (names, types → [`model`]) → analysis and emitters
 //! (later issues). Diagnostics are data ([`diag`]) from every stage; [`cli`] is a thin shell.
 
+#![forbid(unsafe_code)]
+
 pub mod analysis;
 pub mod ast;
 pub mod cli;
@@ -176,13 +178,12 @@ fn take_declarations(program: &mut modules::Program, expanded: Option<Vec<module
         .iter_mut()
         .map(|module| std::mem::take(&mut module.ast.items).into_iter().map(Some).collect())
         .collect();
-    declarations
-        .into_iter()
-        .filter_map(|declaration| match declaration {
-            modules::Declaration::Written { module, position } => written.get_mut(module)?.get_mut(position)?.take(),
-            modules::Declaration::Pasted(item) => Some(*item),
-        })
-        .collect()
+    let mut items = Vec::with_capacity(declarations.len());
+    items.extend(declarations.into_iter().filter_map(|declaration| match declaration {
+        modules::Declaration::Written { module, position } => written.get_mut(module)?.get_mut(position)?.take(),
+        modules::Declaration::Pasted(item) => Some(*item),
+    }));
+    items
 }
 
 /// A diagnostic about text pasted by a template call also points at the call, and at the
