@@ -2,11 +2,14 @@
 // time at 4 MB of source, a quarter at 18 MB), so time grew faster than the plan; mimalloc keeps
 // that share flat. Without transparent huge pages (`no_thp`): they save page faults but round
 // the resident set up to 2 MB pages, and whether the kernel grants them depends on the machine.
-// The library leaves the choice of allocator to its users.
+// The library leaves the choice of allocator to its users (the `mimalloc` feature is the
+// binary's).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// `mi_option_purge_delay` in mimalloc's `mi_option_e` (libmimalloc-sys names only some options).
+#[cfg(feature = "mimalloc")]
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() {
@@ -14,6 +17,7 @@ fn main() {
     // builds the model, and pages mimalloc keeps for the tree's sizes would count in the peak
     // (a fifth more at 4 MB of source).
     // SAFETY: sets a plain integer option, which mimalloc reads afresh on each use.
+    #[cfg(feature = "mimalloc")]
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
