@@ -18,4 +18,6 @@ ensure_rust_component clippy clippy
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The library as a dependency sees it, without the binary's allocator.
+cargo clippy --workspace --lib --locked --no-default-features -- -D warnings
 cargo test --workspace --locked
