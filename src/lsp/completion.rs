@@ -2,13 +2,19 @@
 //! grammar has them) and the templates that can be called there; elsewhere, the names the
 //! plan declares and the modules it imports. The editor filters by what is typed.
 
-use crate::ast::{File, Item, NodeItem, UseTarget};
+use crate::ast::{File, Item, NodeItem, UseDecl, UseTarget};
 use crate::diag::suppress::item_span;
 use crate::syntax::{statement_keywords, Block};
 use lsp_types::{CompletionItem, CompletionItemKind};
 
-/// What to offer at byte `offset` of `text`, whose tree is `file`.
-pub(crate) fn items(file: &File, text: &str, offset: u32) -> Vec<CompletionItem> {
+/// What to offer at byte `offset` of `text`, whose tree is `file`. `imported` gives the text
+/// of the file a `use "path"` imports, when it was read.
+pub(crate) fn items<'a>(
+    file: &File,
+    text: &str,
+    offset: u32,
+    imported: impl Fn(&UseDecl) -> Option<&'a str>,
+) -> Vec<CompletionItem> {
     let before = text.get(..offset as usize).unwrap_or_default();
     let line = before.rsplit(['\n', ';', '{']).next().unwrap_or_default();
     let typed = line.trim_start();
@@ -22,7 +28,7 @@ pub(crate) fn items(file: &File, text: &str, offset: u32) -> Vec<CompletionItem>
             ..Default::default()
         }));
         if matches!(block, Block::Node | Block::Steps) {
-            items.extend(templates(file));
+            items.extend(templates(file, imported));
         }
         return items;
     }
@@ -45,10 +51,9 @@ pub(crate) fn items(file: &File, text: &str, offset: u32) -> Vec<CompletionItem>
     items
 }
 
-/// The templates this file can call: its own by name, a standard module's as `alias.name`,
-/// with their signature. (A file module's templates are not listed: that would mean reading
-/// the file on every keystroke.)
-fn templates(file: &File) -> Vec<CompletionItem> {
+/// The templates this file can call: its own by name, an imported module's (standard or a
+/// file already read by the check) as `alias.name`, with their signature.
+fn templates<'a>(file: &File, imported: impl Fn(&UseDecl) -> Option<&'a str>) -> Vec<CompletionItem> {
     let mut items = Vec::new();
     for item in &file.items {
         match item {
@@ -59,11 +64,14 @@ fn templates(file: &File) -> Vec<CompletionItem> {
                 ..Default::default()
             }),
             Item::Use(decl) => {
-                let UseTarget::Std(path) = &decl.target else { continue };
-                let Some(module) = path.last().and_then(|last| crate::modules::stdlib::find(&last.name)) else {
-                    continue;
+                let module = match &decl.target {
+                    UseTarget::Std(path) => path
+                        .last()
+                        .and_then(|last| crate::modules::stdlib::find(&last.name))
+                        .map(crate::modules::stdlib::templates),
+                    UseTarget::File(_) => imported(decl).map(crate::modules::stdlib::templates_in),
                 };
-                items.extend(crate::modules::stdlib::templates(module).into_iter().map(|template| CompletionItem {
+                items.extend(module.unwrap_or_default().into_iter().map(|template| CompletionItem {
                     label: format!("{}.{}", decl.name.name, template.name),
                     kind: Some(CompletionItemKind::SNIPPET),
                     detail: Some(template.signature(&decl.name.name)),

@@ -100,6 +100,12 @@ impl Document {
         Some((self.sources.find(&name)?, name))
     }
 
+    /// The text of the file a `use` imports, when the check read it.
+    pub(crate) fn imported_text(&self, decl: &crate::ast::UseDecl) -> Option<&str> {
+        let (file, _) = self.imported_by(decl)?;
+        Some(self.sources.get(file).text.as_str())
+    }
+
     /// The file a `use "path"` at `offset` imports, at its start.
     pub(crate) fn imported_file_at(&self, offset: u32) -> Option<Location> {
         let decl = self.uses().find(|decl| decl.span.start <= offset && offset <= decl.span.end)?;

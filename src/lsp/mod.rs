@@ -274,7 +274,7 @@ impl Server {
     fn completion(&self, uri: &Uri, position: lsp_types::Position) -> Option<Vec<CompletionItem>> {
         let document = self.documents.get(uri.as_str())?;
         let offset = document.offset(position, self.encoding);
-        Some(completion::items(&document.checked.ast, &document.text, offset))
+        Some(completion::items(&document.checked.ast, &document.text, offset, |decl| document.imported_text(decl)))
     }
 
     /// Every place the name under the cursor is written in this document.

@@ -79,8 +79,13 @@ impl TemplateDoc {
 
 /// The templates of a module, in source order, with their documentation.
 pub fn templates(module: &StdModule) -> Vec<TemplateDoc> {
-    let (file, _) = crate::syntax::parse(crate::source::FileId(0), module.source);
-    let text = module.source;
+    templates_in(module.source)
+}
+
+/// The templates declared in the text of a module (standard or a file), in source order, with
+/// their documentation.
+pub fn templates_in(text: &str) -> Vec<TemplateDoc> {
+    let (file, _) = crate::syntax::parse(crate::source::FileId(0), text);
     let slice = |span: crate::source::Span| text.get(span.range()).unwrap_or_default().to_string();
     file.items
         .iter()

@@ -730,3 +730,22 @@ fn completion_offers_the_block_s_keywords_then_names() {
     assert!(top.iter().any(|label| label == "phase") && !top.iter().any(|label| label == "run"), "{top:?}");
     client.finish();
 }
+
+#[test]
+fn completion_offers_the_templates_of_an_imported_file() {
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    // A document beside the fixtures (its imports resolve from its path; its text is the
+    // editor's, so the file need not exist).
+    let path = crate::support::root().join("tests/fixtures/ok/completion-in-editor.golive");
+    let uri = format!("file://{}", path.display()).replace(' ', "%20");
+    let text =
+        "use \"../modules/checks.golive\" as probes\nplan p { owner lead }\nrole lead \"Lead\"\nphase a {\n  \n}\n";
+    client.open(&uri, text);
+    let params = json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 2 } });
+    let items = client.request("textDocument/completion", params);
+    let items = items.as_array().expect("items");
+    let health = items.iter().find(|item| item["label"] == "probes.health").expect("probes.health offered");
+    assert_eq!(health["detail"], "probes.health(url: string, status: number = 200, budget: duration = 500ms)");
+    assert!(items.iter().any(|item| item["label"] == "probes.stages"), "{items:?}");
+    client.finish();
+}
