@@ -146,8 +146,8 @@ struct Template<'p> {
 }
 
 /// Pastes every template call of the program; returns the plan's declarations in order and
-/// the diagnostics of the templates and calls. A declaration without calls is borrowed from its
-/// module, not copied, so only what a call changed exists twice. `None` when there is nothing
+/// the diagnostics of the templates and calls. A declaration without calls is named by its
+/// place in its module, not copied, so only what a call changed exists twice. `None` when there is nothing
 /// to paste: the root file alone is the plan (the common case).
 pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<Vec<Declaration>>, Vec<Diagnostic>) {
     let root = &program.modules[0].ast;

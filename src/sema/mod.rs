@@ -355,7 +355,7 @@ impl Checker {
             envs: Vec::new(),
             secrets: Vec::new(),
             metrics: Vec::new(),
-            // Exact: a node is 400 bytes, and doubling would leave up to half unused.
+            // Exact: a node is 232 bytes, and doubling would leave up to half unused.
             nodes: Vec::with_capacity(
                 items.iter().map(Borrow::borrow).filter(|item: &&ast::Item| matches!(item, ast::Item::Node(_))).count(),
             ),
