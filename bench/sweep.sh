@@ -44,8 +44,8 @@ while ((nodes <= max)); do
     speed=$(awk -v b="$bytes" -v s="$best" 'BEGIN { printf "%.1f", (s > 0 ? b / s / 1e6 : 0) }')
     ratio=$(awk -v a="$best" -v p="${previous:-0}" 'BEGIN { if (p > 0) printf "%.2f", a / p; else printf "-" }')
     # Peak RSS over source size, both in bytes (GNU time reports KiB).
-    times=$(awk -v k="$rss" -v b="$bytes" 'BEGIN { printf "%.1f", k * 1024 / b }')
-    printf '%8d %12d %9s %9s %9s %8.1fMB %7s %7s\n' "$nodes" "$bytes" "$best" "$cpu" "$speed" "$(awk -v k="$rss" 'BEGIN { print k * 1024 / 1e6 }')" "$times" "$ratio"
+    over_source=$(awk -v k="$rss" -v b="$bytes" 'BEGIN { printf "%.1f", k * 1024 / b }')
+    printf '%8d %12d %9s %9s %9s %8.1fMB %7s %7s\n' "$nodes" "$bytes" "$best" "$cpu" "$speed" "$(awk -v k="$rss" 'BEGIN { print k * 1024 / 1e6 }')" "$over_source" "$ratio"
     previous=$best
     nodes=$((nodes * 2))
 done

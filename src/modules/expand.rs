@@ -147,8 +147,8 @@ struct Template<'p> {
 
 /// Pastes every template call of the program; returns the plan's declarations in order and
 /// the diagnostics of the templates and calls. A declaration without calls is named by its
-/// place in its module, not copied, so only what a call changed exists twice. `None` when there is nothing
-/// to paste: the root file alone is the plan (the common case).
+/// place in its module, not copied, so only what a call changed exists twice. `None` when
+/// there is nothing to paste: the root file alone is the plan (the common case).
 pub fn expand(sources: &mut SourceMap, program: &Program) -> (Option<Vec<Declaration>>, Vec<Diagnostic>) {
     let root = &program.modules[0].ast;
     let simple = program.modules.len() == 1
@@ -340,8 +340,8 @@ impl<'p> Expander<'_, 'p> {
         }
     }
 
-    /// A declaration with its calls pasted (borrowed when it has none); `None` for `use` and
-    /// `template`, which are gone once the plan is expanded.
+    /// A declaration with its calls pasted (named by its place when it has none); `None` for
+    /// `use` and `template`, which are gone once the plan is expanded.
     fn item(&mut self, program: &'p Program, module: usize, position: usize, item: &'p Item) -> Option<Declaration> {
         if matches!(item, Item::Use(_) | Item::Template(_)) {
             return None;
