@@ -27,6 +27,12 @@ pub const DEFAULT_ANSWER_TIMEOUT_MS: u64 = 15 * 60_000;
 pub const DEFAULT_MESSAGE_TIMEOUT_MS: u64 = 60_000;
 /// How often conditions are sampled when no `every` is given.
 pub const DEFAULT_SAMPLING_MS: u64 = 60_000;
+/// Consecutive samples that do not hold which a gate, stage or watch accepts before it fails or
+/// is breached, when the plan says nothing (`tolerate N failures`).
+pub const DEFAULT_FAILURE_TOLERANCE: u16 = 0;
+/// Consecutive samples without data which a gate, stage or watch accepts before its outcome is
+/// inconclusive, when the plan says nothing (`tolerate N nodata`).
+pub const DEFAULT_NODATA_TOLERANCE: u16 = 2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
@@ -198,6 +204,8 @@ pub struct Node {
     pub every_ms: Option<u64>,
     pub point_of_no_return: bool,
     pub point_of_no_return_span: Option<Box<Span>>,
+    /// How many unfavourable samples it accepts (gates, rollouts, watches).
+    pub tolerance: Tolerance,
     pub items: Box<[Item]>,
     pub requires: Box<[Condition]>,
     pub on_fail: Option<Action>,
@@ -206,6 +214,27 @@ pub struct Node {
     /// `Some` exactly for a watch.
     pub watch: Option<Box<Watch>>,
     pub span: Span,
+}
+
+/// How many unfavourable samples in a row a gate, rollout or watch accepts (`tolerate`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tolerance {
+    /// Samples in a row that do not hold before it fails or is breached; `None` when the plan
+    /// does not say ([`DEFAULT_FAILURE_TOLERANCE`]).
+    pub failures: Option<u16>,
+    /// Samples in a row without data before the outcome is inconclusive; `None` when the plan
+    /// does not say ([`DEFAULT_NODATA_TOLERANCE`]).
+    pub nodata: Option<u16>,
+}
+
+impl Tolerance {
+    pub fn failures(self) -> u16 {
+        self.failures.unwrap_or(DEFAULT_FAILURE_TOLERANCE)
+    }
+
+    pub fn nodata(self) -> u16 {
+        self.nodata.unwrap_or(DEFAULT_NODATA_TOLERANCE)
+    }
 }
 
 /// What only a rollout has.
@@ -256,7 +285,7 @@ impl Node {
 impl Serialize for Node {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut node = serializer.serialize_struct("Node", 15)?;
+        let mut node = serializer.serialize_struct("Node", 16)?;
         node.serialize_field("name", &self.name)?;
         node.serialize_field("kind", &self.kind)?;
         node.serialize_field("at_ms", &self.at_ms)?;
@@ -265,6 +294,7 @@ impl Serialize for Node {
         node.serialize_field("every_ms", &self.every_ms)?;
         node.serialize_field("for_ms", &self.for_ms())?;
         node.serialize_field("point_of_no_return", &self.point_of_no_return)?;
+        node.serialize_field("tolerance", &self.tolerance)?;
         node.serialize_field("items", &self.items)?;
         node.serialize_field("requires", &self.requires)?;
         node.serialize_field("conditions", self.conditions())?;

@@ -749,6 +749,7 @@ impl Checker {
             every_ms: None,
             point_of_no_return: false,
             point_of_no_return_span: None,
+            tolerance: model::Tolerance::default(),
             items: Box::default(),
             requires: Box::default(),
             on_fail: None,
