@@ -15,6 +15,7 @@ pub mod format;
 pub mod lsp;
 pub mod model;
 pub mod modules;
+pub mod run;
 pub mod sema;
 pub mod source;
 pub mod syntax;
