@@ -165,6 +165,12 @@ impl<'m> StepList<'m> {
         self.current = None;
     }
 
+    /// Leaves the current step behind as settled (a person judged it), and goes on.
+    fn skip_current(&mut self) {
+        self.current = None;
+        self.cursor += 1;
+    }
+
     fn poll(&mut self, ctx: &mut Ctx<'m, '_>) -> Poll {
         loop {
             let Some(step) = self.steps.get(self.cursor).copied() else { return Poll::Done };
@@ -1638,7 +1644,13 @@ impl<'m, 'w> Run<'m, 'w> {
                         let run = &mut self.nodes[index];
                         run.sampler.reset();
                         match resume {
-                            Resume::Require | Resume::Step => self.finish_node(index, NodeOutcome::Done),
+                            Resume::Require => self.finish_node(index, NodeOutcome::Done),
+                            Resume::Step => {
+                                let run = &mut self.nodes[index];
+                                run.steps.skip_current();
+                                run.phase = Phase::Steps;
+                                run.wake = Some(self.ctx.now);
+                            }
                             _ => self.go_back(index, resume),
                         }
                     }
@@ -1908,14 +1920,26 @@ impl<'m, 'w> Run<'m, 'w> {
                     self.let_through(index, resume);
                 }
             }
-            TreeResult::RolledBack => {
-                self.rollback_done = Some(self.ctx.now);
-                self.end_run(EndState::RolledBack);
-            }
-            TreeResult::NotifiedOnly => self.end_run(EndState::Halted),
-            TreeResult::Incomplete => {
-                self.rollback_done = None;
-                self.end_run(EndState::RollbackIncomplete);
+            TreeResult::RolledBack | TreeResult::NotifiedOnly | TreeResult::Incomplete => {
+                // The nodes that entered the tree failed; the others stop with the run.
+                for index in waiters {
+                    let run = &mut self.nodes[index];
+                    if run.status == Status::Running {
+                        run.status = Status::Finished(NodeOutcome::Failed);
+                        run.wake = None;
+                        let node = run.node.name.to_string();
+                        self.ctx.emit(EventKind::NodeFinished { node, outcome: NodeOutcome::Failed });
+                    }
+                }
+                let state = match result {
+                    TreeResult::RolledBack => {
+                        self.rollback_done = Some(self.ctx.now);
+                        EndState::RolledBack
+                    }
+                    TreeResult::NotifiedOnly => EndState::Halted,
+                    _ => EndState::RollbackIncomplete,
+                };
+                self.end_run(state);
             }
         }
     }
