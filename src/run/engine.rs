@@ -17,7 +17,15 @@ use rustc_hash::FxHashMap;
 
 /// Runs the plan in `world`. `order` is every node in dependency order (the analysis's).
 pub fn simulate(model: &Model, order: &[NodeId], world: &World) -> Trace {
-    let mut run = Run::new(model, order, world);
+    let mut run = Run::new(model, order, world, true);
+    run.run();
+    run.finish()
+}
+
+/// The same run with a brief trace: no samples, and only the decisions that did not hold.
+/// The what-if table needs the decisions, not every reading of a week-long watch.
+pub fn simulate_brief(model: &Model, order: &[NodeId], world: &World) -> Trace {
+    let mut run = Run::new(model, order, world, false);
     run.run();
     run.finish()
 }
@@ -586,11 +594,91 @@ struct Ctx<'m, 'w> {
     events: Vec<Event>,
     declared: Vec<String>,
     baselines: FxHashMap<usize, Sample>,
+    /// Every sample and decision in the trace (else only the decisions that did not hold).
+    detail: bool,
+    /// Conditions as people read them, by address: made once, shown at every sample.
+    texts: FxHashMap<usize, String>,
+    /// The metrics each list of conditions reads, by the list's address.
+    metrics: FxHashMap<usize, Vec<usize>>,
+    /// In a brief trace, the samplers whose first decision is recorded.
+    deciders: rustc_hash::FxHashSet<String>,
 }
 
 impl Ctx<'_, '_> {
     fn emit(&mut self, kind: EventKind) {
+        if !self.detail {
+            match &kind {
+                EventKind::Sample { .. } => return,
+                // The first decision of each gate, stage or watch stays: it says when it began.
+                EventKind::Decision { verdict: Verdict::Holds | Verdict::Pending, by, .. } => {
+                    if !self.deciders.insert(by.clone()) {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
         self.events.push(Event { t_ms: self.now, kind });
+    }
+
+    /// The first time after now when anything `metrics` give, a baseline or a declaration may
+    /// change; `None` when nothing will. Used to skip samples that would decide the same.
+    fn quiet_until(&self, metrics: &[usize]) -> Option<i64> {
+        let mut next: Option<i64> = None;
+        let mut consider = |time: Option<i64>| {
+            if let Some(time) = time.filter(|time| *time > self.now) {
+                next = Some(next.map_or(time, |next| next.min(time)));
+            }
+        };
+        for &metric in metrics {
+            consider(self.world.next_change_after(metric, self.now));
+            if let Some(baseline) = &self.model.metrics[metric].baseline {
+                if !self.baselines.contains_key(&metric) {
+                    consider(Some(baseline.at_ms.saturating_add(as_i64(baseline.window_ms))));
+                }
+            }
+        }
+        for declaration in &self.world.declarations {
+            consider(Some(declaration.at));
+        }
+        next
+    }
+
+    /// In a brief run, the next sample of a window whose conditions hold and whose readings
+    /// do not change before a later grid point: that point (or the window's end). A full
+    /// trace takes every sample.
+    fn skip_quiet(
+        &mut self,
+        next: Option<i64>,
+        (start, end, every_ms): (i64, i64, u64),
+        verdict: Verdict,
+        sampler: &Sampler,
+        conditions: &[Condition],
+    ) -> Option<i64> {
+        let next = next?;
+        if self.detail || verdict != Verdict::Holds || sampler.failures != 0 || sampler.nodata != 0 {
+            return Some(next);
+        }
+        let metrics = self.metrics_of(conditions);
+        match self.quiet_until(&metrics) {
+            Some(quiet) if quiet > next => {
+                Some(rules::next_sample(start, end, every_ms, quiet - 1).unwrap_or(end).max(next))
+            }
+            Some(_) => Some(next),
+            None => Some(end.max(next)),
+        }
+    }
+
+    fn text(&mut self, condition: &Condition) -> String {
+        let model = self.model;
+        self.texts
+            .entry(std::ptr::from_ref(condition) as usize)
+            .or_insert_with(|| crate::emit::view::condition_text(model, condition))
+            .clone()
+    }
+
+    fn metrics_of(&mut self, conditions: &[Condition]) -> Vec<usize> {
+        self.metrics.entry(conditions.as_ptr() as usize).or_insert_with(|| measure::metrics_of(conditions)).clone()
     }
 
     fn emit_at(&mut self, t_ms: i64, kind: EventKind) {
@@ -603,10 +691,15 @@ impl Ctx<'_, '_> {
 
     /// Takes one sample of each metric the conditions read, and measures the baselines they
     /// need.
-    fn sample(&mut self, by: &str, metrics: &[usize]) -> FxHashMap<usize, Sample> {
-        let mut samples = FxHashMap::default();
+    fn sample(&mut self, by: &str, metrics: &[usize]) -> Vec<(usize, Sample)> {
+        let mut samples = Vec::with_capacity(metrics.len());
         for &metric in metrics {
             let sample = self.world.sample(metric, self.now);
+            samples.push((metric, sample));
+            self.baseline(metric);
+            if !self.detail {
+                continue;
+            }
             self.emit(EventKind::Sample {
                 by: by.to_string(),
                 metric: self.model.metrics[metric].name.to_string(),
@@ -616,8 +709,6 @@ impl Ctx<'_, '_> {
                     Sample::Value(_) => None,
                 },
             });
-            samples.insert(metric, sample);
-            self.baseline(metric);
         }
         samples
     }
@@ -653,30 +744,34 @@ impl Ctx<'_, '_> {
 
     /// Samples and evaluates `conditions` (all must hold), each judged for the trace.
     fn evaluate(&mut self, by: &str, conditions: &[Condition], holds: &mut Holds) -> (Verdict, Vec<Judged>) {
-        let metrics = measure::metrics_of(conditions);
+        let metrics = self.metrics_of(conditions);
         let samples = self.sample(by, &metrics);
         self.judge(conditions, &samples, holds)
     }
 
     fn judge(
-        &self,
+        &mut self,
         conditions: &[Condition],
-        samples: &FxHashMap<usize, Sample>,
+        samples: &[(usize, Sample)],
         holds: &mut Holds,
     ) -> (Verdict, Vec<Judged>) {
         let readings = Readings { samples, baselines: &self.baselines, declared: &self.declared };
         let mut all = Verdict::Holds;
-        let mut judged = Vec::with_capacity(conditions.len());
+        let mut judged: Vec<(&Condition, Verdict)> = Vec::with_capacity(conditions.len());
         for condition in conditions {
             let verdict = measure::evaluate(condition, &readings, holds, self.now);
+            judged.push((condition, verdict));
             all = match (all, verdict) {
                 (_, Verdict::DoesNotHold) | (Verdict::DoesNotHold, _) => Verdict::DoesNotHold,
                 (_, Verdict::NoData) | (Verdict::NoData, _) => Verdict::NoData,
                 (_, Verdict::Pending) | (Verdict::Pending, _) => Verdict::Pending,
                 _ => Verdict::Holds,
             };
-            judged.push(Judged { condition: crate::emit::view::condition_text(self.model, condition), verdict });
         }
+        let judged = judged
+            .into_iter()
+            .map(|(condition, verdict)| Judged { condition: self.text(condition), verdict })
+            .collect();
         (all, judged)
     }
 }
@@ -787,6 +882,7 @@ struct TreeRun<'m> {
 
 struct AlertRun<'m> {
     alert: &'m model::Alert,
+    metrics: Vec<usize>,
     wake: Option<i64>,
     holds: Holds,
     firing: bool,
@@ -808,8 +904,8 @@ struct Run<'m, 'w> {
     ending: Option<EndState>,
     ended: Option<EndState>,
     signal: Option<Signal>,
-    /// A question the whole run waits on (resuming after a signal).
-    failures: Vec<String>,
+    /// The failures, each with how many times in a row it came.
+    failures: Vec<(String, u32)>,
     continued_by_level: bool,
     first_breach: Option<i64>,
     rollback_done: Option<i64>,
@@ -819,10 +915,12 @@ struct Run<'m, 'w> {
     next_rollback: usize,
     /// Suspended by a signal until this time.
     suspended_until: Option<i64>,
+    /// A tree decided again with a level that already ran: the same decision as before.
+    repeated: bool,
 }
 
 impl<'m, 'w> Run<'m, 'w> {
-    fn new(model: &'m Model, order: &[NodeId], world: &'w World) -> Run<'m, 'w> {
+    fn new(model: &'m Model, order: &[NodeId], world: &'w World, detail: bool) -> Run<'m, 'w> {
         let nodes: Vec<NodeRun<'m>> = model
             .nodes
             .iter()
@@ -855,6 +953,7 @@ impl<'m, 'w> Run<'m, 'w> {
             .iter()
             .map(|alert| AlertRun {
                 alert,
+                metrics: measure::metrics_of([&alert.when]),
                 wake: None,
                 holds: Holds::default(),
                 firing: false,
@@ -870,6 +969,10 @@ impl<'m, 'w> Run<'m, 'w> {
                 events: Vec::new(),
                 declared: Vec::new(),
                 baselines: FxHashMap::default(),
+                detail,
+                texts: FxHashMap::default(),
+                metrics: FxHashMap::default(),
+                deciders: rustc_hash::FxHashSet::default(),
             },
             nodes,
             order: order.iter().map(|id| id.0).collect(),
@@ -888,6 +991,7 @@ impl<'m, 'w> Run<'m, 'w> {
             next_signal: 0,
             next_rollback: 0,
             suspended_until: None,
+            repeated: false,
         }
     }
 
@@ -1351,7 +1455,13 @@ impl<'m, 'w> Run<'m, 'w> {
                                 return;
                             }
                             Judgement::Fine | Judgement::Tolerated => {
-                                let next = rules::next_sample(start, end, every, now);
+                                let next = self.ctx.skip_quiet(
+                                    rules::next_sample(start, end, every, now),
+                                    (start, end, every),
+                                    verdict,
+                                    &run.sampler,
+                                    &node.requires,
+                                );
                                 let then = match (next, note.is_empty()) {
                                     (Some(_), true) => "holds; samples again".to_string(),
                                     (Some(_), false) => format!("{note}; samples again"),
@@ -1400,7 +1510,13 @@ impl<'m, 'w> Run<'m, 'w> {
                             return;
                         }
                         Judgement::Fine | Judgement::Tolerated => {
-                            let next = rules::next_sample(start, end, rules::sampling_ms(node), now);
+                            let next = self.ctx.skip_quiet(
+                                rules::next_sample(start, end, rules::sampling_ms(node), now),
+                                (start, end, rules::sampling_ms(node)),
+                                verdict,
+                                &run.sampler,
+                                conditions,
+                            );
                             let then = match (next, note.is_empty()) {
                                 (Some(_), true) => "holds; samples again".to_string(),
                                 (Some(_), false) => format!("{note}; samples again"),
@@ -1497,14 +1613,14 @@ impl<'m, 'w> Run<'m, 'w> {
             }
             Some(Action::Continue) => {
                 self.ctx.emit(EventKind::Action { node: name.clone(), action: "continue (on fail continue)".into() });
-                self.failures.push(format!("{reason} (the plan says continue)"));
+                self.note_failure(format!("{reason} (the plan says continue)"));
                 self.let_through(index, resume);
             }
             Some(Action::Rollback { tree }) => {
                 let tree_name = self.model().rollbacks[tree.0].name.to_string();
                 self.ctx.emit(EventKind::Action { node: name, action: format!("rollback {tree_name}") });
                 self.note_breach();
-                self.failures.push(reason.clone());
+                self.note_failure(reason.clone());
                 let run = &mut self.nodes[index];
                 run.phase = Phase::InTree { resume };
                 run.wake = None;
@@ -1512,7 +1628,7 @@ impl<'m, 'w> Run<'m, 'w> {
             }
             Some(Action::Abort) | Some(Action::Pause { .. }) | None => {
                 self.ctx.emit(EventKind::Action { node: name, action: "abort".into() });
-                self.failures.push(reason);
+                self.note_failure(reason);
                 self.nodes[index].status = Status::Finished(NodeOutcome::Failed);
                 let node = self.nodes[index].node.name.to_string();
                 self.ctx.emit(EventKind::NodeFinished { node, outcome: NodeOutcome::Failed });
@@ -1586,7 +1702,20 @@ impl<'m, 'w> Run<'m, 'w> {
             }
             Resume::Window { start, end } => {
                 run.phase = Phase::Window { start, end };
-                match rules::next_sample(start, end, rules::sampling_ms(run.node), now) {
+                let mut next = rules::next_sample(start, end, rules::sampling_ms(run.node), now);
+                if self.repeated && !self.ctx.detail {
+                    // A brief run: let through again by a level that already ran, with nothing
+                    // read changing before `quiet`, every sample until then would do the same.
+                    let metrics = self.ctx.metrics_of(run.node.conditions());
+                    next = match (next, self.ctx.quiet_until(&metrics)) {
+                        (Some(next), Some(quiet)) if quiet > next => {
+                            Some(rules::next_sample(start, end, rules::sampling_ms(run.node), quiet - 1).unwrap_or(end))
+                        }
+                        (Some(_), None) => Some(end),
+                        (next, _) => next,
+                    };
+                }
+                match next {
                     Some(next) => run.wake = Some(next),
                     None => run.phase = Phase::Over,
                 }
@@ -1659,7 +1788,7 @@ impl<'m, 'w> Run<'m, 'w> {
                         match node_action(node).and_then(Action::rollback_tree) {
                             Some(tree) => {
                                 self.note_breach();
-                                self.failures.push(reason.clone());
+                                self.note_failure(reason.clone());
                                 self.nodes[index].phase = Phase::InTree { resume };
                                 self.nodes[index].wake = None;
                                 self.ctx.emit(EventKind::Action {
@@ -1670,7 +1799,7 @@ impl<'m, 'w> Run<'m, 'w> {
                             }
                             None => {
                                 self.ctx.emit(EventKind::Action { node: name.clone(), action: "abort".into() });
-                                self.failures.push(format!("{reason}, but it has no rollback tree"));
+                                self.note_failure(format!("{reason}, but it has no rollback tree"));
                                 self.nodes[index].status = Status::Finished(NodeOutcome::Failed);
                                 self.ctx.emit(EventKind::NodeFinished { node: name, outcome: NodeOutcome::Failed });
                                 self.end_run(EndState::Aborted);
@@ -1679,7 +1808,7 @@ impl<'m, 'w> Run<'m, 'w> {
                     }
                     Answer::Abort => {
                         self.ctx.emit(EventKind::Action { node: name.clone(), action: "abort".into() });
-                        self.failures.push(format!("{name}: inconclusive, {} chose to abort", decision.by));
+                        self.note_failure(format!("{name}: inconclusive, {} chose to abort", decision.by));
                         self.nodes[index].status = Status::Finished(NodeOutcome::Failed);
                         self.ctx.emit(EventKind::NodeFinished { node: name, outcome: NodeOutcome::Failed });
                         self.end_run(EndState::Aborted);
@@ -1688,11 +1817,20 @@ impl<'m, 'w> Run<'m, 'w> {
             }
             _ => {
                 self.ctx.emit(EventKind::Decided { id: name.clone(), answer: "unanswered".into(), by: None });
-                self.failures.push(format!("{name}: inconclusive and nobody decided"));
+                self.note_failure(format!("{name}: inconclusive and nobody decided"));
                 self.nodes[index].status = Status::Finished(NodeOutcome::Failed);
                 self.ctx.emit(EventKind::NodeFinished { node: name, outcome: NodeOutcome::Failed });
                 self.end_run(EndState::Halted);
             }
+        }
+    }
+
+    /// Records a failure the run went on after or ended with; the same failure again in a row
+    /// is counted, not repeated.
+    fn note_failure(&mut self, reason: String) {
+        match self.failures.last_mut() {
+            Some((last, count)) if *last == reason => *count += 1,
+            _ => self.failures.push((reason, 1)),
         }
     }
 
@@ -1726,7 +1864,9 @@ impl<'m, 'w> Run<'m, 'w> {
                 result: format!("{} (it ran before; a level runs once)", result_name(result)),
                 left: Vec::new(),
             });
+            self.repeated = true;
             self.tree_decided(tree_id, result);
+            self.repeated = false;
             return;
         }
         self.start_level(tree_id, level);
@@ -1762,7 +1902,7 @@ impl<'m, 'w> Run<'m, 'w> {
                 chosen = Some(position);
             }
         }
-        let missing = samples.values().any(|sample| sample.value().is_none());
+        let missing = samples.iter().any(|(_, sample)| sample.value().is_none());
         let has_nodata = tree
             .levels
             .iter()
@@ -1964,10 +2104,10 @@ impl<'m, 'w> Run<'m, 'w> {
         if alert.wake.is_none_or(|wake| wake > now) {
             return;
         }
-        let metrics = measure::metrics_of([&alert.alert.when]);
-        let mut samples = FxHashMap::default();
-        for metric in metrics {
-            samples.insert(metric, self.ctx.world.sample(metric, now));
+        let metrics = alert.metrics.clone();
+        let mut samples = Vec::with_capacity(metrics.len());
+        for &metric in &metrics {
+            samples.push((metric, self.ctx.world.sample(metric, now)));
             self.ctx.baseline(metric);
         }
         let alert = &mut self.alerts[index];
@@ -1990,7 +2130,19 @@ impl<'m, 'w> Run<'m, 'w> {
             alert.firing = false;
             self.ctx.emit(EventKind::AlertResolved { alert: name });
         }
-        self.alerts[index].wake = Some(now.saturating_add(as_i64(DEFAULT_SAMPLING_MS)));
+        let mut next = now.saturating_add(as_i64(DEFAULT_SAMPLING_MS));
+        if verdict != Verdict::Pending {
+            // Nothing the alert reads changes before `quiet`: it would decide the same.
+            if let Some(quiet) = self.ctx.quiet_until(&metrics) {
+                if quiet > next {
+                    let steps = (quiet - now - 1) / as_i64(DEFAULT_SAMPLING_MS) + 1;
+                    next = now.saturating_add(steps.saturating_mul(as_i64(DEFAULT_SAMPLING_MS)));
+                }
+            } else {
+                next = i64::MAX;
+            }
+        }
+        self.alerts[index].wake = (next != i64::MAX).then_some(next);
     }
 
     // ------------------------------------------------------------------ the end
@@ -2082,7 +2234,12 @@ impl<'m, 'w> Run<'m, 'w> {
             _ => None,
         };
         let t_ms = self.ctx.now;
-        let summary = summary(state, &self.failures, breach_to_rollback_ms, self.changed);
+        let failures: Vec<String> = self
+            .failures
+            .iter()
+            .map(|(reason, count)| if *count > 1 { format!("{reason} (×{count})") } else { reason.clone() })
+            .collect();
+        let summary = summary(state, &failures, breach_to_rollback_ms, self.changed);
         let mut events = std::mem::take(&mut self.ctx.events);
         // Answers and baselines are recorded with their own times: keep the trace in time order.
         events.sort_by_key(|event| event.t_ms);
@@ -2098,7 +2255,7 @@ impl<'m, 'w> Run<'m, 'w> {
                 breach_ms: self.first_breach,
                 breach_to_rollback_ms,
                 safe,
-                failures: self.failures,
+                failures,
                 summary,
             },
         }

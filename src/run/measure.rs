@@ -171,7 +171,8 @@ fn written_scale(ty: MetricType, unit: &str) -> Option<f64> {
 
 /// What one evaluation can see: the samples just taken, the baselines and the declarations.
 pub struct Readings<'a> {
-    pub samples: &'a FxHashMap<usize, Sample>,
+    /// By metric index; a handful, so a list.
+    pub samples: &'a [(usize, Sample)],
     pub baselines: &'a FxHashMap<usize, Sample>,
     /// Triggers declared so far.
     pub declared: &'a [String],
@@ -253,7 +254,7 @@ pub fn evaluate(condition: &Condition, readings: &Readings<'_>, holds: &mut Hold
             let Some(value) = reading(readings.samples, metric.0) else { return Verdict::NoData };
             let threshold = match threshold {
                 Threshold::Absolute { value } => *value,
-                Threshold::OfBaseline { percent } => match reading(readings.baselines, metric.0) {
+                Threshold::OfBaseline { percent } => match readings.baselines.get(&metric.0).and_then(|b| b.value()) {
                     Some(baseline) => baseline * percent / 100.0,
                     None => return Verdict::NoData,
                 },
@@ -274,15 +275,15 @@ pub fn evaluate(condition: &Condition, readings: &Readings<'_>, holds: &mut Hold
             let missing = match metric {
                 Some(metric) => reading(readings.samples, metric.0).is_none(),
                 // `nodata` alone: any sample taken for this evaluation.
-                None => readings.samples.values().any(|sample| sample.value().is_none()),
+                None => readings.samples.iter().any(|(_, sample)| sample.value().is_none()),
             };
             verdict(missing)
         }
     }
 }
 
-fn reading(samples: &FxHashMap<usize, Sample>, metric: usize) -> Option<f64> {
-    samples.get(&metric).and_then(|sample| sample.value())
+fn reading(samples: &[(usize, Sample)], metric: usize) -> Option<f64> {
+    samples.iter().find(|(index, _)| *index == metric).and_then(|(_, sample)| sample.value())
 }
 
 fn verdict(holds: bool) -> Verdict {

@@ -7,7 +7,7 @@
 //! data, a node's first command failing, or an alert's condition holding.
 
 use crate::model::{Comparison, Condition, ConditionKind, MetricType, Model, NodeId, NodeKind, StepKind, Threshold};
-use crate::run::engine::simulate;
+use crate::run::engine::simulate_brief;
 use crate::run::measure::{NoData, Sample};
 use crate::run::trace::{EndState, EventKind, Trace};
 use crate::run::world::{Outcome, StepPlan, World};
@@ -34,7 +34,7 @@ pub struct Row {
 /// Simulates every failure in turn.
 pub fn table(model: &Model, order: &[NodeId], t0: Option<&jiff::Zoned>) -> Vec<Row> {
     let nominal = World::healthy(model, t0.cloned());
-    let happy = simulate(model, order, &nominal);
+    let happy = simulate_brief(model, order, &nominal);
     // Rollback commands take the time the plan gives them, so the table shows how long a
     // rollback can take; everything else is as on the happy path.
     let mut healthy = nominal;
@@ -147,7 +147,7 @@ fn first_decision(trace: &Trace, by: &str) -> Option<i64> {
 }
 
 fn row(model: &Model, order: &[NodeId], world: &World, what: String, node: &str, at_ms: i64) -> Row {
-    let trace = simulate(model, order, world);
+    let trace = simulate_brief(model, order, world);
     let mut detected_ms = None;
     let mut tree = None;
     let mut level = None;

@@ -520,6 +520,32 @@ impl World {
         }
     }
 
+    /// The first time after `t_ms` when what `metric` gives may differ from what it gives at
+    /// `t_ms`; `None` when it never changes again.
+    pub fn next_change_after(&self, metric: usize, t_ms: i64) -> Option<i64> {
+        let series = self.series.get(metric)?;
+        let mut next: Option<i64> = None;
+        let mut consider = |time: i64| {
+            if time > t_ms {
+                next = Some(next.map_or(time, |next| next.min(time)));
+            }
+        };
+        for change in &series.changes {
+            consider(change.at);
+            if let Some(until) = change.until {
+                consider(until);
+            }
+            if let ChangeKind::Ramp { over_ms, .. } = change.what {
+                let end = change.at.saturating_add(i64::try_from(over_ms).unwrap_or(i64::MAX));
+                if change.at <= t_ms && t_ms < end {
+                    // A ramp changes all the time.
+                    consider(t_ms.saturating_add(1));
+                }
+            }
+        }
+        next
+    }
+
     /// Replaces a metric's values (a backtest's recorded series).
     pub fn record(&mut self, metric: usize, points: Vec<(i64, Sample)>, stale_after_ms: u64) {
         let Some(series) = self.series.get_mut(metric) else { return };

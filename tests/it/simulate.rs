@@ -311,3 +311,138 @@ fn plan_text_cannot_forge_trace_lines() {
     assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'), "{out:?}");
     assert!(out.lines().all(|line| !line.trim_start().starts_with("T+1h  run finished")), "{out}");
 }
+
+/// Random worlds (metric changes, failing steps, answers, declarations, signals, operators'
+/// rollbacks) on every scenario plan and example: no panic, one end, events in time order, every
+/// node started and finished at most once, and no rollback step done twice.
+#[test]
+fn random_worlds_end_once_and_never_repeat_a_rollback_step() {
+    use golivec::run::measure::{NoData, Sample};
+    use golivec::run::trace::{Signal, StepOutcome};
+    use golivec::run::world::{Answer, Decision, Declaration, OperatorRollback, Outcome, SignalAt, StepPlan};
+    let mut rng = crate::support::Rng(0x5eed_cafe_f00d_1234);
+    let mut plans = files(&root().join("tests/fixtures/scenarios"), "golive");
+    plans.extend(files(&root().join("examples"), "golive"));
+    let mut runs = 0;
+    for path in &plans {
+        let (model, analysis) = checked(path);
+        let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+        let span = analysis.schedule.finish_ms.saturating_sub(analysis.schedule.start_ms).max(60_000);
+        let start = analysis.schedule.start_ms;
+        let mut ids: Vec<String> = Vec::new();
+        for node in &model.nodes {
+            for position in 0..golivec::model::flatten_steps(&node.items).len() {
+                ids.push(format!("{}.{}", node.name, position + 1));
+            }
+            for position in 0..node.stages().len() {
+                ids.push(format!("{}.stage.{}", node.name, position + 1));
+            }
+        }
+        for tree in &model.rollbacks {
+            for level in &tree.levels {
+                for position in 0..golivec::model::flatten_steps(&level.items).len() {
+                    ids.push(format!("{}.{}.{}", tree.name, level.name, position + 1));
+                }
+            }
+        }
+        for _ in 0..40 {
+            runs += 1;
+            let mut world = World::healthy(&model, t0.clone());
+            let at = |rng: &mut crate::support::Rng| start + (rng.below(usize::try_from(span).unwrap_or(1)) as i64);
+            for _ in 0..rng.below(6) {
+                let metric = rng.below(model.metrics.len());
+                if metric >= model.metrics.len() {
+                    break;
+                }
+                let sample = match rng.below(4) {
+                    0 => Sample::NoData(NoData::TimedOut),
+                    1 => Sample::Value(rng.below(101) as f64),
+                    2 => Sample::Value(rng.below(2) as f64),
+                    _ => Sample::Value(rng.below(2000) as f64 / 100.0),
+                };
+                let when = at(&mut rng);
+                world.change(metric, when, sample);
+            }
+            for _ in 0..rng.below(4) {
+                if ids.is_empty() {
+                    break;
+                }
+                let id = ids[rng.below(ids.len())].clone();
+                let outcome = [Outcome::Succeeds, Outcome::Fails, Outcome::TimesOut][rng.below(3)];
+                let answers = (rng.below(3) == 0).then(|| {
+                    vec![golivec::run::world::AnswerPlan {
+                        by: "someone".into(),
+                        role: None,
+                        after_ms: rng.below(20) as u64 * 60_000,
+                        refuses: rng.below(2) == 0,
+                    }]
+                });
+                world.set_step(
+                    id,
+                    StepPlan {
+                        outcome: Some(outcome),
+                        takes_ms: Some(rng.below(30) as u64 * 60_000),
+                        failures: rng.below(3) as u32,
+                        answers,
+                    },
+                );
+            }
+            if rng.below(3) == 0 {
+                let when = at(&mut rng);
+                let resume = (rng.below(2) == 0).then(|| when + rng.below(3_600_000) as i64);
+                let signal = [Signal::Hup, Signal::Int, Signal::Term][rng.below(3)];
+                world.signals.push(SignalAt { at: when, signal, resume });
+            }
+            if rng.below(4) == 0 && !model.rollbacks.is_empty() {
+                let when = at(&mut rng);
+                let tree = golivec::model::TreeId(rng.below(model.rollbacks.len()));
+                world.rollbacks.push(OperatorRollback { at: when, tree, by: "op".into() });
+            }
+            if rng.below(4) == 0 {
+                let when = at(&mut rng);
+                world.declarations.push(Declaration { at: when, text: "security issue".into(), by: "someone".into() });
+            }
+            for node in &model.nodes {
+                if rng.below(3) == 0 {
+                    let answer = [Answer::Continue, Answer::Rollback, Answer::Abort][rng.below(3)];
+                    let decision = Decision { answer, after_ms: rng.below(20) as u64 * 60_000, by: "oncall".into() };
+                    world.decisions.insert(node.name.to_string(), decision);
+                }
+            }
+            let trace = run::engine::simulate(&model, &analysis.order, &world);
+            let context = format!("{} (run {runs})", path.display());
+            let finished: Vec<_> =
+                trace.events.iter().filter(|event| matches!(event.kind, EventKind::RunFinished { .. })).collect();
+            assert_eq!(finished.len(), 1, "{context}: one end");
+            assert!(trace.events.windows(2).all(|pair| pair[0].t_ms <= pair[1].t_ms), "{context}: time order");
+            assert_eq!(
+                trace.end.exit_status,
+                trace.end.state.exit_status(trace.events.iter().find_map(|event| match &event.kind {
+                    EventKind::Signal { signal, .. } => Some(*signal),
+                    _ => None,
+                })),
+                "{context}: exit status"
+            );
+            let mut started = std::collections::HashSet::new();
+            let mut ended = std::collections::HashSet::new();
+            let mut rolled = std::collections::HashSet::new();
+            for event in &trace.events {
+                match &event.kind {
+                    EventKind::NodeStarted { node, .. } => {
+                        assert!(started.insert(node.clone()), "{context}: {node} started twice")
+                    }
+                    EventKind::NodeFinished { node, .. } => {
+                        assert!(ended.insert(node.clone()), "{context}: {node} finished twice")
+                    }
+                    EventKind::StepFinished { step, outcome: StepOutcome::Succeeded, .. }
+                        if model.rollbacks.iter().any(|tree| step.starts_with(&format!("{}.", tree.name))) =>
+                    {
+                        assert!(rolled.insert(step.clone()), "{context}: rollback step {step} done twice");
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(runs >= 200, "only {runs} random runs");
+}
