@@ -355,6 +355,8 @@ pub enum NodeItem {
     Stage(Stage),
     /// A sampling interval: how often conditions are evaluated.
     Every(Value),
+    /// `tolerate N failures` or `tolerate N nodata`.
+    Tolerate(Tolerate),
     /// A bare condition, as in a watch: `error_rate < 0.1%`.
     Condition(Box<Condition>),
     /// A template's statements, pasted here before checking.
@@ -374,6 +376,39 @@ pub enum GroupItem {
     Group(Group),
     /// A template's steps, pasted here before checking.
     Call(Box<Call>),
+    /// Read here only to be reported: tolerance belongs to gates, rollouts and watches.
+    Tolerate(Tolerate),
+}
+
+/// `tolerate 1 failure`, `tolerate 3 nodata`: how many unfavourable samples in a row a gate,
+/// a rollout or a watch accepts before it acts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tolerate {
+    /// How many samples in a row, as written (a whole number once checked).
+    pub count: Value,
+    pub what: Tolerated,
+    /// The span of the whole statement.
+    pub span: Span,
+}
+
+/// What a `tolerate` statement accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tolerated {
+    /// `failures`, or `failure` (not `plural`): samples at which a condition does not hold.
+    Failures { plural: bool },
+    /// `nodata`: samples without data.
+    NoData,
+}
+
+impl Tolerated {
+    /// The word after the count, as written.
+    pub fn word(self) -> &'static str {
+        match self {
+            Tolerated::Failures { plural: true } => "failures",
+            Tolerated::Failures { plural: false } => "failure",
+            Tolerated::NoData => "nodata",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

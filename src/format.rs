@@ -592,6 +592,7 @@ impl<'s> Printer<'s> {
             NodeItem::Set(command, _) => RcDoc::text("set ").append(self.command(command)),
             NodeItem::Stage(stage) => self.stage(stage),
             NodeItem::Every(value) => RcDoc::text("every ").append(self.value(value)),
+            NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
             NodeItem::Condition(condition) => self.condition_statement(condition),
             NodeItem::Call(call) => self.call(call),
         }
@@ -642,7 +643,16 @@ impl<'s> Printer<'s> {
             GroupItem::Step(step) => self.step(step),
             GroupItem::Group(group) => self.group(group),
             GroupItem::Call(call) => self.call(call),
+            GroupItem::Tolerate(tolerate) => self.tolerate(tolerate),
         }
+    }
+
+    /// `tolerate N failures`, `failure` or `nodata`, as written.
+    fn tolerate(&mut self, tolerate: &'s Tolerate) -> Doc<'s> {
+        RcDoc::text("tolerate ")
+            .append(self.value(&tolerate.count))
+            .append(RcDoc::text(" "))
+            .append(RcDoc::text(tolerate.what.word()))
     }
 
     fn rollback(&mut self, decl: &'s RollbackDecl) -> Doc<'s> {
@@ -969,6 +979,7 @@ fn node_item_span(item: &NodeItem) -> Span {
         NodeItem::PointOfNoReturn(span) | NodeItem::Require(_, span) | NodeItem::Set(_, span) => *span,
         NodeItem::Stage(stage) => stage.span,
         NodeItem::Every(value) => value.span,
+        NodeItem::Tolerate(tolerate) => tolerate.span,
         NodeItem::Condition(condition) => condition.span,
         NodeItem::Call(call) => call.span,
     }
@@ -979,6 +990,7 @@ fn group_item_span(item: &GroupItem) -> Span {
         GroupItem::Step(step) => step.span,
         GroupItem::Group(group) => group.span,
         GroupItem::Call(call) => call.span,
+        GroupItem::Tolerate(tolerate) => tolerate.span,
     }
 }
 

@@ -33,6 +33,8 @@ pub const DEFAULT_FAILURE_TOLERANCE: u16 = 0;
 /// Consecutive samples without data which a gate, stage or watch accepts before its outcome is
 /// inconclusive, when the plan says nothing (`tolerate N nodata`).
 pub const DEFAULT_NODATA_TOLERANCE: u16 = 2;
+/// The most samples in a row that `tolerate` may accept.
+pub const MAX_TOLERANCE: u16 = 1000;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {

@@ -121,6 +121,9 @@ pub struct NodeView {
     pub point_of_no_return: bool,
     pub every_ms: Option<u64>,
     pub for_ms: Option<u64>,
+    /// How many unfavourable samples in a row a gate, rollout or watch accepts, defaults
+    /// applied; null for a phase, which samples nothing.
+    pub tolerance: Option<ToleranceView>,
     pub times: Option<TimesView>,
     pub items: Vec<ItemView>,
     /// A gate's or rollout's conditions; all must hold.
@@ -131,6 +134,19 @@ pub struct NodeView {
     pub stages: Vec<StageView>,
     pub on_fail: Option<ActionView>,
     pub on_breach: Option<ActionView>,
+}
+
+/// The effective tolerance of a gate, rollout or watch (`tolerate`, or the defaults).
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
+pub struct ToleranceView {
+    /// Samples in a row whose conditions do not hold that are accepted; one more fails the
+    /// node (breaches a watch). 0 when the plan does not say.
+    #[schemars(range(max = model::MAX_TOLERANCE))]
+    pub failures: u16,
+    /// Samples in a row without data that are accepted; one more makes the outcome
+    /// inconclusive. 2 when the plan does not say.
+    #[schemars(range(max = model::MAX_TOLERANCE))]
+    pub nodata: u16,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -578,6 +594,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 point_of_no_return: node.point_of_no_return,
                 every_ms: node.every_ms,
                 for_ms: node.for_ms(),
+                tolerance: (node.kind != model::NodeKind::Phase)
+                    .then(|| ToleranceView { failures: node.tolerance.failures(), nodata: node.tolerance.nodata() }),
                 times: schedule.nodes.get(id.0).map(|times| TimesView {
                     earliest_start_ms: times.earliest_start_ms,
                     latest_start_ms: times.latest_start_ms,

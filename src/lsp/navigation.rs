@@ -157,7 +157,11 @@ fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Found<'a>) {
             NodeItem::OnFail(action) | NodeItem::OnBreach(action) => action_references(&action.kind, out),
             NodeItem::Require(condition, _) | NodeItem::Condition(condition) => condition_references(condition, out),
             NodeItem::Call(call) => call_references(call, out),
-            NodeItem::PointOfNoReturn(_) | NodeItem::Set(..) | NodeItem::Stage(_) | NodeItem::Every(_) => {}
+            NodeItem::PointOfNoReturn(_)
+            | NodeItem::Set(..)
+            | NodeItem::Stage(_)
+            | NodeItem::Every(_)
+            | NodeItem::Tolerate(_) => {}
         }
     }
 }
@@ -181,6 +185,7 @@ fn group_references<'a>(items: &'a [GroupItem], out: &mut Found<'a>) {
             GroupItem::Step(step) => step_references(step, out),
             GroupItem::Group(group) => group_references(&group.items, out),
             GroupItem::Call(call) => call_references(call, out),
+            GroupItem::Tolerate(_) => {}
         }
     }
 }
@@ -496,7 +501,7 @@ fn group_children(items: &[GroupItem]) -> Vec<Symbol> {
         .filter_map(|item| match item {
             GroupItem::Step(step) => Some(step_symbol(step)),
             GroupItem::Group(group) => Some(group_symbol(group)),
-            GroupItem::Call(_) => None,
+            GroupItem::Call(_) | GroupItem::Tolerate(_) => None,
         })
         .collect()
 }

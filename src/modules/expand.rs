@@ -213,7 +213,7 @@ fn group_item_has_call(item: &GroupItem) -> bool {
     match item {
         GroupItem::Call(_) => true,
         GroupItem::Group(group) => group.items.iter().any(group_item_has_call),
-        GroupItem::Step(_) => false,
+        GroupItem::Step(_) | GroupItem::Tolerate(_) => false,
     }
 }
 
@@ -676,6 +676,7 @@ fn describe_node_item(item: &NodeItem) -> (&'static str, Span) {
         NodeItem::Set(_, span) => ("`set`", *span),
         NodeItem::Stage(stage) => ("`stage`", stage.span),
         NodeItem::Every(value) => ("`every`", value.span),
+        NodeItem::Tolerate(tolerate) => ("`tolerate`", tolerate.span),
         NodeItem::Condition(condition) => ("a condition", condition.span),
         NodeItem::Call(call) => ("a call", call.span),
     }
@@ -730,6 +731,7 @@ impl Paster<'_> {
                 self.span(&mut stage.span);
             }
             NodeItem::Every(value) => self.value(value),
+            NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
             NodeItem::Condition(condition) => self.condition(condition),
             NodeItem::Call(call) => self.call(call),
         }
@@ -777,7 +779,13 @@ impl Paster<'_> {
             GroupItem::Step(step) => self.step(step),
             GroupItem::Group(group) => self.group(group),
             GroupItem::Call(call) => self.call(call),
+            GroupItem::Tolerate(tolerate) => self.tolerate(tolerate),
         }
+    }
+
+    fn tolerate(&mut self, tolerate: &mut ast::Tolerate) {
+        self.value(&mut tolerate.count);
+        self.span(&mut tolerate.span);
     }
 
     fn action(&mut self, action: &mut ast::Action) {

@@ -149,7 +149,7 @@ struct Checker {
     metric_types: Vec<(Option<MetricType>, Span, bool)>,
 }
 
-/// Tracks settings that may be given once per block. A block has at most eight distinct
+/// Tracks settings that may be given once per block. A block has at most ten distinct
 /// keywords (a node's), kept inline: one allocation per block was one per 250 bytes of plan.
 struct Once<'k> {
     inline: [(&'k str, Span); ONCE_INLINE],
@@ -158,7 +158,7 @@ struct Once<'k> {
     more: Vec<(&'k str, Span)>,
 }
 
-const ONCE_INLINE: usize = 8;
+const ONCE_INLINE: usize = 10;
 
 impl<'k> Once<'k> {
     fn new() -> Once<'k> {
@@ -922,6 +922,21 @@ impl Checker {
                     }
                     node.every_ms = self.duration(value, "`every`");
                 }
+                NodeItem::Tolerate(tolerate) => {
+                    let keyword = match tolerate.what {
+                        ast::Tolerated::Failures { .. } => "tolerate N failures",
+                        ast::Tolerated::NoData => "tolerate N nodata",
+                    };
+                    once.note(keyword, tolerate.span, &mut self.diagnostics);
+                    if kind == ast::NodeKind::Phase {
+                        self.not_here(tolerate.span, "`tolerate`", "a phase", TOLERANCE_HELP);
+                    }
+                    let count = self.tolerance(&tolerate.count);
+                    match tolerate.what {
+                        ast::Tolerated::Failures { .. } => node.tolerance.failures = count,
+                        ast::Tolerated::NoData => node.tolerance.nodata = count,
+                    }
+                }
             }
         }
         match kind {
@@ -991,6 +1006,29 @@ impl Checker {
                 .label("not allowed here")
                 .help(help.to_string()),
         );
+    }
+
+    /// The count of a `tolerate` statement: a whole number of samples, 0 to
+    /// [`model::MAX_TOLERANCE`].
+    fn tolerance(&mut self, value: &Value) -> Option<u16> {
+        let count = self.integer(value, "`tolerate`")?;
+        match u16::try_from(count) {
+            Ok(count) if count <= model::MAX_TOLERANCE => Some(count),
+            _ => {
+                self.error(
+                    Diagnostic::new(
+                        Code::ValueOutOfRange,
+                        value.span,
+                        format!("a tolerance is between 0 and {} samples in a row", model::MAX_TOLERANCE),
+                    )
+                    .label("out of range")
+                    .help(
+                        "count the samples in a row to accept, as in `tolerate 2 failures`; to ride out a longer gap, sample less often with `every`",
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn stage(&mut self, stage: &ast::Stage) -> Option<model::Stage> {
@@ -1069,7 +1107,7 @@ impl Checker {
             }
             names.push(&level.name);
             let when = self.condition(&level.when);
-            let items = self.items(&level.items, Context::Level);
+            let items = self.items(&level.items, Context::Level, "a rollback level");
             if let Some(when) = when {
                 levels.push(model::Level {
                     name: level.name.name.clone(),
@@ -1106,7 +1144,7 @@ impl Checker {
             None => CompactString::const_new("warning"),
         };
         let when = self.condition(&decl.when);
-        let items = self.items(&decl.items, Context::Alert);
+        let items = self.items(&decl.items, Context::Alert, "an alert");
         model::Alert {
             name: decl.name.name.clone(),
             title: decl.title.as_ref().map(|text| self.text(text)),
@@ -1120,7 +1158,8 @@ impl Checker {
         }
     }
 
-    fn items(&mut self, items: &[ast::GroupItem], context: Context) -> Vec<model::Item> {
+    /// The steps and groups of a rollback level, an alert or a group (`place`, in words).
+    fn items(&mut self, items: &[ast::GroupItem], context: Context, place: &str) -> Vec<model::Item> {
         let mut result = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -1135,6 +1174,15 @@ impl Checker {
                     }
                 }
                 ast::GroupItem::Call(_) => {}
+                ast::GroupItem::Tolerate(tolerate) => {
+                    let help = match context {
+                        Context::Node(kind @ (ast::NodeKind::Gate | ast::NodeKind::Rollout | ast::NodeKind::Watch)) => {
+                            format!("write it in the {} itself, outside the group", kind.keyword())
+                        }
+                        _ => TOLERANCE_HELP.to_string(),
+                    };
+                    self.not_here(tolerate.span, "`tolerate`", place, &help);
+                }
             }
         }
         result
@@ -1142,7 +1190,7 @@ impl Checker {
 
     fn group(&mut self, group: &ast::Group, context: Context) -> Option<model::Item> {
         let title = self.text(&group.title);
-        let items = self.items(&group.items, context);
+        let items = self.items(&group.items, context, "a group");
         Some(model::Item::Group { title, items })
     }
 
@@ -1683,6 +1731,9 @@ struct RunOptions {
     retries: u32,
     secrets: Vec<model::SecretId>,
 }
+
+/// Why `tolerate` is refused where nothing is sampled.
+const TOLERANCE_HELP: &str = "tolerance applies to sampled conditions: gates, rollouts and watches";
 
 fn a_node(kind: ast::NodeKind) -> &'static str {
     match kind {

@@ -50,7 +50,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::window_field_only => "a window setting (`days`, `hours` or `zone`)",
         Rule::freeze_field_only => "a period (`from DATE-TIME until DATE-TIME`)",
         Rule::node_item_only => {
-            "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`), a `group`, a statement (`require`, `stage`, `set`, `every`, `on fail`, `on breach`) or a condition"
+            "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`), a `group`, a statement (`require`, `stage`, `set`, `every`, `tolerate`, `on fail`, `on breach`) or a condition"
         }
         Rule::group_item_only => "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`, `recheck`) or a `group`",
         Rule::run_field_only => "a `run` setting (`sh`, `timeout`, `retries` or `uses`)",
@@ -84,6 +84,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::level_decl => "`level`",
         Rule::declared => "`declared`",
         Rule::nodata => "`nodata`",
+        Rule::tolerated => "`failures` or `nodata` after the count",
         Rule::not_in => "`not in`",
         Rule::module_path => "a module such as `std.canary`",
         Rule::param_list | Rule::arg_list => "`(`",
@@ -166,6 +167,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "stage",
             "set",
             "every",
+            "tolerate",
             "on",
             "point_of_no_return",
         ],

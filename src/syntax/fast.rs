@@ -1261,8 +1261,9 @@ impl<'s> Parser<'s> {
     }
 
     /// `call | step | group | on_fail | on_breach | point_of_no_return | require_stmt | set_stmt
-    /// | stage_stmt | every_clause | condition_stmt`. Every alternative between the first and
-    /// the last starts with its own keyword, so only the one the first word names can match.
+    /// | stage_stmt | every_clause | tolerate_stmt | condition_stmt`. Every alternative between
+    /// the first and the last starts with its own keyword, so only the one the first word names
+    /// can match.
     fn node_item(&mut self) -> Option<NodeItem> {
         let word = self.word();
         if self.may_be_call(word) {
@@ -1322,6 +1323,7 @@ impl<'s> Parser<'s> {
                 parser.kw_skip(b"every")?;
                 Some(NodeItem::Every(parser.value()?))
             }),
+            b"tolerate" => self.attempt(Self::tolerate).map(NodeItem::Tolerate),
             _ => None,
         };
         if item.is_some() {
@@ -1330,7 +1332,7 @@ impl<'s> Parser<'s> {
         self.condition().map(|condition| NodeItem::Condition(Box::new(condition)))
     }
 
-    /// `call | step | group`.
+    /// `call | step | group | tolerate_stmt`.
     fn group_item(&mut self) -> Option<GroupItem> {
         let word = self.word();
         if self.may_be_call(word) {
@@ -1338,10 +1340,29 @@ impl<'s> Parser<'s> {
                 return Some(GroupItem::Call(Box::new(call)));
             }
         }
-        if word == b"group" {
-            return self.group().map(GroupItem::Group);
+        match word {
+            b"group" => self.group().map(GroupItem::Group),
+            b"tolerate" => self.tolerate().map(GroupItem::Tolerate),
+            _ => self.step(word).map(GroupItem::Step),
         }
-        self.step(word).map(GroupItem::Step)
+    }
+
+    /// `tolerate_stmt`: `kw_tolerate ~ value ~ tolerated`, where `tolerated` is
+    /// `kw_failures | kw_failure | kw_nodata`.
+    fn tolerate(&mut self) -> Option<Tolerate> {
+        let start = self.pos;
+        self.kw_skip(b"tolerate")?;
+        let count = self.value()?;
+        self.skip();
+        let word = self.word();
+        let what = match word {
+            b"failure" => Tolerated::Failures { plural: false },
+            b"failures" => Tolerated::Failures { plural: true },
+            b"nodata" => Tolerated::NoData,
+            _ => return None,
+        };
+        self.pos += word.len();
+        Some(Tolerate { count, what, span: self.span(start) })
     }
 
     fn group(&mut self) -> Option<Group> {

@@ -578,6 +578,7 @@ impl Lowerer {
                 Rule::require_stmt => NodeItem::Require(Box::new(self.condition(children(child).next()?)?), span),
                 Rule::set_stmt => NodeItem::Set(self.command(children(child).next()?)?, span),
                 Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
+                Rule::tolerate_stmt => NodeItem::Tolerate(self.tolerate(child)?),
                 Rule::condition_stmt => NodeItem::Condition(Box::new(self.condition(children(child).next()?)?)),
                 Rule::stage_stmt => {
                     let mut parts = children(child);
@@ -601,6 +602,20 @@ impl Lowerer {
         Some(items)
     }
 
+    /// `tolerate_stmt`: `kw_tolerate ~ value ~ tolerated`.
+    fn tolerate(&mut self, pair: Pair<'_>) -> Option<Tolerate> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let count = self.value(parts.next()?);
+        let what = match parts.next()?.into_inner().next()?.as_rule() {
+            Rule::kw_nodata => Tolerated::NoData,
+            Rule::kw_failure => Tolerated::Failures { plural: false },
+            Rule::kw_failures => Tolerated::Failures { plural: true },
+            _ => return None,
+        };
+        Some(Tolerate { count, what, span })
+    }
+
     fn group(&mut self, pair: Pair<'_>) -> Option<Group> {
         let span = self.span(&pair);
         let mut parts = children(pair);
@@ -616,6 +631,7 @@ impl Lowerer {
                 Rule::bad_line => self.bad(child, Rule::group_item_only),
                 Rule::group => items.push(GroupItem::Group(self.group(child)?)),
                 Rule::call => items.push(GroupItem::Call(Box::new(self.call(child)?))),
+                Rule::tolerate_stmt => items.push(GroupItem::Tolerate(self.tolerate(child)?)),
                 _ => items.push(GroupItem::Step(self.step(child)?)),
             }
         }
@@ -1033,6 +1049,9 @@ fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
         expected.iter().filter_map(|rule| format!("{rule:?}").strip_prefix("kw_").map(str::to_string)).collect();
     if expected.contains(&Rule::kw_run) {
         candidates.extend(["run", "expect", "check", "approve", "notify", "page", "wait", "recheck"].map(String::from));
+    }
+    if expected.contains(&Rule::tolerated) {
+        candidates.extend(["failures", "failure", "nodata"].map(String::from));
     }
     crate::sema::closest(found, candidates.iter().map(String::as_str))
         .map(|keyword| format!("did you mean `{keyword}`?"))

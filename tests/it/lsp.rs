@@ -711,14 +711,15 @@ fn completion_offers_the_block_s_keywords_then_names() {
     };
     // An empty line in a phase: its statements and the templates it can call.
     let in_phase = labels(&mut client, 4, 2);
-    for expected in ["run", "require", "on", "http.check"] {
+    for expected in ["run", "require", "tolerate", "on", "http.check"] {
         assert!(in_phase.iter().any(|label| label == expected), "{expected} missing from {in_phase:?}");
     }
     assert!(!in_phase.iter().any(|label| label == "phase" || label == "lead"), "{in_phase:?}");
-    // In a group: steps only.
+    // In a group: steps only (a `tolerate` there is read, but only to be refused).
     let in_group = labels(&mut client, 8, 4);
     assert!(
-        in_group.iter().any(|label| label == "run") && !in_group.iter().any(|label| label == "require"),
+        in_group.iter().any(|label| label == "run")
+            && !in_group.iter().any(|label| label == "require" || label == "tolerate"),
         "{in_group:?}"
     );
     // After `after ` (the cursor before `a`): the names the plan declares.

@@ -45,6 +45,8 @@ const INTERESTING: &[&str] = &[
     "level l when ",
     "stage 150%\n",
     "point_of_no_return\n",
+    "tolerate 1 failure\n",
+    "tolerate 1001 nodata\n",
 ];
 
 fn mutate(rng: &mut Rng, text: &str, others: &[String]) -> String {
