@@ -4,4 +4,5 @@
 //! against a scenario (a world of metric values, step outcomes, answers and signals); the
 //! runbook and the workflow carry out the same decisions and are tested against its trace.
 
+pub mod html;
 pub mod trace;
