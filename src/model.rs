@@ -310,6 +310,18 @@ impl Step {
     /// The longest this step may take, retries included, with the runners' default limits.
     pub fn worst_case_ms(&self) -> u64 {
         match &self.kind {
+            // A condition held `for` longer than the default limit is given the time to hold.
+            StepKind::Expect { check, timeout_ms: None, retries, .. }
+                if matches!(&**check, Expectation::Condition { .. }) =>
+            {
+                let hold = match &**check {
+                    Expectation::Condition { condition } => condition.longest_hold_ms(),
+                    _ => 0,
+                };
+                DEFAULT_COMMAND_TIMEOUT_MS
+                    .max(hold.saturating_add(DEFAULT_SAMPLING_MS))
+                    .saturating_mul(u64::from(*retries) + 1)
+            }
             StepKind::Run { timeout_ms, retries, .. } | StepKind::Expect { timeout_ms, retries, .. } => {
                 timeout_ms.map_or(DEFAULT_COMMAND_TIMEOUT_MS, NonZeroU64::get).saturating_mul(u64::from(*retries) + 1)
             }
@@ -333,10 +345,15 @@ impl Step {
         }
     }
 
-    /// The shortest this step can take: only waits take time for sure.
+    /// The shortest this step can take: only waits, and conditions held `for` a while, take
+    /// time for sure.
     pub fn best_case_ms(&self) -> u64 {
         match &self.kind {
             StepKind::Wait { duration_ms } => *duration_ms,
+            StepKind::Expect { check, .. } => match &**check {
+                Expectation::Condition { condition } => condition.longest_hold_ms(),
+                _ => 0,
+            },
             _ => 0,
         }
     }

@@ -187,10 +187,12 @@ fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64
     let sampling = node.every_ms.unwrap_or(DEFAULT_SAMPLING_MS);
     let (best, worst) = match node.kind {
         NodeKind::Phase => (best_steps, worst_steps),
-        NodeKind::Gate => {
-            let decide = if node.requires.is_empty() { 0 } else { hold };
-            (best_steps + decide, worst_steps + decide + if node.requires.is_empty() { 0 } else { sampling })
-        }
+        NodeKind::Gate if node.requires.is_empty() => (best_steps, worst_steps),
+        // How long a gate waits for its conditions is the run's rule (`run::rules`).
+        NodeKind::Gate => (
+            best_steps + hold,
+            worst_steps.saturating_add(crate::run::rules::require_deadline_ms(hold, sampling, node.tolerance)),
+        ),
         NodeKind::Watch => {
             let window = node.for_ms().unwrap_or(0);
             (best_steps + window, worst_steps + window)

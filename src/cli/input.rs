@@ -80,3 +80,23 @@ fn describe_io(path: &str, error: &std::io::Error) -> String {
         _ => format!("cannot read `{path}`: {error}"),
     }
 }
+
+/// Reads a data file given on the command line (a scenario, recorded metrics): a regular file
+/// of at most `max_bytes`, UTF-8. A FIFO or a device is refused before it can block or grow.
+pub(super) fn read_data_file(path: &str, what: &str, max_bytes: u64) -> Result<String, String> {
+    let metadata = std::fs::metadata(path).map_err(|error| describe_io(path, &error))?;
+    if !metadata.is_file() {
+        return Err(format!("`{path}` is not a regular file; give a {what} file"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(max_bytes + 1).read_to_end(&mut bytes))
+        .map_err(|error| describe_io(path, &error))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!("`{path}` is larger than {} MiB; a {what} file is smaller", max_bytes / 1024 / 1024));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        format!("`{path}` is not valid UTF-8 (the first bad byte is at offset {offset})")
+    })
+}

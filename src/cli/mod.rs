@@ -13,6 +13,7 @@ mod input;
 mod lsp;
 mod output;
 mod plan;
+mod simulate;
 mod stdlib;
 
 pub use input::FileSystem;
@@ -41,6 +42,9 @@ enum Command {
     /// Print the computed schedule: when each node starts and finishes, the critical path, and
     /// the worst-case time to detect a breach and roll back.
     Plan(plan::PlanArgs),
+    /// Run the plan on a virtual clock: what it does, decision by decision, for a scenario, a
+    /// backtest of recorded metrics, or every failure in turn (the what-if table).
+    Simulate(simulate::SimulateArgs),
     /// Compile a plan into artifacts: a bash runbook, a GitHub Actions workflow, a Markdown
     /// checklist, JSON, or the graph (`--target shell|workflow|markdown|json|mermaid|dot`).
     Build(build::BuildArgs),
@@ -174,6 +178,7 @@ pub fn main() -> i32 {
         Command::Graph(args) => graph::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Init(args) => init::run(&args),

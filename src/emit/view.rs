@@ -554,6 +554,11 @@ impl Builder<'_> {
     }
 }
 
+/// A condition as people read it (`error_rate < 1% for 5m`), as every artifact writes it.
+pub fn condition_text(model: &Model, condition: &model::Condition) -> String {
+    Builder { model }.condition(condition).text
+}
+
 /// Builds the view of a sound plan.
 pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
     let builder = Builder { model };

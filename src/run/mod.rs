@@ -4,5 +4,12 @@
 //! against a scenario (a world of metric values, step outcomes, answers and signals); the
 //! runbook and the workflow carry out the same decisions and are tested against its trace.
 
+pub mod backtest;
+pub mod engine;
 pub mod html;
+pub mod measure;
+pub mod render;
+pub mod rules;
 pub mod trace;
+pub mod whatif;
+pub mod world;

@@ -126,6 +126,22 @@ pub fn parse_datetime(text: &str) -> Result<jiff::Zoned, String> {
     }
 }
 
+/// Reads an offset from launch as written in a plan (`T0`, `T-24h`, `T+15m`), in milliseconds.
+pub fn parse_offset(text: &str) -> Result<i64, String> {
+    match GoliveParser::parse(Rule::offset, text) {
+        Ok(pairs) if pairs.as_str() == text => literal::offset(text).map_err(|error| error.message),
+        _ => Err(format!("`{text}` is not an offset from T0 such as T-1h, T0 or T+15m")),
+    }
+}
+
+/// Reads a duration as written in a plan (`90s`, `1h30m`), in milliseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    match GoliveParser::parse(Rule::duration, text) {
+        Ok(pairs) if pairs.as_str() == text => literal::duration(text).map_err(|error| error.message),
+        _ => Err(format!("`{text}` is not a duration such as 90s, 10m or 1h30m")),
+    }
+}
+
 /// Suggests the closest known time zone name.
 pub(crate) fn suggest_zone(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();

@@ -17,6 +17,7 @@ mod modules;
 mod mutation;
 mod robustness;
 mod shell;
+mod simulate;
 mod support;
 mod targets;
 mod tidy;
