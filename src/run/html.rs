@@ -127,6 +127,16 @@ struct Gantt {
     /// Vertical lines across the rows: T0, the end, breaches.
     rules: Vec<Rule>,
     breaks: Vec<Gap>,
+    /// From a signal to the run's resumption.
+    interrupted: Vec<Span>,
+}
+
+/// A stretch of time drawn across the rows.
+#[derive(Serialize)]
+struct Span {
+    x: String,
+    width: String,
+    title: String,
 }
 
 #[derive(Clone, Serialize)]
@@ -730,6 +740,7 @@ fn legend() -> Vec<LegendItem> {
         item(Shape::Swatch, "bar node stopped", "stopped"),
         item(Shape::Swatch, "bar node unfinished", "not finished"),
         item(Shape::Swatch, "bar tree rb-done", "rollback level"),
+        item(Shape::Swatch, "interrupted", "interrupted by a signal"),
         item(Shape::Triangle, "marker breach", "breach"),
         item(Shape::Diamond, "marker verdict-fails", "does not hold"),
         item(Shape::Diamond, "marker verdict-nodata", "no data"),
@@ -778,6 +789,12 @@ impl Rows {
 
     fn get(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
+    }
+
+    /// The first row of a rollback tree's levels (`tree › level`).
+    fn first_of_tree(&self, tree: &str) -> Option<usize> {
+        let prefix = format!("{tree} › ");
+        self.index.iter().filter(|(key, _)| key.starts_with(&prefix)).map(|(_, &row)| row).min()
     }
 
     /// The row of `name`, made with `make` when there is none yet.
@@ -845,13 +862,19 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
         let name = name.to_string();
         move || RowDraft::new(name, kind)
     };
-    let tree_row = |tree: &str| {
-        let name = format!("rollback {tree}");
-        move || RowDraft::new(name, Some("tree".into()))
+    // A row per level of a rollback tree that ran, named `tree › level`.
+    let level_key = |tree: &str, level: &str| format!("{tree} › {level}");
+    let level_row = |key: &str| {
+        let name = key.to_string();
+        move || RowDraft::new(name, Some("rollback".into()))
     };
-    // Bars not finished yet: node → start; tree → (start, level, reason).
+    // Bars not finished yet: node → start; tree → (entered, why), before a level is chosen;
+    // `tree › level` → start.
     let mut open_nodes: BTreeMap<&str, i64> = BTreeMap::new();
-    let mut open_trees: BTreeMap<&str, (i64, Option<&str>, &str)> = BTreeMap::new();
+    let mut entered: BTreeMap<&str, (i64, &str)> = BTreeMap::new();
+    let mut open_levels: BTreeMap<String, (i64, &str)> = BTreeMap::new();
+    // The run stopped by a signal until it resumed (or ended).
+    let mut interruptions: Vec<(i64, Option<i64>, &'static str)> = Vec::new();
     let mut rules = vec![Rule { x: px(scale.x(0)), class: "rule t0", title: "T0".into() }];
     rules.extend(breach_rules(trace, scale));
     let mut skipped: Vec<&str> = Vec::new();
@@ -878,24 +901,32 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
             }
             EventKind::NodeSkipped { node } if !skipped.contains(&node.as_str()) => skipped.push(node),
             EventKind::TreeEntered { tree, reason } => {
-                trees.row(tree, tree_row(tree));
-                open_trees.entry(tree).or_insert((t, None, reason));
+                entered.entry(tree).or_insert((t, reason));
             }
             EventKind::LevelChosen { tree, level, .. } => {
-                trees.row(tree, tree_row(tree));
-                let open = open_trees.entry(tree).or_insert((t, None, ""));
-                open.1 = open.1.or(Some(level));
+                let (start, reason) = entered.remove(tree.as_str()).unwrap_or((t, ""));
+                open_levels.entry(level_key(tree, level)).or_insert((start, reason));
+            }
+            EventKind::Escalated { tree, to: Some(to), .. } => {
+                open_levels.entry(level_key(tree, to)).or_insert((t, "escalated"));
             }
             EventKind::LevelFinished { tree, level, result, .. } => {
-                let (start, _, reason) = open_trees.remove(tree.as_str()).unwrap_or((t, None, ""));
-                let why = if reason.is_empty() { String::new() } else { format!(" (entered: {reason})") };
-                trees.row(tree, tree_row(tree)).bars.push(BarDraft {
+                let key = level_key(tree, level);
+                let (start, reason) =
+                    open_levels.remove(&key).or_else(|| entered.remove(tree.as_str())).unwrap_or((t, ""));
+                let why = if reason.is_empty() { String::new() } else { format!(" ({reason})") };
+                trees.row(&key, level_row(&key)).bars.push(BarDraft {
                     start,
                     end: t,
                     class: level_class(Some(result)),
-                    label: format!("{level}: {}", result.replace('_', " ")),
+                    label: result.replace('_', " "),
                     title: format!("rollback {tree}, level {level}: {} to {at}, {result}{why}", format_offset(start)),
                 });
+            }
+            EventKind::Resumed {} => {
+                if let Some(open) = interruptions.last_mut().filter(|open| open.1.is_none()) {
+                    open.1 = Some(t);
+                }
             }
             EventKind::Breach { node, conditions } => {
                 let title = format!("{at} · breach of {node}: {}", conditions.join("; "));
@@ -916,6 +947,7 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
             EventKind::Signal { signal, running } => {
                 let title = format!("{at} · {} while running {}", signal.name(), list_or_nothing(running));
                 run.markers.push((t, Shape::Square, "marker signal", title));
+                interruptions.push((t, None, signal.name()));
             }
             EventKind::Declared { text, by } => {
                 run.markers.push((t, Shape::Star, "marker declared", format!("{at} · {by} declared “{text}”")));
@@ -935,14 +967,14 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
             title: format!("{node}: from {}, {label}", format_offset(start)),
         });
     }
-    for (tree, (start, level, reason)) in open_trees {
-        let level = level.unwrap_or("no level chosen");
-        trees.row(tree, tree_row(tree)).bars.push(BarDraft {
+    let open_trees = entered.into_iter().map(|(tree, open)| (level_key(tree, "no level chosen"), open));
+    for (key, (start, reason)) in open_levels.into_iter().chain(open_trees) {
+        trees.row(&key, level_row(&key)).bars.push(BarDraft {
             start,
             end: end.max(start),
             class: level_class(None),
-            label: format!("{level}: not finished"),
-            title: format!("rollback {tree}, level {level}: from {}, not finished ({reason})", format_offset(start)),
+            label: "not finished".into(),
+            title: format!("rollback {key}: from {}, not finished ({reason})", format_offset(start)),
         });
     }
     for node in skipped {
@@ -956,7 +988,7 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
         let owner = by.split('.').next().unwrap_or(by);
         let row = if let Some(row) = nodes.get(by).or_else(|| nodes.get(owner)) {
             &mut nodes.rows[row]
-        } else if let Some(row) = trees.get(by).or_else(|| trees.get(owner)) {
+        } else if let Some(row) = trees.first_of_tree(by).or_else(|| trees.first_of_tree(owner)) {
             &mut trees.rows[row]
         } else {
             &mut run
@@ -974,6 +1006,21 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
         class: "rule end",
         title: format!("{} · run ended: {}", format_offset(end), trace.end.state.name()),
     });
+    let interrupted = interruptions
+        .into_iter()
+        .map(|(from, to, signal)| {
+            let (x0, x1) = (scale.x(from), scale.x(to.unwrap_or(end).max(from)));
+            let until = match to {
+                Some(to) => format!("resumed at {}", format_offset(to)),
+                None => "not resumed".into(),
+            };
+            Span {
+                x: px(x0),
+                width: px((x1 - x0).max(2.0)),
+                title: format!("{signal} at {}: the run stopped; {until}", format_offset(from)),
+            }
+        })
+        .collect();
     let rows: Vec<RowDraft> = std::iter::once(run).chain(nodes.rows).chain(trees.rows).collect();
     let plot_bottom = GANTT_TOP + ROW * rows.len() as f64;
     let rows = rows.into_iter().enumerate().map(|(index, row)| draw_row(index, row, scale)).collect();
@@ -991,6 +1038,7 @@ fn gantt(model: &Model, trace: &Trace, scale: &TimeScale, ticks: &[TimeTick]) ->
         rows,
         rules,
         breaks: scale.breaks(),
+        interrupted,
     }
 }
 
@@ -1458,6 +1506,8 @@ fn chart(input: &Series, axis: &Axis) -> Chart {
         let text = match ty {
             MetricType::Bool if value > 0.5 => "true".to_string(),
             MetricType::Bool => "false".to_string(),
+            // In the axis's unit, not the one that reads best alone (`42/min`).
+            MetricType::Rate => format!("{}/s", number(value, 0.001)),
             _ => format_value(value, ty),
         };
         let role = match role {
