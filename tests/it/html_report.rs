@@ -283,8 +283,12 @@ fn plan_and_trace_text_cannot_leave_its_place() {
 #[test]
 fn the_template_never_marks_text_safe() {
     let template = std::fs::read_to_string(root().join("src/run/templates/report.html.j2")).expect("the template");
-    for needle in ["|safe", "| safe", "autoescape", "<script", "http://", "https://", "@import", "url("] {
+    // Nothing marked safe, no script, nothing fetched (`url(#hatch)` is the page's own pattern).
+    for needle in ["|safe", "| safe", "autoescape", "<script", "http://", "https://", "@import", "src=", "href="] {
         assert!(!template.contains(needle), "the template contains `{needle}`");
+    }
+    for reference in template.split("url(").skip(1) {
+        assert!(reference.starts_with('#'), "the template fetches url({reference:.20})");
     }
 }
 
@@ -583,4 +587,66 @@ fn the_report_renders_in_chromium() {
     let size = std::fs::metadata(&png).expect("the screenshot exists").len();
     assert!(size > 50_000, "{} is only {size} bytes", png.display());
     assert_eq!(png_size(&png), (1400, 2000));
+}
+
+/// Every scenario fixture's run, as the engine makes it, gives a page with a bar per started
+/// node and a chart per sampled metric.
+#[test]
+fn every_scenario_fixture_gives_a_page() {
+    let dir = root().join("tests/fixtures/scenarios");
+    let scenarios = crate::support::files(&dir, "toml");
+    assert!(!scenarios.is_empty());
+    for path in scenarios {
+        let text = std::fs::read_to_string(&path).expect("scenario is UTF-8");
+        let plan = text
+            .lines()
+            .find_map(|line| line.strip_prefix("# plan:"))
+            .unwrap_or_else(|| panic!("{}: no `# plan:` line", path.display()))
+            .trim();
+        let (checked, rendered) =
+            crate::support::render_in(&dir, plan, &std::fs::read_to_string(dir.join(plan)).expect("plan"));
+        assert!(!checked.has_errors(), "{plan}:\n{rendered}");
+        let (model, analysis) = (checked.model.expect("model"), checked.analysis.expect("analysis"));
+        let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+        let scenario = golivec::run::world::parse_scenario(&text).expect("scenario");
+        let world = golivec::run::world::World::resolve(&model, &scenario, t0).expect("world");
+        let trace = golivec::run::engine::simulate(&model, &analysis.order, &world);
+        let html = render(&model, &trace);
+        let starts = trace.events.iter().filter(|event| matches!(event.kind, EventKind::NodeStarted { .. })).count();
+        let mut sampled: Vec<&str> = trace
+            .events
+            .iter()
+            .filter_map(|event| match &event.kind {
+                EventKind::Sample { metric, .. } => Some(metric.as_str()),
+                _ => None,
+            })
+            .collect();
+        sampled.sort_unstable();
+        sampled.dedup();
+        let name = path.display();
+        assert_eq!(html.matches("<rect class=\"bar node ").count(), starts, "{name}: one bar per started node");
+        assert_eq!(html.matches("<svg class=\"chart\"").count(), sampled.len(), "{name}: one chart per sampled metric");
+        assert!(html.contains(trace.end.state.name()), "{name}: the end state");
+    }
+}
+
+#[test]
+fn simulate_writes_one_page_per_run() {
+    let plan = "tests/fixtures/scenarios/canary.golive";
+    let breach = "tests/fixtures/scenarios/canary-stage-breach.toml";
+    let output = crate::support::golivec(&["simulate", plan, "--scenario", breach, "--format", "html"], None);
+    let html = crate::support::stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", crate::support::stderr(&output));
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"), "{html}");
+    assert_eq!(html.matches("<html").count(), 1);
+    assert!(html.contains("rolled back"));
+    // Several runs would be several pages: refused.
+    let happy = "tests/fixtures/scenarios/canary-happy.toml";
+    let output = crate::support::golivec(
+        &["simulate", plan, "--scenario", breach, "--scenario", happy, "--format", "html"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(crate::support::stderr(&output).contains("--format html shows one run"));
+    assert!(output.stdout.is_empty());
 }
