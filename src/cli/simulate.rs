@@ -89,6 +89,9 @@ pub(super) fn run(args: &SimulateArgs) -> i32 {
         let name = format!("backtest of {}", args.metrics.join(", "));
         worlds.push((name, world));
     }
+    if args.format == SimulateFormat::Html && worlds.len() > 1 {
+        return usage("--format html shows one run: give one --scenario, or --metrics alone");
+    }
     let what_if = worlds.is_empty() && !args.no_what_if;
     if worlds.is_empty() {
         worlds.push((
@@ -107,7 +110,7 @@ pub(super) fn run(args: &SimulateArgs) -> i32 {
                 out.push_str(&run::render::human(&model, &trace, name));
             }
             SimulateFormat::Json => out.push_str(&run::render::json_lines(&trace, name)),
-            SimulateFormat::Html => out.push_str(&run::render::json_lines(&trace, name)),
+            SimulateFormat::Html => out.push_str(&run::html::render(&model, &trace)),
         }
     }
     if what_if && args.format == SimulateFormat::Human {

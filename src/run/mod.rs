@@ -6,6 +6,7 @@
 
 pub mod backtest;
 pub mod engine;
+pub mod html;
 pub mod measure;
 pub mod render;
 pub mod rules;

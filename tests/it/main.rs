@@ -9,6 +9,7 @@ mod examples;
 mod fast_parser;
 mod fixtures;
 mod fmt;
+mod html_report;
 mod injection;
 mod lsp;
 mod markdown;
