@@ -610,10 +610,10 @@ impl Ctx<'_, '_> {
             match &kind {
                 EventKind::Sample { .. } => return,
                 // The first decision of each gate, stage or watch stays: it says when it began.
-                EventKind::Decision { verdict: Verdict::Holds | Verdict::Pending, by, .. } => {
-                    if !self.deciders.insert(by.clone()) {
-                        return;
-                    }
+                EventKind::Decision { verdict: Verdict::Holds | Verdict::Pending, by, .. }
+                    if !self.deciders.insert(by.clone()) =>
+                {
+                    return;
                 }
                 _ => {}
             }
