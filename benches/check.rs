@@ -81,3 +81,31 @@ fn synthetic_parse_reference(bencher: divan::Bencher, nodes: usize) {
         .counter(divan::counter::BytesCount::new(text.len()))
         .bench(|| golivec::syntax::parse_reference(golivec::source::FileId(0), divan::black_box(&text)));
 }
+
+/// `golivec simulate` on an example: the happy path with its whole trace (issue 15's target:
+/// memolib's 48 hours of watches in 20 ms or less).
+#[divan::bench(args = ["tour", "memolib-go-live", "onelog-blue-green", "aidrive-staged-rollout"])]
+fn example_simulate(bencher: divan::Bencher, name: &str) {
+    let (model, analysis) = checked_example(name);
+    let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+    let world = golivec::run::world::World::healthy(&model, t0);
+    bencher.bench(|| golivec::run::engine::simulate(&model, &analysis.order, divan::black_box(&world)));
+}
+
+/// The what-if table of an example (target: 200 ms or less for each).
+#[divan::bench(args = ["tour", "memolib-go-live", "onelog-blue-green", "aidrive-staged-rollout"], sample_count = 20)]
+fn example_what_if(bencher: divan::Bencher, name: &str) {
+    let (model, analysis) = checked_example(name);
+    let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+    bencher.bench(|| golivec::run::whatif::table(&model, &analysis.order, divan::black_box(t0.as_ref())));
+}
+
+fn checked_example(name: &str) -> (golivec::model::Model, golivec::analysis::Analysis) {
+    let path = format!("{}/examples/{name}.golive", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (_, checked) = golivec::check_source_with(name, &text, &options(false));
+    match (checked.model, checked.analysis) {
+        (Some(model), Some(analysis)) => (model, analysis),
+        _ => panic!("{name} does not check"),
+    }
+}
