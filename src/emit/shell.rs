@@ -62,8 +62,6 @@ struct Context {
     nodes: Vec<Node>,
     /// The bash functions of the nodes, then of the rollback levels, with their steps.
     functions: Vec<Function>,
-    /// The plan's only rollback tree, entered on a signal when the current node names none.
-    only_tree: Option<usize>,
     answer_timeout_ms: u64,
     message_timeout_ms: u64,
 }
@@ -72,6 +70,8 @@ struct Context {
 struct Metric {
     index: usize,
     name: String,
+    /// percent, duration, count, rate, number or bool: which units a probe may write.
+    ty: String,
     probe: String,
     is_bool: bool,
     /// The probe's number is multiplied by `mul` and divided by `div` into the canonical unit.
@@ -447,6 +447,7 @@ fn context(view: &PlanView) -> Context {
             Metric {
                 index,
                 name: metric.name.clone(),
+                ty: metric.ty.clone(),
                 probe: metric.probe.clone(),
                 is_bool: metric.ty == "bool",
                 mul,
@@ -477,7 +478,7 @@ fn context(view: &PlanView) -> Context {
                         comment: format!("rollback {}, level {}", tree.name, level.name),
                         node: None,
                         lines,
-                        fail: "ROLLBACK_FAILED=1",
+                        fail: "{ ROLLBACK_FAILED=1; return 1; }",
                     });
                     Level { index: position, name: level.name.clone(), cond }
                 })
@@ -553,7 +554,6 @@ fn context(view: &PlanView) -> Context {
         trees,
         nodes,
         functions: node_functions,
-        only_tree: if view.rollbacks.len() == 1 { Some(0) } else { None },
         answer_timeout_ms: DEFAULT_ANSWER_TIMEOUT_MS,
         message_timeout_ms: DEFAULT_MESSAGE_TIMEOUT_MS,
     }

@@ -197,11 +197,13 @@ fn a_failed_step_enters_the_level_the_probed_value_selects() {
         assert_eq!(read(&dir, "steps"), "one\n", "nothing runs after the failure");
         assert!(read(&dir, ".golive-stub/log").contains("decision rollback undo level"), "{errors}");
     }
-    // A level that says `continue` lets the plan go on.
+    // A level that says `continue` lets the plan go on, and the run never ends as a success
+    // (docs/semantics.md, R17: exit 6).
     let dir = stub("failed-step-continue", "0.2");
     std::fs::write(dir.join("fail_second"), "").expect("write");
     let output = run(&dir, &["--now"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(6), "{}", text(&output));
+    assert!(read(&dir, ".golive-stub/trace").contains("run_finished completed_with_failures 6"), "{}", text(&output));
     assert_eq!(read(&dir, "rollback"), "");
     assert_eq!(read(&dir, "steps"), "one\nthree\n");
 }
@@ -218,7 +220,7 @@ fn a_breached_gate_rolls_back() {
     let dir = stub("gate-down", "0.5");
     std::fs::remove_file(dir.join("up")).expect("remove");
     let output = run(&dir, &["--now"]);
-    assert_eq!(output.status.code(), Some(0), "the `fine` level continues: {}", text(&output));
+    assert_eq!(output.status.code(), Some(6), "the `fine` level lets the failure through: {}", text(&output));
     assert!(text(&output).contains("level fine"), "{}", text(&output));
 }
 
@@ -257,6 +259,9 @@ fn held_conditions_and_stages_sample_over_time() {
     assert!(text(&output).contains("holding, not yet for long enough: errors < 1% for 2s"), "{}", text(&output));
 }
 
+/// A kill -9 leaves the command that was running alive in its own process group, holding the
+/// lock: a rerun is refused until it ends. Then the rerun does not repeat what was done, and
+/// runs the interrupted command again only when a person says so (docs/semantics.md, R25).
 #[test]
 fn a_kill_9_then_a_rerun_finishes_every_step_exactly_once() {
     let dir = temp_dir("kill");
@@ -275,10 +280,19 @@ phase work {
     wait_for("step A", || read(&dir, "count") == "a\n" && read(&dir, ".golive-crash/log").contains("start work.2"));
     std::thread::sleep(Duration::from_millis(300));
     kill_group(&mut child);
-    assert_eq!(read(&dir, "count"), "a\n", "B was killed in the middle");
-    let output = run(&dir, &["--now"]);
+    assert_eq!(read(&dir, "count"), "a\n", "B was running when the runbook was killed");
+    let refused = run(&dir, &["--now"]);
+    assert_eq!(refused.status.code(), Some(75), "the survivor holds the lock: {}", text(&refused));
+    wait_for("the survivor to finish", || read(&dir, "count") == "a\nb\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let halted = run(&dir, &["--now"]);
+    assert_eq!(halted.status.code(), Some(5), "nobody said B may run again: {}", text(&halted));
+    assert!(text(&halted).contains("work.2 was interrupted part-way"), "{}", text(&halted));
+    assert_eq!(read(&dir, "count"), "a\nb\n", "A is not repeated, B not rerun without a yes");
+    std::fs::write(dir.join("answers"), "work.2 rerun-by alice\n").expect("write");
+    let output = run(&dir, &["--now", "--approvals", "answers"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    assert_eq!(read(&dir, "count"), "a\nb\nc\n");
+    assert_eq!(read(&dir, "count"), "a\nb\nb\nc\n", "B again, once, on a person's word; then C");
     assert!(text(&output).contains("[work.1] A (done in an earlier run)"), "{}", text(&output));
 }
 
@@ -370,12 +384,15 @@ fn only_and_from_select_nodes() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
 
+/// SIGTERM, SIGINT or SIGHUP stop the run and end the running command's whole process group;
+/// they never start a rollback (docs/semantics.md, R24), even with a tree whose level would run.
 #[test]
-fn a_signal_stops_the_step_and_enters_the_rollback_tree() {
-    let dir = temp_dir("signal");
-    runbook(
-        &dir,
-        r#"plan signal {}
+fn a_signal_stops_the_run_without_a_rollback() {
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let dir = temp_dir(&format!("signal-{signal}"));
+        runbook(
+            &dir,
+            r#"plan signal {}
 
 metric errors : percent { probe sh "cat errors" }
 
@@ -385,22 +402,29 @@ rollback undo {
 }
 
 phase work {
-  run "Long" sh "sleep 30 && echo long >> steps"
+  run "Long" sh "bash -c 'sleep 30 && echo late >> steps' & sleep 30 && echo long >> steps"
   on fail rollback undo
 }
 "#,
-    );
-    std::fs::write(dir.join("errors"), "3").expect("write");
-    let mut child = spawnable(&dir, &["--now"]).spawn().expect("spawn");
-    wait_for("the long step", || read(&dir, ".golive-signal/log").contains("start work.1"));
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let start = Instant::now();
-    let status = child.wait().expect("wait");
-    assert!(start.elapsed() < Duration::from_secs(10), "the signal did not stop the step");
-    assert_eq!(status.code(), Some(143));
-    assert_eq!(read(&dir, "rollback"), "undo\n");
-    assert_eq!(read(&dir, "steps"), "");
+        );
+        std::fs::write(dir.join("errors"), "3").expect("write");
+        let mut child = spawnable(&dir, &["--now"]).spawn().expect("spawn");
+        wait_for("the long step", || read(&dir, ".golive-signal/log").contains("start work.1"));
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+        let start = Instant::now();
+        let status = child.wait().expect("wait");
+        assert!(start.elapsed() < Duration::from_secs(10), "SIG{signal} did not stop the step");
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        assert_eq!(read(&dir, "rollback"), "", "SIG{signal} started a rollback");
+        let trace = read(&dir, ".golive-signal/trace");
+        assert!(trace.contains(&format!("signal {signal}")) && !trace.contains("tree_entered"), "{trace}");
+        // The whole group is gone: the lock is free at once, and nothing writes later.
+        let rerun = run(&dir, &["--now"]);
+        assert_eq!(rerun.status.code(), Some(5), "SIG{signal}: asks before running Long again: {}", text(&rerun));
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(read(&dir, "steps"), "", "SIG{signal}: a process of the step outlived it");
+    }
 }
 
 #[test]
@@ -412,4 +436,47 @@ fn a_nul_byte_fails_the_build() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("contains a NUL byte, which a bash script cannot hold"), "{}", stderr(&output));
     assert!(output.stdout.is_empty());
+}
+
+/// A probe's output is read strictly (docs/semantics.md, R8): anything but one number, with at
+/// most a unit of the metric's type, in the values the type takes, is no data, never a value.
+/// A gate never passes on it.
+#[test]
+fn probe_output_is_read_strictly_and_conditions_fail_closed() {
+    let dir = temp_dir("strict");
+    runbook(
+        &dir,
+        r#"plan strict {}
+
+metric availability : percent { probe sh "cat value" }
+
+gate ready every 1s {
+  require availability > 99%
+  on fail abort
+}
+
+phase go after ready {
+  run "Go" sh "echo go >> steps"
+}
+"#,
+    );
+    let huge = "9".repeat(200_000);
+    for bad in ["404 page not found", "0x10", "0,5", "-5", "inf", "nan", "", "150", "99.5 ms", huge.as_str()] {
+        std::fs::write(dir.join("value"), bad).expect("write");
+        let _ = std::fs::remove_dir_all(dir.join(".golive-strict"));
+        let _ = std::fs::remove_file(dir.join("steps"));
+        let output = run(&dir, &["--now"]);
+        let shown: String = bad.chars().take(20).collect();
+        assert_eq!(output.status.code(), Some(1), "`{shown}` passed the gate: {}", text(&output));
+        assert_eq!(read(&dir, "steps"), "", "`{shown}`");
+        assert!(read(&dir, ".golive-strict/trace").contains("sample ready.require availability nodata"), "`{shown}`");
+    }
+    for good in ["99.5", "99.5%", " 99.9\n", "1e2"] {
+        std::fs::write(dir.join("value"), good).expect("write");
+        let _ = std::fs::remove_dir_all(dir.join(".golive-strict"));
+        let _ = std::fs::remove_file(dir.join("steps"));
+        let output = run(&dir, &["--now"]);
+        assert_eq!(output.status.code(), Some(0), "`{good}` is a value: {}", text(&output));
+        assert_eq!(read(&dir, "steps"), "go\n", "`{good}`");
+    }
 }
