@@ -146,6 +146,11 @@ struct Node {
     for_ms: u64,
     /// A gate's or rollout's `require`, or a watch's conditions.
     check: Check,
+    /// Samples in a row that may not hold, or have no data (`tolerate`, or the defaults).
+    tolerate_failures: u16,
+    tolerate_nodata: u16,
+    /// How long a gate waits for its conditions (`run::rules`).
+    deadline_ms: u64,
     set_command: Option<String>,
     stages: Vec<Stage>,
     action: Action,
@@ -190,6 +195,8 @@ struct Step {
     within_ms: String,
     check: Option<Check>,
     every_ms: u64,
+    /// How long an `expect` condition may take to hold (`run::rules`).
+    deadline_ms: u64,
     roles: String,
     quorum: usize,
     distinct: bool,
@@ -411,6 +418,11 @@ impl Builder<'_> {
                 .as_ref()
                 .and_then(|http| http.within_ms)
                 .map_or(String::new(), |within| within.to_string()),
+            deadline_ms: crate::run::rules::expect_deadline(
+                step.timeout_ms,
+                check.as_ref().map_or(0, |check| check.hold_ms),
+                every_ms,
+            ),
             check,
             every_ms,
             roles: step.roles.join(", "),
@@ -419,6 +431,23 @@ impl Builder<'_> {
             message: step.message.clone().unwrap_or_else(|| step.title.clone()),
             wait_ms: step.wait_ms.unwrap_or(0),
         }
+    }
+}
+
+/// A node's tolerance as the view gives it (none for a phase).
+struct Tolerated<'v>(Option<&'v super::view::ToleranceView>);
+
+impl Tolerated<'_> {
+    fn failures(&self) -> Option<u16> {
+        self.0.map(|tolerance| tolerance.failures)
+    }
+
+    fn nodata(&self) -> Option<u16> {
+        self.0.map(|tolerance| tolerance.nodata)
+    }
+
+    fn model(&self) -> crate::model::Tolerance {
+        crate::model::Tolerance { failures: self.failures(), nodata: self.nodata() }
     }
 }
 
@@ -503,6 +532,7 @@ fn context(view: &PlanView) -> Context {
             builder.lines(&node.items, 0, every_ms, &mut lines);
             let conditions = if node.kind == "watch" { &node.conditions } else { &node.requires };
             let check = builder.check(conditions);
+            let tolerance = Tolerated(node.tolerance.as_ref());
             let action = if node.kind == "watch" { node.on_breach.as_ref() } else { node.on_fail.as_ref() };
             node_functions.push(Function {
                 name: format!("node_{index}"),
@@ -519,6 +549,9 @@ fn context(view: &PlanView) -> Context {
                 at_ms: node.at_ms.or(if node.after.is_empty() { Some(0) } else { None }),
                 every_ms,
                 for_ms: node.for_ms.unwrap_or(0),
+                tolerate_failures: tolerance.failures().unwrap_or(0),
+                tolerate_nodata: tolerance.nodata().unwrap_or(0),
+                deadline_ms: crate::run::rules::require_deadline_ms(check.hold_ms, every_ms, tolerance.model()),
                 check,
                 set_command: node.set_command.clone(),
                 stages: node

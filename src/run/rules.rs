@@ -28,7 +28,12 @@ pub fn expect_deadline_ms(step: &Step, condition: &Condition, every_ms: u64) -> 
         StepKind::Expect { timeout_ms, .. } => timeout_ms.map(std::num::NonZeroU64::get),
         _ => None,
     };
-    stated.unwrap_or_else(|| DEFAULT_COMMAND_TIMEOUT_MS.max(condition.longest_hold_ms().saturating_add(every_ms)))
+    expect_deadline(stated, condition.longest_hold_ms(), every_ms)
+}
+
+/// The same, from the numbers: a stated `timeout`, the longest `for`, the sampling interval.
+pub fn expect_deadline(stated_ms: Option<u64>, hold_ms: u64, every_ms: u64) -> u64 {
+    stated_ms.unwrap_or_else(|| DEFAULT_COMMAND_TIMEOUT_MS.max(hold_ms.saturating_add(every_ms)))
 }
 
 /// How long a command may take per try.

@@ -546,6 +546,26 @@ impl World {
         next
     }
 
+    /// What `metric` gives over `[from, to]`, as a step function: each time it may change and
+    /// what it gives from then on (a ramp in steps of `ramp_step_ms`). For stubs that replay a
+    /// world to a real runbook.
+    pub fn steps_of(&self, metric: usize, from: i64, to: i64, ramp_step_ms: i64) -> Vec<(i64, Sample)> {
+        let mut points = vec![(from, self.sample(metric, from))];
+        let mut t = from;
+        while let Some(next) = self.next_change_after(metric, t) {
+            if next > to {
+                break;
+            }
+            let ramping = next == t.saturating_add(1);
+            t = if ramping { t.saturating_add(ramp_step_ms.max(1)) } else { next };
+            let sample = self.sample(metric, t);
+            if points.last().is_none_or(|(_, last)| *last != sample) {
+                points.push((t, sample));
+            }
+        }
+        points
+    }
+
     /// Replaces a metric's values (a backtest's recorded series).
     pub fn record(&mut self, metric: usize, points: Vec<(i64, Sample)>, stale_after_ms: u64) {
         let Some(series) = self.series.get_mut(metric) else { return };

@@ -16,6 +16,7 @@ mod markdown;
 mod modules;
 mod mutation;
 mod robustness;
+mod runbook_diff;
 mod shell;
 mod simulate;
 mod support;

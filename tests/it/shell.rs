@@ -461,13 +461,20 @@ phase go after ready {
 "#,
     );
     let huge = "9".repeat(200_000);
+    // No data three times in a row is inconclusive (docs/semantics.md, R11): the person on duty
+    // answers `abort` ahead, and the clock runs 20 times faster.
+    std::fs::write(dir.join("answers"), "ready decide abort\n").expect("write");
     for bad in ["404 page not found", "0x10", "0,5", "-5", "inf", "nan", "", "150", "99.5 ms", huge.as_str()] {
         std::fs::write(dir.join("value"), bad).expect("write");
         let _ = std::fs::remove_dir_all(dir.join(".golive-strict"));
         let _ = std::fs::remove_file(dir.join("steps"));
-        let output = run(&dir, &["--now"]);
+        let output = command(&dir, &["--now", "--approvals", "answers"])
+            .env("GOLIVE_TIME_SCALE", "20")
+            .output()
+            .expect("the runbook runs");
         let shown: String = bad.chars().take(20).collect();
         assert_eq!(output.status.code(), Some(1), "`{shown}` passed the gate: {}", text(&output));
+        assert!(read(&dir, ".golive-strict/trace").contains("decided ready abort"), "`{shown}`: {}", text(&output));
         assert_eq!(read(&dir, "steps"), "", "`{shown}`");
         assert!(read(&dir, ".golive-strict/trace").contains("sample ready.require availability nodata"), "`{shown}`");
     }
