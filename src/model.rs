@@ -91,6 +91,9 @@ pub struct Env {
     pub description: Option<CompactString>,
     pub url: Option<CompactString>,
     pub approvals: Vec<RoleId>,
+    /// Where the `approval` roles are written, when they are.
+    #[serde(skip)]
+    pub approval_span: Option<Span>,
     pub tier: Option<CompactString>,
     #[serde(skip)]
     pub span: Span,
@@ -557,6 +560,8 @@ pub struct Level {
 #[derive(Clone, Debug, Serialize)]
 pub struct Alert {
     pub name: CompactString,
+    #[serde(skip)]
+    pub name_span: Span,
     pub title: Option<CompactString>,
     pub severity: CompactString,
     pub when: Condition,

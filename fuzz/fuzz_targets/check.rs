@@ -1,4 +1,4 @@
-//! Parse, check and analyse (with the lints) arbitrary text: no input may panic or hang. Each
+//! Parse, check and analyse (with the lints and every target's limits) arbitrary text: no input may panic or hang. Each
 //! input is checked twice, keeping the tree (as the language server does) and freeing it while
 //! lowering (as the command line does), and both must find the same diagnostics and model.
 #![no_main]
@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
     // The binary refuses invalid UTF-8 before parsing, so only text reaches the library.
     let Ok(text) = std::str::from_utf8(data) else { return };
     let options = |discard_tree| golivec::Options {
-        analysis: golivec::analysis::Options { lints: true, ..Default::default() },
+        analysis: golivec::analysis::Options {
+            lints: true,
+            targets: golivec::analysis::Targets { runbook: true, workflow: true },
+            ..Default::default()
+        },
         discard_tree,
         ..Default::default()
     };

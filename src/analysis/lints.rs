@@ -1,7 +1,7 @@
 //! Lints on commands and steps (`golivec lint`): warnings a reviewer would raise.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Model, Node, NodeKind, Step, StepKind};
+use crate::model::{Model, Step, StepKind};
 use crate::source::Span;
 
 /// Shell words of a command, split at blanks and at the operators that end a simple command.
@@ -92,13 +92,7 @@ fn check_command(command: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn attended(model: &Model, node: &Node) -> bool {
-    node.kind == NodeKind::Gate
-        || node.env.is_some_and(|env| !model.envs[env.0].approvals.is_empty())
-        || super::steps(&node.items).any(|step| matches!(step.kind, StepKind::Approve { .. }))
-}
-
-fn check_step(step: &Step, node: Option<&Node>, attended: bool, diagnostics: &mut Vec<Diagnostic>) {
+fn check_step(step: &Step, diagnostics: &mut Vec<Diagnostic>) {
     if let Some(command) = step.command() {
         check_command(command, step.span, diagnostics);
     }
@@ -113,18 +107,6 @@ fn check_step(step: &Step, node: Option<&Node>, attended: bool, diagnostics: &mu
                 .label("the checklist will show what it tests, not why")
                 .help("give it a title: `expect \"The API is up\" http \"...\" status 200`"),
         ),
-        StepKind::Check { .. } if !attended => {
-            let name = node.map_or(String::new(), |node| format!(" in `{}`", node.name));
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::ManualCheckUnattended,
-                    step.span,
-                    format!("a manual check{name}, which runs unattended"),
-                )
-                .label("no one is asked to confirm this in the workflow")
-                .help("put the check in a gate, add an `approve` step, or run the node on an env with `approval`"),
-            );
-        }
         _ => {}
     }
 }
@@ -132,9 +114,8 @@ fn check_step(step: &Step, node: Option<&Node>, attended: bool, diagnostics: &mu
 pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for node in &model.nodes {
-        let attended = attended(model, node);
         for step in super::steps(&node.items) {
-            check_step(step, Some(node), attended, &mut diagnostics);
+            check_step(step, &mut diagnostics);
         }
         if let Some(rollout) = &node.rollout {
             check_command(&rollout.set_command, rollout.set_span, &mut diagnostics);
@@ -143,13 +124,13 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     for tree in &model.rollbacks {
         for level in &tree.levels {
             for step in super::steps(&level.items) {
-                check_step(step, None, true, &mut diagnostics);
+                check_step(step, &mut diagnostics);
             }
         }
     }
     for alert in &model.alerts {
         for step in super::steps(&alert.items) {
-            check_step(step, None, true, &mut diagnostics);
+            check_step(step, &mut diagnostics);
         }
     }
     for metric in &model.metrics {

@@ -2,18 +2,24 @@
 //!
 //! Runs on a [`Model`] (so every reference is valid) and proves things about the plan as a
 //! whole: the dependency graph ([`graph`]), the timeline relative to T0 ([`timeline`]), gates
-//! and rollouts ([`rollouts`]), rollback trees ([`trees`]), safety ([`safety`]) and command
-//! lints ([`lints`]). Each check is linear or `n log n` in the size of the plan: sorts and sweeps,
+//! and rollouts ([`rollouts`]), rollback trees ([`trees`]), safety ([`safety`]), command
+//! lints ([`lints`]), who answers a manual step ([`attendance`]), and what a target cannot
+//! carry out ([`targets`], [`workflow`]). Each check is linear or `n log n` in the size of the plan: sorts and sweeps,
 //! never pairwise loops over all nodes.
 
+pub mod attendance;
 mod conditions;
 pub(crate) use conditions::format_value;
 pub mod graph;
 mod lints;
 mod rollouts;
 mod safety;
+mod targets;
 pub mod timeline;
 mod trees;
+pub mod workflow;
+
+pub use targets::Targets;
 
 use crate::diag::Diagnostic;
 use crate::model::{Item, Model, NodeId, Step};
@@ -26,6 +32,8 @@ pub struct Options {
     pub t0: Option<jiff::Zoned>,
     /// Also run the lints (`golivec lint`).
     pub lints: bool,
+    /// Report the limits of these targets (`--target`).
+    pub targets: Targets,
 }
 
 /// The computed facts about a plan that emitters and tools consume.
@@ -44,7 +52,8 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
     diagnostics.extend(dependencies.cycles(model, &order));
     diagnostics.extend(graph::unused_trees(model));
     let t0 = options.t0.clone().or_else(|| model.plan.launch.clone());
-    let schedule = if order.len() == model.nodes.len() {
+    let complete = order.len() == model.nodes.len();
+    let schedule = if complete {
         let schedule = timeline::Schedule::compute(model, &order, t0.as_ref());
         diagnostics.extend(timeline::check(model, &dependencies, &schedule));
         schedule
@@ -60,6 +69,13 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
     diagnostics.extend(safety::check(model, &order));
     if options.lints {
         diagnostics.extend(lints::check(model));
+    }
+    // W0905 is a lint, and a limit of the workflow: reported once for either.
+    if options.lints || options.targets.workflow {
+        diagnostics.extend(attendance::check(model));
+    }
+    if complete {
+        diagnostics.extend(targets::check(model, &order, &schedule, options.targets));
     }
     (Analysis { order, schedule }, diagnostics)
 }

@@ -38,19 +38,15 @@ pub(super) fn run(args: &BuildArgs) -> i32 {
         eprintln!("error: `--check` compares with files: give `-o PATH`");
         return EXIT_USAGE;
     }
-    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis) {
+    // What the targets cannot carry out is reported with the plan's diagnostics (W10xx).
+    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis, &targets) {
         Ok(plan) => plan,
         Err(code) => return code,
     };
     let mut outputs = Vec::new();
     for target in &targets {
         match crate::emit::render(*target, &model, &analysis) {
-            Ok(rendered) => {
-                for warning in &rendered.warnings {
-                    eprintln!("warning: {} target: {warning}", target.name());
-                }
-                outputs.push((*target, rendered.text));
-            }
+            Ok(rendered) => outputs.push((*target, rendered.text)),
             Err(message) => {
                 eprintln!("error: cannot build the {} target: {message}", target.name());
                 return EXIT_ERRORS;

@@ -16,12 +16,16 @@ pub(super) struct CheckArgs {
     /// When to color human output (NO_COLOR is honoured by `auto`).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// Also report what these targets cannot carry out (W10xx, and W0905 for `workflow`), as
+    /// `golivec build --target` does; repeat or separate with commas.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "TARGET")]
+    target: Vec<crate::emit::Target>,
     #[command(flatten)]
     analysis: AnalysisArgs,
 }
 
 pub(super) fn run(args: &CheckArgs, lints: bool) -> i32 {
-    let options = match args.analysis.options(lints) {
+    let options = match args.analysis.options(lints, &args.target) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("error: {message}");
@@ -99,13 +103,14 @@ fn summary(errors: usize, warnings: usize) -> String {
 }
 
 /// Loads, checks and analyses one plan for the commands that need a sound one (`graph`,
-/// `plan`, `build`): prints its diagnostics, and returns it only when it has no error.
-/// `Err` carries the exit code.
+/// `plan`, `build`): prints its diagnostics, with the limits of `targets` (what `build` makes),
+/// and returns it only when it has no error. `Err` carries the exit code.
 pub(super) fn sound_plan(
     path: &str,
     analysis: &AnalysisArgs,
+    targets: &[crate::emit::Target],
 ) -> Result<(crate::model::Model, crate::analysis::Analysis), i32> {
-    let options = analysis.options(false).map_err(|message| {
+    let options = analysis.options(false, targets).map_err(|message| {
         eprintln!("error: {message}");
         EXIT_USAGE
     })?;

@@ -21,7 +21,7 @@ pub(super) struct GraphArgs {
 }
 
 pub(super) fn run(args: &GraphArgs) -> i32 {
-    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis) {
+    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis, &[]) {
         Ok(plan) => plan,
         Err(code) => return code,
     };

@@ -57,7 +57,7 @@ enum Command {
     /// List the standard library's modules and templates, or print one module's documentation.
     Stdlib(stdlib::StdlibArgs),
     /// Run the language server on standard input and output, for editors.
-    Lsp,
+    Lsp(lsp::LspArgs),
     /// Print a shell completion script: `golivec completions bash > /etc/bash_completion.d/golivec`.
     Completions {
         #[arg(value_enum)]
@@ -121,9 +121,19 @@ pub struct AnalysisArgs {
     deny: Option<Deny>,
 }
 
+/// The analysis's view of the targets named with `--target`: whose limits to report.
+fn targets(named: &[crate::emit::Target]) -> crate::analysis::Targets {
+    use crate::emit::Target;
+    crate::analysis::Targets {
+        // The workflow runs the runbook: what the runbook cannot do, the workflow cannot either.
+        runbook: named.iter().any(|target| matches!(target, Target::Shell | Target::Workflow)),
+        workflow: named.contains(&Target::Workflow),
+    }
+}
+
 impl AnalysisArgs {
-    /// The library options, or a usage error.
-    fn options(&self, lints: bool) -> Result<crate::Options, String> {
+    /// The library options, or a usage error; `targets` are those named with `--target`.
+    fn options(&self, lints: bool, targets: &[crate::emit::Target]) -> Result<crate::Options, String> {
         let t0 = match &self.t0 {
             Some(text) => Some(crate::syntax::parse_datetime(text).map_err(|error| format!("--t0: {error}"))?),
             None => None,
@@ -138,7 +148,7 @@ impl AnalysisArgs {
             allow.push(code);
         }
         Ok(crate::Options {
-            analysis: crate::analysis::Options { t0, lints },
+            analysis: crate::analysis::Options { t0, lints, targets: self::targets(targets) },
             allow,
             deny_warnings: self.deny == Some(Deny::Warnings),
             // No command reads the tree after checking: free it before the analysis.
@@ -183,7 +193,7 @@ pub fn main() -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Stdlib(args) => stdlib::run(&args),
-        Command::Lsp => lsp::run(),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();

@@ -23,7 +23,7 @@ pub(super) struct PlanArgs {
 }
 
 pub(super) fn run(args: &PlanArgs) -> i32 {
-    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis) {
+    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis, &[]) {
         Ok(plan) => plan,
         Err(code) => return code,
     };

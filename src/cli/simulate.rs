@@ -41,7 +41,7 @@ pub(super) struct SimulateArgs {
 }
 
 pub(super) fn run(args: &SimulateArgs) -> i32 {
-    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis) {
+    let (model, analysis) = match check::sound_plan(&args.file, &args.analysis, &[]) {
         Ok(plan) => plan,
         Err(code) => return code,
     };

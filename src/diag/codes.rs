@@ -3,9 +3,10 @@
 //! Codes are stable and never reused: a retired code keeps its number. They are grouped by the
 //! phase that reports them: E01xx reading the text, E02xx names, E03xx types and units, E04xx
 //! rules about where things may appear, E05xx time and the graph, E06xx gates and rollouts,
-//! E07xx rollback trees, E08xx safety, W09xx lints. Warnings are numbered W, errors E. Each code has a long explanation in
-//! `docs/codes/<CODE>.md`, printed by `golivec explain CODE`, and at least one fixture in
-//! `tests/fixtures/errors/` that triggers it (the tidy test checks both).
+//! E07xx rollback trees, E08xx safety, W09xx lints, W10xx target limits (what a target cannot
+//! carry out, reported only with `--target`). Warnings are numbered W, errors E. Each code has
+//! a long explanation in `docs/codes/<CODE>.md`, printed by `golivec explain CODE`, and at least
+//! one fixture in `tests/fixtures/errors/` that triggers it (the tidy test checks both).
 
 use super::Severity;
 
@@ -105,9 +106,14 @@ codes! {
     SudoInStep          = "W0902", Warning, "a step runs `sudo`";
     UntitledStep        = "W0903", Warning, "a step has no title";
     SleepInsteadOfWait  = "W0904", Warning, "a command sleeps instead of using `wait`";
-    ManualCheckUnattended = "W0905", Warning, "a manual check in a node that runs unattended";
+    ManualCheckUnattended = "W0905", Warning, "a manual check or approval that no one can answer in the workflow";
     BadAllowComment     = "W0906", Warning, "an `allow` comment names no warning it can silence";
     UnusedImport        = "W0907", Warning, "a module of templates is imported but none of them is called";
+    AlertNotRun         = "W1001", Warning, "an alert is not run by the runbook or the workflow";
+    JobTooLong          = "W1002", Warning, "a workflow job can run longer than GitHub's 6 hours";
+    RunTooLong          = "W1003", Warning, "the plan runs longer than a GitHub workflow run's 35 days";
+    QuorumNotGathered   = "W1004", Warning, "an approval asks for more approvers than the workflow records";
+    TooManyReviewers    = "W1005", Warning, "a GitHub environment needs more than six required reviewers";
 }
 
 impl std::str::FromStr for Code {

@@ -7,6 +7,7 @@ use super::view::{
     ActionView, AlertView, ConditionView, ItemView, NodeView, PlanInfo, PlanView, RoleView, StepView, TimesView,
     TreeView,
 };
+use super::workflow::GateEnvironment;
 use crate::analysis::{format_duration, format_offset};
 use crate::model::DEFAULT_SAMPLING_MS;
 use serde::Serialize;
@@ -291,17 +292,17 @@ fn wait_timer_minutes(view: &PlanView, env: &str) -> Option<u64> {
     Some((shortest / 60_000).min(MAX_WAIT_TIMER_MINUTES))
 }
 
-fn environments(view: &PlanView) -> Vec<EnvironmentSettings<'_>> {
+fn environments<'v>(view: &'v PlanView, gates: &'v [GateEnvironment]) -> Vec<EnvironmentSettings<'v>> {
     let envs = view.envs.iter().filter(|env| !env.approvals.is_empty()).map(|env| EnvironmentSettings {
         name: Cow::Borrowed(env.name.as_str()),
         reviewers: Cow::Borrowed(env.approvals.as_slice()),
         wait_timer_minutes: wait_timer_minutes(view, &env.name),
         description: env.description.as_deref().map(Cow::Borrowed),
     });
-    let gates = super::workflow::gate_environments(view).into_iter().map(|gate| EnvironmentSettings {
+    let gates = gates.iter().map(|gate| EnvironmentSettings {
         description: Some(Cow::Owned(format!("The sign-off of the gate {}: its approvals and checks.", gate.gate))),
-        name: Cow::Owned(gate.name),
-        reviewers: Cow::Owned(gate.reviewers),
+        name: Cow::Borrowed(gate.name.as_str()),
+        reviewers: Cow::Borrowed(gate.reviewers.as_slice()),
         wait_timer_minutes: None,
     });
     envs.chain(gates).collect()
@@ -351,7 +352,7 @@ fn schedule_section(view: &PlanView) -> ScheduleSection {
     }
 }
 
-fn checklist(view: &PlanView) -> Checklist<'_> {
+fn checklist<'v>(view: &'v PlanView, gates: &'v [GateEnvironment]) -> Checklist<'v> {
     Checklist {
         generator: &view.generator,
         plan: &view.plan,
@@ -369,7 +370,7 @@ fn checklist(view: &PlanView) -> Checklist<'_> {
         trees: view.rollbacks.iter().map(tree_section).collect(),
         alerts: alert_sections(&view.alerts),
         schedule: schedule_section(view),
-        environments: environments(view),
+        environments: environments(view, gates),
     }
 }
 
@@ -407,11 +408,12 @@ fn items(state: &minijinja::State, entries: minijinja::Value, pad: &str) -> Resu
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
-/// The checklist of a sound plan.
-pub fn render(view: &PlanView) -> Result<String, String> {
+/// The checklist of a sound plan; `gates` are the environments the workflow makes for gates
+/// ([`super::workflow::gate_environments`]), whose set-up it lists.
+pub fn render(view: &PlanView, gates: &[GateEnvironment]) -> Result<String, String> {
     let environment = environment()?;
     let template = environment.get_template("checklist.md").map_err(|error| error.to_string())?;
     template
-        .render(minijinja::Value::from_serialize(checklist(view)))
+        .render(minijinja::Value::from_serialize(checklist(view, gates)))
         .map_err(|error| format!("cannot render the checklist: {error:#}"))
 }

@@ -58,37 +58,24 @@ impl Target {
     }
 }
 
-/// One rendered artifact and what the target cannot express exactly for this plan (printed
-/// as warnings by `build`).
+/// One rendered artifact. What a target cannot carry out exactly is not said here: the
+/// analysis reports it as diagnostics (W10xx) for the targets it is told of.
 #[derive(Debug)]
 pub struct Rendered {
     pub text: String,
-    pub warnings: Vec<String>,
 }
 
 /// Renders one target, or says why this plan cannot be expressed in it.
 pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Rendered, String> {
-    let mut warnings = Vec::new();
-    if matches!(target, Target::Shell | Target::Workflow) {
-        // Alerts watch the whole launch in parallel with it; the runbook runs the plan in order.
-        for alert in &model.alerts {
-            warnings.push(format!(
-                "alert `{}` is not run by the runbook: route it to your monitoring (the checklist lists it)",
-                alert.name
-            ));
-        }
-    }
     let text = match target {
         Target::Json => view::to_json(&view::build(model, analysis)),
         Target::Mermaid => graph::mermaid(model, analysis),
         Target::Dot => graph::dot(model, analysis),
         Target::Shell => shell::render(&view::build(model, analysis))?,
-        Target::Workflow => {
-            let (text, limits) = workflow::render(&view::build(model, analysis), &model.plan.name)?;
-            warnings.extend(limits);
-            text
+        Target::Workflow => workflow::render(model, analysis, &view::build(model, analysis), &model.plan.name)?,
+        Target::Markdown => {
+            markdown::render(&view::build(model, analysis), &workflow::gate_environments(model, analysis))?
         }
-        Target::Markdown => markdown::render(&view::build(model, analysis))?,
     };
-    Ok(Rendered { text, warnings })
+    Ok(Rendered { text })
 }

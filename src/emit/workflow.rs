@@ -1,8 +1,10 @@
 //! The GitHub Actions workflow target: a thin orchestrator over the runbook.
 //!
-//! Jobs exist only where a boundary needs one: a node on another environment, a gate with
-//! approvals (an environment whose required reviewers are the sign-off), or a branch of the
-//! graph. A chain of nodes on the same environment stays in one job. Each job runs the runbook
+//! The jobs, their environments and who answers a node's checks and approvals are decided in
+//! [`crate::analysis::workflow`] and [`crate::analysis::attendance`], where the diagnostics about
+//! the workflow's limits are made from the same decisions: jobs exist only where a boundary
+//! needs one (a node on another environment, a gate with approvals, a branch of the graph), and
+//! a chain of nodes on the same environment stays in one job. Each job runs the runbook
 //! built from the same plan (`--only NODE`), so the workflow and the script decide gates,
 //! watches and rollback trees the same way. Rollback jobs run `if: failure()` after the jobs
 //! whose nodes roll back into their tree.
@@ -14,15 +16,15 @@
 //! GitHub allows no expression, so `${{` in a title could not even be neutralised there.)
 
 use super::view::{ActionView, ItemView, NodeView, PlanView};
+use crate::analysis::attendance::{attended, Place, Runner};
+use crate::analysis::workflow::{Environment, MAX_JOB_MINUTES};
+use crate::analysis::Analysis;
+use crate::model::Model;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
 /// Where the runbook and the checklist live in the repository, beside each other.
 pub const DIRECTORY: &str = "golive";
-/// GitHub stops a job after six hours.
-const MAX_JOB_MINUTES: u64 = 360;
-/// GitHub environments accept at most six required reviewers.
-const MAX_REVIEWERS: usize = 6;
 
 #[derive(Serialize)]
 struct Job {
@@ -36,9 +38,6 @@ struct Job {
     outputs: Vec<String>,
     secrets: BTreeSet<String>,
     steps: Vec<JobStep>,
-    /// The nodes of this job, in order: a node after the last one may join it (not rendered).
-    #[serde(skip)]
-    nodes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -88,134 +87,81 @@ fn rollback_tree(action: Option<&ActionView>) -> Option<&str> {
     }
 }
 
-/// The environment a node's job runs in: its env, or for a gate with approvals and no env, an
-/// environment of its own whose required reviewers are the sign-off.
-fn environment(view: &PlanView, node: &NodeView) -> Option<String> {
-    let mut approvals = Vec::new();
-    steps_of(&node.items, &["approve"], &mut approvals);
-    match &node.env {
-        Some(env) => Some(env.clone()),
-        None if node.kind == "gate" && !approvals.is_empty() => Some(format!("{}-{}", view.plan.name, node.name)),
-        None => None,
-    }
-}
-
-/// Whether the node's job waits for required reviewers, so that passing its environment is the
-/// sign-off of the node's `approve` and `check` steps: an env with `approval` (its roles are the
-/// reviewers), or a gate's own environment (made only for a gate with `approve` steps, whose
-/// roles are the reviewers). An env without `approval` has no reviewers: its job runs at once,
-/// and recording approvals there would approve in nobody's name.
-///
-/// `environment` is the node's, as [`environment`] decides it.
-fn reviewed(view: &PlanView, node: &NodeView, environment: Option<&str>) -> bool {
-    match &node.env {
-        Some(name) => view.envs.iter().any(|env| &env.name == name && !env.approvals.is_empty()),
-        None => environment.is_some(),
-    }
-}
-
 /// The environment the workflow makes for a gate with approvals and no env.
-pub(super) struct GateEnvironment<'v> {
-    pub(super) name: String,
-    pub(super) gate: &'v str,
-    pub(super) reviewers: Vec<String>,
+pub struct GateEnvironment {
+    pub name: String,
+    pub gate: String,
+    pub reviewers: Vec<String>,
 }
 
 /// The environments the workflow makes for gates with approvals and no env, each with its
-/// reviewers: the roles the gate's `approve` steps name, in order. The checklist lists their
+/// reviewers: the roles the gate's `approve` steps name, by name. The checklist lists their
 /// settings beside the plan's envs: an environment GitHub creates on first use has no reviewers.
-pub(super) fn gate_environments(view: &PlanView) -> Vec<GateEnvironment<'_>> {
-    let mut found = Vec::new();
-    for node in view.nodes.iter().filter(|node| node.env.is_none()) {
-        let Some(name) = environment(view, node) else { continue };
-        let mut roles: Vec<String> = Vec::new();
-        let mut stack: Vec<&ItemView> = node.items.iter().collect();
-        while let Some(item) = stack.pop() {
-            match item {
-                ItemView::Group { items, .. } => stack.extend(items),
-                ItemView::Step(step) if step.kind == "approve" => roles.extend(step.roles.iter().cloned()),
-                ItemView::Step(_) => {}
-            }
-        }
-        roles.sort();
-        roles.dedup();
-        found.push(GateEnvironment { name, gate: &node.name, reviewers: roles });
-    }
-    found
+pub fn gate_environments(model: &Model, analysis: &Analysis) -> Vec<GateEnvironment> {
+    analysis
+        .order
+        .iter()
+        .filter_map(|&id| match crate::analysis::workflow::environment(model, id) {
+            Some(environment @ Environment::Gate(_)) => Some(GateEnvironment {
+                name: environment.name(model),
+                gate: model.nodes[id.0].name.to_string(),
+                reviewers: environment
+                    .reviewers(model)
+                    .iter()
+                    .map(|role| model.roles[role.0].name.to_string())
+                    .collect(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
-fn minutes(ms: i64) -> u64 {
-    (ms.max(0).unsigned_abs()).div_ceil(60_000)
-}
-
-/// The workflow and the limits of GitHub Actions this plan runs into (as warnings).
-pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), String> {
-    let mut warnings = Vec::new();
+/// The workflow. Its jobs come from [`crate::analysis::workflow::jobs`], the approvals each
+/// job records from [`attended`].
+pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -> Result<String, String> {
+    let views: HashMap<&str, &NodeView> = view.nodes.iter().map(|node| (node.name.as_str(), node)).collect();
     let mut jobs: Vec<Job> = Vec::new();
     // Which job runs each node, by index into `jobs` (a search per dependency would make the
     // target quadratic in the plan's size).
     let mut job_of_node: HashMap<&str, usize> = HashMap::new();
-    for node in &view.nodes {
-        let environment = environment(view, node);
-        let duration = node.times.as_ref().map_or(0, |times| minutes(times.latest_finish_ms - times.latest_start_ms));
-        let joins = jobs.last().is_some_and(|job| {
-            node.after.len() == 1
-                && job.nodes.last() == node.after.first()
-                && job.environment == environment
-                && !(node.kind == "gate" && environment.is_some() && node.env.is_none())
-        });
-        if !joins {
-            let needs: BTreeSet<String> = node
-                .after
-                .iter()
-                .filter_map(|dependency| job_of_node.get(dependency.as_str()))
-                .filter_map(|&job| jobs.get(job).map(|job| job.id.clone()))
-                .collect();
-            jobs.push(Job {
-                id: node.name.clone(),
+    for planned in crate::analysis::workflow::jobs(model, &analysis.order, &analysis.schedule) {
+        let Some(first) = planned.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
+        let needs: BTreeSet<String> = first
+            .after
+            .iter()
+            .filter_map(|dependency| job_of_node.get(model.nodes[dependency.0].name.as_str()))
+            .filter_map(|&job| jobs.get(job).map(|job| job.id.clone()))
+            .collect();
+        let mut job = Job {
+            id: first.name.to_string(),
+            name: format!("{} {}", first.kind.name(), first.name),
+            // At least 5 minutes; a longer job is stopped by GitHub at 6 hours (W1002).
+            timeout_minutes: planned.minutes.clamp(5, MAX_JOB_MINUTES),
+            needs: needs.into_iter().collect(),
+            condition: None,
+            environment: planned.environment.map(|environment| environment.name(model)),
+            outputs: Vec::new(),
+            secrets: BTreeSet::new(),
+            steps: Vec::new(),
+        };
+        for &id in &planned.nodes {
+            let Some(node) = views.get(model.nodes[id.0].name.as_str()) else { continue };
+            let mut approvals = Vec::new();
+            if attended(model, Place::Node(id), Runner::Workflow) {
+                steps_of(&node.items, &["approve", "check"], &mut approvals);
+            }
+            secrets_of(&node.items, &mut job.secrets);
+            job.outputs.push(format!("steps.{}.outputs.rolled_back", node.name));
+            job.steps.push(JobStep {
+                id: Some(node.name.clone()),
                 name: format!("{} {}", node.kind, node.name),
-                timeout_minutes: 0,
-                needs: needs.into_iter().collect(),
-                condition: None,
-                environment: environment.clone(),
-                outputs: Vec::new(),
-                secrets: BTreeSet::new(),
-                steps: Vec::new(),
-                nodes: Vec::new(),
+                group: format!("{} {}", node.kind, node.name),
+                selector: format!("--only {}", node.name),
+                approvals,
             });
+            job_of_node.insert(&node.name, jobs.len());
         }
-        job_of_node.insert(&node.name, jobs.len().saturating_sub(1));
-        let Some(job) = jobs.last_mut() else { continue };
-        let mut approvals = Vec::new();
-        let reviewed = reviewed(view, node, environment.as_deref());
-        if reviewed {
-            steps_of(&node.items, &["approve", "check"], &mut approvals);
-        }
-        secrets_of(&node.items, &mut job.secrets);
-        job.timeout_minutes += duration;
-        job.nodes.push(node.name.clone());
-        job.outputs.push(format!("steps.{}.outputs.rolled_back", node.name));
-        job.steps.push(JobStep {
-            id: Some(node.name.clone()),
-            name: format!("{} {}", node.kind, node.name),
-            group: format!("{} {}", node.kind, node.name),
-            selector: format!("--only {}", node.name),
-            approvals,
-        });
-        check_approvals(view, node, reviewed, &mut warnings);
-    }
-    for job in &mut jobs {
-        // Room for setting up the runner and for the runbook's own rollback.
-        let minutes = job.timeout_minutes + 15;
-        if minutes > MAX_JOB_MINUTES {
-            warnings.push(format!(
-                "job `{}` may run {}h{:02}m, over GitHub's 6h limit: it is stopped at 6h; split its watches into shorter ones and run the rest as follow-up runs",
-                job.id,
-                minutes / 60,
-                minutes % 60
-            ));
-        }
-        job.timeout_minutes = minutes.clamp(5, MAX_JOB_MINUTES);
+        jobs.push(job);
     }
     let node_jobs: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
     // The jobs whose nodes roll back into each tree, in one pass over the nodes.
@@ -250,7 +196,6 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
                 selector: format!("--rollback {}", tree.name),
                 approvals: Vec::new(),
             }],
-            nodes: Vec::new(),
             id,
         });
     }
@@ -274,51 +219,7 @@ pub fn render(view: &PlanView, stem: &str) -> Result<(String, Vec<String>), Stri
             all_jobs => node_jobs,
         })
         .map_err(|error| format!("cannot render the workflow: {error}"))?;
-    Ok((text, warnings))
-}
-
-/// What GitHub environments cannot enforce about a node's approvals.
-fn check_approvals(view: &PlanView, node: &NodeView, reviewed: bool, warnings: &mut Vec<String>) {
-    let mut reviewers: BTreeSet<&str> = BTreeSet::new();
-    if let Some(env) = node.env.as_ref().and_then(|name| view.envs.iter().find(|env| &env.name == name)) {
-        reviewers.extend(env.approvals.iter().map(String::as_str));
-    }
-    let mut stack: Vec<&ItemView> = node.items.iter().rev().collect();
-    let mut unattended = Vec::new();
-    while let Some(item) = stack.pop() {
-        match item {
-            ItemView::Group { items, .. } => stack.extend(items.iter().rev()),
-            ItemView::Step(step) if step.kind == "approve" => {
-                reviewers.extend(step.roles.iter().map(String::as_str));
-                if step.quorum.unwrap_or(1) > 1 {
-                    warnings.push(format!(
-                        "`{}` asks {} approvals, but a GitHub environment requires one reviewer's: the workflow enforces one",
-                        step.id,
-                        step.quorum.unwrap_or(1)
-                    ));
-                }
-                if !reviewed {
-                    unattended.push(format!("`{}`", step.id));
-                }
-            }
-            ItemView::Step(step) if step.kind == "check" && !reviewed => unattended.push(format!("`{}`", step.id)),
-            ItemView::Step(_) => {}
-        }
-    }
-    if !unattended.is_empty() {
-        warnings.push(format!(
-            "`{}` runs unattended in the workflow: no one is asked to confirm {}, so they fail closed; run it on an env with `approval`",
-            node.name,
-            unattended.join(", ")
-        ));
-    }
-    if reviewers.len() > MAX_REVIEWERS {
-        warnings.push(format!(
-            "`{}` needs {} reviewer roles, more than the {MAX_REVIEWERS} required reviewers a GitHub environment takes",
-            node.name,
-            reviewers.len()
-        ));
-    }
+    Ok(text)
 }
 
 #[cfg(test)]

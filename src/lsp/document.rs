@@ -17,27 +17,36 @@ pub(crate) enum Encoding {
     Utf16,
 }
 
+/// How documents are checked: the source map each check starts from (its loader reads the
+/// files a plan imports), and the targets whose limits are reported (`golivec lsp --target`).
+#[derive(Clone, Copy)]
+pub(crate) struct Checking {
+    pub(crate) new_sources: fn() -> SourceMap,
+    pub(crate) targets: crate::analysis::Targets,
+}
+
 pub(crate) struct Document {
     pub(crate) uri: Uri,
     pub(crate) version: i32,
     pub(crate) text: String,
     index: LineIndex,
-    /// The plan checked as `golivec lint` checks it; recomputed on every change.
+    /// The plan checked as `golivec lint` checks it (with the server's `--target`); recomputed on
+    /// every change.
     pub(crate) checked: crate::Checked,
     /// Kept with `checked`, whose spans point into it.
     pub(crate) sources: SourceMap,
 }
 
 impl Document {
-    pub(crate) fn new(uri: Uri, version: i32, text: String, new_sources: fn() -> SourceMap) -> Document {
-        let (sources, checked) = check(&uri, &text, new_sources());
+    pub(crate) fn new(uri: Uri, version: i32, text: String, checking: Checking) -> Document {
+        let (sources, checked) = check(&uri, &text, checking);
         let index = LineIndex::new(&text);
         Document { uri, version, text, index, checked, sources }
     }
 
     /// Replaces the text and checks it again.
-    pub(crate) fn set_text(&mut self, version: i32, text: String, new_sources: fn() -> SourceMap) {
-        let (sources, checked) = check(&self.uri, &text, new_sources());
+    pub(crate) fn set_text(&mut self, version: i32, text: String, checking: Checking) {
+        let (sources, checked) = check(&self.uri, &text, checking);
         self.index = LineIndex::new(&text);
         self.version = version;
         self.text = text;
@@ -263,10 +272,11 @@ fn offset(text: &str, index: &LineIndex, position: Position, encoding: Encoding)
     offset as u32
 }
 
-/// Checks `text` as `golivec lint` does, under the document's path when it is a file.
-fn check(uri: &Uri, text: &str, mut sources: SourceMap) -> (SourceMap, crate::Checked) {
+/// Checks `text` as `golivec lint --target ...` does, under the document's path when it is a file.
+fn check(uri: &Uri, text: &str, checking: Checking) -> (SourceMap, crate::Checked) {
+    let mut sources = (checking.new_sources)();
     let options = crate::Options {
-        analysis: crate::analysis::Options { lints: true, ..Default::default() },
+        analysis: crate::analysis::Options { lints: true, targets: checking.targets, ..Default::default() },
         ..Default::default()
     };
     let file = sources.add(source_name(uri), text);

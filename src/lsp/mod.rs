@@ -13,7 +13,7 @@ mod format;
 mod navigation;
 
 use crate::source::SourceMap;
-use document::{Document, Encoding};
+use document::{Checking, Document, Encoding};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CompletionItem, CompletionOptions, CompletionParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
@@ -35,6 +35,17 @@ pub fn run(connection: &Connection) -> Result<(), String> {
 /// Serves `connection`; each check starts from `new_sources()`, whose loader reads the files
 /// a plan imports (the command line gives one that reads the file system).
 pub fn run_with(connection: &Connection, new_sources: fn() -> SourceMap) -> Result<(), String> {
+    run_with_targets(connection, new_sources, crate::analysis::Targets::default())
+}
+
+/// Like [`run_with`], reporting the limits of `targets` too, as `golivec lint --target` does
+/// (`golivec lsp --target workflow`).
+pub fn run_with_targets(
+    connection: &Connection,
+    new_sources: fn() -> SourceMap,
+    targets: crate::analysis::Targets,
+) -> Result<(), String> {
+    let checking = Checking { new_sources, targets };
     let mut server: Option<Server> = None;
     let mut shutting_down = false;
     for message in &connection.receiver {
@@ -42,7 +53,7 @@ pub fn run_with(connection: &Connection, new_sources: fn() -> SourceMap) -> Resu
             Message::Request(request) => {
                 let response = match (&mut server, request.method.as_str()) {
                     (None, "initialize") => {
-                        let (response, started) = initialize(request, new_sources);
+                        let (response, started) = initialize(request, checking);
                         server = started;
                         response
                     }
@@ -85,7 +96,7 @@ pub fn run_with(connection: &Connection, new_sources: fn() -> SourceMap) -> Resu
 }
 
 /// Answers `initialize`: negotiates the position encoding and states what the server does.
-fn initialize(request: Request, new_sources: fn() -> SourceMap) -> (Response, Option<Server>) {
+fn initialize(request: Request, checking: Checking) -> (Response, Option<Server>) {
     let params: InitializeParams = match params(&request) {
         Ok(params) => params,
         Err(response) => return (response, None),
@@ -121,14 +132,14 @@ fn initialize(request: Request, new_sources: fn() -> SourceMap) -> (Response, Op
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
     };
-    (Response::new_ok(request.id, result), Some(Server { encoding, documents: HashMap::new(), new_sources }))
+    (Response::new_ok(request.id, result), Some(Server { encoding, documents: HashMap::new(), checking }))
 }
 
 /// The state of an initialized server: the open documents, by URI.
 struct Server {
     encoding: Encoding,
     documents: HashMap<String, Document>,
-    new_sources: fn() -> SourceMap,
+    checking: Checking,
 }
 
 impl Server {
@@ -210,7 +221,7 @@ impl Server {
                 };
                 let document = params.text_document;
                 let key = document.uri.as_str().to_string();
-                let opened = Document::new(document.uri, document.version, document.text, self.new_sources);
+                let opened = Document::new(document.uri, document.version, document.text, self.checking);
                 let published = publish(&opened, self.encoding);
                 self.documents.insert(key, opened);
                 vec![published]
@@ -220,12 +231,12 @@ impl Server {
                     return Vec::new();
                 };
                 let encoding = self.encoding;
-                let new_sources = self.new_sources;
+                let checking = self.checking;
                 let Some(document) = self.documents.get_mut(params.text_document.uri.as_str()) else {
                     return Vec::new();
                 };
                 let text = document::apply_changes(document.text.clone(), params.content_changes, encoding);
-                document.set_text(params.text_document.version, text, new_sources);
+                document.set_text(params.text_document.version, text, checking);
                 vec![publish(document, encoding)]
             }
             "textDocument/didClose" => {
@@ -316,7 +327,7 @@ impl Server {
         let errors = |checked: &crate::Checked| {
             checked.diagnostics.iter().filter(|diagnostic| diagnostic.severity == crate::diag::Severity::Error).count()
         };
-        let after = Document::new(document.uri.clone(), document.version, renamed, self.new_sources);
+        let after = Document::new(document.uri.clone(), document.version, renamed, self.checking);
         if errors(&after.checked) > errors(&document.checked) {
             return Err(format!("`{new_name}` cannot replace `{}`: it is not a free name here", written.name));
         }

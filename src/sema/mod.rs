@@ -464,6 +464,7 @@ impl Checker {
             description: None,
             url: None,
             approvals: Vec::new(),
+            approval_span: None,
             tier: None,
             span: decl.span,
         };
@@ -476,6 +477,7 @@ impl Checker {
                 ast::EnvField::Approval(roles) => {
                     let span = roles.first().map_or(decl.span, |role| role.span);
                     once.note("approval", span, &mut self.diagnostics);
+                    env.approval_span = roles.first().zip(roles.last()).map(|(first, last)| first.span.to(last.span));
                     env.approvals = self.resolve_all(roles, Want::Role).into_iter().map(model::RoleId).collect();
                 }
                 ast::EnvField::Tier(tier) => {
@@ -1147,6 +1149,7 @@ impl Checker {
         let items = self.items(&decl.items, Context::Alert, "an alert");
         model::Alert {
             name: decl.name.name.clone(),
+            name_span: decl.name.span,
             title: decl.title.as_ref().map(|text| self.text(text)),
             severity,
             when: when.unwrap_or(model::Condition {

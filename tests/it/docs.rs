@@ -1,8 +1,9 @@
 //! The documentation compiles: every ```golive block in the docs checks without error, and a
 //! block tagged ```golive expect=E0201 reports that code. In `docs/codes/<CODE>.md`, the plain
-//! blocks (the fixes) must not report `<CODE>` either.
+//! blocks (the fixes) must not report `<CODE>` either. A `target=workflow` word in the info
+//! string checks the block as `golivec lint --target workflow` does.
 
-use crate::support::{render, root};
+use crate::support::{render_for, root, targets};
 
 /// The fenced `golive` blocks of a Markdown text: line number, info string, body.
 pub(crate) fn blocks(markdown: &str) -> Vec<(usize, String, String)> {
@@ -32,8 +33,11 @@ fn check_markdown_without(relative: &str, forbidden: Option<&str>) -> usize {
     let mut count = 0;
     for (line, info, body) in blocks(&text) {
         count += 1;
-        let (checked, rendered) = render(&format!("{relative}:{line}"), &body);
-        match info.strip_prefix("expect=") {
+        let words: Vec<&str> = info.split_whitespace().collect();
+        let word = |key: &str| words.iter().find_map(|word| word.strip_prefix(key));
+        let targets = word("target=").map(targets).unwrap_or_default();
+        let (checked, rendered) = render_for(&root(), &format!("{relative}:{line}"), &body, targets);
+        match word("expect=") {
             Some(code) => assert!(
                 checked.diagnostics.iter().any(|diagnostic| diagnostic.code.as_str() == code),
                 "{relative}:{line}: the block should report {code}, got:\n{rendered}"

@@ -1,5 +1,6 @@
-//! Every example lints clean through the binary, warnings denied: a real finding about a
-//! runbook is acknowledged in the example with `# golivec: allow(CODE)` and a comment saying why.
+//! Every example lints clean through the binary, warnings denied, with and without the limits
+//! of the workflow (`--target workflow`): a real finding about a runbook is acknowledged in the
+//! example with `# golivec: allow(CODE)` and a comment saying why.
 
 use crate::support::{files, golivec, root, stderr};
 
@@ -9,8 +10,12 @@ fn examples_check_clean() {
     assert!(examples.len() >= 3, "the seed runbooks are examples");
     for path in examples {
         let path = path.to_string_lossy().into_owned();
-        let output = golivec(&["lint", "--deny", "warnings", "--color", "never", &path], None);
-        assert_eq!(output.status.code(), Some(0), "{path}:\n{}", stderr(&output));
-        assert!(stderr(&output).is_empty(), "{path} prints:\n{}", stderr(&output));
+        for target in [None, Some("workflow")] {
+            let mut args = vec!["lint", "--deny", "warnings", "--color", "never", &path];
+            args.extend(target.map(|target| ["--target", target]).into_iter().flatten());
+            let output = golivec(&args, None);
+            assert_eq!(output.status.code(), Some(0), "{path} {target:?}:\n{}", stderr(&output));
+            assert!(stderr(&output).is_empty(), "{path} {target:?} prints:\n{}", stderr(&output));
+        }
     }
 }

@@ -1,14 +1,28 @@
 //! Fixtures are data: `tests/fixtures/errors/<CODE>-<what>.golive` must report `<CODE>`;
 //! `tests/fixtures/ok/*.golive` (near-misses) must report no error, and none of the codes a
-//! `# near-miss: CODE, CODE` header line names. Each has an insta snapshot holding the source
-//! and the rendered diagnostics (lints included) together, so any warning shows in review.
+//! `# near-miss: CODE, CODE` header line names. A `# target: workflow` line checks the fixture as
+//! `golivec lint --target workflow` does (for the target limits, W10xx). Each has an insta
+//! snapshot holding the source and the rendered diagnostics (lints included) together, so any
+//! warning shows in review.
 
-use crate::support::{files, render, render_in, root};
+use crate::support::{files, render, render_for, root, targets};
+
+/// The targets named by `# target: workflow` lines.
+fn fixture_targets(text: &str) -> golivec::analysis::Targets {
+    text.lines().filter_map(|line| line.trim().strip_prefix("# target:")).map(targets).fold(
+        golivec::analysis::Targets::default(),
+        |all, named| golivec::analysis::Targets {
+            runbook: all.runbook || named.runbook,
+            workflow: all.workflow || named.workflow,
+        },
+    )
+}
 
 fn snapshot(path: &std::path::Path) -> (golivec::Checked, String) {
     let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
     let name = path.file_name().expect("file name").to_string_lossy().into_owned();
-    let (checked, rendered) = render_in(path.parent().expect("fixture directory"), &name, &text);
+    let dir = path.parent().expect("fixture directory");
+    let (checked, rendered) = render_for(dir, &name, &text, fixture_targets(&text));
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/fixtures/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
@@ -81,7 +95,11 @@ fn discarding_the_tree_early_changes_no_finding() {
         let dir = path.parent().expect("plan directory");
         let outcome = |discard_tree: bool| {
             let options = golivec::Options {
-                analysis: golivec::analysis::Options { lints: true, ..Default::default() },
+                analysis: golivec::analysis::Options {
+                    lints: true,
+                    targets: fixture_targets(&text),
+                    ..Default::default()
+                },
                 discard_tree,
                 ..Default::default()
             };

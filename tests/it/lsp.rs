@@ -80,8 +80,14 @@ struct Client {
 
 impl Client {
     fn spawn() -> Client {
+        Client::spawn_with(&[])
+    }
+
+    /// Spawns `golivec lsp` with these options.
+    fn spawn_with(options: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_golivec"))
             .arg("lsp")
+            .args(options)
             .current_dir(crate::support::root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -105,7 +111,12 @@ impl Client {
 
     /// Spawns the server and completes the handshake, offering `encodings`.
     fn initialized(encodings: &[&str]) -> (Client, Value) {
-        let mut client = Client::spawn();
+        Client::initialized_with(&[], encodings)
+    }
+
+    /// Like [`Client::initialized`], the server started with `options`.
+    fn initialized_with(options: &[&str], encodings: &[&str]) -> (Client, Value) {
+        let mut client = Client::spawn_with(options);
         let result =
             client.request("initialize", json!({ "capabilities": { "general": { "positionEncodings": encodings } } }));
         client.notify("initialized", json!({}));
@@ -299,6 +310,25 @@ fn diagnostics_on_open_then_cleared_by_a_fix_and_on_close() {
     client.notify("textDocument/didClose", json!({ "textDocument": { "uri": URI } }));
     let published = client.notification("textDocument/publishDiagnostics");
     assert_eq!(published["diagnostics"], json!([]));
+    client.finish();
+}
+
+/// The server reports what `golivec lint` reports: the limits of a target only when it is
+/// started with `--target`, as `lint` is; W0905, a lint, always.
+#[test]
+fn target_limits_only_with_target() {
+    let root = crate::support::root();
+    let long_job = std::fs::read_to_string(root.join("tests/fixtures/errors/W1002-watch-chain-in-one-job.golive"))
+        .expect("fixture");
+    let unattended =
+        std::fs::read_to_string(root.join("tests/fixtures/errors/W0905-check-in-phase.golive")).expect("fixture");
+    let (mut client, _) = Client::initialized(&[]);
+    assert_eq!(codes(&client.open(URI, &long_job)), Vec::<&str>::new());
+    assert_eq!(codes(&client.open("file:///work/plans/unattended.golive", &unattended)), ["W0905"]);
+    client.finish();
+    let (mut client, _) = Client::initialized_with(&["--target", "workflow"], &[]);
+    assert_eq!(codes(&client.open(URI, &long_job)), ["W1002"]);
+    assert_eq!(codes(&client.open("file:///work/plans/unattended.golive", &unattended)), ["W0905"]);
     client.finish();
 }
 

@@ -31,8 +31,35 @@ pub(crate) fn render(name: &str, text: &str) -> (golivec::Checked, String) {
 
 /// Like [`render`], with the files the plan imports read from `dir`.
 pub(crate) fn render_in(dir: &Path, name: &str, text: &str) -> (golivec::Checked, String) {
+    render_for(dir, name, text, golivec::analysis::Targets::default())
+}
+
+/// The targets named by a `target=workflow` word of a Markdown block's info string, or a
+/// `# target: workflow` line of a fixture (`shell`, `workflow`, comma separated).
+pub(crate) fn targets(names: &str) -> golivec::analysis::Targets {
+    let mut targets = golivec::analysis::Targets::default();
+    for name in names.split(',').map(str::trim) {
+        match name {
+            "shell" => targets.runbook = true,
+            "workflow" => {
+                targets.runbook = true;
+                targets.workflow = true;
+            }
+            other => panic!("`{other}` is not a target with limits (shell, workflow)"),
+        }
+    }
+    targets
+}
+
+/// Like [`render_in`], reporting the limits of `targets` too (`golivec lint --target`).
+pub(crate) fn render_for(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    targets: golivec::analysis::Targets,
+) -> (golivec::Checked, String) {
     let options = golivec::Options {
-        analysis: golivec::analysis::Options { lints: true, ..Default::default() },
+        analysis: golivec::analysis::Options { lints: true, targets, ..Default::default() },
         ..Default::default()
     };
     let mut sources = golivec::source::SourceMap::with_loader(golivec::cli::FileSystem::in_dir(dir));

@@ -140,10 +140,155 @@ rollback incident { level critical when not up or nodata { run "Roll back" sh ".
     let output = golivec(&["build", "-", "--target", "workflow"], Some(plan.as_bytes()));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let warnings = stderr(&output);
-    assert!(warnings.contains("over GitHub's 6h limit"), "{warnings}");
-    assert!(warnings.contains("requires one reviewer's"), "{warnings}");
-    assert!(warnings.contains("more than the 6 required reviewers"), "{warnings}");
+    for code in ["W1002", "W1004", "W1005"] {
+        assert!(warnings.lines().any(|line| line == code), "no {code}:\n{warnings}");
+    }
+    assert!(warnings.contains("can run 48h25m, longer than the 6 hours GitHub gives a job"), "{warnings}");
+    assert!(warnings.contains("asks for 2 approvers, but the workflow records one"), "{warnings}");
+    assert!(warnings.contains("needs 7 required reviewers, more than the 6 GitHub takes"), "{warnings}");
     assert!(stdout(&output).contains("timeout-minutes: 360"), "{}", stdout(&output));
+    // As real diagnostics: silenced by `--allow`, and errors with `--deny warnings`.
+    let allowed = golivec(
+        &["build", "-", "--target", "workflow", "--allow", "W1002", "--allow", "W1004", "--allow", "W1005"],
+        Some(plan.as_bytes()),
+    );
+    assert_eq!((allowed.status.code(), stderr(&allowed)), (Some(0), String::new()));
+    let denied = golivec(&["build", "-", "--target", "workflow", "--deny", "warnings"], Some(plan.as_bytes()));
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    assert!(stdout(&denied).is_empty(), "a plan with errors builds nothing");
+    // Only the targets named: the runbook has none of these limits.
+    let shell = golivec(&["build", "-", "--target", "shell"], Some(plan.as_bytes()));
+    assert_eq!((shell.status.code(), stderr(&shell)), (Some(0), String::new()));
+}
+
+/// A plan's `# golivec: allow(...)` comments made inert: every finding shows.
+fn without_allows(text: &str) -> String {
+    text.replace("golivec: allow(", "golivec: inert(")
+}
+
+/// The lints that only `golivec lint` reports (W0905 aside, which the workflow reports too).
+const LINTS_ONLY: [&str; 8] = ["--allow", "W0901", "--allow", "W0902", "--allow", "W0903", "--allow", "W0904"];
+
+/// One decision: `golivec build --target workflow` prints exactly what
+/// `golivec lint --target workflow` prints about the plan, lints on commands aside (W0901 to
+/// W0904, which `build` does not run), on every example as written (nothing) and with its
+/// `allow` comments made inert (every finding). The README's first command prints nothing.
+#[test]
+fn build_reports_what_lint_reports_about_the_target() {
+    let dir = std::env::temp_dir().join(format!("golivec-build-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("plan.yml");
+    let out = out.to_string_lossy();
+    let mut limits = 0;
+    for example in files(&root().join("examples"), "golive") {
+        let path = example.to_string_lossy().into_owned();
+        let built = golivec(&["build", &path, "--target", "workflow", "-o", &out], None);
+        assert_eq!((built.status.code(), stderr(&built)), (Some(0), String::new()), "{path} prints warnings");
+        let text = std::fs::read_to_string(&example).expect("example");
+        for (name, text) in [("as written", text.clone()), ("without allows", without_allows(&text))] {
+            let mut lint_args = vec!["lint", "--target", "workflow", "--color", "never", "-"];
+            lint_args.extend(LINTS_ONLY);
+            let lint = golivec(&lint_args, Some(text.as_bytes()));
+            // `build` has no `--color`: its standard error is not a terminal here, so it has none.
+            let build = golivec(&["build", "-", "--target", "workflow", "-o", &out], Some(text.as_bytes()));
+            assert_eq!(build.status.code(), Some(0), "{path} {name}: {}", stderr(&build));
+            assert_eq!(stderr(&build), stderr(&lint), "{path} {name}: build and lint differ");
+            limits += stderr(&build).lines().filter(|line| line.starts_with("W10")).count();
+        }
+    }
+    assert!(limits > 0, "no example runs into a limit of the workflow: the test proves nothing");
+}
+
+/// The step ids of each `approved-by` record in a workflow.
+fn recorded_approvals(workflow: &str) -> Vec<String> {
+    workflow
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("printf '%s approved-by %s\\n'"))
+        .flat_map(|rest| {
+            let ids = rest.split(" > ").next().unwrap_or_default();
+            ids.split_whitespace().filter(|word| *word != "\"$GOLIVE_ACTOR\"").map(String::from).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The ids of the `check` and `approve` steps of a list of items of the JSON view.
+fn answered_steps(items: &serde_json::Value, found: &mut Vec<String>) {
+    for item in items.as_array().into_iter().flatten() {
+        match item["item"].as_str() {
+            Some("group") => answered_steps(&item["items"], found),
+            _ if matches!(item["kind"].as_str(), Some("check" | "approve")) => {
+                found.push(item["id"].as_str().unwrap_or_default().to_string());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One decision: for every node of every example and near-miss fixture, either the workflow
+/// records an answer for each of its checks and approvals (its job waits for reviewers) and
+/// `golivec lint` reports no W0905 in it, or the workflow records none and lint reports W0905 on
+/// each; and lint reports W0905 on each check and approval of a rollback level, for which the
+/// workflow records nothing.
+#[test]
+fn lint_and_the_workflow_agree_on_who_answers() {
+    let mut plans = files(&root().join("examples"), "golive");
+    plans.extend(files(&root().join("tests/fixtures/ok"), "golive"));
+    let (mut attended, mut unattended) = (0, 0);
+    for plan in &plans {
+        let dir = plan.parent().expect("directory").to_string_lossy().into_owned();
+        let text = without_allows(&std::fs::read_to_string(plan).expect("plan"));
+        let run = |args: &[&str]| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_golivec"));
+            command.args(args).arg("-").current_dir(&dir);
+            command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+            command.stderr(std::process::Stdio::piped());
+            let mut child = command.spawn().expect("golivec runs");
+            use std::io::Write;
+            let _ = child.stdin.take().expect("stdin").write_all(text.as_bytes());
+            let output = child.wait_with_output().expect("golivec finishes");
+            assert!(output.status.success(), "{}: {args:?}: {}", plan.display(), stderr(&output));
+            stdout(&output)
+        };
+        let view: serde_json::Value = serde_json::from_str(&run(&["build", "--target", "json"])).expect("JSON view");
+        let recorded = recorded_approvals(&run(&["build", "--target", "workflow"]));
+        let lint: serde_json::Value = serde_json::from_str(&run(&["lint", "--format", "json"])).expect("JSON report");
+        let w0905: Vec<String> = lint["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|diagnostic| diagnostic["code"] == "W0905")
+            .map(|diagnostic| diagnostic["message"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let reported = |place: &str| w0905.iter().filter(|message| message.contains(&format!(" in {place},"))).count();
+        for node in view["nodes"].as_array().into_iter().flatten() {
+            let name = node["name"].as_str().unwrap_or_default();
+            let mut steps = Vec::new();
+            answered_steps(&node["items"], &mut steps);
+            let answered = steps.iter().filter(|id| recorded.contains(id)).count();
+            let place = format!("`{name}`");
+            let expected = if answered == 0 { steps.len() } else { 0 };
+            assert!(answered == 0 || answered == steps.len(), "{}: `{name}` records some answers", plan.display());
+            assert_eq!(reported(&place), expected, "{}: W0905 in `{name}` disagrees with the workflow", plan.display());
+            attended += answered;
+            unattended += expected;
+        }
+        for tree in view["rollbacks"].as_array().into_iter().flatten() {
+            let name = tree["name"].as_str().unwrap_or_default();
+            let mut steps = Vec::new();
+            for level in tree["levels"].as_array().into_iter().flatten() {
+                answered_steps(&level["items"], &mut steps);
+            }
+            assert!(
+                !steps.iter().any(|id| recorded.contains(id)),
+                "{}: the workflow records rollback answers",
+                plan.display()
+            );
+            let place = format!("rollback tree `{name}`");
+            assert_eq!(reported(&place), steps.len(), "{}: W0905 in `{name}` disagrees", plan.display());
+            unattended += steps.len();
+        }
+    }
+    assert!(attended > 0 && unattended > 0, "both cases must occur: {attended} attended, {unattended} unattended");
 }
 
 #[test]
@@ -211,7 +356,8 @@ fn an_env_without_approval_signs_off_nothing() {
         stdout(&output)
     );
     assert!(
-        stderr(&output).contains("`deploy` runs unattended in the workflow: no one is asked to confirm `deploy.1`"),
+        stderr(&output).lines().any(|line| line == "W0905")
+            && stderr(&output).contains("a manual check in `deploy`, which runs unattended"),
         "{}",
         stderr(&output)
     );

@@ -1,0 +1,288 @@
+//! What the workflow target makes of a plan, decided on the model, once, for the emitter and
+//! for the diagnostics about it: the GitHub environment each node's job runs in, the jobs, and
+//! the limits of GitHub Actions the plan runs into (W1002 to W1005).
+
+use super::timeline::Schedule;
+use super::{format_duration, format_offset};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{EnvId, Model, NodeId, NodeKind, RoleId, StepKind};
+
+/// GitHub stops a job after six hours.
+pub const MAX_JOB_MINUTES: u64 = 360;
+/// GitHub cancels a workflow run after 35 days.
+pub const MAX_RUN_MS: u64 = 35 * 24 * 3_600_000;
+/// A GitHub environment takes at most six required reviewers.
+pub const MAX_REVIEWERS: usize = 6;
+/// Added to each job's time: setting up the runner, and the runbook's own rollback.
+pub const JOB_SETUP_MINUTES: u64 = 15;
+
+/// The GitHub environment a job runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    /// The node's env.
+    Env(EnvId),
+    /// A gate's own environment: made for a gate with an `approve` step and no env, its
+    /// reviewers are the roles its `approve` steps name.
+    Gate(NodeId),
+}
+
+impl Environment {
+    /// Its name in the workflow and in the checklist's set-up commands.
+    pub fn name(self, model: &Model) -> String {
+        match self {
+            Environment::Env(env) => model.envs[env.0].name.to_string(),
+            Environment::Gate(node) => format!("{}-{}", model.plan.name, model.nodes[node.0].name),
+        }
+    }
+
+    /// Its required reviewers: the env's `approval` roles in order, or the roles a gate's
+    /// `approve` steps name, by name; each once.
+    pub fn reviewers(self, model: &Model) -> Vec<RoleId> {
+        let mut roles: Vec<RoleId> = match self {
+            Environment::Env(env) => model.envs[env.0].approvals.clone(),
+            Environment::Gate(node) => {
+                let mut roles: Vec<RoleId> = super::steps(&model.nodes[node.0].items)
+                    .filter_map(|step| match &step.kind {
+                        StepKind::Approve { roles, .. } => Some(roles.iter().copied()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                roles.sort_by(|a, b| model.roles[a.0].name.cmp(&model.roles[b.0].name));
+                roles
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        roles.retain(|role| seen.insert(*role));
+        roles
+    }
+
+    /// Whether GitHub holds its jobs until a reviewer approves.
+    pub fn has_reviewers(self, model: &Model) -> bool {
+        match self {
+            Environment::Env(env) => !model.envs[env.0].approvals.is_empty(),
+            // Made only for a gate with an `approve` step, which names at least one role.
+            Environment::Gate(_) => true,
+        }
+    }
+}
+
+/// The environment a node's job runs in: its env, or a gate's own environment for a gate with
+/// an `approve` step and no env; none otherwise.
+pub fn environment(model: &Model, node: NodeId) -> Option<Environment> {
+    let declared = &model.nodes[node.0];
+    match declared.env {
+        Some(env) => Some(Environment::Env(env)),
+        None if declared.kind == NodeKind::Gate
+            && super::steps(&declared.items).any(|step| matches!(step.kind, StepKind::Approve { .. })) =>
+        {
+            Some(Environment::Gate(node))
+        }
+        None => None,
+    }
+}
+
+/// One job of the workflow.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Its nodes, in order; the job is named after the first.
+    pub nodes: Vec<NodeId>,
+    pub environment: Option<Environment>,
+    /// The longest it may run, in minutes: its nodes' latest durations without the time their
+    /// checks and approvals wait for an answer ([`on_a_runner_ms`]), plus
+    /// [`JOB_SETUP_MINUTES`]. Not capped: the workflow caps it at [`MAX_JOB_MINUTES`].
+    pub minutes: u64,
+}
+
+/// The longest a node runs in a job, from its latest times in the schedule. The schedule counts
+/// each `check` and `approve` at its whole time to answer, as at a terminal; on a runner there
+/// is none, and the runbook takes the answers the job recorded or fails closed at once, so that
+/// time is never spent in a job (the wait for an environment's reviewers comes before the job
+/// starts, and GitHub does not count it). A rollout keeps its whole time: its stages may wait for
+/// their `at` whatever comes before them.
+fn on_a_runner_ms(model: &Model, node: NodeId, schedule: &Schedule) -> i64 {
+    let Some(times) = schedule.nodes.get(node.0) else { return 0 };
+    let latest = times.latest_finish_ms.saturating_sub(times.latest_start_ms);
+    let declared = &model.nodes[node.0];
+    if declared.kind == NodeKind::Rollout {
+        return latest;
+    }
+    let answers: u64 = super::steps(&declared.items)
+        .filter(|step| matches!(step.kind, StepKind::Check { .. } | StepKind::Approve { .. }))
+        .map(|step| step.worst_case_ms())
+        .fold(0, u64::saturating_add);
+    latest.saturating_sub(i64::try_from(answers).unwrap_or(i64::MAX)).max(0)
+}
+
+fn minutes(ms: i64) -> u64 {
+    ms.max(0).unsigned_abs().div_ceil(60_000)
+}
+
+/// The workflow's jobs, nodes in `order`. A job exists only where a boundary needs one: a node
+/// on another environment, a gate with its own environment, or a branch of the graph (a node
+/// that does not come right after the last node of the job before it, alone). A chain of
+/// nodes on one environment stays in one job.
+pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    for &id in order {
+        let node = &model.nodes[id.0];
+        let environment = environment(model, id);
+        let duration = minutes(on_a_runner_ms(model, id, schedule));
+        let joins = jobs.last().is_some_and(|job| {
+            node.after.len() == 1
+                && job.nodes.last() == node.after.first()
+                && job.environment == environment
+                && !matches!(environment, Some(Environment::Gate(_)))
+        });
+        match jobs.last_mut() {
+            Some(job) if joins => {
+                job.nodes.push(id);
+                job.minutes += duration;
+            }
+            _ => jobs.push(Job { nodes: vec![id], environment, minutes: JOB_SETUP_MINUTES + duration }),
+        }
+    }
+    jobs
+}
+
+fn hours(minutes: u64) -> String {
+    format!("{}h{:02}m", minutes / 60, minutes % 60)
+}
+
+/// The nodes of a job after its first, named, for a label.
+fn others(model: &Model, job: &Job) -> String {
+    let names: Vec<String> = job.nodes.iter().skip(1).map(|id| format!("`{}`", model.nodes[id.0].name)).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!(" and {one}"),
+        [rest @ .., last] => format!(", {} and {last}", rest.join(", ")),
+    }
+}
+
+/// W1002: a job longer than GitHub's six hours.
+fn long_jobs(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
+    for job in jobs.iter().filter(|job| job.minutes > MAX_JOB_MINUTES) {
+        let Some(first) = job.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::JobTooLong,
+                first.name_span,
+                format!(
+                    "the workflow job `{}` can run {}, longer than the 6 hours GitHub gives a job",
+                    first.name,
+                    hours(job.minutes)
+                ),
+            )
+            .label(format!(
+                "one job runs `{}`{} (with {JOB_SETUP_MINUTES}m to set up and roll back): GitHub stops it at 6h",
+                first.name,
+                others(model, job)
+            ))
+            .help("shorten what runs in this job (split a long watch into shorter ones on other envs), or run what comes after 6h from the runbook"),
+        );
+    }
+}
+
+/// W1003: a plan longer than a workflow run's 35 days.
+fn long_run(model: &Model, order: &[NodeId], schedule: &Schedule, diagnostics: &mut Vec<Diagnostic>) {
+    if schedule.length_ms() <= MAX_RUN_MS {
+        return;
+    }
+    let cancelled_at = schedule.start_ms.saturating_add_unsigned(MAX_RUN_MS);
+    let times = |id: &NodeId| schedule.nodes.get(id.0);
+    let Some(cut) = order.iter().find(|id| times(id).is_some_and(|times| times.latest_finish_ms > cancelled_at)) else {
+        return;
+    };
+    let first = order.iter().find(|id| times(id).is_some_and(|times| times.earliest_start_ms == schedule.start_ms));
+    let mut diagnostic = Diagnostic::new(
+        Code::RunTooLong,
+        model.nodes[cut.0].name_span,
+        format!(
+            "the plan runs {} (from {} to {}), longer than the 35 days GitHub gives a workflow run",
+            format_duration(schedule.length_ms()),
+            format_offset(schedule.start_ms),
+            format_offset(schedule.finish_ms)
+        ),
+    )
+    .label(format!("GitHub cancels the run at {}, before this node can finish", format_offset(cancelled_at)))
+    .help("start the workflow later and carry out the earliest nodes from the runbook, or make the plan shorter");
+    if let Some(first) = first.filter(|first| *first != cut) {
+        diagnostic = diagnostic.with(
+            model.nodes[first.0].name_span,
+            format!("the run starts with this node, at {}", format_offset(schedule.start_ms)),
+        );
+    }
+    diagnostics.push(diagnostic);
+}
+
+/// W1004: a quorum of approvals in a job whose environment is approved once.
+fn quorums(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    use super::attendance::{attended, Place, Runner};
+    for (index, node) in model.nodes.iter().enumerate() {
+        // An unattended node's approvals are W0905: no reviewer is asked at all.
+        if !attended(model, Place::Node(NodeId(index)), Runner::Workflow) {
+            continue;
+        }
+        for step in super::steps(&node.items) {
+            let StepKind::Approve { quorum, .. } = &step.kind else { continue };
+            if *quorum > 1 {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::QuorumNotGathered,
+                        step.span,
+                        format!("this approval asks for {quorum} approvers, but the workflow records one: it fails closed"),
+                    )
+                    .label("the job's environment is approved once, and the runbook finds one answer for this step")
+                    .help("ask for one approver (`approve ROLE`) where the workflow runs this node, or carry this node out from the runbook, where each approver answers"),
+                );
+            }
+        }
+    }
+}
+
+/// W1005: an environment with more required reviewers than GitHub takes.
+fn reviewers(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    let environments = (0..model.envs.len()).map(|index| Environment::Env(EnvId(index))).chain(
+        (0..model.nodes.len()).filter_map(|index| match environment(model, NodeId(index)) {
+            Some(gate @ Environment::Gate(_)) => Some(gate),
+            _ => None,
+        }),
+    );
+    for environment in environments {
+        let count = environment.reviewers(model).len();
+        if count <= MAX_REVIEWERS {
+            continue;
+        }
+        let (span, label) = match environment {
+            Environment::Env(env) => (
+                model.envs[env.0].approval_span.unwrap_or(model.envs[env.0].span),
+                "the roles of its `approval`, each a required reviewer",
+            ),
+            Environment::Gate(node) => {
+                (model.nodes[node.0].name_span, "its `approve` steps name these roles, each a required reviewer")
+            }
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TooManyReviewers,
+                span,
+                format!(
+                    "environment `{}` needs {count} required reviewers, more than the {MAX_REVIEWERS} GitHub takes",
+                    environment.name(model)
+                ),
+            )
+            .label(label)
+            .help("name fewer roles: a role that stands for a GitHub team counts as one reviewer"),
+        );
+    }
+}
+
+/// The limits of GitHub Actions this plan runs into (`order` holds every node).
+pub(super) fn check(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    long_jobs(model, &jobs(model, order, schedule), &mut diagnostics);
+    long_run(model, order, schedule, &mut diagnostics);
+    quorums(model, &mut diagnostics);
+    reviewers(model, &mut diagnostics);
+    diagnostics
+}
