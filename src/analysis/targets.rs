@@ -21,15 +21,15 @@ impl Targets {
     }
 }
 
-/// W1001: alerts watch the whole launch beside it; the runbook (and the workflow, which runs
-/// it) carries out the nodes in order and runs no alert.
+/// W1001: alerts watch the whole launch beside it. The runbook watches them when it runs the
+/// whole plan; the workflow runs it one node per job (`--only`), where no alert is watched.
 fn alerts(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
     for alert in &model.alerts {
         diagnostics.push(
             Diagnostic::new(
                 Code::AlertNotRun,
                 alert.name_span,
-                format!("alert `{}` is not run by the runbook or the workflow", alert.name),
+                format!("alert `{}` is not run by the workflow", alert.name),
             )
             .label("nothing watches its condition while the plan runs")
             .help("route it to your monitoring (the checklist lists it), or watch its condition in a `watch` node"),
@@ -40,10 +40,8 @@ fn alerts(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
 /// The limits of `targets` this plan runs into. `order` holds every node.
 pub(super) fn check(model: &Model, order: &[NodeId], schedule: &Schedule, targets: Targets) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    if targets.any() {
-        alerts(model, &mut diagnostics);
-    }
     if targets.workflow {
+        alerts(model, &mut diagnostics);
         diagnostics.extend(super::workflow::check(model, order, schedule));
     }
     diagnostics

@@ -59,6 +59,7 @@ struct Context {
     metrics: Vec<Metric>,
     conds: Vec<Cond>,
     trees: Vec<Tree>,
+    alerts: Vec<Alert>,
     nodes: Vec<Node>,
     /// The bash functions of the nodes, then of the rollback levels, with their steps.
     functions: Vec<Function>,
@@ -78,6 +79,7 @@ struct Metric {
     mul: u64,
     div: u64,
     baseline_at_ms: Option<i64>,
+    baseline_window_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -118,6 +120,15 @@ struct Tree {
     has_nodata: bool,
 }
 
+/// An alert, watched by the runbook beside the nodes (docs/semantics.md, R23).
+#[derive(Serialize)]
+struct Alert {
+    index: usize,
+    name: String,
+    severity: String,
+    check: Check,
+}
+
 #[derive(Serialize)]
 struct Level {
     index: usize,
@@ -141,6 +152,8 @@ struct Node {
     index: usize,
     name: String,
     kind: String,
+    /// The positions of the nodes it runs after.
+    after: Vec<usize>,
     at_ms: Option<i64>,
     every_ms: u64,
     for_ms: u64,
@@ -482,6 +495,7 @@ fn context(view: &PlanView) -> Context {
                 mul,
                 div,
                 baseline_at_ms: metric.baseline.as_ref().map(|baseline| baseline.at_ms),
+                baseline_window_ms: metric.baseline.as_ref().map_or(0, |baseline| baseline.window_ms),
             }
         })
         .collect::<Vec<_>>();
@@ -521,6 +535,24 @@ fn context(view: &PlanView) -> Context {
             }
         })
         .collect();
+    let alerts = view
+        .alerts
+        .iter()
+        .enumerate()
+        .map(|(index, alert)| {
+            let check = builder.check(std::slice::from_ref(&alert.when));
+            let mut lines = Vec::new();
+            builder.lines(&alert.items, 0, DEFAULT_SAMPLING_MS, &mut lines);
+            functions.push(Function {
+                name: format!("alert_{index}"),
+                comment: format!("alert {}", alert.name),
+                node: None,
+                lines,
+                fail: "return 1",
+            });
+            Alert { index, name: alert.name.clone(), severity: alert.severity.clone(), check }
+        })
+        .collect();
     let mut node_functions = Vec::new();
     let nodes = view
         .nodes
@@ -545,6 +577,11 @@ fn context(view: &PlanView) -> Context {
                 index,
                 name: node.name.clone(),
                 kind: node.kind.clone(),
+                after: node
+                    .after
+                    .iter()
+                    .filter_map(|name| view.nodes.iter().position(|other| other.name == *name))
+                    .collect(),
                 // A node with neither `at` nor `after` starts at T0.
                 at_ms: node.at_ms.or(if node.after.is_empty() { Some(0) } else { None }),
                 every_ms,
@@ -585,6 +622,7 @@ fn context(view: &PlanView) -> Context {
         metrics,
         conds: builder.conds,
         trees,
+        alerts,
         nodes,
         functions: node_functions,
         answer_timeout_ms: DEFAULT_ANSWER_TIMEOUT_MS,

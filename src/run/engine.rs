@@ -1000,12 +1000,14 @@ impl<'m, 'w> Run<'m, 'w> {
     }
 
     fn run(&mut self) {
-        // The run starts when its first node can.
+        // The run starts when its first node can, or when a baseline's window opens.
+        let model = self.model();
         let start = self
             .nodes
             .iter()
             .filter(|run| run.node.after.is_empty())
             .map(|run| run.node.at_ms.unwrap_or(0))
+            .chain(model.metrics.iter().filter_map(|metric| metric.baseline.as_ref().map(|baseline| baseline.at_ms)))
             .min()
             .unwrap_or(0);
         self.started_at = start;
@@ -1286,7 +1288,9 @@ impl<'m, 'w> Run<'m, 'w> {
                 matches!(self.nodes[dependency.0].status, Status::Finished(NodeOutcome::Done | NodeOutcome::Continued))
             });
             if ready {
-                let start = run.node.at_ms.map_or(now, |at| at.max(now));
+                // A node with neither `at` nor `after` starts at T0 (R2).
+                let at = run.node.at_ms.or(if run.node.after.is_empty() { Some(0) } else { None });
+                let start = at.map_or(now, |at| at.max(now));
                 self.nodes[index].wake = Some(start);
             }
         }
