@@ -332,17 +332,17 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     assert!(text(&output).contains("no terminal and no recorded answer: go_no_go.1 fails closed"), "{}", text(&output));
     assert_eq!(read(&dir, "steps"), "");
 
-    // The same name twice is one distinct person: still short of the quorum.
-    std::fs::write(dir.join("twice"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by Alice\n").expect("write");
+    // The same name twice is one distinct person, whatever its case: still short of the quorum.
+    std::fs::write(dir.join("twice"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by ALICE\n").expect("write");
     let output = run(&dir, &["--now", "--approvals", "twice"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    assert!(text(&output).contains("Alice has already approved"), "{}", text(&output));
+    assert!(text(&output).contains("ALICE has already approved"), "{}", text(&output));
 
     // The operator cannot be one of the distinct approvers.
-    std::fs::write(dir.join("self"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by mallory\n").expect("write");
+    std::fs::write(dir.join("self"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by Mallory\n").expect("write");
     let output = run_as(&dir, &["--now", "--approvals", "self"], "mallory");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    assert!(text(&output).contains("mallory runs this script"), "{}", text(&output));
+    assert!(text(&output).contains("Mallory runs this script"), "{}", text(&output));
 
     std::fs::write(dir.join("answers"), "go_no_go.1 approved-by Alice Martin\ngo_no_go.1 approved-by Bob\n")
         .expect("write");
