@@ -487,3 +487,28 @@ phase go after ready {
         assert_eq!(read(&dir, "steps"), "go\n", "`{good}`");
     }
 }
+
+/// The kill -9 harness (`scripts/kill9-harness.sh`), short: the runbook killed at random moments,
+/// its main process alone or its whole process group, then run again until it ends; every step
+/// leaves its effect exactly once, or twice only after the runbook asked to run it again. The
+/// full run (200 trials and more) is recorded in bench/README.md.
+#[test]
+fn kill_9_at_random_moments_leaves_every_effect_once() {
+    require_tool("setsid");
+    let output = Command::new(root().join("scripts/kill9-harness.sh"))
+        .arg("8")
+        .env("GOLIVEC", env!("CARGO_BIN_EXE_golivec"))
+        .output()
+        .expect("the harness runs");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("0 failures"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
