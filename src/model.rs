@@ -411,6 +411,40 @@ impl Condition {
     }
 }
 
+impl Comparison {
+    /// The comparison that holds exactly when this one does not.
+    pub fn negated(self) -> Comparison {
+        match self {
+            Comparison::Lt => Comparison::Ge,
+            Comparison::Le => Comparison::Gt,
+            Comparison::Gt => Comparison::Le,
+            Comparison::Ge => Comparison::Lt,
+            Comparison::Eq => Comparison::Ne,
+            Comparison::Ne => Comparison::Eq,
+        }
+    }
+}
+
+impl Condition {
+    /// The conditions in this one that are not `and`, `or`, `not` or `for`, each with whether
+    /// it counts as written (`true`) or negated by the `not`s around it (`false`).
+    pub fn signed_atoms(&self) -> Vec<(&Condition, bool)> {
+        let mut found = Vec::new();
+        let mut stack = vec![(self, true)];
+        while let Some((condition, positive)) = stack.pop() {
+            match &condition.kind {
+                ConditionKind::Or { operands } | ConditionKind::And { operands } => {
+                    stack.extend(operands.iter().rev().map(|operand| (operand, positive)));
+                }
+                ConditionKind::Not { operand } => stack.push((operand, !positive)),
+                ConditionKind::Held { operand, .. } => stack.push((operand, positive)),
+                _ => found.push((condition, positive)),
+            }
+        }
+        found
+    }
+}
+
 impl Action {
     /// The rollback tree this action ends in, if any (through `pause ... then`).
     pub fn rollback_tree(&self) -> Option<TreeId> {

@@ -1180,17 +1180,6 @@ struct Found {
     who: String,
 }
 
-fn flip(comparison: Comparison) -> Comparison {
-    match comparison {
-        Comparison::Lt => Comparison::Ge,
-        Comparison::Le => Comparison::Gt,
-        Comparison::Gt => Comparison::Le,
-        Comparison::Ge => Comparison::Lt,
-        Comparison::Eq => Comparison::Ne,
-        Comparison::Ne => Comparison::Eq,
-    }
-}
-
 fn symbol(comparison: Comparison) -> &'static str {
     match comparison {
         Comparison::Lt => "<",
@@ -1223,7 +1212,7 @@ fn atoms(model: &Model, condition: &Condition, role: Role, who: &str, out: &mut 
             ConditionKind::Declared { .. } | ConditionKind::NoData { .. } => continue,
             ConditionKind::Compare { metric, comparison, threshold } => {
                 let Some(found) = model.metrics.get(metric.0) else { continue };
-                let comparison = if negated { flip(*comparison) } else { *comparison };
+                let comparison = if negated { comparison.negated() } else { *comparison };
                 match threshold {
                     Threshold::Absolute { value } => (
                         metric.0,

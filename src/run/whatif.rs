@@ -107,8 +107,7 @@ pub fn table(model: &Model, order: &[NodeId], t0: Option<&jiff::Zoned>) -> Vec<R
         let mut world = healthy.clone();
         let start = happy.events.first().map_or(0, |event| event.t_ms);
         let mut made = false;
-        let mut atoms = Vec::new();
-        collect(&alert.when, true, &mut atoms);
+        let atoms = alert.when.signed_atoms();
         if let Some((atom, positive)) = atoms.first() {
             match &atom.kind {
                 ConditionKind::Declared { text } => {
@@ -194,25 +193,11 @@ fn row(model: &Model, order: &[NodeId], world: &World, what: String, node: &str,
     }
 }
 
-fn collect<'c>(condition: &'c Condition, positive: bool, found: &mut Vec<(&'c Condition, bool)>) {
-    match &condition.kind {
-        ConditionKind::And { operands } | ConditionKind::Or { operands } => {
-            for operand in operands {
-                collect(operand, positive, found);
-            }
-        }
-        ConditionKind::Not { operand } => collect(operand, !positive, found),
-        ConditionKind::Held { operand, .. } => collect(operand, positive, found),
-        _ => found.push((condition, positive)),
-    }
-}
-
 /// For each metric comparison in a must-hold condition: the metric, a value just past the
 /// threshold, and the comparison's text.
 fn breaches(model: &Model, condition: &Condition, healthy: &World) -> Vec<(usize, f64, String)> {
-    let mut atoms = Vec::new();
-    collect(condition, true, &mut atoms);
-    atoms
+    condition
+        .signed_atoms()
         .into_iter()
         .filter_map(|(atom, positive)| {
             let (metric, value) = value_for(model, atom, positive, healthy)?;
@@ -232,7 +217,7 @@ fn value_for(model: &Model, atom: &Condition, positive: bool, healthy: &World) -
             };
             let step = if threshold == 0.0 { 1.0 } else { threshold.abs() * 0.01 };
             // Makes the comparison false (for a must-hold) or true (for a negated one).
-            let comparison = if positive { negate(*comparison) } else { *comparison };
+            let comparison = if positive { comparison.negated() } else { *comparison };
             let value = match comparison {
                 Comparison::Lt => threshold - step,
                 Comparison::Le | Comparison::Eq => threshold,
@@ -263,17 +248,6 @@ fn value_for(model: &Model, atom: &Condition, positive: bool, healthy: &World) -
         _ => value,
     };
     crate::run::measure::in_range(value, ty).value().map(|value| (metric, value))
-}
-
-fn negate(comparison: Comparison) -> Comparison {
-    match comparison {
-        Comparison::Lt => Comparison::Ge,
-        Comparison::Le => Comparison::Gt,
-        Comparison::Gt => Comparison::Le,
-        Comparison::Ge => Comparison::Lt,
-        Comparison::Eq => Comparison::Ne,
-        Comparison::Ne => Comparison::Eq,
-    }
 }
 
 /// The table for people.

@@ -715,25 +715,10 @@ pub fn healthy_values(model: &Model) -> Vec<Sample> {
 }
 
 fn collect_atoms<'c>(condition: &'c Condition, into: &mut [Vec<(&'c Condition, bool)>]) {
-    atoms(condition, true, &mut |atom, positive| {
-        if let Some(metric) = atom_metric(atom) {
-            if let Some(list) = into.get_mut(metric) {
-                list.push((atom, positive));
-            }
+    for (atom, positive) in condition.signed_atoms() {
+        if let Some(list) = atom_metric(atom).and_then(|metric| into.get_mut(metric)) {
+            list.push((atom, positive));
         }
-    });
-}
-
-fn atoms<'c>(condition: &'c Condition, positive: bool, found: &mut impl FnMut(&'c Condition, bool)) {
-    match &condition.kind {
-        ConditionKind::And { operands } | ConditionKind::Or { operands } => {
-            for operand in operands {
-                atoms(operand, positive, found);
-            }
-        }
-        ConditionKind::Not { operand } => atoms(operand, !positive, found),
-        ConditionKind::Held { operand, .. } => atoms(operand, positive, found),
-        _ => found(condition, positive),
     }
 }
 
