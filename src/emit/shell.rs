@@ -214,6 +214,8 @@ struct Step {
     quorum: usize,
     distinct: bool,
     message: String,
+    /// The message as the terminal and the log show it.
+    shown_message: String,
     wait_ms: u64,
 }
 
@@ -393,7 +395,7 @@ impl Builder<'_> {
         for item in items {
             match item {
                 ItemView::Group { title, items } => {
-                    out.push(Line { heading: Some(title.clone()), depth, step: None });
+                    out.push(Line { heading: Some(crate::run::render::visible(title)), depth, step: None });
                     self.lines(items, depth + 1, every_ms, out);
                 }
                 ItemView::Step(step) => {
@@ -419,7 +421,9 @@ impl Builder<'_> {
         Step {
             id: step.id.clone(),
             kind,
-            title: step.title.clone(),
+            // What the terminal and the log show: control characters escaped, so that no title
+            // moves the cursor or starts a line of its own.
+            title: crate::run::render::visible(&step.title),
             command: step.command.clone(),
             timeout_ms: step.timeout_ms.unwrap_or(default_timeout),
             retries: step.retries,
@@ -442,6 +446,7 @@ impl Builder<'_> {
             quorum: step.quorum.unwrap_or(1),
             distinct: step.distinct,
             message: step.message.clone().unwrap_or_else(|| step.title.clone()),
+            shown_message: crate::run::render::visible(step.message.as_deref().unwrap_or(&step.title)),
             wait_ms: step.wait_ms.unwrap_or(0),
         }
     }
@@ -614,7 +619,7 @@ fn context(view: &PlanView) -> Context {
             || metrics.iter().any(|metric| metric.baseline_at_ms.is_some());
     Context {
         plan: view.plan.name.clone(),
-        title: view.plan.title.clone(),
+        title: view.plan.title.as_deref().map(crate::run::render::visible),
         generator: view.generator.clone(),
         t0_ms,
         t0_text: view.plan.t0.clone(),

@@ -431,7 +431,13 @@ phase work {
 fn a_nul_byte_fails_the_build() {
     let dir = temp_dir("nul");
     let source = dir.join("plan.golive");
+    // In a title, shown escaped.
     std::fs::write(&source, "plan nul {}\n\nphase a {\n  run \"x\\0y\" sh \"true\"\n}\n").expect("write");
+    let output = golivec(&["build", &source.to_string_lossy(), "--target", "shell"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("u{0}y"), "the title is shown escaped");
+    // In a command, which bash would run: the build fails.
+    std::fs::write(&source, "plan nul {}\n\nphase a {\n  run \"x\" sh \"echo x\\0y\"\n}\n").expect("write");
     let output = golivec(&["build", &source.to_string_lossy(), "--target", "shell"], None);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("contains a NUL byte, which a bash script cannot hold"), "{}", stderr(&output));
@@ -511,4 +517,24 @@ fn kill_9_at_random_moments_leaves_every_effect_once() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+/// Plan text is shown with its control characters escaped, on the terminal and in the log: a
+/// title or a message cannot clear the screen, reverse the text, or start a line of its own;
+/// the notify command still receives the message as written.
+#[test]
+fn plan_text_cannot_forge_lines_or_reach_the_terminal_raw() {
+    let dir = temp_dir("forge");
+    runbook(
+        &dir,
+        "plan forge {}\n\nrole ops\n\nphase one {\n  group \"G\\u{1b}[2J\" {\n    run \"fine\\n2026-01-01T00:00:00+0000 finished one.9\\u{202e}\" sh \"true\"\n  }\n  notify ops \"line one\\nline two\\u{1b}[31m\"\n}\n",
+    );
+    let output = command(&dir, &["--now"]).env("GOLIVE_NOTIFY_COMMAND", "cat >> notified").output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    for shown in [text(&output), read(&dir, ".golive-forge/log")] {
+        assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'), "{shown:?}");
+        assert!(!shown.lines().any(|line| line.contains("finished one.9") && !line.contains("[one.1]")), "{shown}");
+        assert!(!shown.lines().any(|line| line.trim_start().starts_with("line two")), "{shown}");
+    }
+    assert_eq!(read(&dir, "notified"), "line one\nline two\u{1b}[31m\n", "the message itself is sent as written");
 }
