@@ -101,7 +101,7 @@ fn hostile_strings_arrive_verbatim_in_json() {
 }
 
 #[test]
-fn hostile_strings_are_shown_verbatim_and_never_run_by_the_runbook() {
+fn hostile_strings_are_shown_literally_and_never_run_by_the_runbook() {
     let shellcheck = crate::support::require_tool("shellcheck");
     let dir = std::env::temp_dir().join(format!("golivec-injection-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -127,7 +127,9 @@ fn hostile_strings_are_shown_verbatim_and_never_run_by_the_runbook() {
         let shown = String::from_utf8_lossy(&run.stdout);
         assert!(run.status.success(), "{text:?}:\n{shown}{}", String::from_utf8_lossy(&run.stderr));
         assert!(marker.exists(), "{text:?}: the plan's own command did not run");
-        assert!(shown.contains(text.as_str()), "{text:?} is not shown verbatim in:\n{shown}");
+        // Literally, with control characters escaped: no text moves the cursor or starts a line.
+        let literal = golivec::run::render::visible(text);
+        assert!(shown.contains(literal.as_str()), "{text:?} is not shown as {literal:?} in:\n{shown}");
         assert!(!pwned.exists(), "{text:?}: plan text was executed");
     }
     let _ = std::fs::remove_dir_all(&dir);
