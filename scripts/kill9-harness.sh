@@ -31,7 +31,8 @@ for ((trial = 1; trial <= trials; trial++)); do
   printf '#!/usr/bin/env bash\nsleep 0.%d\necho "$GOLIVE_STEP" >> effects\n' "$((RANDOM % 3 + 1))" >"$dir/effect.sh"
   chmod +x "$dir/effect.sh"
   : >"$dir/answers"
-  for step in "${steps[@]}"; do echo "$step rerun-by harness" >>"$dir/answers"; done
+  # Every command may run again, the failing one (two.3, no effect) included.
+  for step in "${steps[@]}" two.3; do echo "$step rerun-by harness" >>"$dir/answers"; done
   # setsid, not a group leader here, makes the session itself: the runbook's main process is
   # the one started here. Kill it, and only it: what it ran lives on, as after a crash.
   (cd "$dir" && exec setsid ./run.sh --now --approvals answers >/dev/null 2>&1) &
