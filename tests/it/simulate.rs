@@ -153,24 +153,29 @@ fn the_committed_schemas_are_the_generated_ones() {
     }
 }
 
+/// Runs the real `check-jsonschema` on `files` against the schema at `schema` (from the root).
+fn validate(validator: &std::path::Path, schema: &str, files: &[String]) {
+    let checked = std::process::Command::new(validator)
+        .arg("--schemafile")
+        .arg(root().join(schema))
+        .args(files)
+        .output()
+        .expect("check-jsonschema runs");
+    assert!(
+        checked.status.success(),
+        "{schema}: {}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
+
 /// Every scenario fixture validates against the scenario schema, and every line of every
 /// trace against the trace schema (the real `check-jsonschema`).
 #[test]
 fn scenarios_and_traces_validate_against_their_schemas() {
     let validator = crate::support::require_tool("check-jsonschema");
     let scenario_files: Vec<String> = scenarios().iter().map(|path| path.to_string_lossy().into_owned()).collect();
-    let checked = std::process::Command::new(&validator)
-        .arg("--schemafile")
-        .arg(root().join("schemas/scenario.schema.json"))
-        .args(&scenario_files)
-        .output()
-        .expect("check-jsonschema runs");
-    assert!(
-        checked.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&checked.stdout),
-        String::from_utf8_lossy(&checked.stderr)
-    );
+    validate(&validator, "schemas/scenario.schema.json", &scenario_files);
     let dir = temp_dir("lines");
     let mut lines = Vec::new();
     for path in scenarios() {
@@ -190,18 +195,7 @@ fn scenarios_and_traces_validate_against_their_schemas() {
             }
         }
     }
-    let checked = std::process::Command::new(&validator)
-        .arg("--schemafile")
-        .arg(root().join("schemas/trace.schema.json"))
-        .args(&lines)
-        .output()
-        .expect("check-jsonschema runs");
-    assert!(
-        checked.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&checked.stdout),
-        String::from_utf8_lossy(&checked.stderr)
-    );
+    validate(&validator, "schemas/trace.schema.json", &lines);
 }
 
 fn simulate(args: &[&str]) -> (Option<i32>, String, String) {
