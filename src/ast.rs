@@ -507,6 +507,8 @@ pub enum RunOption {
     Timeout(Value),
     Retries(Value),
     Uses(Vec<Ident>),
+    /// `idempotent`: the command may run again after an interruption without asking.
+    Idempotent(Span),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -744,6 +744,7 @@ impl<'s> Printer<'s> {
             RunOption::Timeout(value) => RcDoc::text("timeout ").append(self.value(value)),
             RunOption::Retries(value) => RcDoc::text("retries ").append(self.value(value)),
             RunOption::Uses(secrets) => RcDoc::text("uses ").append(self.ident_list(secrets)),
+            RunOption::Idempotent(_) => RcDoc::text("idempotent"),
         }
     }
 
@@ -999,6 +1000,7 @@ fn run_option_span(option: &RunOption) -> Span {
         RunOption::Command(command) => command.span,
         RunOption::Timeout(value) | RunOption::Retries(value) => value.span,
         RunOption::Uses(secrets) => list_span(secrets),
+        RunOption::Idempotent(span) => *span,
     }
 }
 

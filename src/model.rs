@@ -374,6 +374,15 @@ impl Step {
             _ => None,
         }
     }
+
+    /// Whether an interrupted try of this step may run again without a person's word: a step
+    /// that runs nothing, or a command marked `idempotent` (docs/semantics.md, R25).
+    pub fn reruns_without_asking(&self) -> bool {
+        match &self.kind {
+            StepKind::Run { idempotent, .. } | StepKind::Expect { idempotent, .. } => *idempotent,
+            _ => true,
+        }
+    }
 }
 
 impl Condition {
@@ -526,6 +535,8 @@ pub enum StepKind {
         timeout_ms: Option<NonZeroU64>,
         retries: u32,
         secrets: Box<[SecretId]>,
+        /// Runs again after an interruption without asking (`idempotent`).
+        idempotent: bool,
     },
     Expect {
         title: Option<CompactString>,
@@ -533,6 +544,7 @@ pub enum StepKind {
         timeout_ms: Option<NonZeroU64>,
         retries: u32,
         secrets: Box<[SecretId]>,
+        idempotent: bool,
     },
     Check {
         text: CompactString,

@@ -203,6 +203,9 @@ struct Step {
     timeout_ms: u64,
     retries: u32,
     secrets: String,
+    /// How `step_begin` treats a try an earlier run started: `command` asks before running it
+    /// again, `idempotent` runs it again (docs/semantics.md, R25).
+    rerun: &'static str,
     url: Option<String>,
     status: String,
     within_ms: String,
@@ -428,6 +431,7 @@ impl Builder<'_> {
             timeout_ms: step.timeout_ms.unwrap_or(default_timeout),
             retries: step.retries,
             secrets: step.secrets.join(" "),
+            rerun: if step.idempotent { "idempotent" } else { "command" },
             url: step.http.as_ref().map(|http| http.url.clone()),
             status: step.http.as_ref().and_then(|http| http.status).map_or(String::new(), |status| status.to_string()),
             within_ms: step

@@ -184,6 +184,8 @@ pub struct StepView {
     pub timeout_ms: Option<u64>,
     pub retries: u32,
     pub secrets: Vec<String>,
+    /// A command that may run again after an interruption without asking a person.
+    pub idempotent: bool,
     pub http: Option<HttpView>,
     pub condition: Option<ConditionView>,
     pub roles: Vec<String>,
@@ -464,6 +466,7 @@ impl Builder<'_> {
             command: None,
             timeout_ms: None,
             retries: 0,
+            idempotent: false,
             secrets: Vec::new(),
             http: None,
             condition: None,
@@ -477,7 +480,8 @@ impl Builder<'_> {
             ids.iter().map(|id| self.model.secrets[id.0].name.to_string()).collect::<Vec<_>>()
         };
         match &step.kind {
-            model::StepKind::Run { title, command, timeout_ms, retries, secrets } => {
+            model::StepKind::Run { title, command, timeout_ms, retries, secrets, idempotent } => {
+                view.idempotent = *idempotent;
                 view.kind = "run".into();
                 view.explicit_title = title.is_some();
                 view.title = title
@@ -489,7 +493,8 @@ impl Builder<'_> {
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
             }
-            model::StepKind::Expect { title, check, timeout_ms, retries, secrets } => {
+            model::StepKind::Expect { title, check, timeout_ms, retries, secrets, idempotent } => {
+                view.idempotent = *idempotent;
                 view.kind = "expect".into();
                 view.explicit_title = title.is_some();
                 view.timeout_ms = timeout_ms.map(NonZeroU64::get);

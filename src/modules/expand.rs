@@ -870,6 +870,7 @@ impl Paster<'_> {
                 ast::RunOption::Command(command) => self.command(command),
                 ast::RunOption::Timeout(value) | ast::RunOption::Retries(value) => self.value(value),
                 ast::RunOption::Uses(names) => names.iter_mut().for_each(|name| self.name(name)),
+                ast::RunOption::Idempotent(span) => self.span(span),
             }
         }
     }

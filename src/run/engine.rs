@@ -331,7 +331,7 @@ impl<'m> StepList<'m> {
                 current.state = CurrentState::Restart { at: resume, ask: false };
             }
             CurrentState::Until { .. } | CurrentState::Restart { .. } => {
-                let ask = step.command().is_some() || matches!(step.kind, StepKind::Expect { .. });
+                let ask = !step.reruns_without_asking();
                 current.state = CurrentState::Restart { at: resume, ask };
             }
         }

@@ -1218,6 +1218,7 @@ impl Checker {
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
                     secrets: options.secrets.into_boxed_slice(),
+                    idempotent: options.idempotent,
                 }
             }
             ast::StepKind::Expect(expect) => {
@@ -1264,6 +1265,7 @@ impl Checker {
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
                     secrets: options.secrets.into_boxed_slice(),
+                    idempotent: options.idempotent,
                 }
             }
             ast::StepKind::Check { text, by } => model::StepKind::Check {
@@ -1387,6 +1389,10 @@ impl Checker {
                         }
                         result.retries = retries.clamp(0, 100) as u32;
                     }
+                }
+                ast::RunOption::Idempotent(span) => {
+                    once.note("idempotent", *span, &mut self.diagnostics);
+                    result.idempotent = true;
                 }
                 ast::RunOption::Uses(secrets) => {
                     // Resolved one by one: no list of indices made and dropped per step.
@@ -1733,6 +1739,7 @@ struct RunOptions {
     timeout_ms: Option<NonZeroU64>,
     retries: u32,
     secrets: Vec<model::SecretId>,
+    idempotent: bool,
 }
 
 /// Why `tolerate` is refused where nothing is sampled.

@@ -172,7 +172,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "point_of_no_return",
         ],
         Rule::group_item_only => STEPS,
-        Rule::run_field_only => &["sh", "timeout", "retries", "uses"],
+        Rule::run_field_only => &["sh", "timeout", "retries", "uses", "idempotent"],
         Rule::rollback_item_only => &["level"],
         _ => &[],
     }

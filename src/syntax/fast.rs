@@ -1411,11 +1411,19 @@ impl<'s> Parser<'s> {
         Some(Command { script, span: self.span(start) })
     }
 
-    /// `timeout_clause | retries_clause | uses_clause`, and `command` when `with_command`.
+    /// `timeout_clause | retries_clause | uses_clause | idempotent_clause`, and `command` when
+    /// `with_command`.
     fn run_option(&mut self, with_command: bool) -> Option<RunOption> {
         let word = self.word();
         if word == b"sh" && with_command {
             return self.command().map(RunOption::Command);
+        }
+        if word == b"idempotent" {
+            let start = self.pos;
+            self.pos += word.len();
+            let span = self.span(start);
+            self.skip();
+            return Some(RunOption::Idempotent(span));
         }
         self.after_word(word);
         Some(match word {

@@ -670,6 +670,7 @@ impl Lowerer {
             Rule::command => RunOption::Command(self.command(pair)?),
             Rule::timeout_clause => RunOption::Timeout(self.clause_value(pair)?),
             Rule::retries_clause => RunOption::Retries(self.clause_value(pair)?),
+            Rule::idempotent_clause => RunOption::Idempotent(self.span(&pair)),
             _ => RunOption::Uses(self.ident_list(children(pair).next()?)),
         })
     }

@@ -296,6 +296,48 @@ phase work {
     assert!(text(&output).contains("[work.1] A (done in an earlier run)"), "{}", text(&output));
 }
 
+/// A command the plan marks `idempotent` runs again after a kill -9 without asking anyone;
+/// the one after it, not marked, still asks (docs/semantics.md, R25).
+#[test]
+fn an_idempotent_command_reruns_after_a_kill_9_without_asking() {
+    let dir = temp_dir("idempotent");
+    runbook(
+        &dir,
+        r#"plan crash {}
+
+phase work {
+  run "Sync" sh "echo sync >> count && sleep 2 && echo synced >> count" idempotent
+  run "Migrate" {
+    sh "echo migrate >> count && sleep 2"
+    idempotent
+  }
+  run "Announce" sh "echo announce >> count && sleep 2 && echo announced >> count"
+}
+"#,
+    );
+    // Killed while Sync runs: the survivor finishes it (it holds the lock meanwhile).
+    let mut child = spawnable(&dir, &["--now"]).spawn().expect("spawn");
+    wait_for("Sync to start", || read(&dir, "count") == "sync\n");
+    kill_group(&mut child);
+    wait_for("the survivor", || read(&dir, "count") == "sync\nsynced\n");
+    std::thread::sleep(Duration::from_millis(300));
+    // Run again: Sync runs again without a question; killed while Announce runs.
+    let mut child = spawnable(&dir, &["--now"]).spawn().expect("spawn");
+    wait_for("Announce to start", || read(&dir, "count").ends_with("announce\n"));
+    kill_group(&mut child);
+    wait_for("the survivor", || read(&dir, "count").ends_with("announced\n"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        read(&dir, "count"),
+        "sync\nsynced\nsync\nsynced\nmigrate\nannounce\nannounced\n",
+        "Sync ran again without a question"
+    );
+    let halted = run(&dir, &["--now"]);
+    assert_eq!(halted.status.code(), Some(5), "Announce is not idempotent: {}", text(&halted));
+    assert!(text(&halted).contains("work.3 was interrupted part-way"), "{}", text(&halted));
+    assert!(!text(&halted).contains("work.1 was interrupted"), "{}", text(&halted));
+}
+
 #[test]
 fn a_second_concurrent_run_is_refused() {
     let dir = temp_dir("lock");
