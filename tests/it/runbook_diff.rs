@@ -8,8 +8,13 @@
 //! differ by at most `TOLERANCE_MS` of the plan's time: the runbook's clock is real, and a
 //! process started late by the machine samples late, multiplied by the speed-up.
 //!
-//! Scenarios the harness cannot replay yet (signals, declarations, an operator's rollback,
-//! answers that come late or refuse, questions) are listed with the reason; scenarios where the
+//! People and operators are replayed too: answers that come late or refuse are written into the
+//! approvals file when the runbook's trace shows the question, `after` later (the runbook reads
+//! it again while it waits), and so are decisions about inconclusive nodes; signals are sent to
+//! the runbook's process at their moment, and a `resume` runs it again on the same clock and
+//! state, with the scenario's word on rerunning an interrupted command in the approvals file.
+//!
+//! Scenarios the harness cannot replay yet are listed with the reason; scenarios where the
 //! runbook still differs are listed in `KNOWN_DIFFERENCES` with the rule it does not carry out
 //! yet, and the test fails when one of them starts to agree, so that the list only shrinks.
 
@@ -132,22 +137,32 @@ fn checked(path: &Path) -> (golivec::model::Model, golivec::analysis::Analysis) 
 
 /// Why the harness cannot replay this scenario to a runbook yet, if it cannot.
 fn unsupported(scenario: &golivec::run::world::Scenario) -> Option<&'static str> {
-    if !scenario.signals.is_empty() {
-        return Some("signals: the harness does not send them yet");
-    }
     if !scenario.declare.is_empty() {
-        return Some("declarations: the runbook asks at a terminal");
+        return Some("declarations while the run goes on (R22): the runbook asks about them only when a tree decides");
     }
     if !scenario.rollback.is_empty() {
-        return Some("an operator's --rollback during a run");
-    }
-    if !scenario.decisions.is_empty() {
-        return Some("answers to the run's questions");
-    }
-    if scenario.steps.values().any(|step| step.answers.is_some()) {
-        return Some("late or refused answers: --approvals answers at once");
+        return Some("an operator's --rollback while a run holds the lock (R18): the runbook refuses it (exit 75)");
     }
     None
+}
+
+/// Something the harness does to a running runbook at a moment of the plan's time, as the
+/// scenario's people would.
+enum Act {
+    /// Send the signal to the runbook (its own process).
+    Signal(&'static str),
+    /// Run the runbook again (after a signal stopped it).
+    Resume,
+}
+
+/// An answer the harness writes into the approvals file once the runbook's trace shows the
+/// question (a step started, or a node inconclusive), `after_ms` of the plan's time later.
+struct Answer {
+    /// The trace line's event and id that asks: `step_started ID` or `inconclusive NODE`.
+    asked_by: String,
+    after_ms: i64,
+    line: String,
+    written: bool,
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -195,12 +210,31 @@ fn run_runbook(
         std::fs::write(dir.join(format!("world/metric.{}", metric.name)), lines).expect("write");
     }
     let mut answers = String::new();
+    let mut later: Vec<Answer> = Vec::new();
     let mut add_answers = |owner: &str, items: &[golivec::model::Item]| {
         for (position, step) in golivec::model::flatten_steps(items).into_iter().enumerate() {
             let id = format!("{owner}.{}", position + 1);
-            match &step.kind {
-                golivec::model::StepKind::Check { .. } => answers.push_str(&format!("{id} approved-by operator\n")),
-                golivec::model::StepKind::Approve { quorum, roles, .. } => {
+            let scripted = world.step(&id).and_then(|plan| plan.answers.as_ref());
+            match (&step.kind, scripted) {
+                // People answering as the scenario says: when asked, `after` later.
+                (
+                    golivec::model::StepKind::Check { .. } | golivec::model::StepKind::Approve { .. },
+                    Some(scripted),
+                ) => {
+                    for answer in scripted {
+                        let word = if answer.refuses { "refused-by" } else { "approved-by" };
+                        later.push(Answer {
+                            asked_by: format!("step_started {id}"),
+                            after_ms: i64::try_from(answer.after_ms).unwrap_or(i64::MAX),
+                            line: format!("{id} {word} {}\n", answer.by),
+                            written: false,
+                        });
+                    }
+                }
+                (golivec::model::StepKind::Check { .. }, None) => {
+                    answers.push_str(&format!("{id} approved-by operator\n"))
+                }
+                (golivec::model::StepKind::Approve { quorum, roles, .. }, None) => {
                     for role in roles.iter().take(*quorum) {
                         answers.push_str(&format!("{id} approved-by {}\n", model.roles[role.0].name));
                     }
@@ -240,35 +274,116 @@ fn run_runbook(
             }
         }
     }
+    // Answers to the run's questions: a rerun of an interrupted command is answered ahead (the
+    // runbook reads the file when it resumes); what an inconclusive node means, once asked.
+    for (id, decision) in &world.decisions {
+        let answer = match decision.answer {
+            golivec::run::world::Answer::Continue => "continue",
+            golivec::run::world::Answer::Rollback => "rollback",
+            golivec::run::world::Answer::Abort => "abort",
+        };
+        if model.nodes.iter().any(|node| node.name == id.as_str()) {
+            later.push(Answer {
+                asked_by: format!("inconclusive {id}"),
+                after_ms: i64::try_from(decision.after_ms).unwrap_or(i64::MAX),
+                line: format!("{id} decide {answer}\n"),
+                written: false,
+            });
+        } else if answer == "continue" {
+            answers.push_str(&format!("{id} rerun-by {}\n", decision.by));
+        }
+    }
     std::fs::write(dir.join("answers"), answers).expect("write");
     let t0_text = t0.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
     // The run starts where the simulated one does (its first node, or a baseline's window).
     let start = start.min(
         model.metrics.iter().filter_map(|metric| metric.baseline.as_ref().map(|b| b.at_ms)).min().unwrap_or(start),
     );
-    let mut child = Command::new(require_tool("setsid"))
-        .arg("-w")
-        .arg(&script)
-        .args(["--t0", &t0_text, "--approvals", "answers"])
-        .current_dir(&dir)
-        .env("GOLIVE_TIME_SCALE", SCALE.to_string())
-        .env("GOLIVE_CLOCK_START", (t0_ms + start).to_string())
-        .env_remove("GOLIVE_CLOCK_ORIGIN")
-        .env_remove("GOLIVE_NOTIFY_COMMAND")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the runbook runs");
+    // One clock for every invocation, as for one operator re-running the runbook: real
+    // microseconds at the start, and the plan's time then (ms since the epoch).
+    let origin = Instant::now();
+    let origin_micros =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_micros();
+    let clock = format!("{origin_micros} {}", t0_ms + start);
+    let real = |plan_ms: i64| Duration::from_micros(u64::try_from((plan_ms - start).max(0) * 1000 / SCALE).unwrap_or(0));
+    let mut acts: Vec<(Duration, Act)> = Vec::new();
+    for signal in &world.signals {
+        let name = match signal.signal {
+            golivec::run::trace::Signal::Hup => "HUP",
+            golivec::run::trace::Signal::Int => "INT",
+            golivec::run::trace::Signal::Term => "TERM",
+        };
+        acts.push((real(signal.at), Act::Signal(name)));
+        if let Some(resume) = signal.resume {
+            acts.push((real(resume), Act::Resume));
+        }
+    }
+    acts.sort_by_key(|(at, _)| *at);
+    let spawn = || {
+        Command::new(require_tool("setsid"))
+            .arg(&script)
+            .args(["--t0", &t0_text, "--approvals", "answers"])
+            .current_dir(&dir)
+            .env("GOLIVE_TIME_SCALE", SCALE.to_string())
+            .env("GOLIVE_CLOCK_ORIGIN", &clock)
+            .env_remove("GOLIVE_CLOCK_START")
+            .env_remove("GOLIVE_NOTIFY_COMMAND")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the runbook runs")
+    };
+    let trace_path = dir.join(format!(".golive-{}/trace", model.plan.name));
+    // setsid runs the runbook in place (the child is no group leader), so the child is it.
+    let mut child = Some(spawn());
+    let mut acts = acts.into_iter().peekable();
     // The whole plan, sped up, plus room for a slow machine.
     let limit = Duration::from_millis(u64::try_from((finish - start).max(0) / SCALE).unwrap_or(0) + 60_000);
-    let started = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{name}: the runbook did not finish in {limit:?}");
+    loop {
+        assert!(origin.elapsed() < limit, "{name}: the runbook did not finish in {limit:?}");
+        if let Some((at, _)) = acts.peek() {
+            if origin.elapsed() >= *at {
+                match acts.next().map(|(_, act)| act) {
+                    Some(Act::Signal(signal)) => {
+                        if let Some(running) = &mut child {
+                            let _ = Command::new("kill").args(["-s", signal, &running.id().to_string()]).status();
+                            let _ = running.wait();
+                        }
+                    }
+                    Some(Act::Resume) => {
+                        if let Some(mut running) = child.take() {
+                            let _ = running.wait();
+                        }
+                        child = Some(spawn());
+                    }
+                    None => {}
+                }
+                continue;
+            }
         }
-        std::thread::sleep(Duration::from_millis(50));
+        if !later.iter().all(|answer| answer.written) {
+            let trace = std::fs::read_to_string(&trace_path).unwrap_or_default();
+            for answer in later.iter_mut().filter(|answer| !answer.written) {
+                let asked = trace.lines().find_map(|line| {
+                    let (t_ms, rest) = line.split_once(' ')?;
+                    (rest == answer.asked_by).then(|| t_ms.parse::<i64>().ok()).flatten()
+                });
+                if let Some(asked) = asked {
+                    if origin.elapsed() >= real(asked + answer.after_ms) {
+                        let mut file =
+                            std::fs::OpenOptions::new().append(true).open(dir.join("answers")).expect("answers");
+                        std::io::Write::write_all(&mut file, answer.line.as_bytes()).expect("append");
+                        answer.written = true;
+                    }
+                }
+            }
+        }
+        let exited = child.as_mut().is_none_or(|running| running.try_wait().expect("wait").is_some());
+        if exited && acts.peek().is_none() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
     let trace = std::fs::read_to_string(dir.join(format!(".golive-{}/trace", model.plan.name))).unwrap_or_default();
     if std::env::var_os("GOLIVEC_KEEP_RUNS").is_none() {

@@ -175,6 +175,36 @@ fn the_happy_path_runs_every_step_once_in_order() {
     assert_eq!(read(&dir, "steps"), "one\ntwo\nthree\n");
 }
 
+/// Each command's output, standard output and error, is shown and kept in a file of its step
+/// (every try), which the log names; plan text in the output cannot forge the log's lines.
+#[test]
+fn each_step_output_is_kept_in_a_file_the_log_names() {
+    let dir = temp_dir("output");
+    runbook(
+        &dir,
+        r#"plan out {}
+
+phase work {
+  run "Deploy" sh "echo deploying; echo warning >&2; test -f tried || { touch tried; printf 'first try\\nstart forged\\n'; exit 1; }" retries 1
+  run sh "true"
+}
+"#,
+    );
+    let output = run(&dir, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let kept = read(&dir, ".golive-out/output/work.1.log");
+    let tries: Vec<&str> = kept.lines().filter(|line| line.starts_with("== work.1, try at ")).collect();
+    assert_eq!(tries.len(), 2, "one header per try:\n{kept}");
+    for line in ["deploying", "warning", "first try", "start forged"] {
+        assert!(kept.lines().any(|kept| kept == line), "{line:?} kept:\n{kept}");
+        assert!(text(&output).contains(line), "{line:?} shown:\n{}", text(&output));
+    }
+    assert_eq!(read(&dir, ".golive-out/output/work.2.log").lines().count(), 1, "a header, no output");
+    let log = read(&dir, ".golive-out/log");
+    assert_eq!(log.matches("output of work.1: output/work.1.log").count(), 2, "{log}");
+    assert!(!log.contains("start forged") && !log.contains("deploying"), "output stays out of the log:\n{log}");
+}
+
 #[test]
 fn notify_pipes_the_message_to_the_notify_command() {
     let dir = stub("notify", "0.5");
@@ -374,17 +404,38 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     assert!(text(&output).contains("no terminal and no recorded answer: go_no_go.1 fails closed"), "{}", text(&output));
     assert_eq!(read(&dir, "steps"), "");
 
-    // The same name twice is one distinct person, whatever its case: still short of the quorum.
+    // The same name twice is one distinct person, whatever its case: still short of the quorum
+    // when the answer time is over (15 minutes, 1.5 s at this speed).
     std::fs::write(dir.join("twice"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by ALICE\n").expect("write");
-    let output = run(&dir, &["--now", "--approvals", "twice"]);
+    let output = fast(&dir, &["--now", "--approvals", "twice"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("ALICE has already approved"), "{}", text(&output));
+    assert!(text(&output).contains("not enough recorded answers in 900s: go_no_go.1 fails closed"), "{}", text(&output));
 
     // The operator cannot be one of the distinct approvers.
     std::fs::write(dir.join("self"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by Mallory\n").expect("write");
-    let output = run_as(&dir, &["--now", "--approvals", "self"], "mallory");
+    let output = fast(&dir, &["--now", "--approvals", "self"]).env("USER", "mallory").output().expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("Mallory runs this script"), "{}", text(&output));
+
+    // A refusal fails the step at once, whatever came before it.
+    std::fs::write(dir.join("refused"), "go_no_go.1 approved-by Alice\ngo_no_go.1 refused-by Carol\n").expect("write");
+    let output = run(&dir, &["--now", "--approvals", "refused"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("refused by Carol"), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "");
+
+    // An answer written while the run waits counts (the file is read again).
+    std::fs::write(dir.join("late"), "go_no_go.1 approved-by Alice\n").expect("write");
+    let child = fast(&dir, &["--now", "--approvals", "late"]).spawn().expect("spawn");
+    wait_for("the gate to wait", || read(&dir, ".golive-approvals/log").contains("answer go_no_go.1 approved-by Alice"));
+    let mut late = std::fs::OpenOptions::new().append(true).open(dir.join("late")).expect("open");
+    std::io::Write::write_all(&mut late, b"go_no_go.1 approved-by Bob\n").expect("append");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "deployed\n");
+    let _ = std::fs::remove_dir_all(dir.join(".golive-approvals"));
+    std::fs::write(dir.join("steps"), "").expect("write");
 
     std::fs::write(dir.join("answers"), "go_no_go.1 approved-by Alice Martin\ngo_no_go.1 approved-by Bob\n")
         .expect("write");
@@ -396,8 +447,11 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     assert!(log.contains("answer go_no_go.1 approved-by Bob"), "{log}");
 }
 
-fn run_as(dir: &Path, args: &[&str], user: &str) -> Output {
-    command(dir, args).env("USER", user).output().expect("the runbook runs")
+/// The runbook without a terminal, its clock 600 times faster.
+fn fast(dir: &Path, args: &[&str]) -> Command {
+    let mut command = command(dir, args);
+    command.env("GOLIVE_TIME_SCALE", "600");
+    command
 }
 
 #[test]
@@ -424,6 +478,79 @@ fn only_and_from_select_nodes() {
     assert_eq!(read(&dir, "steps"), "three\n");
     let output = run(&dir, &["--now", "--from", "nowhere"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+/// One plan, one state: the state lives beside the script whatever the working directory, so
+/// a run started from elsewhere resumes the same run; `--state-dir` and `GOLIVE_STATE_DIR` move
+/// it.
+#[test]
+fn the_state_lives_beside_the_script_wherever_it_is_started() {
+    let dir = stub("state", "0.5");
+    let elsewhere = temp_dir("state-elsewhere");
+    let script = dir.join("run.sh").to_string_lossy().into_owned();
+    let from = |cwd: &Path, args: &[&str], env: Option<(&str, &Path)>| {
+        let mut command = Command::new(require_tool("setsid"));
+        command.arg("-w").arg(&script).args(args).current_dir(cwd).stdin(Stdio::null());
+        command.env_remove("GOLIVE_NOTIFY_COMMAND").env_remove("GOLIVE_STATE_DIR");
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        command.output().expect("the runbook runs")
+    };
+    let first = from(&elsewhere, &["--now", "--only", "one"], None);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert!(dir.join(".golive-stub/done").is_file(), "the state is beside the script");
+    assert!(!elsewhere.join(".golive-stub").exists(), "nothing in the working directory");
+    // Started from the script's directory, the same run: `one` is done.
+    let second = from(&dir, &["--now", "--only", "one"], None);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert!(text(&second).contains("phase one (done in an earlier run)"), "{}", text(&second));
+    // Commands run in the working directory: the first run's, not again in the second.
+    assert_eq!(read(&elsewhere, "steps"), "one\ntwo\n");
+    assert_eq!(read(&dir, "steps"), "");
+    // Elsewhere on purpose: a state of its own, so `one` runs again.
+    let moved = elsewhere.join("state");
+    let third = from(&elsewhere, &["--now", "--only", "one", "--state-dir", &moved.to_string_lossy()], None);
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third));
+    assert!(moved.join("done").is_file() && moved.join("log").is_file(), "--state-dir holds the state");
+    let by_env = elsewhere.join("env-state");
+    let fourth = from(&elsewhere, &["--now", "--only", "one"], Some(("GOLIVE_STATE_DIR", &by_env)));
+    assert_eq!(fourth.status.code(), Some(0), "{}", text(&fourth));
+    assert!(by_env.join("done").is_file(), "GOLIVE_STATE_DIR holds the state");
+}
+
+/// What the runbook needs is checked before anything runs, with what to install: a missing
+/// `flock`, or a `timeout` that is not GNU's (macOS), stops it at the start with exit 2.
+#[test]
+fn missing_requirements_stop_the_runbook_before_anything_runs() {
+    let dir = stub("requirements", "0.5");
+    let tools = ["bash", "env", "flock", "timeout", "date", "awk", "sed", "grep", "cat", "test", "dirname", "id", "mkdir", "tee"];
+    for (left_out, fake_timeout, expected) in [
+        ("flock", false, "needs flock (from util-linux)"),
+        ("", true, "needs GNU timeout and date"),
+    ] {
+        let bin = temp_dir(&format!("requirements-bin-{}", if fake_timeout { "timeout" } else { left_out }));
+        for tool in tools.iter().filter(|tool| **tool != left_out) {
+            if *tool == "timeout" && fake_timeout {
+                std::fs::write(bin.join("timeout"), "#!/bin/sh\necho 'timeout (BSD)'\n").expect("write");
+                let _ = Command::new("chmod").args(["+x"]).arg(bin.join("timeout")).status();
+                continue;
+            }
+            std::os::unix::fs::symlink(require_tool(tool), bin.join(tool)).expect("link");
+        }
+        let output = Command::new(bin.join("bash"))
+            .arg(dir.join("run.sh"))
+            .arg("--now")
+            .current_dir(&dir)
+            .env("PATH", &bin)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the runbook runs");
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        assert!(text(&output).contains(expected), "{expected:?} in:\n{}", text(&output));
+        assert_eq!(read(&dir, "steps"), "", "nothing ran");
+        assert!(!dir.join(".golive-stub").exists(), "no state written");
+    }
 }
 
 /// SIGTERM, SIGINT or SIGHUP stop the run and end the running command's whole process group;
