@@ -134,7 +134,9 @@ fn gha_inputs_env_files_shells_and_masking() {
 /// still run, and dependent jobs see `cancelled`, for which `failure()` is false.
 #[test]
 fn gha_timeouts() {
-    let report = run("timeout.yml", |_| {});
+    // One minute is one second here: the scripts install their traps well within it, even on a
+    // loaded machine.
+    let report = run("timeout.yml", |options| options.time_scale = 60.0);
     assert_results(
         &report,
         &[("slow_step", Failure), ("slow_job", Cancelled), ("after_timeout", Skipped), ("reads_result", Success)],
@@ -155,6 +157,7 @@ fn gha_timeouts() {
 #[test]
 fn gha_cancellation() {
     let report = run("cancel.yml", |options| {
+        options.time_scale = 60.0;
         options.cancel_after_minutes = Some(1.0);
         options.reviews.insert("nobody-reviews".into(), Review::Never);
     });
