@@ -20,7 +20,7 @@
 //!   <https://docs.github.com/en/actions/tutorials/store-and-share-data> and the v4 READMEs and
 //!   sources of actions/upload-artifact and actions/download-artifact ([`artifacts`]);
 //! - "Workflow cancellation reference" (formerly "Canceling a workflow")
-//!   <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-cancellation>
+//!   <https://docs.github.com/en/actions/reference/workflow-cancellation-reference>
 //!   and actions/runner's `src/Runner.Sdk/ProcessInvoker.cs` ([`run`]);
 //! - "Managing environments for deployment" / "Using environments for deployment"
 //!   <https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments>
