@@ -9,6 +9,8 @@ mod examples;
 mod fast_parser;
 mod fixtures;
 mod fmt;
+mod gha;
+mod gha_selftest;
 mod html_report;
 mod injection;
 mod lsp;
