@@ -69,7 +69,7 @@ for ((trial = 1; trial <= trials; trial++)); do
     problem+=" $step ran $count times (asked $asked)"
   done
   if grep -qvE '^-?[0-9]+ [a-z_]+( [A-Za-z0-9_.-]+)*$' "$dir/.golive-kill9/trace"; then problem+=" a malformed trace line"; fi
-  if grep -qvE '^(node:[a-z0-9_]+|started [a-z0-9_.]+ [0-9.]+|[a-z0-9_]+\.[a-z0-9_.]+|rollback-level [0-9]+ [0-9]+|level-done [0-9]+ [0-9]+ [a-z_]+|rolled-back)$' "$dir/.golive-kill9/done"; then
+  if grep -qvE '^(node:[a-z0-9_]+|started [a-z0-9_.]+ [0-9.]+|[a-z0-9_]+\.[a-z0-9_.]+|rollback-level [0-9]+ [0-9]+|tree-entered [0-9]+ [a-z0-9_]+|level-done [0-9]+ [0-9]+ [a-z_]+|rolled-back)$' "$dir/.golive-kill9/done"; then
     problem+=" a malformed state line"
   fi
   if [[ -n $problem ]]; then

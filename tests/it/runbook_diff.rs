@@ -80,9 +80,26 @@ fn reduce_simulated(trace: &run::trace::Trace) -> Vec<Decision> {
     out
 }
 
+/// The runbook's trace, over every invocation of a run: a signal ends one (the nodes running
+/// stop, the run finishes interrupted) and a resume starts the next (`run_started`), which
+/// starts the nodes again. Only the last invocation's end is the run's; a node starts once.
 fn reduce_runbook(trace: &str) -> Vec<Decision> {
+    let lines: Vec<&str> = trace.lines().collect();
+    let last_start = lines.iter().rposition(|line| line.split(' ').nth(1) == Some("run_started")).unwrap_or(0);
+    let mut started = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for line in trace.lines() {
+    for (index, line) in lines.into_iter().enumerate() {
+        let interrupted = index < last_start;
+        if interrupted
+            && (line.contains(" run_finished ") || (line.contains(" node_finished ") && line.ends_with(" stopped")))
+        {
+            continue;
+        }
+        if let Some(node) = line.split_once(" node_started ").map(|(_, node)| node) {
+            if !started.insert(node.to_string()) {
+                continue;
+            }
+        }
         let mut words = line.split(' ');
         let (Some(t_ms), Some(event)) = (words.next().and_then(|t| t.parse::<i64>().ok()), words.next()) else {
             continue;
@@ -217,10 +234,7 @@ fn run_runbook(
             let scripted = world.step(&id).and_then(|plan| plan.answers.as_ref());
             match (&step.kind, scripted) {
                 // People answering as the scenario says: when asked, `after` later.
-                (
-                    golivec::model::StepKind::Check { .. } | golivec::model::StepKind::Approve { .. },
-                    Some(scripted),
-                ) => {
+                (golivec::model::StepKind::Check { .. } | golivec::model::StepKind::Approve { .. }, Some(scripted)) => {
                     for answer in scripted {
                         let word = if answer.refuses { "refused-by" } else { "approved-by" };
                         later.push(Answer {
@@ -305,7 +319,8 @@ fn run_runbook(
     let origin_micros =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_micros();
     let clock = format!("{origin_micros} {}", t0_ms + start);
-    let real = |plan_ms: i64| Duration::from_micros(u64::try_from((plan_ms - start).max(0) * 1000 / SCALE).unwrap_or(0));
+    let real =
+        |plan_ms: i64| Duration::from_micros(u64::try_from((plan_ms - start).max(0) * 1000 / SCALE).unwrap_or(0));
     let mut acts: Vec<(Duration, Act)> = Vec::new();
     for signal in &world.signals {
         let name = match signal.signal {
@@ -320,12 +335,16 @@ fn run_runbook(
     }
     acts.sort_by_key(|(at, _)| *at);
     let spawn = || {
+        // Signals at their defaults, whatever the test was started with (a shell's background
+        // job ignores SIGINT, and bash cannot trap a signal ignored when it started).
         Command::new(require_tool("setsid"))
+            .args(["env", "--default-signal"])
             .arg(&script)
             .args(["--t0", &t0_text, "--approvals", "answers"])
             .current_dir(&dir)
             .env("GOLIVE_TIME_SCALE", SCALE.to_string())
             .env("GOLIVE_CLOCK_ORIGIN", &clock)
+            .env("USER", &world.operator)
             .env_remove("GOLIVE_CLOCK_START")
             .env_remove("GOLIVE_NOTIFY_COMMAND")
             .stdin(Stdio::null())
@@ -401,6 +420,10 @@ fn the_runbook_carries_out_the_simulated_run() {
         let text = std::fs::read_to_string(&path).expect("scenario");
         let plan_name = text.lines().find_map(|line| line.strip_prefix("# plan:")).expect("a plan").trim().to_string();
         let scenario = run::world::parse_scenario(&text).expect("scenario parses");
+        // For work on one scenario: GOLIVEC_DIFF_ONLY=signal runs those whose name has it.
+        if std::env::var("GOLIVEC_DIFF_ONLY").is_ok_and(|only| !name.contains(&only)) {
+            continue;
+        }
         match unsupported(&scenario) {
             Some(reason) => skipped.push(format!("{name}: {reason}")),
             None => cases.push((name, path.with_file_name(plan_name), scenario)),

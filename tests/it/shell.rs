@@ -35,8 +35,9 @@ fn runbook(dir: &Path, plan: &str) -> PathBuf {
 /// The runbook as a command in `dir`, standard input from /dev/null, in its own process group
 /// (which `kill_group` kills whole, as a crash would).
 fn spawnable(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(dir.join("run.sh"));
-    command.args(args).current_dir(dir);
+    // Signals at their defaults, even when the tests run as a shell's background job.
+    let mut command = Command::new("env");
+    command.arg("--default-signal").arg(dir.join("run.sh")).args(args).current_dir(dir);
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     command.env_remove("GOLIVE_NOTIFY_COMMAND");
     command.process_group(0);
@@ -410,7 +411,11 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     let output = fast(&dir, &["--now", "--approvals", "twice"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("ALICE has already approved"), "{}", text(&output));
-    assert!(text(&output).contains("not enough recorded answers in 900s: go_no_go.1 fails closed"), "{}", text(&output));
+    assert!(
+        text(&output).contains("not enough recorded answers in 900s: go_no_go.1 fails closed"),
+        "{}",
+        text(&output)
+    );
 
     // The operator cannot be one of the distinct approvers.
     std::fs::write(dir.join("self"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by Mallory\n").expect("write");
@@ -428,7 +433,9 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     // An answer written while the run waits counts (the file is read again).
     std::fs::write(dir.join("late"), "go_no_go.1 approved-by Alice\n").expect("write");
     let child = fast(&dir, &["--now", "--approvals", "late"]).spawn().expect("spawn");
-    wait_for("the gate to wait", || read(&dir, ".golive-approvals/log").contains("answer go_no_go.1 approved-by Alice"));
+    wait_for("the gate to wait", || {
+        read(&dir, ".golive-approvals/log").contains("answer go_no_go.1 approved-by Alice")
+    });
     let mut late = std::fs::OpenOptions::new().append(true).open(dir.join("late")).expect("open");
     std::io::Write::write_all(&mut late, b"go_no_go.1 approved-by Bob\n").expect("append");
     let output = child.wait_with_output().expect("wait");
@@ -524,11 +531,12 @@ fn the_state_lives_beside_the_script_wherever_it_is_started() {
 #[test]
 fn missing_requirements_stop_the_runbook_before_anything_runs() {
     let dir = stub("requirements", "0.5");
-    let tools = ["bash", "env", "flock", "timeout", "date", "awk", "sed", "grep", "cat", "test", "dirname", "id", "mkdir", "tee"];
-    for (left_out, fake_timeout, expected) in [
-        ("flock", false, "needs flock (from util-linux)"),
-        ("", true, "needs GNU timeout and date"),
-    ] {
+    let tools = [
+        "bash", "env", "flock", "timeout", "date", "awk", "sed", "grep", "cat", "test", "dirname", "id", "mkdir", "tee",
+    ];
+    for (left_out, fake_timeout, expected) in
+        [("flock", false, "needs flock (from util-linux)"), ("", true, "needs GNU timeout and date")]
+    {
         let bin = temp_dir(&format!("requirements-bin-{}", if fake_timeout { "timeout" } else { left_out }));
         for tool in tools.iter().filter(|tool| **tool != left_out) {
             if *tool == "timeout" && fake_timeout {
