@@ -402,7 +402,11 @@ fn memolib_watches_get_enough_slices_for_48_hours() {
             .iter()
             .map(|(_, text)| {
                 let at = text.find("--slice-minutes ").expect("a slice") + "--slice-minutes ".len();
-                text[at..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse::<u64>().unwrap()
+                text[at..]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|digits| digits.parse::<u64>().ok())
+                    .expect("minutes")
             })
             .sum();
         assert!(minutes >= 48 * 60, "{watch}: {} slices give {minutes} minutes", slices.len());
@@ -451,7 +455,7 @@ fn no_job_runs_the_runbook_with_now_and_rollback_jobs_never_run_on_cancel() {
 fn a_plan_without_launch_requires_the_t0_input() {
     let plan = temp_file("no-launch.golive", "plan p {}\n\nphase one {\n  run \"One\" sh \"true\"\n}\n");
     let workflow = build(&plan.to_string_lossy());
-    let t0 = workflow.split("t0:").nth(1).expect("t0 input").split("dry_run:").next().unwrap();
+    let t0 = workflow.split("t0:").nth(1).expect("t0 input").split("dry_run:").next().expect("the t0 input");
     assert!(t0.contains("required: true"), "{t0}");
     assert_valid("no-launch", &workflow);
 }
