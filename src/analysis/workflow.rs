@@ -15,6 +15,13 @@ pub const MAX_RUN_MS: u64 = 35 * 24 * 3_600_000;
 pub const MAX_REVIEWERS: usize = 6;
 /// Added to each job's time: setting up the runner, and the runbook's own rollback.
 pub const JOB_SETUP_MINUTES: u64 = 15;
+/// The longest a slice of a job runs before the runbook stops at a safe point (exit 7) and the
+/// next job in the chain goes on: 5h30m, leaving the rest of GitHub's 6 hours to set up, move
+/// the state and finish a command that was running.
+pub const SLICE_MINUTES: u64 = 330;
+/// The most slices a job is given: 35 days of 5h30m slices, GitHub's limit of a workflow run
+/// (W1003 reports a longer plan).
+pub const MAX_SLICES: u64 = MAX_RUN_MS.div_ceil(SLICE_MINUTES * 60_000);
 
 /// The GitHub environment a job runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +99,66 @@ pub struct Job {
     /// checks and approvals wait for an answer ([`on_a_runner_ms`]), plus
     /// [`JOB_SETUP_MINUTES`]. Not capped: the workflow caps it at [`MAX_JOB_MINUTES`].
     pub minutes: u64,
+    /// The longest the job can last once it starts, in minutes: from the earliest it can start
+    /// (when the jobs it needs can first be done, or the run's start) to its nodes' latest
+    /// finish, waits for their `at` included, plus [`JOB_SETUP_MINUTES`].
+    pub span_minutes: u64,
+    /// How many chained jobs (slices of at most `slice_minutes`) carry it out; at least 1, at
+    /// most [`MAX_SLICES`].
+    pub slices: u64,
+    /// When the runbook stops at a safe point in each slice (`--slice-minutes`): at most
+    /// [`SLICE_MINUTES`], less when a command of the job can run longer than the margin.
+    pub slice_minutes: u64,
+}
+
+impl Job {
+    /// The `timeout-minutes` of each of its slices: the whole span when one job carries it,
+    /// else GitHub's 6 hours, which a slice stays under.
+    pub fn timeout_minutes(&self) -> u64 {
+        if self.slices > 1 {
+            MAX_JOB_MINUTES
+        } else {
+            self.span_minutes.max(self.minutes).clamp(5, MAX_JOB_MINUTES)
+        }
+    }
+}
+
+/// The longest step of a node that the runbook cannot stop in the middle of: a command with
+/// its retries (gates, watches, stages and waits stop between samples).
+fn longest_command_ms(model: &Model, node: NodeId) -> u64 {
+    super::steps(&model.nodes[node.0].items)
+        .filter(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }))
+        .map(|step| step.worst_case_ms())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The slices of each job, from the schedule (see [`Job::slices`]).
+fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
+    let times = |id: &NodeId| schedule.nodes.get(id.0);
+    let Some(first) = job.nodes.first() else { return };
+    let start = model.nodes[first.0]
+        .after
+        .iter()
+        .filter_map(|dependency| times(dependency).map(|times| times.earliest_finish_ms))
+        .max()
+        .unwrap_or(schedule.start_ms);
+    // Each node of the chain starts when the one before it is over, not before its earliest
+    // start (its `at`), and runs its latest time on a runner.
+    let end = job.nodes.iter().fold(start, |at, id| {
+        let earliest = times(id).map_or(at, |times| times.earliest_start_ms);
+        at.max(earliest).saturating_add(on_a_runner_ms(model, *id, schedule))
+    });
+    job.span_minutes = minutes(end.saturating_sub(start)) + JOB_SETUP_MINUTES;
+    let longest = minutes(
+        i64::try_from(job.nodes.iter().map(|id| longest_command_ms(model, *id)).max().unwrap_or(0)).unwrap_or(i64::MAX),
+    );
+    job.slice_minutes = SLICE_MINUTES.min(MAX_JOB_MINUTES.saturating_sub(JOB_SETUP_MINUTES + longest)).max(30);
+    job.slices = if job.span_minutes <= MAX_JOB_MINUTES {
+        1
+    } else {
+        job.span_minutes.saturating_sub(JOB_SETUP_MINUTES).div_ceil(job.slice_minutes).clamp(1, MAX_SLICES)
+    };
 }
 
 /// The longest a node runs in a job, from its latest times in the schedule. The schedule counts
@@ -139,8 +206,18 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
                 job.nodes.push(id);
                 job.minutes += duration;
             }
-            _ => jobs.push(Job { nodes: vec![id], environment, minutes: JOB_SETUP_MINUTES + duration }),
+            _ => jobs.push(Job {
+                nodes: vec![id],
+                environment,
+                minutes: JOB_SETUP_MINUTES + duration,
+                span_minutes: 0,
+                slices: 1,
+                slice_minutes: SLICE_MINUTES,
+            }),
         }
+    }
+    for job in &mut jobs {
+        slice(model, schedule, job);
     }
     jobs
 }

@@ -65,6 +65,16 @@ struct Context {
     functions: Vec<Function>,
     answer_timeout_ms: u64,
     message_timeout_ms: u64,
+    /// Every step's id and title, for the execution record (`--record`).
+    step_titles: Vec<StepTitle>,
+    /// The steps that change something: a node's `run` and a rollout's stages (`--if-needed`).
+    changing_steps: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct StepTitle {
+    id: String,
+    title: String,
 }
 
 #[derive(Serialize)]
@@ -616,7 +626,22 @@ fn context(view: &PlanView) -> Context {
             }
         })
         .collect::<Vec<_>>();
+    let mut changing_steps = Vec::new();
+    let mut step_titles = Vec::new();
+    for function in &node_functions {
+        for step in function.lines.iter().filter_map(|line| line.step.as_ref()) {
+            if step.kind == "run" {
+                changing_steps.push(step.id.clone());
+            }
+        }
+    }
+    changing_steps.extend(nodes.iter().flat_map(|node| node.stages.iter().map(|stage| stage.id.clone())));
     node_functions.append(&mut functions);
+    for function in &node_functions {
+        for step in function.lines.iter().filter_map(|line| line.step.as_ref()) {
+            step_titles.push(StepTitle { id: step.id.clone(), title: step.title.clone() });
+        }
+    }
     let t0_ms = view.plan.t0.as_deref().and_then(crate::zones::parse_zoned).map(|t0| t0.timestamp().as_millisecond());
     let needs_t0 =
         nodes.iter().any(|node| node.at_ms.is_some() || node.stages.iter().any(|stage| stage.at_ms.is_some()))
@@ -636,6 +661,8 @@ fn context(view: &PlanView) -> Context {
         functions: node_functions,
         answer_timeout_ms: DEFAULT_ANSWER_TIMEOUT_MS,
         message_timeout_ms: DEFAULT_MESSAGE_TIMEOUT_MS,
+        step_titles,
+        changing_steps,
     }
 }
 

@@ -6,8 +6,13 @@
 //! needs one (a node on another environment, a gate with approvals, a branch of the graph), and
 //! a chain of nodes on the same environment stays in one job. Each job runs the runbook
 //! built from the same plan (`--only NODE`), so the workflow and the script decide gates,
-//! watches and rollback trees the same way. Rollback jobs run `if: failure()` after the jobs
-//! whose nodes roll back into their tree.
+//! watches and rollback trees the same way, at their times relative to the `t0` input. A job
+//! longer than a slice is carried out by chained jobs (`J`, `J-2`, ...), the runbook stopping at
+//! a safe point (`--slice-minutes`, exit 7) and the next job going on from the state, which
+//! every job carries to the next as an artifact. Rollback jobs run `if: failure() &&
+//! !cancelled()` after the jobs whose nodes roll back into their tree, and the runbook decides
+//! whether there is anything to roll back (`--if-needed`). The last job writes the execution
+//! record (`--record`) to the job summary.
 //!
 //! No plan text reaches the file at all: names are the plan's identifiers, scripts hold node
 //! names, step ids and fixed text, and `${{ }}` only ever reads inputs, `github.actor` and the
@@ -17,7 +22,7 @@
 
 use super::view::{ActionView, ItemView, NodeView, PlanView};
 use crate::analysis::attendance::{attended, Place, Runner};
-use crate::analysis::workflow::{Environment, MAX_JOB_MINUTES};
+use crate::analysis::workflow::Environment;
 use crate::analysis::Analysis;
 use crate::model::Model;
 use serde::Serialize;
@@ -34,23 +39,63 @@ struct Job {
     needs: Vec<String>,
     condition: Option<String>,
     environment: Option<String>,
-    /// `steps.<id>.outputs.rolled_back` of each node step, for the job's `rolled_back` output.
-    outputs: Vec<String>,
+    /// Node jobs report how the runbook ended: `done` (exit 0) or `more` (exit 7, the slice
+    /// ended and the next one goes on).
+    outputs: bool,
     secrets: BTreeSet<String>,
-    steps: Vec<JobStep>,
+    /// The state artifacts it merges before it runs (the planned jobs it needs), and its own,
+    /// which it also downloads to resume (required after the first slice).
+    downloads: Vec<String>,
+    state: String,
+    own_state_required: bool,
+    /// Rollback jobs merge what there is: a job lost before it saved its state leaves none.
+    downloads_optional: bool,
+    step: JobStep,
 }
 
 #[derive(Serialize)]
 struct JobStep {
-    name: String,
-    /// Set on node steps, whose rollback the job reports.
-    id: Option<String>,
     /// `::group::` title: a kind and a name, both plain words.
     group: String,
-    /// `--only NODE` or `--rollback TREE`.
+    /// `--only NODE ...` or `--rollback TREE --if-needed`.
     selector: String,
+    /// `--slice-minutes N` for node jobs.
+    slice_minutes: Option<u64>,
+    /// The last slice of its job: a runbook that still has work to do fails it.
+    last_slice: bool,
     /// Ids of the approve and check steps that the environment's reviewers stand for.
     approvals: Vec<String>,
+}
+
+/// The id of slice `index` (from 0) of the job `id`: `id`, then `id-2`, `id-3`... (a node's name
+/// never holds `-`).
+fn slice_id(id: &str, index: u64) -> String {
+    if index == 0 {
+        id.to_string()
+    } else {
+        format!("{id}-{}", index + 1)
+    }
+}
+
+/// The condition of a job that needs the planned jobs `needs` (id and slices), when one of them
+/// has several slices: each ended well in one of its slices (`done`), whichever.
+fn needs_done(needs: &[(String, u64)]) -> Option<String> {
+    if needs.iter().all(|(_, slices)| *slices <= 1) {
+        return None;
+    }
+    let all: Vec<String> = needs
+        .iter()
+        .map(|(id, slices)| {
+            let any: Vec<String> =
+                (0..*slices).map(|index| format!("needs.{}.outputs.done == 'true'", slice_id(id, index))).collect();
+            if any.len() == 1 {
+                any.join("")
+            } else {
+                format!("({})", any.join(" || "))
+            }
+        })
+        .collect();
+    Some(format!("${{{{ !cancelled() && {} }}}}", all.join(" && ")))
 }
 
 /// Text as a YAML scalar: a JSON string (valid YAML), with `${{` turned into an expression that
@@ -121,58 +166,82 @@ pub fn gate_environments(model: &Model, analysis: &Analysis) -> Vec<GateEnvironm
 pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -> Result<String, String> {
     let views: HashMap<&str, &NodeView> = view.nodes.iter().map(|node| (node.name.as_str(), node)).collect();
     let mut jobs: Vec<Job> = Vec::new();
-    // Which job runs each node, by index into `jobs` (a search per dependency would make the
-    // target quadratic in the plan's size).
-    let mut job_of_node: HashMap<&str, usize> = HashMap::new();
+    // Which planned job (id and slices) runs each node, by node name (a search per dependency
+    // would make the target quadratic in the plan's size).
+    let mut planned_of_node: HashMap<&str, (String, u64)> = HashMap::new();
     for planned in crate::analysis::workflow::jobs(model, &analysis.order, &analysis.schedule) {
         let Some(first) = planned.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
-        let needs: BTreeSet<String> = first
+        let needs: std::collections::BTreeMap<String, u64> = first
             .after
             .iter()
-            .filter_map(|dependency| job_of_node.get(model.nodes[dependency.0].name.as_str()))
-            .filter_map(|&job| jobs.get(job).map(|job| job.id.clone()))
+            .filter_map(|dependency| planned_of_node.get(model.nodes[dependency.0].name.as_str()))
+            .cloned()
             .collect();
-        let mut job = Job {
-            id: first.name.to_string(),
-            name: format!("{} {}", first.kind.name(), first.name),
-            // At least 5 minutes; a longer job is stopped by GitHub at 6 hours (W1002).
-            timeout_minutes: planned.minutes.clamp(5, MAX_JOB_MINUTES),
-            needs: needs.into_iter().collect(),
-            condition: None,
-            environment: planned.environment.map(|environment| environment.name(model)),
-            outputs: Vec::new(),
-            secrets: BTreeSet::new(),
-            steps: Vec::new(),
-        };
-        for &id in &planned.nodes {
-            let Some(node) = views.get(model.nodes[id.0].name.as_str()) else { continue };
-            let mut approvals = Vec::new();
-            if attended(model, Place::Node(id), Runner::Workflow) {
+        let needs: Vec<(String, u64)> = needs.into_iter().collect();
+        let id = first.name.to_string();
+        let mut approvals = Vec::new();
+        let mut secrets = BTreeSet::new();
+        let mut only = Vec::new();
+        for &node_id in &planned.nodes {
+            let Some(node) = views.get(model.nodes[node_id.0].name.as_str()) else { continue };
+            if attended(model, Place::Node(node_id), Runner::Workflow) {
                 steps_of(&node.items, &["approve", "check"], &mut approvals);
             }
-            secrets_of(&node.items, &mut job.secrets);
-            job.outputs.push(format!("steps.{}.outputs.rolled_back", node.name));
-            job.steps.push(JobStep {
-                id: Some(node.name.clone()),
-                name: format!("{} {}", node.kind, node.name),
-                group: format!("{} {}", node.kind, node.name),
-                selector: format!("--only {}", node.name),
-                approvals,
-            });
-            job_of_node.insert(&node.name, jobs.len());
+            secrets_of(&node.items, &mut secrets);
+            only.push(format!("--only {}", node.name));
+            planned_of_node.insert(&node.name, (id.clone(), planned.slices));
         }
-        jobs.push(job);
+        for index in 0..planned.slices {
+            let first_slice = index == 0;
+            jobs.push(Job {
+                id: slice_id(&id, index),
+                name: if first_slice {
+                    format!("{} {}", first.kind.name(), first.name)
+                } else {
+                    format!("{} {} ({}/{})", first.kind.name(), first.name, index + 1, planned.slices)
+                },
+                timeout_minutes: planned.timeout_minutes(),
+                needs: if first_slice {
+                    needs.iter().flat_map(|(id, slices)| (0..*slices).map(|index| slice_id(id, index))).collect()
+                } else {
+                    vec![slice_id(&id, index - 1)]
+                },
+                condition: if first_slice {
+                    needs_done(&needs)
+                } else {
+                    Some(format!(
+                        "${{{{ !cancelled() && needs.{}.outputs.more == 'true' }}}}",
+                        slice_id(&id, index - 1)
+                    ))
+                },
+                environment: planned.environment.map(|environment| environment.name(model)),
+                outputs: true,
+                secrets: secrets.clone(),
+                downloads: if first_slice { needs.iter().map(|(id, _)| id.clone()).collect() } else { Vec::new() },
+                state: id.clone(),
+                own_state_required: !first_slice,
+                downloads_optional: false,
+                step: JobStep {
+                    group: format!("{} {}", first.kind.name(), first.name),
+                    selector: only.join(" "),
+                    slice_minutes: Some(planned.slice_minutes),
+                    last_slice: index + 1 == planned.slices,
+                    approvals: approvals.clone(),
+                },
+            });
+        }
     }
     let node_jobs: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
-    // The jobs whose nodes roll back into each tree, in one pass over the nodes.
-    let mut needs_of_tree: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    // The planned jobs whose nodes roll back into each tree, in one pass over the nodes.
+    let mut needs_of_tree: HashMap<&str, std::collections::BTreeMap<String, u64>> = HashMap::new();
     for node in &view.nodes {
-        let Some(job) = job_of_node.get(node.name.as_str()).and_then(|&job| jobs.get(job)) else { continue };
+        let Some((job, slices)) = planned_of_node.get(node.name.as_str()) else { continue };
         for tree in [rollback_tree(node.on_fail.as_ref()), rollback_tree(node.on_breach.as_ref())].into_iter().flatten()
         {
-            needs_of_tree.entry(tree).or_default().insert(job.id.clone());
+            needs_of_tree.entry(tree).or_default().insert(job.clone(), *slices);
         }
     }
+    let mut rollback_jobs = Vec::new();
     for tree in &view.rollbacks {
         let Some(needs) = needs_of_tree.remove(tree.name.as_str()) else { continue };
         let mut secrets = BTreeSet::new();
@@ -180,22 +249,28 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             secrets_of(&level.items, &mut secrets);
         }
         let id = format!("rollback_{}", tree.name);
+        rollback_jobs.push(id.clone());
         jobs.push(Job {
             name: format!("rollback {}", tree.name),
             timeout_minutes: 60,
-            needs: needs.into_iter().collect(),
-            // Only when no job rolled back itself: a runbook that failed mid-way already did.
-            condition: Some("failure() && !contains(join(needs.*.outputs.rolled_back, ','), 'true')".to_string()),
+            needs: needs.iter().flat_map(|(id, slices)| (0..*slices).map(|index| slice_id(id, index))).collect(),
+            // The runbook decides on the merged state whether there is anything to roll back
+            // (`--if-needed`); a cancelled run never rolls back.
+            condition: Some("${{ failure() && !cancelled() }}".to_string()),
             environment: None,
-            outputs: Vec::new(),
+            outputs: false,
             secrets,
-            steps: vec![JobStep {
-                id: None,
-                name: format!("rollback {}", tree.name),
+            downloads: needs.keys().cloned().collect(),
+            state: id.clone(),
+            own_state_required: false,
+            downloads_optional: true,
+            step: JobStep {
                 group: format!("rollback {}", tree.name),
-                selector: format!("--rollback {}", tree.name),
+                selector: format!("--rollback {} --if-needed", tree.name),
+                slice_minutes: None,
+                last_slice: true,
                 approvals: Vec::new(),
-            }],
+            },
             id,
         });
     }
@@ -215,8 +290,10 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             concurrency => yaml_string(&format!("golive-{}", view.plan.name)),
             runbook => yaml_string(&format!("{DIRECTORY}/{stem}.sh")),
             checklist => yaml_string(&format!("{DIRECTORY}/{stem}.md")),
+            state_dir => yaml_string(&format!("{DIRECTORY}/.golive-{}", view.plan.name)),
+            t0_required => view.plan.t0_rfc3339.is_none(),
             jobs => jobs,
-            all_jobs => node_jobs,
+            all_jobs => node_jobs.iter().chain(&rollback_jobs).collect::<Vec<_>>(),
         })
         .map_err(|error| format!("cannot render the workflow: {error}"))?;
     Ok(text)

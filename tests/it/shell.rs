@@ -715,3 +715,220 @@ fn plan_text_cannot_forge_lines_or_reach_the_terminal_raw() {
     }
     assert_eq!(read(&dir, "notified"), "line one\nline two\u{1b}[31m\n", "the message itself is sent as written");
 }
+
+/// The runbook in `dir` on a fast clock shared by every call (`origin`), as the workflow's
+/// jobs run it one after the other on the same state.
+fn run_on_clock(dir: &Path, args: &[&str], origin: &str) -> Output {
+    let mut command = command(dir, args);
+    command.env("GOLIVE_TIME_SCALE", "60").env("GOLIVE_CLOCK_ORIGIN", origin);
+    command.output().expect("the runbook runs")
+}
+
+fn clock_origin() -> String {
+    let micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_micros();
+    format!("{micros} {}", micros / 1000)
+}
+
+/// A copy of `from` (the runbook, the probes' files and the state) in a fresh directory, as a
+/// new runner gets it.
+fn copy_dir(from: &Path, name: &str) -> PathBuf {
+    let to = temp_dir(name);
+    let status = Command::new("cp").arg("-a").arg(format!("{}/.", from.display())).arg(&to).status().expect("cp");
+    assert!(status.success());
+    to
+}
+
+const WATCH: &str = r#"plan slices { title "Slices" }
+
+metric errors : percent { probe sh "cat errors" }
+
+phase deploy {
+  run "Deploy" sh "echo deploy >> steps"
+  on fail rollback undo
+}
+
+watch w after deploy every 1m for 10m {
+  errors < 5%
+  on breach rollback undo
+}
+
+rollback undo {
+  level critical when errors >= 10% or nodata { run "Roll back" sh "echo critical >> rollback" }
+  level minor when errors < 10% { run "Roll back partly" sh "echo minor >> rollback" }
+}
+"#;
+
+fn trace_times(dir: &Path, event: &str) -> Vec<i64> {
+    read(dir, ".golive-slices/trace")
+        .lines()
+        .filter(|line| line.split(' ').nth(1) == Some(event))
+        .filter_map(|line| line.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_watch_stopped_by_its_slice_goes_on_in_the_next_run_to_the_same_end() {
+    let first = temp_dir("slice-first");
+    runbook(&first, WATCH);
+    std::fs::write(first.join("errors"), "1\n").expect("write");
+    let origin = clock_origin();
+    let output = run_on_clock(&first, &["--now", "--slice-minutes", "3"], &origin);
+    assert_eq!(output.status.code(), Some(7), "{}", text(&output));
+    assert!(text(&output).contains("the slice is over"), "{}", text(&output));
+    let window = read(&first, ".golive-slices/window.w.watch");
+    let start: i64 = window.split(' ').next().and_then(|start| start.parse().ok()).expect("the window's start");
+    let before = trace_times(&first, "decision").len();
+    assert!((2..=4).contains(&before), "{before} samples in 3 minutes");
+    // A new runner: the state copied to a fresh directory.
+    let second = copy_dir(&first, "slice-second");
+    let _ = std::fs::remove_dir_all(&first);
+    let output = run_on_clock(&second, &["--now", "--slice-minutes", "30"], &origin);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&second, "steps"), "deploy\n", "the deployment ran once");
+    assert!(text(&output).contains("going on: the window opened"), "{}", text(&output));
+    let samples = trace_times(&second, "decision");
+    assert!(samples.len() > before + 4, "sampling went on: {samples:?}");
+    let end = *trace_times(&second, "run_finished").last().expect("the end");
+    assert!(end >= start + 600_000 && end < start + 600_000 + 45_000, "the window kept its end: {start} to {end}");
+    assert!(samples.windows(2).all(|pair| pair[1] - pair[0] <= 75_000), "a sample a minute: {samples:?}");
+}
+
+const BRANCHES: &str = r#"plan slices {}
+
+phase a { run "A" sh "echo a >> steps" }
+phase b { run "B" sh "echo b >> steps" }
+phase c after a, b { run "C" sh "echo c >> steps" }
+"#;
+
+#[test]
+fn merged_states_of_two_branches_resume_with_every_step_once() {
+    let base = temp_dir("merge-base");
+    runbook(&base, BRANCHES);
+    let left = copy_dir(&base, "merge-left");
+    let right = copy_dir(&base, "merge-right");
+    assert_eq!(run(&left, &["--now", "--only", "a"]).status.code(), Some(0));
+    assert_eq!(run(&right, &["--now", "--only", "b"]).status.code(), Some(0));
+    let joined = copy_dir(&base, "merge-joined");
+    for dir in [&left, &right] {
+        let state = dir.join(".golive-slices");
+        let output = run(&joined, &["--merge-state", &state.to_string_lossy()]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    }
+    let output = run(&joined, &["--now"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&joined, "steps"), "c\n", "a and b ran in their branches, c once here");
+    let done = read(&joined, ".golive-slices/done");
+    for line in ["a.1", "b.1", "c.1", "node:a", "node:b"] {
+        assert_eq!(done.lines().filter(|l| *l == line).count(), 1, "{line} once in {done}");
+    }
+    let times: Vec<i64> =
+        read(&joined, ".golive-slices/trace").lines().filter_map(|line| line.split(' ').next()?.parse().ok()).collect();
+    assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "the trace in time order");
+    // Merging the same state again adds nothing.
+    let again = run(&joined, &["--merge-state", &left.join(".golive-slices").to_string_lossy()]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(read(&joined, ".golive-slices/done"), done);
+}
+
+const GATED: &str = r#"plan slices {}
+
+metric errors : percent { probe sh "cat errors" }
+
+gate ready every 1s {
+  require errors < 5%
+  on fail abort
+}
+
+phase deploy after ready {
+  run "Deploy" sh "echo deploy >> steps && test ! -f fail_deploy"
+  on fail rollback undo
+}
+
+rollback undo {
+  level critical when errors >= 10% or nodata { run "Roll back" sh "echo critical >> rollback" }
+  level minor when errors < 10% { run "Roll back partly" sh "echo minor >> rollback" }
+}
+"#;
+
+#[test]
+fn a_rollback_job_rolls_back_only_what_a_failed_change_left() {
+    // A gate failed before any change: nothing to roll back.
+    let gate = temp_dir("ifneeded-gate");
+    runbook(&gate, GATED);
+    std::fs::write(gate.join("errors"), "9\n").expect("write");
+    assert_eq!(run(&gate, &["--now"]).status.code(), Some(1));
+    let output = run(&gate, &["--now", "--rollback", "undo", "--if-needed"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("Nothing to roll back"), "{}", text(&output));
+    assert_eq!(read(&gate, "rollback"), "");
+
+    // The deployment failed and its run rolled back itself: nothing runs twice.
+    let done = temp_dir("ifneeded-done");
+    runbook(&done, GATED);
+    std::fs::write(done.join("errors"), "1\n").expect("write");
+    std::fs::write(done.join("fail_deploy"), "").expect("write");
+    assert_eq!(run(&done, &["--now"]).status.code(), Some(3));
+    assert_eq!(read(&done, "rollback"), "minor\n");
+    let lost = copy_dir(&done, "ifneeded-lost");
+    let output = run(&done, &["--now", "--rollback", "undo", "--if-needed"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&done, "rollback"), "minor\n", "{}", text(&output));
+
+    // The same failure, its job lost before it could act (the state as it was saved then):
+    // the rollback job enters the tree.
+    let state = lost.join(".golive-slices");
+    let trace = read(&lost, ".golive-slices/trace");
+    let cut = trace.lines().position(|line| line.contains(" step_finished deploy.1 failed")).expect("the failure");
+    let kept: Vec<&str> = trace.lines().take(cut + 1).collect();
+    std::fs::write(state.join("trace"), kept.join("\n") + "\n").expect("write");
+    let records = read(&lost, ".golive-slices/done");
+    let kept: Vec<&str> = records
+        .lines()
+        .filter(|line| {
+            !line.starts_with("rollback-level")
+                && !line.starts_with("level-done")
+                && *line != "rolled-back"
+                && !line.starts_with("undo.")
+                && !line.starts_with("started undo.")
+        })
+        .collect();
+    std::fs::write(state.join("done"), kept.join("\n") + "\n").expect("write");
+    std::fs::write(lost.join("rollback"), "").expect("write");
+    let output = run(&lost, &["--now", "--rollback", "undo", "--if-needed"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert_eq!(read(&lost, "rollback"), "minor\n", "{}", text(&output));
+}
+
+#[test]
+fn the_execution_record_shows_steps_values_and_decisions_with_plan_text_escaped() {
+    let dir = temp_dir("record");
+    let plan = GATED.replace(
+        "plan slices {}",
+        "plan slices { title \"<b>bold</b> | [link](http://x.y) ${{ secrets.X }} `code` <!-- c -->\" }",
+    );
+    runbook(&dir, &plan.replace("\"Deploy\"", "\"- item | <img src=x onerror=alert(1)>\""));
+    std::fs::write(dir.join("errors"), "1\n").expect("write");
+    assert_eq!(run(&dir, &["--now"]).status.code(), Some(0));
+    let output = run(&dir, &["--record"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let record = String::from_utf8_lossy(&output.stdout).into_owned();
+    for expected in [
+        "End: completed** (exit 0)",
+        "deploy.1 started",
+        "errors = 1",
+        "ready.require: holds",
+        "| ready | gate | done |",
+    ] {
+        assert!(record.contains(expected), "{expected:?} in\n{record}");
+    }
+    for (escaped, raw) in [("\\<", "<"), ("\\]", "]"), ("\\$", "$"), ("\\`", "`"), ("\\[", "[")] {
+        assert!(!record.replace(escaped, "").contains(raw), "{raw:?} unescaped in\n{record}");
+    }
+    assert!(record.contains("started: - item \\| \\<img"), "{record}");
+    assert!(record.contains("\\<b\\>bold\\</b\\> \\| \\[link\\](http\\://x.y)"), "{record}");
+    // Every table row has the cells of its header: no `|` of plan text splits one.
+    for line in record.lines().filter(|line| line.starts_with('|')) {
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert!(cells == 4, "{line}");
+    }
+}

@@ -71,15 +71,23 @@ fn is_identifier(text: &str) -> bool {
 }
 
 /// The only expressions a generated workflow may hold: its inputs, the actor, a declared
-/// secret, the steps' `rolled_back` outputs, or the literal `'${{'`.
+/// secret, the run step's `done` and `more` outputs, the literal `'${{'`, or a job condition
+/// made of status functions, `!inputs.dry_run` and the `done`/`more` outputs of needed jobs.
 fn allowed(expression: &str) -> bool {
-    matches!(expression, "inputs.t0" | "inputs.dry_run" | "github.actor" | "'${{'")
-        || expression.strip_prefix("secrets.").is_some_and(is_identifier)
-        || expression.split(" || ").all(|part| {
-            part.strip_prefix("steps.")
-                .and_then(|rest| rest.strip_suffix(".outputs.rolled_back"))
-                .is_some_and(is_identifier)
-        })
+    matches!(
+        expression,
+        "inputs.t0" | "inputs.dry_run" | "github.actor" | "'${{'" | "steps.run.outputs.done" | "steps.run.outputs.more"
+    ) || expression.strip_prefix("secrets.").is_some_and(is_identifier)
+        || expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')').filter(|word| !word.is_empty()).all(
+            |word| {
+                matches!(word, "!cancelled" | "failure" | "always" | "!inputs.dry_run" | "&&" | "||" | "==" | "'true'")
+                    || word.strip_prefix("needs.").and_then(|rest| rest.rsplit_once(".outputs.")).is_some_and(
+                        |(job, output)| {
+                            matches!(output, "done" | "more") && job.split('-').all(|part| !part.is_empty())
+                        },
+                    )
+            },
+        )
 }
 
 #[test]
@@ -361,4 +369,93 @@ fn an_env_without_approval_signs_off_nothing() {
         "{}",
         stderr(&output)
     );
+}
+
+/// The jobs of a workflow, by id, each with its text.
+fn jobs_of(workflow: &str) -> Vec<(String, String)> {
+    let body = workflow.split("\njobs:\n").nth(1).expect("jobs");
+    let mut jobs: Vec<(String, String)> = Vec::new();
+    for line in body.lines() {
+        if let Some(id) = line.strip_prefix("  ").and_then(|rest| rest.strip_suffix(':')) {
+            if !id.starts_with(' ') {
+                jobs.push((id.to_string(), String::new()));
+                continue;
+            }
+        }
+        if let Some((_, text)) = jobs.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    jobs
+}
+
+#[test]
+fn memolib_watches_get_enough_slices_for_48_hours() {
+    let workflow = build("examples/memolib-go-live.golive");
+    let jobs = jobs_of(&workflow);
+    // red, orange and yellow watch 6h + 18h + 24h in one chain: 48 hours in slices of 5h30m.
+    for watch in ["red", "leadership_updates", "all_hands_updates"] {
+        let slices: Vec<&(String, String)> =
+            jobs.iter().filter(|(id, _)| id == watch || id.starts_with(&format!("{watch}-"))).collect();
+        let minutes: u64 = slices
+            .iter()
+            .map(|(_, text)| {
+                let at = text.find("--slice-minutes ").expect("a slice") + "--slice-minutes ".len();
+                text[at..]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|digits| digits.parse::<u64>().ok())
+                    .expect("minutes")
+            })
+            .sum();
+        assert!(minutes >= 48 * 60, "{watch}: {} slices give {minutes} minutes", slices.len());
+        for (index, (id, text)) in slices.iter().enumerate().skip(1) {
+            let previous = &slices[index - 1].0;
+            assert!(text.contains(&format!("needs: [{previous}]")), "{id} runs after {previous}");
+            assert!(text.contains(&format!("needs.{previous}.outputs.more == 'true'")), "{id}: {text}");
+            assert!(text.contains("timeout-minutes: 360"), "{id}");
+        }
+        assert!(text_of(&jobs, watch).contains("name: golive-state-"), "{watch} carries its state");
+    }
+    // A job after a sliced one runs when it ended well in whichever slice.
+    let success = text_of(&jobs, "success");
+    assert!(success.contains("needs.red.outputs.done == 'true' || needs.red-2.outputs.done == 'true'"), "{success}");
+}
+
+fn text_of<'j>(jobs: &'j [(String, String)], id: &str) -> &'j str {
+    &jobs.iter().find(|(job, _)| job == id).unwrap_or_else(|| panic!("no job {id}")).1
+}
+
+#[test]
+fn no_job_runs_the_runbook_with_now_and_rollback_jobs_never_run_on_cancel() {
+    for example in files(&root().join("examples"), "golive") {
+        let workflow = build(&example.to_string_lossy());
+        assert!(!workflow.contains("--now"), "{}: a job runs with --now", example.display());
+        for (id, text) in jobs_of(&workflow) {
+            if id.starts_with("rollback_") {
+                assert!(text.contains("if: ${{ failure() && !cancelled() }}"), "{id}: {text}");
+                assert!(text.contains("--if-needed"), "{id}: the runbook decides");
+            } else if id != "checklist" && id != "workflow_dispatch" {
+                assert!(text.contains("--slice-minutes"), "{id}");
+            }
+        }
+        for action in ["actions/upload-artifact@", "actions/download-artifact@"] {
+            for line in workflow.lines().filter(|line| line.contains(action)) {
+                let pinned = line.split('@').nth(1).unwrap_or("");
+                let (sha, comment) = pinned.split_once(" # v4.").expect("a SHA and its version");
+                assert!(sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+                assert!(!comment.is_empty(), "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_plan_without_launch_requires_the_t0_input() {
+    let plan = temp_file("no-launch.golive", "plan p {}\n\nphase one {\n  run \"One\" sh \"true\"\n}\n");
+    let workflow = build(&plan.to_string_lossy());
+    let t0 = workflow.split("t0:").nth(1).expect("t0 input").split("dry_run:").next().expect("the t0 input");
+    assert!(t0.contains("required: true"), "{t0}");
+    assert_valid("no-launch", &workflow);
 }
