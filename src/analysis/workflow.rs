@@ -109,6 +109,9 @@ pub struct Job {
     /// When the runbook stops at a safe point in each slice (`--slice-minutes`): at most
     /// [`SLICE_MINUTES`], less when a command of the job can run longer than the margin.
     pub slice_minutes: u64,
+    /// The longest its runner only waits for a node's `at` (on the earliest schedule), in
+    /// minutes, and the node it waits for: time billed for nothing (W1002).
+    pub longest_wait: Option<(u64, NodeId)>,
 }
 
 impl Job {
@@ -145,10 +148,16 @@ fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
         .unwrap_or(schedule.start_ms);
     // Each node of the chain starts when the one before it is over, not before its earliest
     // start (its `at`), and runs its latest time on a runner.
+    let mut longest_wait: Option<(u64, NodeId)> = None;
     let end = job.nodes.iter().fold(start, |at, id| {
         let earliest = times(id).map_or(at, |times| times.earliest_start_ms);
+        let waits = minutes(earliest.saturating_sub(at).max(0));
+        if waits > longest_wait.map_or(0, |(minutes, _)| minutes) {
+            longest_wait = Some((waits, *id));
+        }
         at.max(earliest).saturating_add(on_a_runner_ms(model, *id, schedule))
     });
+    job.longest_wait = longest_wait;
     job.span_minutes = minutes(end.saturating_sub(start)) + JOB_SETUP_MINUTES;
     let longest = minutes(
         i64::try_from(job.nodes.iter().map(|id| longest_command_ms(model, *id)).max().unwrap_or(0)).unwrap_or(i64::MAX),
@@ -213,6 +222,7 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
                 span_minutes: 0,
                 slices: 1,
                 slice_minutes: SLICE_MINUTES,
+                longest_wait: None,
             }),
         }
     }
@@ -227,35 +237,27 @@ fn hours(minutes: u64) -> String {
 }
 
 /// The nodes of a job after its first, named, for a label.
-fn others(model: &Model, job: &Job) -> String {
-    let names: Vec<String> = job.nodes.iter().skip(1).map(|id| format!("`{}`", model.nodes[id.0].name)).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => format!(" and {one}"),
-        [rest @ .., last] => format!(", {} and {last}", rest.join(", ")),
-    }
-}
 
-/// W1002: a job longer than GitHub's six hours.
-fn long_jobs(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
-    for job in jobs.iter().filter(|job| job.minutes > MAX_JOB_MINUTES) {
-        let Some(first) = job.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
+/// W1002: a job whose runner waits hours for a node's time. The workflow carries any job in
+/// slices of at most 6 hours, so a long watch is fine; a runner that only waits is billed for
+/// nothing, and a wait longer than a slice is the plan asking for a later start.
+fn long_waits(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
+    for job in jobs {
+        let Some((waits, node)) = job.longest_wait.filter(|(waits, _)| *waits > MAX_JOB_MINUTES) else { continue };
+        let waiting = &model.nodes[node.0];
+        let slices = waits.div_ceil(job.slice_minutes.max(1));
         diagnostics.push(
             Diagnostic::new(
                 Code::JobTooLong,
-                first.name_span,
+                waiting.name_span,
                 format!(
-                    "the workflow job `{}` can run {}, longer than the 6 hours GitHub gives a job",
-                    first.name,
-                    hours(job.minutes)
+                    "in the workflow, a runner waits {} for `{}` to start: {slices} chained jobs billed for waiting",
+                    hours(waits),
+                    waiting.name
                 ),
             )
-            .label(format!(
-                "one job runs `{}`{} (with {JOB_SETUP_MINUTES}m to set up and roll back): GitHub stops it at 6h",
-                first.name,
-                others(model, job)
-            ))
-            .help("shorten what runs in this job (split a long watch into shorter ones on other envs), or run what comes after 6h from the runbook"),
+            .label(format!("this node's time comes {} after the job could start", hours(waits)))
+            .help("start the workflow nearer this node's time (the `t0` input and the runbook's `--from`), or carry out the earlier nodes from the runbook"),
         );
     }
 }
@@ -357,7 +359,7 @@ fn reviewers(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
 /// The limits of GitHub Actions this plan runs into (`order` holds every node).
 pub(super) fn check(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    long_jobs(model, &jobs(model, order, schedule), &mut diagnostics);
+    long_waits(model, &jobs(model, order, schedule), &mut diagnostics);
     long_run(model, order, schedule, &mut diagnostics);
     quorums(model, &mut diagnostics);
     reviewers(model, &mut diagnostics);

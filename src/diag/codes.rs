@@ -110,7 +110,7 @@ codes! {
     BadAllowComment     = "W0906", Warning, "an `allow` comment names no warning it can silence";
     UnusedImport        = "W0907", Warning, "a module of templates is imported but none of them is called";
     AlertNotRun         = "W1001", Warning, "an alert is not run by the workflow";
-    JobTooLong          = "W1002", Warning, "a workflow job can run longer than GitHub's 6 hours";
+    JobTooLong          = "W1002", Warning, "a workflow job's runner waits hours for a node's time";
     RunTooLong          = "W1003", Warning, "the plan runs longer than a GitHub workflow run's 35 days";
     QuorumNotGathered   = "W1004", Warning, "an approval asks for more approvers than the workflow records";
     TooManyReviewers    = "W1005", Warning, "a GitHub environment needs more than six required reviewers";

@@ -9,8 +9,8 @@
 //! watches and rollback trees the same way, at their times relative to the `t0` input. A job
 //! longer than a slice is carried out by chained jobs (`J`, `J-2`, ...), the runbook stopping at
 //! a safe point (`--slice-minutes`, exit 7) and the next job going on from the state, which
-//! every job carries to the next as an artifact. Rollback jobs run `if: failure() &&
-//! !cancelled()` after the jobs whose nodes roll back into their tree, and the runbook decides
+//! every job carries to the next as an artifact. Rollback jobs run after the jobs whose nodes
+//! roll back into their tree when one failed or timed out, never in a cancelled run, and the runbook decides
 //! whether there is anything to roll back (`--if-needed`). The last job writes the execution
 //! record (`--record`) to the job summary.
 //!
@@ -77,10 +77,12 @@ fn slice_id(id: &str, index: u64) -> String {
     }
 }
 
-/// The condition of a job that needs the planned jobs `needs` (id and slices), when one of them
-/// has several slices: each ended well in one of its slices (`done`), whichever.
+/// The condition of a job that needs the planned jobs `needs` (id and slices): each ended well
+/// in one of its slices (`done`), whichever. Explicit for every job with needs: GitHub's
+/// implicit `success()` is false when any ancestor was skipped, and the later slices of a job
+/// are skipped whenever the first one did all of it (actions/runner#491).
 fn needs_done(needs: &[(String, u64)]) -> Option<String> {
-    if needs.iter().all(|(_, slices)| *slices <= 1) {
+    if needs.is_empty() {
         return None;
     }
     let all: Vec<String> = needs
@@ -193,6 +195,11 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
         }
         for index in 0..planned.slices {
             let first_slice = index == 0;
+            // A later slice goes on with what the first one was approved for: on an environment
+            // with reviewers it would wait for them again, so it runs without it, and records
+            // no approval (the steps that needed one ran in the first slice).
+            let reviewed = planned.environment.is_some_and(|environment| environment.has_reviewers(model));
+            let environment = planned.environment.filter(|_| first_slice || !reviewed);
             jobs.push(Job {
                 id: slice_id(&id, index),
                 name: if first_slice {
@@ -214,7 +221,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                         slice_id(&id, index - 1)
                     ))
                 },
-                environment: planned.environment.map(|environment| environment.name(model)),
+                environment: environment.map(|environment| environment.name(model)),
                 outputs: true,
                 secrets: secrets.clone(),
                 downloads: if first_slice { needs.iter().map(|(id, _)| id.clone()).collect() } else { Vec::new() },
@@ -226,7 +233,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                     selector: only.join(" "),
                     slice_minutes: Some(planned.slice_minutes),
                     last_slice: index + 1 == planned.slices,
-                    approvals: approvals.clone(),
+                    approvals: if environment.is_some() { approvals.clone() } else { Vec::new() },
                 },
             });
         }
@@ -255,8 +262,10 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             timeout_minutes: 60,
             needs: needs.iter().flat_map(|(id, slices)| (0..*slices).map(|index| slice_id(id, index))).collect(),
             // The runbook decides on the merged state whether there is anything to roll back
-            // (`--if-needed`); a cancelled run never rolls back.
-            condition: Some("${{ failure() && !cancelled() }}".to_string()),
+            // (`--if-needed`); a cancelled run never rolls back. A job past its
+            // `timeout-minutes` ends `cancelled` without cancelling the run, and `failure()`
+            // stays false: that job could not roll back itself either.
+            condition: Some("${{ !cancelled() && (failure() || contains(needs.*.result, 'cancelled')) }}".to_string()),
             environment: None,
             outputs: false,
             secrets,

@@ -251,7 +251,8 @@ fn gha_tour_example_dry_run() {
     let report = gha::run(&workflow, &options).expect("runs");
     assert_eq!(report.jobs.len(), workflow.jobs.len());
     for job in &report.jobs {
-        let expected = if job.id.starts_with("rollback_") { Skipped } else { Success };
+        // A dry run waits for nothing: the first slice of a job does it all, the others skip.
+        let expected = if job.id.starts_with("rollback_") || job.id.contains('-') { Skipped } else { Success };
         assert_eq!(job.result, expected, "job `{}`\n{}", job.id, report.logs());
     }
     assert!(report.job("checklist").summary.contains("tour"), "{}", report.logs());

@@ -80,12 +80,22 @@ fn allowed(expression: &str) -> bool {
     ) || expression.strip_prefix("secrets.").is_some_and(is_identifier)
         || expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')').filter(|word| !word.is_empty()).all(
             |word| {
-                matches!(word, "!cancelled" | "failure" | "always" | "!inputs.dry_run" | "&&" | "||" | "==" | "'true'")
-                    || word.strip_prefix("needs.").and_then(|rest| rest.rsplit_once(".outputs.")).is_some_and(
-                        |(job, output)| {
-                            matches!(output, "done" | "more") && job.split('-').all(|part| !part.is_empty())
-                        },
-                    )
+                matches!(
+                    word,
+                    "!cancelled"
+                        | "failure"
+                        | "always"
+                        | "!inputs.dry_run"
+                        | "&&"
+                        | "||"
+                        | "=="
+                        | "'true'"
+                        | "contains"
+                        | "needs.*.result,"
+                        | "'cancelled'"
+                ) || word.strip_prefix("needs.").and_then(|rest| rest.rsplit_once(".outputs.")).is_some_and(
+                    |(job, output)| matches!(output, "done" | "more") && job.split('-').all(|part| !part.is_empty()),
+                )
             },
         )
 }
@@ -140,8 +150,8 @@ role d "D"
 role e "E"
 role f "F"
 metric up : bool { probe sh "true" }
-gate sign_off { approve 2 of ops, a, b, c, d, e, f; on fail abort }
-phase deploy after sign_off { run "Deploy" sh "./deploy.sh" timeout 10m; on fail rollback incident }
+gate sign_off at T-12h { approve 2 of ops, a, b, c, d, e, f; on fail abort }
+phase deploy at T0 after sign_off { run "Deploy" sh "./deploy.sh" timeout 10m; on fail rollback incident }
 watch two_days after deploy every 1h for 48h { up; on breach rollback incident }
 rollback incident { level critical when not up or nodata { run "Roll back" sh "./rollback.sh" timeout 10m } }
 "#;
@@ -151,7 +161,7 @@ rollback incident { level critical when not up or nodata { run "Roll back" sh ".
     for code in ["W1002", "W1004", "W1005"] {
         assert!(warnings.lines().any(|line| line == code), "no {code}:\n{warnings}");
     }
-    assert!(warnings.contains("can run 48h25m, longer than the 6 hours GitHub gives a job"), "{warnings}");
+    assert!(warnings.contains("a runner waits 12h00m for `deploy` to start"), "{warnings}");
     assert!(warnings.contains("asks for 2 approvers, but the workflow records one"), "{warnings}");
     assert!(warnings.contains("needs 7 required reviewers, more than the 6 GitHub takes"), "{warnings}");
     assert!(stdout(&output).contains("timeout-minutes: 360"), "{}", stdout(&output));
@@ -434,7 +444,10 @@ fn no_job_runs_the_runbook_with_now_and_rollback_jobs_never_run_on_cancel() {
         assert!(!workflow.contains("--now"), "{}: a job runs with --now", example.display());
         for (id, text) in jobs_of(&workflow) {
             if id.starts_with("rollback_") {
-                assert!(text.contains("if: ${{ failure() && !cancelled() }}"), "{id}: {text}");
+                assert!(
+                    text.contains("if: ${{ !cancelled() && (failure() || contains(needs.*.result, 'cancelled')) }}"),
+                    "{id}: {text}"
+                );
                 assert!(text.contains("--if-needed"), "{id}: the runbook decides");
             } else if id != "checklist" && id != "workflow_dispatch" {
                 assert!(text.contains("--slice-minutes"), "{id}");

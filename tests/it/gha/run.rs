@@ -947,7 +947,10 @@ impl Shared<'_> {
         let mut path: Vec<String> = vec![self.bin_dir.to_string_lossy().into_owned()];
         path.extend(extra_path.iter().rev().cloned());
         path.push(inherited);
-        let mut command = Command::new(&shell[0]);
+        // Signals at their defaults, as on a runner: a test process started as a shell's
+        // background job ignores SIGINT, and a step's bash could not trap it.
+        let mut command = Command::new("env");
+        command.arg("--default-signal").arg(&shell[0]);
         let script_arg = script_path.to_string_lossy().into_owned();
         command.args(shell[1..].iter().map(|a| if a == "{0}" { script_arg.clone() } else { a.clone() }));
         command.current_dir(workspace).env_clear().stdin(Stdio::null()).stdout(stdout).stderr(stderr);
