@@ -236,8 +236,6 @@ fn hours(minutes: u64) -> String {
     format!("{}h{:02}m", minutes / 60, minutes % 60)
 }
 
-/// The nodes of a job after its first, named, for a label.
-
 /// W1002: a job whose runner waits hours for a node's time. The workflow carries any job in
 /// slices of at most 6 hours, so a long watch is fine; a runner that only waits is billed for
 /// nothing, and a wait longer than a slice is the plan asking for a later start.
