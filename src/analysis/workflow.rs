@@ -95,8 +95,7 @@ pub struct Job {
     /// Its nodes, in order; the job is named after the first.
     pub nodes: Vec<NodeId>,
     pub environment: Option<Environment>,
-    /// The longest it may run, in minutes: its nodes' latest durations without the time their
-    /// checks and approvals wait for an answer ([`on_a_runner_ms`]), plus
+    /// The longest it may run, in minutes: its nodes' latest durations ([`on_a_runner_ms`]), plus
     /// [`JOB_SETUP_MINUTES`]. Not capped: the workflow caps it at [`MAX_JOB_MINUTES`].
     pub minutes: u64,
     /// The longest the job can last once it starts, in minutes: from the earliest it can start
@@ -155,7 +154,7 @@ fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
         if waits > longest_wait.map_or(0, |(minutes, _)| minutes) {
             longest_wait = Some((waits, *id));
         }
-        at.max(earliest).saturating_add(on_a_runner_ms(model, *id, schedule))
+        at.max(earliest).saturating_add(on_a_runner_ms(*id, schedule))
     });
     job.longest_wait = longest_wait;
     job.span_minutes = minutes(end.saturating_sub(start)) + JOB_SETUP_MINUTES;
@@ -170,24 +169,12 @@ fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
     };
 }
 
-/// The longest a node runs in a job, from its latest times in the schedule. The schedule counts
-/// each `check` and `approve` at its whole time to answer, as at a terminal; on a runner there
-/// is none, and the runbook takes the answers the job recorded or fails closed at once, so that
-/// time is never spent in a job (the wait for an environment's reviewers comes before the job
-/// starts, and GitHub does not count it). A rollout keeps its whole time: its stages may wait for
-/// their `at` whatever comes before them.
-fn on_a_runner_ms(model: &Model, node: NodeId, schedule: &Schedule) -> i64 {
-    let Some(times) = schedule.nodes.get(node.0) else { return 0 };
-    let latest = times.latest_finish_ms.saturating_sub(times.latest_start_ms);
-    let declared = &model.nodes[node.0];
-    if declared.kind == NodeKind::Rollout {
-        return latest;
-    }
-    let answers: u64 = super::steps(&declared.items)
-        .filter(|step| matches!(step.kind, StepKind::Check { .. } | StepKind::Approve { .. }))
-        .map(|step| step.worst_case_ms())
-        .fold(0, u64::saturating_add);
-    latest.saturating_sub(i64::try_from(answers).unwrap_or(i64::MAX)).max(0)
+/// The longest a node runs in a job: its latest times in the schedule. A `check` or an
+/// `approve` keeps its whole time to answer: the runbook takes the answers the job recorded
+/// and, short of them, waits that time for more (R5) before it fails closed. (The wait for an
+/// environment's reviewers comes before the job starts, and GitHub does not count it.)
+fn on_a_runner_ms(node: NodeId, schedule: &Schedule) -> i64 {
+    schedule.nodes.get(node.0).map_or(0, |times| times.latest_finish_ms.saturating_sub(times.latest_start_ms))
 }
 
 fn minutes(ms: i64) -> u64 {
@@ -203,7 +190,7 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
     for &id in order {
         let node = &model.nodes[id.0];
         let environment = environment(model, id);
-        let duration = minutes(on_a_runner_ms(model, id, schedule));
+        let duration = minutes(on_a_runner_ms(id, schedule));
         let joins = jobs.last().is_some_and(|job| {
             node.after.len() == 1
                 && job.nodes.last() == node.after.first()

@@ -76,7 +76,13 @@ fn is_identifier(text: &str) -> bool {
 fn allowed(expression: &str) -> bool {
     matches!(
         expression,
-        "inputs.t0" | "inputs.dry_run" | "github.actor" | "'${{'" | "steps.run.outputs.done" | "steps.run.outputs.more"
+        "inputs.t0"
+            | "inputs.dry_run"
+            | "github.actor"
+            | "github.token"
+            | "'${{'"
+            | "steps.run.outputs.done"
+            | "steps.run.outputs.more"
     ) || expression.strip_prefix("secrets.").is_some_and(is_identifier)
         || expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')').filter(|word| !word.is_empty()).all(
             |word| {
@@ -221,10 +227,10 @@ fn build_reports_what_lint_reports_about_the_target() {
 fn recorded_approvals(workflow: &str) -> Vec<String> {
     workflow
         .lines()
-        .filter_map(|line| line.trim_start().strip_prefix("printf '%s approved-by %s\\n'"))
+        .filter_map(|line| line.trim_start().strip_prefix("for id in "))
         .flat_map(|rest| {
-            let ids = rest.split(" > ").next().unwrap_or_default();
-            ids.split_whitespace().filter(|word| *word != "\"$GOLIVE_ACTOR\"").map(String::from).collect::<Vec<_>>()
+            let ids = rest.split("; do printf '%s approved-by %s").next().unwrap_or_default();
+            ids.split_whitespace().map(String::from).collect::<Vec<_>>()
         })
         .collect()
 }
@@ -471,4 +477,54 @@ fn a_plan_without_launch_requires_the_t0_input() {
     let t0 = workflow.split("t0:").nth(1).expect("t0 input").split("dry_run:").next().expect("the t0 input");
     assert!(t0.contains("required: true"), "{t0}");
     assert_valid("no-launch", &workflow);
+}
+
+/// A gate's approval comes from the reviewer who approved its environment, read from the run's
+/// reviews (the REST API, `gh api .../approvals`), never from who started the run: run through
+/// the test executor of GitHub Actions, the gate passes on a reviewer's approval, and a
+/// `distinct` approval by the person who started the run is refused (no self-review).
+#[test]
+fn approvals_come_from_the_reviewers_of_the_environment() {
+    use crate::gha::{self, Conclusion, Review, RunOptions};
+    let plan = r#"plan review { title "Review"; launch 2025-03-04T09:30:00Z }
+role ops "Ops"
+gate sign_off { approve "Go" 1 of ops distinct; on fail abort }
+phase deploy after sign_off { run "Deploy" sh "echo deployed >> deployed" }
+"#;
+    for (reviewer, expected) in [("carol", Conclusion::Success), ("alice", Conclusion::Failure)] {
+        let repository = std::env::temp_dir().join(format!("golivec-review-{}-{reviewer}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&repository);
+        std::fs::create_dir_all(repository.join("golive")).expect("repository");
+        std::fs::write(repository.join("review.golive"), plan).expect("write");
+        let output = golivec(
+            &[
+                "build",
+                &repository.join("review.golive").to_string_lossy(),
+                "--target",
+                "shell,markdown,workflow",
+                "-o",
+                &repository.join("golive").to_string_lossy(),
+            ],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let workflow = gha::parse_file(&repository.join("golive/review.yml")).expect("parses");
+        let mut options = RunOptions::new(&repository);
+        options.inputs.insert("dry_run".into(), "false".into());
+        options.actor = "alice".into();
+        // A refused approval waits its 15 minutes for another answer: 3 seconds here.
+        options.time_scale = 300.0;
+        options.env.insert("GOLIVE_TIME_SCALE".into(), "300".into());
+        options.reviews.insert("review-sign_off".into(), Review::approve(reviewer, 0.1));
+        let report = gha::run(&workflow, &options).expect("runs");
+        assert_eq!(report.result("sign_off"), expected, "reviewed by {reviewer}\n{}", report.logs());
+        let log = report.job("sign_off").log();
+        if expected == Conclusion::Success {
+            assert!(log.contains("approval by carol (recorded in"), "{log}");
+            assert_eq!(report.result("deploy"), Conclusion::Success, "{}", report.logs());
+        } else {
+            assert!(log.contains("alice runs this script"), "{log}");
+            assert_eq!(report.result("deploy"), Conclusion::Skipped, "{}", report.logs());
+        }
+    }
 }
