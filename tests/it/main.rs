@@ -19,6 +19,7 @@ mod modules;
 mod mutation;
 mod robustness;
 mod runbook_diff;
+mod scenario_replay;
 mod shell;
 mod simulate;
 mod support;
