@@ -26,3 +26,4 @@ mod support;
 mod targets;
 mod tidy;
 mod workflow;
+mod workflow_e2e;
