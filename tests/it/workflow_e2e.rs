@@ -30,7 +30,7 @@ use std::sync::Mutex;
 /// How much faster than real time the runbooks' clock and the executor's run.
 const SCALE: i64 = 300;
 /// How many runs at once: each mostly sleeps, at the sped-up clock.
-const PARALLEL: usize = 6;
+const PARALLEL: usize = 4;
 /// How long before the run's start the workflow is started, in the plan's time.
 const LEAD_MS: i64 = 5 * 60_000;
 /// Who starts the workflow (`github.actor`), whose name the jobs record for their approvals.
