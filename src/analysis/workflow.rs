@@ -99,7 +99,8 @@ pub struct Job {
     /// [`JOB_SETUP_MINUTES`]. Not capped: the workflow caps it at [`MAX_JOB_MINUTES`].
     pub minutes: u64,
     /// The longest the job can last once it starts, in minutes: from the earliest it can start
-    /// (when the jobs it needs can first be done, or the run's start) to its nodes' latest
+    /// (when the jobs it needs can first be done, or the run's start: its first node, or a
+    /// baseline's window) to its nodes' latest
     /// finish, waits for their `at` included, plus [`JOB_SETUP_MINUTES`].
     pub span_minutes: u64,
     /// How many chained jobs (slices of at most `slice_minutes`) carry it out; at least 1, at
@@ -139,12 +140,19 @@ fn longest_command_ms(model: &Model, node: NodeId) -> u64 {
 fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
     let times = |id: &NodeId| schedule.nodes.get(id.0);
     let Some(first) = job.nodes.first() else { return };
+    // A job that needs none starts with the run: at its first node, or when a baseline's
+    // window opens, whose samples the job's runbook takes before its first node.
+    let run_start = model
+        .metrics
+        .iter()
+        .filter_map(|metric| metric.baseline.as_ref().map(|baseline| baseline.at_ms))
+        .fold(schedule.start_ms, i64::min);
     let start = model.nodes[first.0]
         .after
         .iter()
         .filter_map(|dependency| times(dependency).map(|times| times.earliest_finish_ms))
         .max()
-        .unwrap_or(schedule.start_ms);
+        .unwrap_or(run_start);
     // Each node of the chain starts when the one before it is over, not before its earliest
     // start (its `at`), and runs its latest time on a runner.
     let mut longest_wait: Option<(u64, NodeId)> = None;

@@ -528,3 +528,19 @@ phase deploy after sign_off { run "Deploy" sh "echo deployed >> deployed" }
         }
     }
 }
+
+/// A job that needs none starts with the run, which starts when a baseline's window opens when
+/// that comes before the first node: its `timeout-minutes` counts the window. canary measures
+/// its baseline from T-1h, 50 minutes before its first job's first node (warm, at T-10m): the
+/// job was cancelled 85 minutes after T-1h, while verify was still checking.
+#[test]
+fn the_first_job_times_out_after_the_baselines_window() {
+    let workflow = build("tests/fixtures/scenarios/canary.golive");
+    let warm = workflow.split("\n  warm:\n").nth(1).expect("a warm job");
+    let timeout: u64 = warm
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("timeout-minutes: "))
+        .and_then(|minutes| minutes.parse().ok())
+        .expect("a timeout");
+    assert_eq!(timeout, 85 + 50, "{workflow}");
+}

@@ -28,7 +28,8 @@
 //!   7500 ms, then the process tree is killed if it still runs 2500 ms later (the page, and
 //!   actions/runner `src/Runner.Sdk/ProcessInvoker.cs`: `_sigintTimeout` 7500 ms,
 //!   `_sigtermTimeout` 2500 ms, `kill(_proc.Id, signal)`: the signal goes to the process, not
-//!   its group). Both waits are divided by the time scale. The remaining steps of a cancelled
+//!   its group). Both waits are divided by the time scale (unless `scale_signal_delays` is
+//!   false). The remaining steps of a cancelled
 //!   job run only when their `if` holds (`always()`, `cancelled()`). Jobs not yet started are
 //!   decided with `cancelled()` true: an `always()` or `cancelled()` job runs; the others end
 //!   `cancelled` (how GitHub shows a queued job of a cancelled run is not stated on the page:
@@ -121,6 +122,10 @@ pub(crate) struct RunOptions {
     pub(crate) time_scale: f64,
     /// Reviewers per environment name.
     pub(crate) reviews: BTreeMap<String, Review>,
+    /// Whether the runner's waits between the signals of a cancel (7500 ms, 2500 ms) are
+    /// divided by `time_scale` too (the default). A test whose steps clean up at real speed,
+    /// as on GitHub, sets it false.
+    pub(crate) scale_signal_delays: bool,
     /// Cancel the run this many (scaled) minutes after it starts.
     pub(crate) cancel_after_minutes: Option<f64>,
     /// How long (scaled minutes) a job waits for a review that never comes before it fails.
@@ -141,6 +146,7 @@ impl RunOptions {
             env: BTreeMap::new(),
             time_scale: 1.0,
             reviews: BTreeMap::new(),
+            scale_signal_delays: true,
             cancel_after_minutes: None,
             max_review_wait_minutes: 60.0,
             actor: "octocat".into(),
@@ -1074,12 +1080,14 @@ impl Shared<'_> {
     }
 
     /// actions/runner `ProcessInvoker.CancelAndKillProcessTree`: SIGINT to the process, 7500 ms,
-    /// SIGTERM, 2500 ms, then kill the tree (here: the step's process group), the waits scaled.
+    /// SIGTERM, 2500 ms, then kill the tree (here: the step's process group), the waits scaled
+    /// unless `scale_signal_delays` is false.
     fn cancel_process(&self, child: &mut Child) {
         let pid = child.id().to_string();
         for (signal_name, wait_ms) in [("INT", 7500.0), ("TERM", 2500.0)] {
             signal(&pid, signal_name);
-            let until = Instant::now() + Duration::from_secs_f64(wait_ms / 1000.0 / self.options.time_scale);
+            let scale = if self.options.scale_signal_delays { self.options.time_scale } else { 1.0 };
+            let until = Instant::now() + Duration::from_secs_f64(wait_ms / 1000.0 / scale);
             while Instant::now() < until {
                 if let Ok(Some(_)) = child.try_wait() {
                     signal(&format!("-{pid}"), "KILL");

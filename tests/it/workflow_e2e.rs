@@ -1,0 +1,334 @@
+//! The workflow carries out the simulated run: every scenario fixture the workflow can replay,
+//! and every example in its healthy world, is run through the generated GitHub Actions workflow
+//! by the test executor (`tests/it/gha`) the way GitHub runs it: each job in a fresh checkout
+//! of a "repository" holding the runbook, the checklist and the workflow golivec built, the
+//! stub commands of `runbook_diff` and the scenario's world; `needs`, `if` with status
+//! functions, job outputs, state artifacts, environments approved by scripted reviewers,
+//! timeouts and cancellation. Every job's runbook shares one clock, sped up
+//! (`GOLIVE_TIME_SCALE`, `GOLIVE_CLOCK_ORIGIN`), and the trace the last job merges from every
+//! job's state, reduced to the decisions, must equal `golivec simulate`'s, within the tolerance
+//! of `runbook_diff` (`scenario_replay`).
+//!
+//! People are who the workflow asks: a job records one approval, by `github.actor`, for the
+//! `check` and `approve` steps of a node whose environment has required reviewers (the steps
+//! its run step lists); every other check and approval, and every decision about an
+//! inconclusive node, gets no answer and fails closed. The simulator is given that world: the
+//! scenario with those answers.
+//!
+//! Scenarios the workflow cannot replay are listed with the reason; scenarios where it differs
+//! are in `KNOWN_DIFFERENCES` with the reason, and the test fails when one starts to agree.
+
+use crate::gha::{self, Conclusion, Report, Review, RunOptions};
+use crate::scenario_replay::{checked, differences, link_stubs, reduce_simulated, write_world, Decision};
+use crate::support::{files, root};
+use golivec::run::{self, world::Scenario, world::World};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// How much faster than real time the runbooks' clock and the executor's run.
+const SCALE: i64 = 300;
+/// How many runs at once: each mostly sleeps, at the sped-up clock.
+const PARALLEL: usize = 4;
+/// How long before the run's start the workflow is started, in the plan's time.
+const LEAD_MS: i64 = 5 * 60_000;
+/// Who starts the workflow (`github.actor`), whose name the jobs record for their approvals.
+const ACTOR: &str = "octocat";
+
+/// Scenarios on which the workflow does not carry out the simulated run, with the reason.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+
+/// Why the workflow cannot replay this scenario, if it cannot.
+fn unsupported(scenario: &Scenario) -> Option<&'static str> {
+    if !scenario.signals.is_empty() {
+        return Some("a signal to the runbook and a resume: a workflow run is cancelled, not resumed (see the cancellation test)");
+    }
+    if !scenario.declare.is_empty() {
+        return Some("declarations while the run goes on (R22): nobody answers on a runner");
+    }
+    if !scenario.rollback.is_empty() {
+        return Some("an operator's --rollback while the run goes on: a workflow run takes no command");
+    }
+    if !scenario.decisions.is_empty() {
+        return Some("an operator's decision while the run goes on: nobody writes to a job's runner");
+    }
+    if scenario.steps.values().any(|step| step.answers.is_some()) {
+        return Some("answers scripted per person: a job records one approval, its environment's");
+    }
+    None
+}
+
+/// A finished workflow run.
+struct Replay {
+    report: Report,
+    /// The trace of the state the last job merged.
+    trace: String,
+    /// The `check` and `approve` steps the jobs record an approval for.
+    recorded: BTreeSet<String>,
+    repository: PathBuf,
+}
+
+impl Replay {
+    fn clean(self) {
+        if std::env::var_os("GOLIVEC_KEEP_RUNS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.repository);
+            let _ = std::fs::remove_dir_all(&self.report.run_dir);
+        }
+    }
+}
+
+/// The step ids a workflow's jobs record an approval for: the arguments of the run step's
+/// `printf '%s approved-by %s\n' ID "$GOLIVE_ACTOR" ...`.
+fn recorded_approvals(workflow: &gha::Workflow) -> BTreeSet<String> {
+    let mut recorded = BTreeSet::new();
+    for job in &workflow.jobs {
+        for step in &job.steps {
+            let gha::Action::Run { script, .. } = &step.action else { continue };
+            for line in script.lines() {
+                let Some(rest) = line.trim().strip_prefix(r"printf '%s approved-by %s\n'") else { continue };
+                let ids = rest.split('>').next().unwrap_or_default();
+                recorded.extend(ids.split_whitespace().filter(|word| *word != "\"$GOLIVE_ACTOR\"").map(str::to_string));
+            }
+        }
+    }
+    recorded
+}
+
+/// The scenario as the workflow plays it: each `check` and `approve` answered at once by the
+/// actor where a job records it, and by nobody elsewhere.
+fn as_the_workflow_asks(model: &golivec::model::Model, scenario: &Scenario, recorded: &BTreeSet<String>) -> Scenario {
+    let mut scenario = scenario.clone();
+    let mut answer = |owner: &str, items: &[golivec::model::Item]| {
+        for (position, step) in golivec::model::flatten_steps(items).into_iter().enumerate() {
+            if !matches!(step.kind, golivec::model::StepKind::Check { .. } | golivec::model::StepKind::Approve { .. }) {
+                continue;
+            }
+            let id = format!("{owner}.{}", position + 1);
+            let answers = if recorded.contains(&id) {
+                vec![run::world::AnswerScript { by: ACTOR.into(), role: None, after: None, refuses: false }]
+            } else {
+                Vec::new()
+            };
+            scenario.steps.entry(id).or_default().answers = Some(answers);
+        }
+    };
+    for node in &model.nodes {
+        answer(&node.name, &node.items);
+    }
+    for tree in &model.rollbacks {
+        for level in &tree.levels {
+            answer(&format!("{}.{}", tree.name, level.name), &level.items);
+        }
+    }
+    scenario
+}
+
+/// Builds the "repository" of `plan` (the runbook, the checklist and the workflow in `golive/`,
+/// the stubs and the world at the root, where the jobs run) and runs its workflow.
+fn run_workflow(
+    name: &str,
+    plan: &Path,
+    model: &golivec::model::Model,
+    analysis: &golivec::analysis::Analysis,
+    world: &World,
+    configure: impl FnOnce(&mut RunOptions),
+) -> Replay {
+    let repository = std::env::temp_dir().join(format!("golivec-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repository);
+    std::fs::create_dir_all(&repository).expect("repository");
+    let out = repository.join("golive");
+    let output = crate::support::golivec(
+        &["build", &plan.to_string_lossy(), "--target", "shell,markdown,workflow", "-o", &out.to_string_lossy()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+    link_stubs(&repository);
+    write_world(&repository, model, analysis, world);
+    let yml = files(&out, "yml").pop().expect("a workflow");
+    let workflow = gha::parse_file(&yml).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let t0 = world.t0.as_ref().expect("a T0");
+    let t0_ms = t0.timestamp().as_millisecond();
+    // The run starts where the simulated one does (its first node, or a baseline's window).
+    let start = analysis.schedule.start_ms.min(
+        model
+            .metrics
+            .iter()
+            .filter_map(|metric| metric.baseline.as_ref().map(|b| b.at_ms))
+            .min()
+            .unwrap_or(analysis.schedule.start_ms),
+    );
+    let mut options = RunOptions::new(&repository);
+    options.inputs.insert("t0".into(), t0.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string());
+    options.inputs.insert("dry_run".into(), "false".into());
+    options.time_scale = SCALE as f64;
+    options.actor = ACTOR.into();
+    options.env.insert("GOLIVE_TIME_SCALE".into(), SCALE.to_string());
+    options.env.insert("USER".into(), world.operator.clone());
+    let environments: BTreeSet<&str> = workflow.jobs.iter().filter_map(|job| job.environment.as_deref()).collect();
+    for (index, environment) in environments.into_iter().enumerate() {
+        options.reviews.insert(environment.into(), Review::approve(&format!("reviewer-{}", index + 1), 0.0));
+    }
+    configure(&mut options);
+    // One clock for every job: real microseconds now, and the plan's time then, `LEAD_MS` before
+    // the run's start, as someone starts the workflow a little early (its first jobs wait for
+    // their nodes' time): a job's checkout and setup take real time, which the speed-up makes long.
+    let micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_micros();
+    options.env.insert("GOLIVE_CLOCK_ORIGIN".into(), format!("{micros} {}", t0_ms + start - LEAD_MS));
+    let report = gha::run(&workflow, &options).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let trace = report
+        .jobs
+        .iter()
+        .find(|job| job.id == "checklist")
+        .and_then(|job| job.workspace.as_ref())
+        .map(|workspace| workspace.join(format!("golive/.golive-{}/trace", model.plan.name)))
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default();
+    Replay { report, trace, recorded: recorded_approvals(&workflow), repository }
+}
+
+/// The workflow's trace: every job's runbook traces its own invocation (`run_started`, its
+/// nodes, `run_finished`), merged in time order.
+fn reduce_workflow(trace: &str) -> Vec<Decision> {
+    crate::scenario_replay::reduce_runbook(trace)
+}
+
+/// Runs `cases` a few at a time.
+fn in_parallel<T: Sync, R: Send>(cases: &[T], each: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL.min(cases.len()) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(case) = cases.get(index) else { break };
+                let result = each(case);
+                results.lock().expect("results").push((index, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+#[test]
+fn the_workflow_carries_out_the_simulated_run() {
+    let mut cases = Vec::new();
+    let mut skipped = Vec::new();
+    for path in files(&root().join("tests/fixtures/scenarios"), "toml") {
+        let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).expect("scenario");
+        let plan_name = text.lines().find_map(|line| line.strip_prefix("# plan:")).expect("a plan").trim().to_string();
+        let scenario = run::world::parse_scenario(&text).expect("scenario parses");
+        // For work on one scenario: GOLIVEC_E2E_ONLY=canary runs those whose name has it.
+        if std::env::var("GOLIVEC_E2E_ONLY").is_ok_and(|only| !name.contains(&only)) {
+            continue;
+        }
+        match unsupported(&scenario) {
+            Some(reason) => skipped.push(format!("{name}: {reason}")),
+            None => cases.push((name, path.with_file_name(plan_name), scenario)),
+        }
+    }
+    let results = in_parallel(&cases, |(name, plan, scenario)| {
+        let (model, analysis) = checked(plan);
+        let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+        let world = World::resolve(&model, scenario, t0.clone()).expect("scenario resolves");
+        let replay = run_workflow(name, plan, &model, &analysis, &world, |_| {});
+        let asked = as_the_workflow_asks(&model, scenario, &replay.recorded);
+        let world = World::resolve(&model, &asked, t0).expect("scenario resolves");
+        let simulated = reduce_simulated(&run::engine::simulate(&model, &analysis.order, &world));
+        let differ = differences(&simulated, &reduce_workflow(&replay.trace));
+        let logs = if differ.is_empty() { String::new() } else { replay.report.logs() };
+        if std::env::var_os("GOLIVEC_E2E_VERBOSE").is_some() {
+            eprintln!("=== {name}\n{:#?}\n{}\n{logs}", replay.report.results(), replay.trace);
+        }
+        replay.clean();
+        (name.clone(), differ)
+    });
+    let mut failures = Vec::new();
+    let mut agreed = Vec::new();
+    for (name, differ) in results {
+        let known = KNOWN_DIFFERENCES.iter().find(|(known, _)| *known == name);
+        match (differ.is_empty(), known) {
+            (true, None) => agreed.push(name),
+            (true, Some((_, reason))) => {
+                failures.push(format!("{name} now agrees: take it off KNOWN_DIFFERENCES ({reason})"))
+            }
+            (false, Some(_)) => {}
+            (false, None) => failures.push(format!("{name}:\n{}", differ.join("\n"))),
+        }
+    }
+    eprintln!("workflow and simulator agree on {agreed:?}; not replayed: {skipped:#?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(!agreed.is_empty(), "no scenario agreed");
+}
+
+/// A run cancelled in the middle of a watch stops there: the watch's job is cancelled, the
+/// rollback job never runs on a cancel (`failure() && !cancelled()`), no tree is entered, and
+/// the record says the run was interrupted: the run step passes the runner's signal on to the
+/// runbook, which GitHub never signals itself (the signal goes to the step's shell only).
+#[test]
+fn a_cancelled_run_stops_mid_watch_and_rolls_nothing_back() {
+    let plan = root().join("tests/fixtures/scenarios/tolerant.golive");
+    let (model, analysis) = checked(&plan);
+    let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+    let world = World::healthy(&model, t0);
+    // The workflow starts 5 minutes before the deploy at T0; the watch runs from T0 to T+30m.
+    let replay = run_workflow("cancel", &plan, &model, &analysis, &world, |options| {
+        options.cancel_after_minutes = Some(5.0 + 15.0);
+        // The runbook stops in real time, as on GitHub, which gives it 7.5 s after the SIGINT.
+        options.scale_signal_delays = false;
+    });
+    let report = &replay.report;
+    let logs = report.logs();
+    // deploy and soak are one job (a chain on one environment).
+    assert_eq!(report.result("deploy"), Conclusion::Cancelled, "{logs}");
+    assert_eq!(report.result("rollback_undo"), Conclusion::Cancelled, "{logs}");
+    assert!(report.job("rollback_undo").steps.is_empty(), "{logs}");
+    assert_eq!(report.result("checklist"), Conclusion::Success, "{logs}");
+    let trace = &replay.trace;
+    assert!(trace.contains(" node_started soak"), "{trace}");
+    assert!(!trace.contains(" tree_entered ") && !trace.contains(" level_chosen "), "{trace}");
+    assert!(!trace.contains(" node_finished soak done"), "{trace}");
+    // The watch stopped half way: its samples end at the cancel.
+    let last_sample = trace
+        .lines()
+        .filter(|line| line.contains(" sample soak"))
+        .filter_map(|line| line.split(' ').next()?.parse::<i64>().ok())
+        .max()
+        .expect("the watch sampled");
+    assert!((10 * 60_000..20 * 60_000).contains(&last_sample), "{last_sample}\n{trace}");
+    let record = &report.job("checklist").summary;
+    assert!(record.contains("interrupted"), "{record}\n{logs}");
+    replay.clean();
+}
+
+/// Each example in its healthy world, through the workflow: none can be, and each is listed
+/// with why. Their probes and commands are real tools (curl against `$METRICS_URL`, az, gh,
+/// psql, scripts of their own repositories), which the stubs of the scenarios do not stand in
+/// for, and they span days of the plan's time: at this speed-up a run takes its span divided by
+/// `SCALE`, and a faster clock makes the few milliseconds each probe takes minutes of the plan.
+#[test]
+fn the_examples_span_too_long_for_the_workflow_replay() {
+    // The longest span replayed here: a basic scenario's, about 4 hours (48 s at 300 times).
+    const LONGEST_MS: i64 = 6 * 3_600_000;
+    let mut listed = Vec::new();
+    for example in files(&root().join("examples"), "golive") {
+        let name = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        let (_, analysis) = checked(&example);
+        let span = analysis.schedule.finish_ms - analysis.schedule.start_ms;
+        assert!(
+            span > LONGEST_MS,
+            "{name} spans {}: replay it through the workflow (and give its commands stubs)",
+            golivec::analysis::format_duration(span.unsigned_abs())
+        );
+        listed.push(format!(
+            "{name}: spans {} ({} s at {SCALE} times), and runs real tools",
+            golivec::analysis::format_duration(span.unsigned_abs()),
+            span / SCALE / 1000
+        ));
+    }
+    eprintln!("examples not replayed through the workflow: {listed:#?}");
+    assert_eq!(listed.len(), 4, "{listed:#?}");
+}
