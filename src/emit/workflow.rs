@@ -10,8 +10,9 @@
 //! whose nodes roll back into their tree.
 //!
 //! No plan text reaches the file at all: names are the plan's identifiers, scripts hold node
-//! names, step ids and fixed text, and `${{ }}` only ever reads inputs, `github.actor` and the
-//! secrets the plan declares. Titles and messages are shown by the checklist (in the job
+//! names, step ids and fixed text, and `${{ }}` only ever reads inputs, `github.actor`, and the
+//! secrets and vars the plan declares: each job gets in `env:` exactly those its commands use
+//! ([`crate::analysis::inputs`]). Titles and messages are shown by the checklist (in the job
 //! summary) and by the runbook's output. (A workflow's own `name:` is a static field where
 //! GitHub allows no expression, so `${{` in a title could not even be neutralised there.)
 
@@ -36,7 +37,9 @@ struct Job {
     environment: Option<String>,
     /// `steps.<id>.outputs.rolled_back` of each node step, for the job's `rolled_back` output.
     outputs: Vec<String>,
+    /// `secrets.NAME` and `vars.NAME` given to the job's environment.
     secrets: BTreeSet<String>,
+    vars: BTreeSet<String>,
     steps: Vec<JobStep>,
 }
 
@@ -70,13 +73,11 @@ fn steps_of(items: &[ItemView], kinds: &[&str], found: &mut Vec<String>) {
     }
 }
 
-fn secrets_of(items: &[ItemView], found: &mut BTreeSet<String>) {
-    for item in items {
-        match item {
-            ItemView::Step(step) => found.extend(step.secrets.iter().cloned()),
-            ItemView::Group { items, .. } => secrets_of(items, found),
-        }
-    }
+/// Adds what `inputs` names to the job's `secrets` and `vars`.
+fn give(job: &mut Job, model: &Model, inputs: &crate::analysis::inputs::Inputs) {
+    let (secrets, vars) = inputs.names(model);
+    job.secrets.extend(secrets);
+    job.vars.extend(vars);
 }
 
 fn rollback_tree(action: Option<&ActionView>) -> Option<&str> {
@@ -142,6 +143,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             environment: planned.environment.map(|environment| environment.name(model)),
             outputs: Vec::new(),
             secrets: BTreeSet::new(),
+            vars: BTreeSet::new(),
             steps: Vec::new(),
         };
         for &id in &planned.nodes {
@@ -150,7 +152,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             if attended(model, Place::Node(id), Runner::Workflow) {
                 steps_of(&node.items, &["approve", "check"], &mut approvals);
             }
-            secrets_of(&node.items, &mut job.secrets);
+            give(&mut job, model, &crate::analysis::inputs::node(model, id));
             job.outputs.push(format!("steps.{}.outputs.rolled_back", node.name));
             job.steps.push(JobStep {
                 id: Some(node.name.clone()),
@@ -173,12 +175,9 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             needs_of_tree.entry(tree).or_default().insert(job.id.clone());
         }
     }
-    for tree in &view.rollbacks {
+    for (index, tree) in model.rollbacks.iter().enumerate() {
         let Some(needs) = needs_of_tree.remove(tree.name.as_str()) else { continue };
-        let mut secrets = BTreeSet::new();
-        for level in &tree.levels {
-            secrets_of(&level.items, &mut secrets);
-        }
+        let (secrets, vars) = crate::analysis::inputs::tree(model, crate::model::TreeId(index)).names(model);
         let id = format!("rollback_{}", tree.name);
         jobs.push(Job {
             name: format!("rollback {}", tree.name),
@@ -189,6 +188,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             environment: None,
             outputs: Vec::new(),
             secrets,
+            vars,
             steps: vec![JobStep {
                 id: None,
                 name: format!("rollback {}", tree.name),

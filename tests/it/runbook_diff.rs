@@ -217,10 +217,7 @@ fn run_runbook(
             let scripted = world.step(&id).and_then(|plan| plan.answers.as_ref());
             match (&step.kind, scripted) {
                 // People answering as the scenario says: when asked, `after` later.
-                (
-                    golivec::model::StepKind::Check { .. } | golivec::model::StepKind::Approve { .. },
-                    Some(scripted),
-                ) => {
+                (golivec::model::StepKind::Check { .. } | golivec::model::StepKind::Approve { .. }, Some(scripted)) => {
                     for answer in scripted {
                         let word = if answer.refuses { "refused-by" } else { "approved-by" };
                         later.push(Answer {
@@ -305,7 +302,8 @@ fn run_runbook(
     let origin_micros =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_micros();
     let clock = format!("{origin_micros} {}", t0_ms + start);
-    let real = |plan_ms: i64| Duration::from_micros(u64::try_from((plan_ms - start).max(0) * 1000 / SCALE).unwrap_or(0));
+    let real =
+        |plan_ms: i64| Duration::from_micros(u64::try_from((plan_ms - start).max(0) * 1000 / SCALE).unwrap_or(0));
     let mut acts: Vec<(Duration, Act)> = Vec::new();
     for signal in &world.signals {
         let name = match signal.signal {

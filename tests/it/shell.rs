@@ -410,7 +410,11 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     let output = fast(&dir, &["--now", "--approvals", "twice"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("ALICE has already approved"), "{}", text(&output));
-    assert!(text(&output).contains("not enough recorded answers in 900s: go_no_go.1 fails closed"), "{}", text(&output));
+    assert!(
+        text(&output).contains("not enough recorded answers in 900s: go_no_go.1 fails closed"),
+        "{}",
+        text(&output)
+    );
 
     // The operator cannot be one of the distinct approvers.
     std::fs::write(dir.join("self"), "go_no_go.1 approved-by Alice\ngo_no_go.1 approved-by Mallory\n").expect("write");
@@ -428,7 +432,9 @@ fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     // An answer written while the run waits counts (the file is read again).
     std::fs::write(dir.join("late"), "go_no_go.1 approved-by Alice\n").expect("write");
     let child = fast(&dir, &["--now", "--approvals", "late"]).spawn().expect("spawn");
-    wait_for("the gate to wait", || read(&dir, ".golive-approvals/log").contains("answer go_no_go.1 approved-by Alice"));
+    wait_for("the gate to wait", || {
+        read(&dir, ".golive-approvals/log").contains("answer go_no_go.1 approved-by Alice")
+    });
     let mut late = std::fs::OpenOptions::new().append(true).open(dir.join("late")).expect("open");
     std::io::Write::write_all(&mut late, b"go_no_go.1 approved-by Bob\n").expect("append");
     let output = child.wait_with_output().expect("wait");
@@ -524,11 +530,12 @@ fn the_state_lives_beside_the_script_wherever_it_is_started() {
 #[test]
 fn missing_requirements_stop_the_runbook_before_anything_runs() {
     let dir = stub("requirements", "0.5");
-    let tools = ["bash", "env", "flock", "timeout", "date", "awk", "sed", "grep", "cat", "test", "dirname", "id", "mkdir", "tee"];
-    for (left_out, fake_timeout, expected) in [
-        ("flock", false, "needs flock (from util-linux)"),
-        ("", true, "needs GNU timeout and date"),
-    ] {
+    let tools = [
+        "bash", "env", "flock", "timeout", "date", "awk", "sed", "grep", "cat", "test", "dirname", "id", "mkdir", "tee",
+    ];
+    for (left_out, fake_timeout, expected) in
+        [("flock", false, "needs flock (from util-linux)"), ("", true, "needs GNU timeout and date")]
+    {
         let bin = temp_dir(&format!("requirements-bin-{}", if fake_timeout { "timeout" } else { left_out }));
         for tool in tools.iter().filter(|tool| **tool != left_out) {
             if *tool == "timeout" && fake_timeout {
@@ -706,4 +713,70 @@ fn plan_text_cannot_forge_lines_or_reach_the_terminal_raw() {
         assert!(!shown.lines().any(|line| line.trim_start().starts_with("line two")), "{shown}");
     }
     assert_eq!(read(&dir, "notified"), "line one\nline two\u{1b}[31m\n", "the message itself is sent as written");
+}
+
+/// A probe runs only with the secrets and vars it uses set: without one it gives no data and the
+/// log says which is missing (never a crash); a rollout's `set` without its secret fails.
+#[test]
+fn probes_and_set_get_what_they_use_from_the_environment() {
+    let dir = temp_dir("uses");
+    runbook(
+        &dir,
+        r#"plan uses {}
+
+var METRICS_DIR "Where the metric files are"
+secret FLAG_TOKEN "Token of the flag service"
+
+metric availability : percent { probe sh "cat \"$METRICS_DIR/value\"" uses METRICS_DIR }
+
+gate ready every 1s {
+  require availability > 99%
+  on fail abort
+}
+
+rollout canary after ready every 1s {
+  set sh "echo \"$FLAG_TOKEN $GOLIVE_WEIGHT\" >> weights" uses FLAG_TOKEN
+  stage 100%
+  on fail abort
+}
+"#,
+    );
+    std::fs::write(dir.join("value"), "99.9").expect("write");
+    std::fs::write(dir.join("answers"), "ready decide abort\n").expect("write");
+    let fresh = |dir: &Path| {
+        let _ = std::fs::remove_dir_all(dir.join(".golive-uses"));
+        let _ = std::fs::remove_file(dir.join("weights"));
+    };
+    // Without METRICS_DIR: no data, said in the log; three in a row are inconclusive, and the
+    // answer recorded ahead aborts.
+    let output = command(&dir, &["--now", "--approvals", "answers"])
+        .env_remove("METRICS_DIR")
+        .env("FLAG_TOKEN", "token")
+        .env("GOLIVE_TIME_SCALE", "20")
+        .output()
+        .expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let trace = read(&dir, ".golive-uses/trace");
+    assert!(trace.contains("sample ready.require availability nodata"), "{trace}");
+    let log = read(&dir, ".golive-uses/log");
+    assert!(log.contains("probe availability: METRICS_DIR is not set in the environment"), "{log}");
+    assert!(log.contains("probe availability=nodata missing_variable"), "{log}");
+    assert_eq!(read(&dir, "weights"), "");
+    // With it, the probe reads it; without FLAG_TOKEN, the `set` fails before running.
+    fresh(&dir);
+    let output =
+        command(&dir, &["--now"]).env("METRICS_DIR", &dir).env_remove("FLAG_TOKEN").output().expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(read(&dir, ".golive-uses/trace").contains("sample ready.require availability 99.9"), "{}", text(&output));
+    assert!(text(&output).contains("FLAG_TOKEN is not set in the environment"), "{}", text(&output));
+    assert_eq!(read(&dir, "weights"), "");
+    // With both, everything runs.
+    fresh(&dir);
+    let output = command(&dir, &["--now"])
+        .env("METRICS_DIR", &dir)
+        .env("FLAG_TOKEN", "token")
+        .output()
+        .expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "weights"), "token 100\n");
 }
