@@ -41,11 +41,16 @@ pub(crate) fn plan(nodes: usize, seed: u64) -> String {
     out.push_str("env production { url \"https://example.com\"; approval lead, ops; tier production }\n");
     out.push_str("env staging { url \"https://staging.example.com\"; tier staging }\n");
     out.push_str("secret DEPLOY_TOKEN \"Deployment token\"\n");
-    out.push_str("metric error_rate : percent { probe sh \"curl -fsS \\\"$METRICS_URL/error_rate\\\"\" }\n");
-    out.push_str("metric p95 : duration { probe sh \"curl -fsS \\\"$METRICS_URL/p95\\\"\"; unit ms }\n");
+    out.push_str("var METRICS_URL \"Base URL of the metrics API\"\n");
+    out.push_str(
+        "metric error_rate : percent { probe sh \"curl -fsS \\\"$METRICS_URL/error_rate\\\"\" uses METRICS_URL }\n",
+    );
+    out.push_str(
+        "metric p95 : duration { probe sh \"curl -fsS \\\"$METRICS_URL/p95\\\"\" uses METRICS_URL; unit ms }\n",
+    );
     out.push_str("metric up : bool { probe sh \"curl -fsS https://example.com/health\" }\n");
     out.push_str(
-        "metric rps : rate { probe sh \"curl -fsS \\\"$METRICS_URL/rps\\\"\"; unit per_s; baseline at T-1h for 30m }\n",
+        "metric rps : rate { probe sh \"curl -fsS \\\"$METRICS_URL/rps\\\"\" uses METRICS_URL; unit per_s; baseline at T-1h for 30m }\n",
     );
     out.push_str("window weekdays { days tue..thu; hours 09:00..12:00; zone \"Europe/Paris\" }\n\n");
     let trees = nodes.div_ceil(100).max(1);

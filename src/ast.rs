@@ -50,6 +50,7 @@ pub enum Item {
     Role(Box<RoleDecl>),
     Env(Box<EnvDecl>),
     Secret(SecretDecl),
+    Var(VarDecl),
     Metric(Box<MetricDecl>),
     Node(NodeDecl),
     Rollback(RollbackDecl),
@@ -68,6 +69,7 @@ impl Item {
             Item::Role(decl) => &decl.name,
             Item::Env(decl) => &decl.name,
             Item::Secret(decl) => &decl.name,
+            Item::Var(decl) => &decl.name,
             Item::Metric(decl) => &decl.name,
             Item::Node(decl) => &decl.name,
             Item::Rollback(decl) => &decl.name,
@@ -85,6 +87,7 @@ impl Item {
             Item::Role(_) => "role",
             Item::Env(_) => "env",
             Item::Secret(_) => "secret",
+            Item::Var(_) => "var",
             Item::Metric(_) => "metric",
             Item::Node(decl) => decl.kind.keyword(),
             Item::Rollback(_) => "rollback tree",
@@ -218,6 +221,15 @@ pub struct SecretDecl {
     pub span: Span,
 }
 
+/// `var NAME ["description"]`: a configuration variable (not a secret) that commands read from
+/// their environment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VarDecl {
+    pub name: Ident,
+    pub description: Option<Text>,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricDecl {
     pub name: Ident,
@@ -230,7 +242,8 @@ pub struct MetricDecl {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum MetricField {
-    Probe(Command),
+    /// The probe's command and the secrets and vars it reads (`uses`, empty when absent).
+    Probe(Command, Vec<Ident>),
     Unit(Ident),
     /// `baseline at T-1h for 30m`: measured before launch, for relative thresholds.
     Baseline {
@@ -349,9 +362,9 @@ pub enum NodeItem {
     PointOfNoReturn(Span),
     /// `require CONDITION`, with the span of the whole statement.
     Require(Box<Condition>, Span),
-    /// A rollout's command that sets the traffic weight (`$GOLIVE_WEIGHT`), with the span of
-    /// the whole statement.
-    Set(Command, Span),
+    /// A rollout's command that sets the traffic weight (`$GOLIVE_WEIGHT`), the secrets and vars
+    /// it reads (`uses`, empty when absent), with the span of the whole statement.
+    Set(Command, Vec<Ident>, Span),
     Stage(Stage),
     /// A sampling interval: how often conditions are evaluated.
     Every(Value),

@@ -325,6 +325,7 @@ impl<'s> Printer<'s> {
             Item::Role(decl) => self.role(decl),
             Item::Env(decl) => self.env(decl),
             Item::Secret(decl) => self.secret(decl),
+            Item::Var(decl) => self.head("var", &decl.name, decl.description.as_ref()),
             Item::Metric(decl) => self.metric(decl),
             Item::Node(decl) => self.node(decl),
             Item::Rollback(decl) => self.rollback(decl),
@@ -495,7 +496,7 @@ impl<'s> Printer<'s> {
 
     fn metric_field(&mut self, field: &'s MetricField) -> Doc<'s> {
         match field {
-            MetricField::Probe(command) => RcDoc::text("probe ").append(self.command(command)),
+            MetricField::Probe(command, uses) => RcDoc::text("probe ").append(self.command_uses(command, uses)),
             MetricField::Unit(unit) => RcDoc::text("unit ").append(Self::ident(unit)),
             MetricField::Baseline { at, window, .. } => RcDoc::text("baseline at ")
                 .append(self.value(at))
@@ -589,7 +590,7 @@ impl<'s> Printer<'s> {
             NodeItem::OnBreach(action) => RcDoc::text("on breach ").append(self.action(action)),
             NodeItem::PointOfNoReturn(_) => RcDoc::text("point_of_no_return"),
             NodeItem::Require(condition, _) => RcDoc::text("require ").append(self.condition_statement(condition)),
-            NodeItem::Set(command, _) => RcDoc::text("set ").append(self.command(command)),
+            NodeItem::Set(command, uses, _) => RcDoc::text("set ").append(self.command_uses(command, uses)),
             NodeItem::Stage(stage) => self.stage(stage),
             NodeItem::Every(value) => RcDoc::text("every ").append(self.value(value)),
             NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
@@ -736,6 +737,15 @@ impl<'s> Printer<'s> {
             parts.extend([RcDoc::text(" "), self.run_option(option)]);
         }
         concat(parts)
+    }
+
+    /// A probe's or a `set`'s command, then its `uses` when it has one.
+    fn command_uses(&mut self, command: &'s Command, uses: &'s [Ident]) -> Doc<'s> {
+        let doc = self.command(command);
+        if uses.is_empty() {
+            return doc;
+        }
+        doc.append(RcDoc::text(" uses ")).append(self.ident_list(uses))
     }
 
     fn run_option(&mut self, option: &'s RunOption) -> Doc<'s> {
@@ -958,7 +968,10 @@ fn env_field_span(field: &EnvField) -> Span {
 
 fn metric_field_span(field: &MetricField) -> Span {
     match field {
-        MetricField::Probe(command) => command.span,
+        MetricField::Probe(command, uses) => match uses.last() {
+            Some(last) => command.span.to(last.span),
+            None => command.span,
+        },
         MetricField::Unit(unit) => unit.span,
         MetricField::Baseline { span, .. } => *span,
         MetricField::Description(text) => text.span,
@@ -977,7 +990,7 @@ fn node_item_span(item: &NodeItem) -> Span {
         NodeItem::Step(step) => step.span,
         NodeItem::Group(group) => group.span,
         NodeItem::OnFail(action) | NodeItem::OnBreach(action) => action.span,
-        NodeItem::PointOfNoReturn(span) | NodeItem::Require(_, span) | NodeItem::Set(_, span) => *span,
+        NodeItem::PointOfNoReturn(span) | NodeItem::Require(_, span) | NodeItem::Set(_, _, span) => *span,
         NodeItem::Stage(stage) => stage.span,
         NodeItem::Every(value) => value.span,
         NodeItem::Tolerate(tolerate) => tolerate.span,

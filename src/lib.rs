@@ -97,9 +97,9 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
     let (model, semantic) = if options.discard_tree {
         // Moved into sema, which frees each declaration once lowered: the tree and the model
         // are never both whole in memory.
-        sema::check(take_declarations(&mut program, expanded), file_span)
+        sema::check(take_declarations(&mut program, expanded), file_span, sources)
     } else {
-        sema::check(borrowed_declarations(&program, expanded.as_deref()), file_span)
+        sema::check(borrowed_declarations(&program, expanded.as_deref()), file_span, sources)
     };
     let model = if syntax_failed { None } else { model };
     // A declaration lost to a syntax error is not "undefined": withhold name errors that an

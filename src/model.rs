@@ -17,7 +17,7 @@ macro_rules! id {
     )*};
 }
 
-id!(RoleId, EnvId, SecretId, MetricId, NodeId, TreeId);
+id!(RoleId, EnvId, SecretId, VarId, MetricId, NodeId, TreeId);
 
 /// How long a `run` or `expect` without `timeout` may take. The runners enforce the same limit.
 pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 10 * 60_000;
@@ -42,6 +42,8 @@ pub struct Model {
     pub roles: Vec<Role>,
     pub envs: Vec<Env>,
     pub secrets: Vec<Secret>,
+    /// Configuration variables (`var`): given to commands like secrets, but not secret.
+    pub vars: Vec<Var>,
     pub metrics: Vec<Metric>,
     pub nodes: Vec<Node>,
     pub rollbacks: Vec<RollbackTree>,
@@ -107,6 +109,29 @@ pub struct Secret {
     pub span: Span,
 }
 
+/// A configuration variable (`var NAME`): not a secret. The runbook reads it from the
+/// operator's environment, the workflow from the repository's configuration variables.
+#[derive(Clone, Debug, Serialize)]
+pub struct Var {
+    pub name: CompactString,
+    pub description: Option<CompactString>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The secrets and vars a command reads from its environment (`uses`), each once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Uses {
+    pub secrets: Box<[SecretId]>,
+    pub vars: Box<[VarId]>,
+}
+
+impl Uses {
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty() && self.vars.is_empty()
+    }
+}
+
 /// The unit type of a metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,6 +179,8 @@ pub struct Metric {
     pub probe: CompactString,
     #[serde(skip)]
     pub probe_span: Span,
+    /// What the probe reads from its environment.
+    pub probe_uses: Uses,
     /// How to read the probe's output (`ms`, `ratio`, ...), when the type has units.
     pub unit: Option<CompactString>,
     pub baseline: Option<Baseline>,
@@ -248,6 +275,8 @@ pub struct Rollout {
     /// The weight command.
     pub set_command: CompactString,
     pub set_span: Span,
+    /// What the weight command reads from its environment.
+    pub set_uses: Uses,
     pub stages: Box<[Stage]>,
 }
 
@@ -281,6 +310,11 @@ impl Node {
         self.rollout.as_ref().map(|rollout| &rollout.set_command)
     }
 
+    /// What a rollout's weight command reads from its environment.
+    pub fn set_uses(&self) -> Option<&Uses> {
+        self.rollout.as_ref().map(|rollout| &rollout.set_uses)
+    }
+
     /// A rollout's stages; empty for other kinds.
     pub fn stages(&self) -> &[Stage] {
         self.rollout.as_ref().map_or(&[], |rollout| &rollout.stages)
@@ -290,7 +324,7 @@ impl Node {
 impl Serialize for Node {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut node = serializer.serialize_struct("Node", 16)?;
+        let mut node = serializer.serialize_struct("Node", 17)?;
         node.serialize_field("name", &self.name)?;
         node.serialize_field("kind", &self.kind)?;
         node.serialize_field("at_ms", &self.at_ms)?;
@@ -304,6 +338,7 @@ impl Serialize for Node {
         node.serialize_field("requires", &self.requires)?;
         node.serialize_field("conditions", self.conditions())?;
         node.serialize_field("set_command", &self.set_command())?;
+        node.serialize_field("set_uses", &self.set_uses())?;
         node.serialize_field("stages", self.stages())?;
         node.serialize_field("on_fail", &self.on_fail)?;
         node.serialize_field("on_breach", &self.on_breach())?;
@@ -535,6 +570,7 @@ pub enum StepKind {
         timeout_ms: Option<NonZeroU64>,
         retries: u32,
         secrets: Box<[SecretId]>,
+        vars: Box<[VarId]>,
         /// Runs again after an interruption without asking (`idempotent`).
         idempotent: bool,
     },
@@ -544,6 +580,7 @@ pub enum StepKind {
         timeout_ms: Option<NonZeroU64>,
         retries: u32,
         secrets: Box<[SecretId]>,
+        vars: Box<[VarId]>,
         idempotent: bool,
     },
     Check {

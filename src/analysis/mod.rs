@@ -9,6 +9,7 @@
 
 pub mod attendance;
 mod conditions;
+pub mod inputs;
 pub(crate) use conditions::format_value;
 pub mod graph;
 mod lints;

@@ -65,6 +65,7 @@ codes! {
     UnknownModule       = "E0208", Error, "a `use` names a module that does not exist or cannot be read";
     ImportCycle         = "E0209", Error, "modules import each other in a cycle";
     BadCallArguments    = "E0210", Error, "a template call misses an argument or gives one the template does not take";
+    UnprovidedVariable  = "E0211", Error, "a command reads an environment variable that nothing provides";
     UnitMismatch        = "E0301", Error, "a metric is compared with a value of another unit";
     WrongValueKind      = "E0302", Error, "a value of the wrong kind for its place";
     ValueOutOfRange     = "E0303", Error, "a value is outside the range its place allows";

@@ -82,6 +82,7 @@ pub fn item_span(item: &crate::ast::Item) -> Span {
         Item::Role(decl) => decl.span,
         Item::Env(decl) => decl.span,
         Item::Secret(decl) => decl.span,
+        Item::Var(decl) => decl.span,
         Item::Metric(decl) => decl.span,
         Item::Node(decl) => decl.span,
         Item::Rollback(decl) => decl.span,

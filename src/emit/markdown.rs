@@ -27,6 +27,9 @@ struct Checklist<'v> {
     title: &'v str,
     owner: Option<&'v RoleView>,
     roles: &'v [RoleView],
+    /// What to configure before the launch: in the runner's environment, and in GitHub.
+    secrets: &'v [super::view::SecretView],
+    vars: &'v [super::view::VarView],
     signoff: Vec<&'v RoleView>,
     timeline: Vec<TimelineRow<'v>>,
     nodes: Vec<NodeSection<'v>>,
@@ -359,6 +362,8 @@ fn checklist<'v>(view: &'v PlanView, gates: &'v [GateEnvironment]) -> Checklist<
         title: view.plan.title.as_deref().filter(|title| !title.trim().is_empty()).unwrap_or(&view.plan.name),
         owner: view.plan.owner.as_ref().and_then(|owner| view.roles.iter().find(|role| &role.name == owner)),
         roles: &view.roles,
+        secrets: &view.secrets,
+        vars: &view.vars,
         signoff: signoff(view),
         timeline: view
             .nodes

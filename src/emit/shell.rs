@@ -84,6 +84,8 @@ struct Metric {
     /// percent, duration, count, rate, number or bool: which units a probe may write.
     ty: String,
     probe: String,
+    /// The secrets and vars the probe uses, space-separated: checked before each sample.
+    uses: String,
     is_bool: bool,
     /// The probe's number is multiplied by `mul` and divided by `div` into the canonical unit.
     mul: u64,
@@ -175,6 +177,8 @@ struct Node {
     /// How long a gate waits for its conditions (`run::rules`).
     deadline_ms: u64,
     set_command: Option<String>,
+    /// The secrets and vars the `set` command uses, space-separated.
+    set_uses: String,
     stages: Vec<Stage>,
     action: Action,
 }
@@ -212,6 +216,7 @@ struct Step {
     command: Option<String>,
     timeout_ms: u64,
     retries: u32,
+    /// The secrets and vars the command uses, space-separated: checked before it runs.
     secrets: String,
     /// How `step_begin` treats a try an earlier run started: `command` asks before running it
     /// again, `idempotent` runs it again (docs/semantics.md, R25).
@@ -440,7 +445,7 @@ impl Builder<'_> {
             command: step.command.clone(),
             timeout_ms: step.timeout_ms.unwrap_or(default_timeout),
             retries: step.retries,
-            secrets: step.secrets.join(" "),
+            secrets: step.secrets.iter().chain(&step.vars).cloned().collect::<Vec<_>>().join(" "),
             rerun: if step.idempotent { "idempotent" } else { "command" },
             url: step.http.as_ref().map(|http| http.url.clone()),
             status: step.http.as_ref().and_then(|http| http.status).map_or(String::new(), |status| status.to_string()),
@@ -510,6 +515,7 @@ fn context(view: &PlanView) -> Context {
                 name: metric.name.clone(),
                 ty: metric.ty.clone(),
                 probe: metric.probe.clone(),
+                uses: metric.probe_secrets.iter().chain(&metric.probe_vars).cloned().collect::<Vec<_>>().join(" "),
                 is_bool: metric.ty == "bool",
                 mul,
                 div,
@@ -610,6 +616,7 @@ fn context(view: &PlanView) -> Context {
                 deadline_ms: crate::run::rules::require_deadline_ms(check.hold_ms, every_ms, tolerance.model()),
                 check,
                 set_command: node.set_command.clone(),
+                set_uses: node.set_secrets.iter().chain(&node.set_vars).cloned().collect::<Vec<_>>().join(" "),
                 stages: node
                     .stages
                     .iter()

@@ -23,6 +23,8 @@ pub struct PlanView {
     pub roles: Vec<RoleView>,
     pub envs: Vec<EnvView>,
     pub secrets: Vec<SecretView>,
+    /// Configuration variables (`var`): read from the environment like secrets, not secret.
+    pub vars: Vec<VarView>,
     pub metrics: Vec<MetricView>,
     pub windows: Vec<WindowView>,
     pub freezes: Vec<FreezeView>,
@@ -72,6 +74,12 @@ pub struct SecretView {
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct VarView {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct MetricView {
     pub name: String,
     /// percent, duration, count, rate, number or bool.
@@ -79,6 +87,9 @@ pub struct MetricView {
     pub ty: String,
     pub title: Option<String>,
     pub probe: String,
+    /// The secrets and the vars the probe reads from its environment (`uses`).
+    pub probe_secrets: Vec<String>,
+    pub probe_vars: Vec<String>,
     /// How the probe's output is read (`ms`, `ratio`, `per_s`...).
     pub unit: Option<String>,
     pub baseline: Option<BaselineView>,
@@ -131,6 +142,9 @@ pub struct NodeView {
     /// A watch's conditions; all must hold at every sample.
     pub conditions: Vec<ConditionView>,
     pub set_command: Option<String>,
+    /// The secrets and the vars a rollout's `set` command reads (`uses`).
+    pub set_secrets: Vec<String>,
+    pub set_vars: Vec<String>,
     pub stages: Vec<StageView>,
     pub on_fail: Option<ActionView>,
     pub on_breach: Option<ActionView>,
@@ -184,6 +198,7 @@ pub struct StepView {
     pub timeout_ms: Option<u64>,
     pub retries: u32,
     pub secrets: Vec<String>,
+    pub vars: Vec<String>,
     /// A command that may run again after an interruption without asking a person.
     pub idempotent: bool,
     pub http: Option<HttpView>,
@@ -468,6 +483,7 @@ impl Builder<'_> {
             retries: 0,
             idempotent: false,
             secrets: Vec::new(),
+            vars: Vec::new(),
             http: None,
             condition: None,
             roles: Vec::new(),
@@ -476,11 +492,10 @@ impl Builder<'_> {
             message: None,
             wait_ms: None,
         };
-        let secret_names = |ids: &[model::SecretId]| {
-            ids.iter().map(|id| self.model.secrets[id.0].name.to_string()).collect::<Vec<_>>()
-        };
+        let secret_names = |ids: &[model::SecretId]| secret_names(self.model, ids);
+        let var_names = |ids: &[model::VarId]| var_names(self.model, ids);
         match &step.kind {
-            model::StepKind::Run { title, command, timeout_ms, retries, secrets, idempotent } => {
+            model::StepKind::Run { title, command, timeout_ms, retries, secrets, vars, idempotent } => {
                 view.idempotent = *idempotent;
                 view.kind = "run".into();
                 view.explicit_title = title.is_some();
@@ -492,14 +507,16 @@ impl Builder<'_> {
                 view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
+                view.vars = var_names(vars);
             }
-            model::StepKind::Expect { title, check, timeout_ms, retries, secrets, idempotent } => {
+            model::StepKind::Expect { title, check, timeout_ms, retries, secrets, vars, idempotent } => {
                 view.idempotent = *idempotent;
                 view.kind = "expect".into();
                 view.explicit_title = title.is_some();
                 view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.retries = *retries;
                 view.secrets = secret_names(secrets);
+                view.vars = var_names(vars);
                 let summary = match &**check {
                     model::Expectation::Http { url, status, within_ms } => {
                         view.http = Some(HttpView { url: url.to_string(), status: *status, within_ms: *within_ms });
@@ -613,6 +630,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 requires: node.requires.iter().map(|condition| builder.condition(condition)).collect(),
                 conditions: node.conditions().iter().map(|condition| builder.condition(condition)).collect(),
                 set_command: node.set_command().map(|command| String::from(command.as_str())),
+                set_secrets: node.set_uses().map(|uses| secret_names(model, &uses.secrets)).unwrap_or_default(),
+                set_vars: node.set_uses().map(|uses| var_names(model, &uses.vars)).unwrap_or_default(),
                 stages: node
                     .stages()
                     .iter()
@@ -673,6 +692,14 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 description: secret.description.as_deref().map(String::from),
             })
             .collect(),
+        vars: model
+            .vars
+            .iter()
+            .map(|var| VarView {
+                name: var.name.to_string(),
+                description: var.description.as_deref().map(String::from),
+            })
+            .collect(),
         metrics: model
             .metrics
             .iter()
@@ -681,6 +708,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 ty: metric.ty.name().to_string(),
                 title: metric.title.as_deref().map(String::from),
                 probe: metric.probe.to_string(),
+                probe_secrets: secret_names(model, &metric.probe_uses.secrets),
+                probe_vars: var_names(model, &metric.probe_uses.vars),
                 unit: metric.unit.as_deref().map(String::from),
                 baseline: metric
                     .baseline
@@ -776,4 +805,12 @@ pub fn schema() -> String {
 /// The view as pretty JSON.
 pub fn to_json(view: &PlanView) -> String {
     serde_json::to_string_pretty(view).unwrap_or_default() + "\n"
+}
+
+fn secret_names(model: &model::Model, ids: &[model::SecretId]) -> Vec<String> {
+    ids.iter().map(|id| model.secrets[id.0].name.to_string()).collect()
+}
+
+fn var_names(model: &model::Model, ids: &[model::VarId]) -> Vec<String> {
+    ids.iter().map(|id| model.vars[id.0].name.to_string()).collect()
 }

@@ -15,8 +15,9 @@
 //! record (`--record`) to the job summary.
 //!
 //! No plan text reaches the file at all: names are the plan's identifiers, scripts hold node
-//! names, step ids and fixed text, and `${{ }}` only ever reads inputs, `github.actor` and the
-//! secrets the plan declares. Titles and messages are shown by the checklist (in the job
+//! names, step ids and fixed text, and `${{ }}` only ever reads inputs, `github.actor`, and the
+//! secrets and vars the plan declares: each job gets in `env:` exactly those its commands use
+//! ([`crate::analysis::inputs`]). Titles and messages are shown by the checklist (in the job
 //! summary) and by the runbook's output. (A workflow's own `name:` is a static field where
 //! GitHub allows no expression, so `${{` in a title could not even be neutralised there.)
 
@@ -42,7 +43,9 @@ struct Job {
     /// Node jobs report how the runbook ended: `done` (exit 0) or `more` (exit 7, the slice
     /// ended and the next one goes on).
     outputs: bool,
+    /// `secrets.NAME` and `vars.NAME` given to the job's environment.
     secrets: BTreeSet<String>,
+    vars: BTreeSet<String>,
     /// The state artifacts it merges before it runs (the planned jobs it needs), and its own,
     /// which it also downloads to resume (required after the first slice).
     downloads: Vec<String>,
@@ -117,15 +120,6 @@ fn steps_of(items: &[ItemView], kinds: &[&str], found: &mut Vec<String>) {
     }
 }
 
-fn secrets_of(items: &[ItemView], found: &mut BTreeSet<String>) {
-    for item in items {
-        match item {
-            ItemView::Step(step) => found.extend(step.secrets.iter().cloned()),
-            ItemView::Group { items, .. } => secrets_of(items, found),
-        }
-    }
-}
-
 fn rollback_tree(action: Option<&ActionView>) -> Option<&str> {
     match action? {
         ActionView::Rollback { tree } => Some(tree),
@@ -182,17 +176,18 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
         let needs: Vec<(String, u64)> = needs.into_iter().collect();
         let id = first.name.to_string();
         let mut approvals = Vec::new();
-        let mut secrets = BTreeSet::new();
+        let mut inputs = crate::analysis::inputs::Inputs::default();
         let mut only = Vec::new();
         for &node_id in &planned.nodes {
             let Some(node) = views.get(model.nodes[node_id.0].name.as_str()) else { continue };
             if attended(model, Place::Node(node_id), Runner::Workflow) {
                 steps_of(&node.items, &["approve", "check"], &mut approvals);
             }
-            secrets_of(&node.items, &mut secrets);
+            inputs.extend(crate::analysis::inputs::node(model, node_id));
             only.push(format!("--only {}", node.name));
             planned_of_node.insert(&node.name, (id.clone(), planned.slices));
         }
+        let (secrets, vars) = inputs.names(model);
         for index in 0..planned.slices {
             let first_slice = index == 0;
             // A later slice goes on with what the first one was approved for: on an environment
@@ -224,6 +219,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                 environment: environment.map(|environment| environment.name(model)),
                 outputs: true,
                 secrets: secrets.clone(),
+                vars: vars.clone(),
                 downloads: if first_slice { needs.iter().map(|(id, _)| id.clone()).collect() } else { Vec::new() },
                 state: id.clone(),
                 own_state_required: !first_slice,
@@ -249,12 +245,9 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
         }
     }
     let mut rollback_jobs = Vec::new();
-    for tree in &view.rollbacks {
+    for (index, tree) in model.rollbacks.iter().enumerate() {
         let Some(needs) = needs_of_tree.remove(tree.name.as_str()) else { continue };
-        let mut secrets = BTreeSet::new();
-        for level in &tree.levels {
-            secrets_of(&level.items, &mut secrets);
-        }
+        let (secrets, vars) = crate::analysis::inputs::tree(model, crate::model::TreeId(index)).names(model);
         let id = format!("rollback_{}", tree.name);
         rollback_jobs.push(id.clone());
         jobs.push(Job {
@@ -269,6 +262,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             environment: None,
             outputs: false,
             secrets,
+            vars,
             downloads: needs.keys().cloned().collect(),
             state: id.clone(),
             own_state_required: false,

@@ -35,7 +35,7 @@ pub(crate) fn items<'a>(
     for item in &file.items {
         let kind = match item {
             Item::Plan(_) | Item::Template(_) => continue,
-            Item::Role(_) | Item::Secret(_) => CompletionItemKind::VARIABLE,
+            Item::Role(_) | Item::Secret(_) | Item::Var(_) => CompletionItemKind::VARIABLE,
             Item::Env(_) | Item::Window(_) | Item::Freeze(_) => CompletionItemKind::CONSTANT,
             Item::Metric(_) => CompletionItemKind::FIELD,
             Item::Node(_) | Item::Rollback(_) | Item::Alert(_) => CompletionItemKind::FUNCTION,
@@ -96,7 +96,7 @@ fn block_at(file: &File, offset: u32) -> Block {
         Item::Metric(_) => Block::Metric,
         Item::Window(_) => Block::Window,
         Item::Freeze(_) => Block::Freeze,
-        Item::Secret(_) | Item::Use(_) => Block::TopLevel,
+        Item::Secret(_) | Item::Var(_) | Item::Use(_) => Block::TopLevel,
         Item::Alert(_) => Block::Steps,
         Item::Rollback(rollback) => match rollback.levels.iter().any(|level| inside(level.span)) {
             true => Block::Steps,

@@ -145,7 +145,14 @@ fn item_references<'a>(item: &'a Item, out: &mut Found<'a>) {
             condition_references(&decl.when, out);
             group_references(&decl.items, out);
         }
-        Item::Role(_) | Item::Secret(_) | Item::Metric(_) | Item::Window(_) | Item::Freeze(_) | Item::Use(_) => {}
+        Item::Metric(decl) => {
+            for field in &decl.fields {
+                if let MetricField::Probe(_, uses) = field {
+                    out.extend(uses);
+                }
+            }
+        }
+        Item::Role(_) | Item::Secret(_) | Item::Var(_) | Item::Window(_) | Item::Freeze(_) | Item::Use(_) => {}
     }
 }
 
@@ -157,11 +164,8 @@ fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Found<'a>) {
             NodeItem::OnFail(action) | NodeItem::OnBreach(action) => action_references(&action.kind, out),
             NodeItem::Require(condition, _) | NodeItem::Condition(condition) => condition_references(condition, out),
             NodeItem::Call(call) => call_references(call, out),
-            NodeItem::PointOfNoReturn(_)
-            | NodeItem::Set(..)
-            | NodeItem::Stage(_)
-            | NodeItem::Every(_)
-            | NodeItem::Tolerate(_) => {}
+            NodeItem::Set(_, uses, _) => out.extend(uses),
+            NodeItem::PointOfNoReturn(_) | NodeItem::Stage(_) | NodeItem::Every(_) | NodeItem::Tolerate(_) => {}
         }
     }
 }
@@ -282,6 +286,12 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
             }
             lines.push(format!("given to steps as `${}`", decl.name.name));
         }
+        Item::Var(decl) => {
+            if let Some(description) = &decl.description {
+                header.push_str(&format!(" {}", quoted(&description.value)));
+            }
+            lines.push(format!("a configuration variable, given to commands as `${}`", decl.name.name));
+        }
         Item::Metric(decl) => {
             header.push_str(&format!(" : `{}`", decl.ty.name));
             if let Some(title) = &decl.title {
@@ -289,7 +299,7 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
             }
             for field in &decl.fields {
                 match field {
-                    MetricField::Probe(command) => lines.push(format!("probe: `{}`", command.script.value)),
+                    MetricField::Probe(command, _) => lines.push(format!("probe: `{}`", command.script.value)),
                     MetricField::Unit(unit) => lines.push(format!("unit: `{}`", unit.name)),
                     MetricField::Baseline { span, .. } => lines.push(format!("`{}`", source(*span))),
                     MetricField::Description(description) => lines.push(description.value.to_string()),
@@ -436,6 +446,7 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
                 Item::Role(decl) => (SymbolKind::OBJECT, decl.title.as_ref(), Vec::new()),
                 Item::Env(decl) => (SymbolKind::NAMESPACE, decl.title.as_ref(), Vec::new()),
                 Item::Secret(decl) => (SymbolKind::KEY, decl.description.as_ref(), Vec::new()),
+                Item::Var(decl) => (SymbolKind::KEY, decl.description.as_ref(), Vec::new()),
                 Item::Metric(decl) => (SymbolKind::VARIABLE, decl.title.as_ref(), Vec::new()),
                 Item::Node(decl) => (SymbolKind::FUNCTION, None, node_children(decl)),
                 Item::Rollback(decl) => {

@@ -673,7 +673,7 @@ fn describe_node_item(item: &NodeItem) -> (&'static str, Span) {
         NodeItem::OnBreach(action) => ("`on breach`", action.span),
         NodeItem::PointOfNoReturn(span) => ("`point_of_no_return`", *span),
         NodeItem::Require(_, span) => ("`require`", *span),
-        NodeItem::Set(_, span) => ("`set`", *span),
+        NodeItem::Set(_, _, span) => ("`set`", *span),
         NodeItem::Stage(stage) => ("`stage`", stage.span),
         NodeItem::Every(value) => ("`every`", value.span),
         NodeItem::Tolerate(tolerate) => ("`tolerate`", tolerate.span),
@@ -715,8 +715,9 @@ impl Paster<'_> {
                 self.condition(condition);
                 self.span(span);
             }
-            NodeItem::Set(command, span) => {
+            NodeItem::Set(command, uses, span) => {
                 self.command(command);
+                uses.iter_mut().for_each(|name| self.name(name));
                 self.span(span);
             }
             NodeItem::Stage(stage) => {

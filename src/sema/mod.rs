@@ -6,12 +6,13 @@
 //! model is returned only when there was no error, so later passes can presume it is valid.
 
 mod credentials;
+pub mod variables;
 
 use crate::ast::{self, CompactString, Ident, NodeItem, Text, Value, ValueKind};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{self, MetricType, Model};
-use crate::source::Span;
-use rustc_hash::FxHashMap;
+use crate::source::{SourceMap, Span};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Borrow;
 use std::num::NonZeroU64;
 
@@ -28,14 +29,19 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 }
 
 /// Checks a plan: its declarations in order (expanded: no `use`, `template` or call) and the
-/// span of its file. Returns the model when there is no error, and every diagnostic.
+/// span of its file; `sources` holds the text of its files, read only to point inside a string.
+/// Returns the model when there is no error, and every diagnostic.
 ///
 /// The declarations may be borrowed (`&ast::Item`) or owned (`ast::Item`): owned ones are freed
 /// one by one as they are lowered, so a large tree and its model are never both whole in memory.
-pub fn check<I: Borrow<ast::Item>>(items: Vec<I>, file_span: Span) -> (Option<Model>, Vec<Diagnostic>) {
+pub fn check<I: Borrow<ast::Item>>(
+    items: Vec<I>,
+    file_span: Span,
+    sources: &SourceMap,
+) -> (Option<Model>, Vec<Diagnostic>) {
     // Sized for every declaration up front: no rehashing while collecting.
     let symbols = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
-    let mut checker = Checker { symbols, diagnostics: Vec::new(), metric_types: Vec::new() };
+    let mut checker = Checker { symbols, diagnostics: Vec::new(), metric_types: Vec::new(), sources };
     checker.collect(items.iter().map(Borrow::borrow), file_span);
     let model = checker.lower(items, file_span);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
@@ -49,6 +55,7 @@ enum Kind {
     Role,
     Env,
     Secret,
+    Var,
     Metric,
     Node(ast::NodeKind),
     Tree,
@@ -64,6 +71,7 @@ impl Kind {
             Kind::Role => "a role",
             Kind::Env => "an env",
             Kind::Secret => "a secret",
+            Kind::Var => "a var",
             Kind::Metric => "a metric",
             Kind::Node(ast::NodeKind::Phase) => "a phase",
             Kind::Node(ast::NodeKind::Gate) => "a gate",
@@ -82,7 +90,8 @@ impl Kind {
 enum Want {
     Role,
     Env,
-    Secret,
+    /// What `uses` names: a secret or a var.
+    Input,
     Metric,
     Node,
     Tree,
@@ -94,7 +103,7 @@ impl Want {
             (self, kind),
             (Want::Role, Kind::Role)
                 | (Want::Env, Kind::Env)
-                | (Want::Secret, Kind::Secret)
+                | (Want::Input, Kind::Secret | Kind::Var)
                 | (Want::Metric, Kind::Metric)
                 | (Want::Node, Kind::Node(_))
                 | (Want::Tree, Kind::Tree)
@@ -112,7 +121,7 @@ impl Want {
         match self {
             Want::Role => "role",
             Want::Env => "env",
-            Want::Secret => "secret",
+            Want::Input => "secret or var",
             Want::Metric => "metric",
             Want::Node => "phase, gate, rollout or watch",
             Want::Tree => "rollback tree",
@@ -123,7 +132,7 @@ impl Want {
         match self {
             Want::Role => format!("declare it: `role {name} \"Who this is\"`"),
             Want::Env => format!("declare it: `env {name} {{ url \"https://...\" }}`"),
-            Want::Secret => format!("declare it: `secret {name}`"),
+            Want::Input => format!("declare it: `secret {name}`, or `var {name}` when it is not a secret"),
             Want::Metric => format!("declare it: `metric {name} : percent {{ probe sh \"...\" }}`"),
             Want::Node => format!("declare it: `phase {name} {{ ... }}`"),
             Want::Tree => format!("declare it: `rollback {name} {{ level ... }}`"),
@@ -139,7 +148,7 @@ struct Symbol {
     span: Span,
 }
 
-struct Checker {
+struct Checker<'s> {
     /// Fx hashing: the keys are the plan's own names, and SipHash's flood resistance buys
     /// nothing for one local file (it cost about 5% of a check). Owned keys (inline up to 24
     /// bytes), so the declarations they name can be freed while lowering.
@@ -147,6 +156,7 @@ struct Checker {
     diagnostics: Vec<Diagnostic>,
     /// The declared type of each metric (None when the type name was wrong), by metric index.
     metric_types: Vec<(Option<MetricType>, Span, bool)>,
+    sources: &'s SourceMap,
 }
 
 /// Tracks settings that may be given once per block. A block has at most ten distinct
@@ -203,7 +213,7 @@ impl Context {
     }
 }
 
-impl Checker {
+impl Checker<'_> {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
@@ -212,8 +222,8 @@ impl Checker {
 
     fn collect<'i>(&mut self, items: impl Iterator<Item = &'i ast::Item>, file_span: Span) {
         // Declarations counted by family (plan, role, env, secret, metric, node, tree, alert,
-        // window, freeze): nodes share one index space.
-        let mut counts = [0usize; 10];
+        // window, freeze, var): nodes share one index space.
+        let mut counts = [0usize; 11];
         let mut plans: Vec<Span> = Vec::new();
         for item in items {
             // Metric types first: conditions anywhere in the file need them.
@@ -233,6 +243,7 @@ impl Checker {
                 ast::Item::Alert(_) => (Kind::Alert, 7),
                 ast::Item::Window(_) => (Kind::Window, 8),
                 ast::Item::Freeze(_) => (Kind::Freeze, 9),
+                ast::Item::Var(_) => (Kind::Var, 10),
                 // Gone once the plan is expanded (`modules::expand`).
                 ast::Item::Use(_) | ast::Item::Template(_) => continue,
             };
@@ -265,7 +276,7 @@ impl Checker {
                         .label(format!("declared again here, as {}", kind.describe()))
                         .with(existing.span, format!("first declared here, as {}", existing.kind.describe()))
                         .help(
-                            "every role, env, secret, metric, node, tree, alert, window and freeze needs its own name",
+                            "every role, env, secret, var, metric, node, tree, alert, window and freeze needs its own name",
                         ),
                     );
                 }
@@ -354,6 +365,7 @@ impl Checker {
             roles: Vec::new(),
             envs: Vec::new(),
             secrets: Vec::new(),
+            vars: Vec::new(),
             metrics: Vec::new(),
             // Exact: a node is 232 bytes, and doubling would leave up to half unused.
             nodes: Vec::with_capacity(
@@ -382,6 +394,11 @@ impl Checker {
                 }
                 ast::Item::Env(decl) => model.envs.push(self.env(decl)),
                 ast::Item::Secret(decl) => model.secrets.push(model::Secret {
+                    name: decl.name.name.clone(),
+                    description: decl.description.as_ref().map(|text| self.text(text)),
+                    span: decl.span,
+                }),
+                ast::Item::Var(decl) => model.vars.push(model::Var {
                     name: decl.name.name.clone(),
                     description: decl.description.as_ref().map(|text| self.text(text)),
                     span: decl.span,
@@ -519,6 +536,7 @@ impl Checker {
             title: decl.title.as_ref().map(|text| self.text(text)),
             probe: CompactString::default(),
             probe_span: decl.name.span,
+            probe_uses: model::Uses::default(),
             unit: None,
             baseline: None,
             span: decl.span,
@@ -526,10 +544,12 @@ impl Checker {
         let mut has_probe = false;
         for field in &decl.fields {
             match field {
-                ast::MetricField::Probe(command) => {
+                ast::MetricField::Probe(command, uses) => {
                     once.note("probe", command.span, &mut self.diagnostics);
                     metric.probe = self.text(&command.script);
                     metric.probe_span = command.span;
+                    metric.probe_uses = self.uses(uses).finish();
+                    self.check_reads(&command.script, uses.iter(), "probe", false);
                     has_probe = true;
                 }
                 ast::MetricField::Unit(unit) => {
@@ -892,7 +912,7 @@ impl Checker {
                         conditions.push(condition);
                     }
                 }
-                NodeItem::Set(command, statement) => {
+                NodeItem::Set(command, uses, statement) => {
                     once.note("set", *statement, &mut self.diagnostics);
                     if kind != ast::NodeKind::Rollout {
                         self.not_here(
@@ -902,7 +922,9 @@ impl Checker {
                             "`set` gives a rollout the command that sets its traffic weight",
                         );
                     }
-                    set = Some((self.text(&command.script), *statement));
+                    let set_uses = self.uses(uses).finish();
+                    self.check_reads(&command.script, uses.iter(), "`set`", true);
+                    set = Some((self.text(&command.script), *statement, set_uses));
                 }
                 NodeItem::Stage(stage) => {
                     if kind != ast::NodeKind::Rollout {
@@ -980,9 +1002,9 @@ impl Checker {
         // Parts of other kinds were reported as misplaced above, and a rollout without `set`
         // as missing: such a plan has errors and its model is dropped.
         match (kind, set) {
-            (ast::NodeKind::Rollout, Some((set_command, set_span))) => {
+            (ast::NodeKind::Rollout, Some((set_command, set_span, set_uses))) => {
                 let stages = stages.into_boxed_slice();
-                node.rollout = Some(Box::new(model::Rollout { set_command, set_span, stages }));
+                node.rollout = Some(Box::new(model::Rollout { set_command, set_span, set_uses, stages }));
             }
             (ast::NodeKind::Watch, _) => {
                 let conditions = conditions.into_boxed_slice();
@@ -1217,7 +1239,8 @@ impl Checker {
                     command,
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
-                    secrets: options.secrets.into_boxed_slice(),
+                    secrets: options.uses.secrets.into_boxed_slice(),
+                    vars: options.uses.vars.into_boxed_slice(),
                     idempotent: options.idempotent,
                 }
             }
@@ -1252,6 +1275,7 @@ impl Checker {
                         model::Expectation::Http { url, status, within_ms }
                     }
                     ast::ExpectCheck::Command(command) => {
+                        self.check_reads(&command.script, uses_of(&expect.options), "step", false);
                         model::Expectation::Command { command: self.text(&command.script) }
                     }
                     ast::ExpectCheck::Condition(condition) => {
@@ -1264,7 +1288,8 @@ impl Checker {
                     check: Box::new(check),
                     timeout_ms: options.timeout_ms,
                     retries: options.retries,
-                    secrets: options.secrets.into_boxed_slice(),
+                    secrets: options.uses.secrets.into_boxed_slice(),
+                    vars: options.uses.vars.into_boxed_slice(),
                     idempotent: options.idempotent,
                 }
             }
@@ -1372,6 +1397,7 @@ impl Checker {
                         continue;
                     }
                     result.command = Some(self.text(&command.script));
+                    self.check_reads(&command.script, uses_of(options), "step", false);
                 }
                 ast::RunOption::Timeout(value) => {
                     once.note("timeout", value.span, &mut self.diagnostics);
@@ -1394,19 +1420,100 @@ impl Checker {
                     once.note("idempotent", *span, &mut self.diagnostics);
                     result.idempotent = true;
                 }
-                ast::RunOption::Uses(secrets) => {
-                    // Resolved one by one: no list of indices made and dropped per step.
-                    result.secrets.reserve_exact(secrets.len());
-                    for secret in secrets {
-                        let Some(index) = self.resolve(secret, Want::Secret) else { continue };
-                        if !result.secrets.contains(&model::SecretId(index)) {
-                            result.secrets.push(model::SecretId(index));
-                        }
-                    }
-                }
+                ast::RunOption::Uses(names) => self.uses_into(names, &mut result.uses),
             }
         }
         result
+    }
+
+    /// The secrets and vars that `uses` names.
+    fn uses(&mut self, names: &[Ident]) -> UsesBuilder {
+        let mut uses = UsesBuilder::default();
+        self.uses_into(names, &mut uses);
+        uses
+    }
+
+    fn uses_into(&mut self, names: &[Ident], uses: &mut UsesBuilder) {
+        // Resolved one by one: no list of indices made and dropped per step.
+        for name in names {
+            let Some(index) = self.resolve(name, Want::Input) else { continue };
+            match self.symbols.get(name.name.as_str()).map(|symbol| symbol.kind) {
+                Some(Kind::Var) if !uses.vars.contains(&model::VarId(index)) => uses.vars.push(model::VarId(index)),
+                Some(Kind::Secret) if !uses.secrets.contains(&model::SecretId(index)) => {
+                    uses.secrets.push(model::SecretId(index))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// E0211: every variable that `script` reads is in its `uses`, set by the command itself, or
+    /// given by the shell or the runbook (see [`variables`]). `what` names the command in
+    /// messages; `is_set` for a rollout's `set`, which is given `GOLIVE_WEIGHT`.
+    fn check_reads<'u>(
+        &mut self,
+        script: &Text,
+        uses: impl Iterator<Item = &'u Ident> + Clone,
+        what: &str,
+        is_set: bool,
+    ) {
+        let found = variables::scan(&script.value);
+        if found.reads.is_empty() {
+            return;
+        }
+        let sets: FxHashSet<&str> = found.sets.iter().copied().collect();
+        let listed: FxHashSet<&str> = uses.map(|name| name.name.as_str()).collect();
+        let mut reported: FxHashSet<&str> = FxHashSet::default();
+        for (name, range) in &found.reads {
+            if sets.contains(name)
+                || listed.contains(name)
+                || variables::provided(name, is_set)
+                || !reported.insert(name)
+            {
+                continue;
+            }
+            let span = self.span_in(script, range.clone());
+            let declared = self.symbols.get(*name).filter(|symbol| matches!(symbol.kind, Kind::Secret | Kind::Var));
+            let diagnostic = match declared {
+                Some(symbol) => Diagnostic::new(
+                    Code::UnprovidedVariable,
+                    span,
+                    format!("this {what} reads `${name}`, {}, but its `uses` does not name it", symbol.kind.describe()),
+                )
+                .label("read without `uses`")
+                .with(symbol.span, format!("`{name}` is declared here"))
+                .help(format!(
+                    "add `uses {name}` to this {what}: the workflow gives a command only what its `uses` names"
+                )),
+                None => Diagnostic::new(
+                    Code::UnprovidedVariable,
+                    span,
+                    format!("this {what} reads `${name}`, which nothing provides"),
+                )
+                .label("not in `uses`, not set by the command, not given by the runner")
+                .help(format!("declare `secret {name}` or `var {name}` and add `uses {name}` to this {what}")),
+            };
+            self.error(diagnostic);
+        }
+    }
+
+    /// The span of bytes `range` of a string's value, in the source when it can be found there
+    /// (see [`crate::syntax::source_range`]); else the whole string.
+    fn span_in(&self, text: &Text, range: std::ops::Range<usize>) -> Span {
+        let at = |range: std::ops::Range<usize>| Span {
+            start: text.span.start + range.start as u32,
+            end: text.span.start + range.end as u32,
+            ..text.span
+        };
+        if text.verbatim {
+            return at(range.start + 1..range.end + 1);
+        }
+        let raw =
+            self.sources.files().nth(text.span.file.0 as usize).and_then(|(_, file)| file.text.get(text.span.range()));
+        match raw.and_then(|raw| crate::syntax::source_range(raw, &text.value, range)) {
+            Some(inside) => at(inside),
+            None => text.span,
+        }
     }
 
     // ------------------------------------------------------------------ conditions
@@ -1738,8 +1845,29 @@ struct RunOptions {
     command: Option<CompactString>,
     timeout_ms: Option<NonZeroU64>,
     retries: u32,
-    secrets: Vec<model::SecretId>,
+    uses: UsesBuilder,
     idempotent: bool,
+}
+
+/// The secrets and vars a command uses, while they are resolved.
+#[derive(Default)]
+struct UsesBuilder {
+    secrets: Vec<model::SecretId>,
+    vars: Vec<model::VarId>,
+}
+
+impl UsesBuilder {
+    fn finish(self) -> model::Uses {
+        model::Uses { secrets: self.secrets.into_boxed_slice(), vars: self.vars.into_boxed_slice() }
+    }
+}
+
+/// The names every `uses` of a step's options gives.
+fn uses_of(options: &[ast::RunOption]) -> impl Iterator<Item = &Ident> + Clone {
+    options.iter().flat_map(|option| match option {
+        ast::RunOption::Uses(names) => names.as_slice(),
+        _ => &[],
+    })
 }
 
 /// Why `tolerate` is refused where nothing is sampled.

@@ -22,6 +22,7 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_role,
     Rule::kw_env,
     Rule::kw_secret,
+    Rule::kw_var,
     Rule::kw_metric,
     Rule::kw_phase,
     Rule::kw_gate,
@@ -41,7 +42,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::EOI => "the end of the statement",
         Rule::COMMENT | Rule::name_value => return None,
         Rule::item_only => {
-            "a declaration (`plan`, `role`, `env`, `secret`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `use` or `template`)"
+            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `use` or `template`)"
         }
         Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner` or `description`)",
         Rule::role_field_only => "a role setting (`contact` or `description`)",
@@ -144,7 +145,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
         &["run", "expect", "check", "approve", "notify", "page", "wait", "recheck", "continue", "group"];
     match entry {
         Rule::item_only => &[
-            "plan", "role", "env", "secret", "metric", "phase", "gate", "rollout", "watch", "rollback", "alert",
+            "plan", "role", "env", "secret", "var", "metric", "phase", "gate", "rollout", "watch", "rollback", "alert",
             "window", "freeze", "use", "template",
         ],
         Rule::plan_field_only => &["title", "launch", "owner", "description"],

@@ -812,6 +812,7 @@ impl<'s> Parser<'s> {
                     b"role" => self.role_decl(start),
                     b"env" => self.env_decl(start),
                     b"secret" => self.secret_decl(start),
+                    b"var" => self.var_decl(start),
                     b"metric" => self.metric_decl(start),
                     b"rollback" => self.rollback_decl(start),
                     b"alert" => self.alert_decl(start),
@@ -1092,6 +1093,13 @@ impl<'s> Parser<'s> {
         Some(Item::Secret(SecretDecl { name, description, span: self.span(start) }))
     }
 
+    fn var_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let description = self.string();
+        Some(Item::Var(VarDecl { name, description, span: self.span(start) }))
+    }
+
     fn metric_decl(&mut self, start: usize) -> Option<Item> {
         let name = self.ident()?;
         self.skip();
@@ -1109,7 +1117,10 @@ impl<'s> Parser<'s> {
                     let word = parser.word();
                     parser.after_word(word);
                     Some(match word {
-                        b"probe" => MetricField::Probe(parser.command()?),
+                        b"probe" => {
+                            let command = parser.command()?;
+                            MetricField::Probe(command, parser.optional_uses())
+                        }
                         b"unit" => MetricField::Unit(parser.ident()?),
                         b"baseline" => {
                             parser.kw_skip(b"at")?;
@@ -1301,7 +1312,8 @@ impl<'s> Parser<'s> {
             b"set" => self.attempt(|parser| {
                 parser.kw_skip(b"set")?;
                 let command = parser.command()?;
-                Some(NodeItem::Set(command, parser.span(start)))
+                let uses = parser.optional_uses();
+                Some(NodeItem::Set(command, uses, parser.span(start)))
             }),
             b"stage" => self.attempt(|parser| {
                 parser.kw_skip(b"stage")?;
@@ -1409,6 +1421,16 @@ impl<'s> Parser<'s> {
         self.kw_skip(b"sh")?;
         let script = self.string()?;
         Some(Command { script, span: self.span(start) })
+    }
+
+    /// `uses_clause?` after a command (a probe, a `set`): the names, or none.
+    fn optional_uses(&mut self) -> Vec<Ident> {
+        self.attempt(|parser| {
+            parser.skip();
+            parser.kw_skip(b"uses")?;
+            parser.ident_list()
+        })
+        .unwrap_or_default()
     }
 
     /// `timeout_clause | retries_clause | uses_clause | idempotent_clause`, and `command` when

@@ -334,3 +334,69 @@ fn show_offset(offset: jiff::tz::Offset) -> String {
     let minutes = seconds.unsigned_abs() / 60;
     format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
+
+/// Where bytes `range` of a quoted string's value are in its source text `raw` (quotes
+/// included), so a diagnostic can point inside a string written with escapes. `None` for a
+/// triple-quoted string (dedented), or when `raw` does not spell `value` (text pasted by a
+/// template call).
+pub fn source_range(raw: &str, value: &str, range: std::ops::Range<usize>) -> Option<std::ops::Range<usize>> {
+    if raw.starts_with("\"\"\"") || !raw.starts_with('"') || raw.len() < 2 {
+        return None;
+    }
+    let inner = raw.get(1..raw.len() - 1)?;
+    let mut decoded = String::with_capacity(inner.len());
+    let (mut start, mut end) = (None, None);
+    let mut chars = inner.char_indices().peekable();
+    loop {
+        let at = chars.peek().map_or(inner.len(), |&(index, _)| index) + 1;
+        if decoded.len() == range.start && start.is_none() {
+            start = Some(at);
+        }
+        if decoded.len() == range.end && end.is_none() {
+            end = Some(at);
+        }
+        let Some((_, c)) = chars.next() else { break };
+        if c != '\\' {
+            decoded.push(c);
+            continue;
+        }
+        decoded.push(match chars.next()?.1 {
+            '"' => '"',
+            '\\' => '\\',
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            '0' => '\0',
+            'u' => {
+                chars.next_if(|&(_, c)| c == '{')?;
+                let mut digits = String::new();
+                for (_, c) in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                    digits.push(c);
+                }
+                u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32)?
+            }
+            _ => return None,
+        });
+    }
+    (decoded == value).then_some(start?..end?)
+}
+
+#[cfg(test)]
+mod source_range_tests {
+    use super::source_range;
+
+    #[test]
+    fn maps_value_bytes_to_the_source() {
+        let raw = r#""curl \"$URL/x\" \u{e9}$T""#;
+        let value = "curl \"$URL/x\" é$T";
+        let url = value.find("$URL").unwrap_or_default();
+        assert_eq!(source_range(raw, value, url..url + 4).and_then(|r| raw.get(r)), Some("$URL"));
+        let t = value.find("$T").unwrap_or_default();
+        assert_eq!(source_range(raw, value, t..t + 2).and_then(|r| raw.get(r)), Some("$T"));
+        assert_eq!(source_range(raw, "something else", 0..1), None);
+        assert_eq!(source_range("\"\"\"x\"\"\"", "x\n", 0..1), None);
+    }
+}

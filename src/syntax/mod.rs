@@ -16,6 +16,7 @@ mod grammar;
 mod literal;
 mod nesting;
 
+pub use literal::source_range;
 pub use nesting::MAX_DEPTH;
 
 use crate::ast::*;
@@ -373,6 +374,10 @@ impl Lowerer {
                 let description = parts.next().map(|part| self.text(part));
                 Item::Secret(SecretDecl { name, description, span })
             }
+            Rule::var_decl => {
+                let description = parts.next().map(|part| self.text(part));
+                Item::Var(VarDecl { name, description, span })
+            }
             Rule::metric_decl => {
                 let ty = self.ident(parts.next()?);
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -383,7 +388,8 @@ impl Lowerer {
                         match field.as_rule() {
                             Rule::bad_line => self.bad(field, Rule::metric_field_only),
                             Rule::probe_field => {
-                                fields.push(MetricField::Probe(self.command(children(field).next()?)?))
+                                let (command, uses) = self.command_with_uses(field)?;
+                                fields.push(MetricField::Probe(command, uses))
                             }
                             Rule::unit_field => fields.push(MetricField::Unit(self.ident(children(field).next()?))),
                             Rule::baseline_field => {
@@ -576,7 +582,10 @@ impl Lowerer {
                 Rule::on_breach => NodeItem::OnBreach(Action { span, ..self.action(children(child).next()?)? }),
                 Rule::point_of_no_return => NodeItem::PointOfNoReturn(span),
                 Rule::require_stmt => NodeItem::Require(Box::new(self.condition(children(child).next()?)?), span),
-                Rule::set_stmt => NodeItem::Set(self.command(children(child).next()?)?, span),
+                Rule::set_stmt => {
+                    let (command, uses) = self.command_with_uses(child)?;
+                    NodeItem::Set(command, uses, span)
+                }
                 Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
                 Rule::tolerate_stmt => NodeItem::Tolerate(self.tolerate(child)?),
                 Rule::condition_stmt => NodeItem::Condition(Box::new(self.condition(children(child).next()?)?)),
@@ -663,6 +672,17 @@ impl Lowerer {
         let span = self.span(&pair);
         let script = self.text(children(pair).next()?);
         Some(Command { script, span })
+    }
+
+    /// `command ~ uses_clause?` (a probe, a `set`): the command and the names it uses.
+    fn command_with_uses(&mut self, pair: Pair<'_>) -> Option<(Command, Vec<Ident>)> {
+        let mut parts = children(pair);
+        let command = self.command(parts.next()?)?;
+        let uses = match parts.next() {
+            Some(clause) => self.ident_list(children(clause).next()?),
+            None => Vec::new(),
+        };
+        Some((command, uses))
     }
 
     fn run_option(&mut self, pair: Pair<'_>) -> Option<RunOption> {

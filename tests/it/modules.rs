@@ -132,7 +132,8 @@ fn init_writes_starters_that_lint_clean_and_build_to_every_target() {
 #[test]
 fn a_call_builds_the_same_artifacts_as_its_statements_written_out() {
     let head = "plan shop { title \"Shop\" }\nrole lead \"Lead\"\nrole ops \"Ops\"\n\
-                metric error_rate : percent { probe sh \"curl -fsS \\\"$METRICS_URL/e\\\"\" }\n";
+                var METRICS_URL\n\
+                metric error_rate : percent { probe sh \"curl -fsS \\\"$METRICS_URL/e\\\"\" uses METRICS_URL }\n";
     let tail = "rollback incident {\n  level all when error_rate >= 1% or nodata or declared \"broken\" { run \"Roll back\" sh \"./rb.sh\" timeout 5m }\n  level fine when error_rate < 1% { continue }\n}\n";
     let templated = format!(
         "use std.http\n{head}\

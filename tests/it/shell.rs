@@ -932,3 +932,69 @@ fn the_execution_record_shows_steps_values_and_decisions_with_plan_text_escaped(
         assert!(cells == 4, "{line}");
     }
 }
+
+/// A probe runs only with the secrets and vars it uses set: without one it gives no data and the
+/// log says which is missing (never a crash); a rollout's `set` without its secret fails.
+#[test]
+fn probes_and_set_get_what_they_use_from_the_environment() {
+    let dir = temp_dir("uses");
+    runbook(
+        &dir,
+        r#"plan uses {}
+
+var METRICS_DIR "Where the metric files are"
+secret FLAG_TOKEN "Token of the flag service"
+
+metric availability : percent { probe sh "cat \"$METRICS_DIR/value\"" uses METRICS_DIR }
+
+gate ready every 1s {
+  require availability > 99%
+  on fail abort
+}
+
+rollout canary after ready every 1s {
+  set sh "echo \"$FLAG_TOKEN $GOLIVE_WEIGHT\" >> weights" uses FLAG_TOKEN
+  stage 100%
+  on fail abort
+}
+"#,
+    );
+    std::fs::write(dir.join("value"), "99.9").expect("write");
+    std::fs::write(dir.join("answers"), "ready decide abort\n").expect("write");
+    let fresh = |dir: &Path| {
+        let _ = std::fs::remove_dir_all(dir.join(".golive-uses"));
+        let _ = std::fs::remove_file(dir.join("weights"));
+    };
+    // Without METRICS_DIR: no data, said in the log; three in a row are inconclusive, and the
+    // answer recorded ahead aborts.
+    let output = command(&dir, &["--now", "--approvals", "answers"])
+        .env_remove("METRICS_DIR")
+        .env("FLAG_TOKEN", "token")
+        .env("GOLIVE_TIME_SCALE", "20")
+        .output()
+        .expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let trace = read(&dir, ".golive-uses/trace");
+    assert!(trace.contains("sample ready.require availability nodata"), "{trace}");
+    let log = read(&dir, ".golive-uses/log");
+    assert!(log.contains("probe availability: METRICS_DIR is not set in the environment"), "{log}");
+    assert!(log.contains("probe availability=nodata missing_variable"), "{log}");
+    assert_eq!(read(&dir, "weights"), "");
+    // With it, the probe reads it; without FLAG_TOKEN, the `set` fails before running.
+    fresh(&dir);
+    let output =
+        command(&dir, &["--now"]).env("METRICS_DIR", &dir).env_remove("FLAG_TOKEN").output().expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(read(&dir, ".golive-uses/trace").contains("sample ready.require availability 99.9"), "{}", text(&output));
+    assert!(text(&output).contains("FLAG_TOKEN is not set in the environment"), "{}", text(&output));
+    assert_eq!(read(&dir, "weights"), "");
+    // With both, everything runs.
+    fresh(&dir);
+    let output = command(&dir, &["--now"])
+        .env("METRICS_DIR", &dir)
+        .env("FLAG_TOKEN", "token")
+        .output()
+        .expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read(&dir, "weights"), "token 100\n");
+}

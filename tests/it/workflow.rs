@@ -66,14 +66,17 @@ fn expressions(workflow: &str) -> Vec<String> {
     found
 }
 
-fn is_identifier(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+#[derive(Default)]
+struct Declared {
+    secrets: Vec<String>,
+    vars: Vec<String>,
 }
 
 /// The only expressions a generated workflow may hold: its inputs, the actor, a declared
-/// secret, the run step's `done` and `more` outputs, the literal `'${{'`, or a job condition
-/// made of status functions, `!inputs.dry_run` and the `done`/`more` outputs of needed jobs.
-fn allowed(expression: &str) -> bool {
+/// secret or var, the run step's `done` and `more` outputs, the literal `'${{'`, or a job
+/// condition made of status functions, `!inputs.dry_run` and the `done`/`more` outputs of
+/// needed jobs.
+fn allowed(expression: &str, declared: &Declared) -> bool {
     matches!(
         expression,
         "inputs.t0"
@@ -83,7 +86,8 @@ fn allowed(expression: &str) -> bool {
             | "'${{'"
             | "steps.run.outputs.done"
             | "steps.run.outputs.more"
-    ) || expression.strip_prefix("secrets.").is_some_and(is_identifier)
+    ) || expression.strip_prefix("secrets.").is_some_and(|name| declared.secrets.iter().any(|secret| secret == name))
+        || expression.strip_prefix("vars.").is_some_and(|name| declared.vars.iter().any(|var| var == name))
         || expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')').filter(|word| !word.is_empty()).all(
             |word| {
                 matches!(
@@ -106,14 +110,112 @@ fn allowed(expression: &str) -> bool {
         )
 }
 
+/// The secrets and the vars a plan declares, read from its JSON view.
+fn declared(plan: &str) -> Declared {
+    let output = golivec(&["build", plan, "--target", "json"], None);
+    assert_eq!(output.status.code(), Some(0), "{plan}: {}", stderr(&output));
+    let view: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let names = |key: &str| -> Vec<String> {
+        view[key]
+            .as_array()
+            .map(|list| list.iter().filter_map(|item| item["name"].as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    Declared { secrets: names("secrets"), vars: names("vars") }
+}
+
 #[test]
-fn expressions_only_read_inputs_the_actor_and_declared_secrets() {
+fn expressions_only_read_inputs_the_actor_and_declared_secrets_and_vars() {
+    let mut seen_vars = 0;
     for example in files(&root().join("examples"), "golive") {
-        let workflow = build(&example.to_string_lossy());
+        let plan = example.to_string_lossy();
+        let workflow = build(&plan);
+        let declared = declared(&plan);
         for expression in expressions(&workflow) {
-            assert!(allowed(&expression), "{}: unexpected expression `${{{{ {expression} }}}}`", example.display());
+            assert!(
+                allowed(&expression, &declared),
+                "{}: unexpected expression `${{{{ {expression} }}}}`",
+                example.display()
+            );
+            seen_vars += usize::from(expression.starts_with("vars."));
         }
     }
+    assert!(seen_vars > 0, "the examples' probes read configuration variables");
+}
+
+/// Each job gets in `env:` exactly the secrets and vars that what it runs uses: its steps, a
+/// rollout's `set`, the probes its conditions sample, and the trees it may roll back into.
+#[test]
+fn each_job_gets_exactly_the_secrets_and_vars_it_uses() {
+    let plan = r#"plan inputs { title "Inputs"; launch 2025-03-04T09:30:00Z }
+role ops "Ops"
+env staging { url "https://staging.example.com" }
+env production { url "https://example.com"; approval ops }
+var HEALTH_URL
+var METRICS_URL
+secret METRICS_TOKEN
+var FLAG_API
+secret FLAG_TOKEN
+secret DEPLOY_TOKEN
+var UNUSED_VAR
+secret UNUSED_SECRET
+metric up : bool { probe sh "curl -fsS $HEALTH_URL" uses HEALTH_URL }
+metric errors : percent { probe sh "curl -fsS -H 'Authorization: '$METRICS_TOKEN $METRICS_URL" uses METRICS_URL, METRICS_TOKEN }
+gate go at T-1h { approve ops; require up; on fail abort }
+phase deploy after go on production {
+  run "Deploy" sh "./deploy.sh $DEPLOY_TOKEN" uses DEPLOY_TOKEN
+  on fail rollback incident
+}
+rollout canary after deploy on staging every 1m {
+  set sh "curl -fsS -H 'Authorization: '$FLAG_TOKEN $FLAG_API/$GOLIVE_WEIGHT" uses FLAG_API, FLAG_TOKEN
+  stage 50% hold 10m
+  stage 100%
+  require errors < 1%
+  on fail abort
+}
+rollback incident {
+  level undo when errors >= 1% or nodata { run "Flag off" sh "curl -fsS -H 'Authorization: '$FLAG_TOKEN $FLAG_API/0" uses FLAG_API, FLAG_TOKEN }
+  level fine when errors < 1% { continue }
+}
+"#;
+    let path = temp_file("inputs.golive", plan);
+    let workflow = build(&path.to_string_lossy());
+    assert_valid("inputs", &workflow);
+    let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&workflow).expect("YAML");
+    let given = |job: &str| -> Vec<String> {
+        let env = parsed["jobs"][job]["env"].as_mapping().cloned().unwrap_or_default();
+        let mut found: Vec<String> = env
+            .iter()
+            .filter_map(|(_, value)| value.as_str())
+            .filter(|value| value.contains("secrets.") || value.contains("vars."))
+            .map(|value| value.trim_start_matches("${{").trim_end_matches("}}").trim().to_string())
+            .collect();
+        found.sort();
+        found
+    };
+    let expected = [
+        ("go", vec!["vars.HEALTH_URL"]),
+        (
+            "deploy",
+            vec![
+                "secrets.DEPLOY_TOKEN",
+                "secrets.FLAG_TOKEN",
+                "secrets.METRICS_TOKEN",
+                "vars.FLAG_API",
+                "vars.METRICS_URL",
+            ],
+        ),
+        ("canary", vec!["secrets.FLAG_TOKEN", "secrets.METRICS_TOKEN", "vars.FLAG_API", "vars.METRICS_URL"]),
+        ("rollback_incident", vec!["secrets.FLAG_TOKEN", "secrets.METRICS_TOKEN", "vars.FLAG_API", "vars.METRICS_URL"]),
+        ("checklist", vec![]),
+    ];
+    for (job, names) in expected {
+        assert!(parsed["jobs"][job].is_mapping(), "no job {job}:\n{workflow}");
+        assert_eq!(given(job), names, "job {job}:\n{workflow}");
+    }
+    // Each name is given under its own name, and nothing unused is given at all.
+    assert!(workflow.contains("      FLAG_API: ${{ vars.FLAG_API }}"), "{workflow}");
+    assert!(!workflow.contains("UNUSED"), "{workflow}");
 }
 
 #[test]
@@ -124,10 +226,7 @@ fn hostile_plan_text_never_becomes_an_expression_or_a_script() {
         assert_eq!(output.status.code(), Some(0), "{text:?}: {}", stderr(&output));
         let workflow = stdout(&output);
         for expression in expressions(&workflow) {
-            assert!(
-                allowed(&expression) && !expression.starts_with("secrets."),
-                "{text:?}: unexpected expression {expression:?}"
-            );
+            assert!(allowed(&expression, &Declared::default()), "{text:?}: unexpected expression {expression:?}");
         }
         // No plan text reaches the workflow: the checklist and the runbook show it.
         let fragment = text.trim_start_matches('a');
