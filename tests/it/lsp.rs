@@ -318,8 +318,8 @@ fn diagnostics_on_open_then_cleared_by_a_fix_and_on_close() {
 #[test]
 fn target_limits_only_with_target() {
     let root = crate::support::root();
-    let long_job = std::fs::read_to_string(root.join("tests/fixtures/errors/W1002-runner-waits-a-day.golive"))
-        .expect("fixture");
+    let long_job =
+        std::fs::read_to_string(root.join("tests/fixtures/errors/W1002-runner-waits-a-day.golive")).expect("fixture");
     let unattended =
         std::fs::read_to_string(root.join("tests/fixtures/errors/W0905-check-in-phase.golive")).expect("fixture");
     let (mut client, _) = Client::initialized(&[]);
