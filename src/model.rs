@@ -27,6 +27,9 @@ pub const DEFAULT_ANSWER_TIMEOUT_MS: u64 = 15 * 60_000;
 pub const DEFAULT_MESSAGE_TIMEOUT_MS: u64 = 60_000;
 /// How often conditions are sampled when no `every` is given.
 pub const DEFAULT_SAMPLING_MS: u64 = 60_000;
+/// How long a metric's probe may take before its sample is no data: well under an interval,
+/// so that a probe that hangs does not push the samples after it off their grid.
+pub const PROBE_TIMEOUT_MS: u64 = 10_000;
 /// Consecutive samples that do not hold which a gate, stage or watch accepts before it fails or
 /// is breached, when the plan says nothing (`tolerate N failures`).
 pub const DEFAULT_FAILURE_TOLERANCE: u16 = 0;

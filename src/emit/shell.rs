@@ -64,6 +64,7 @@ struct Context {
     /// The bash functions of the nodes, then of the rollback levels, with their steps.
     functions: Vec<Function>,
     answer_timeout_ms: u64,
+    probe_timeout_ms: u64,
     message_timeout_ms: u64,
     /// Every step's id and title, for the execution record (`--record`).
     step_titles: Vec<StepTitle>,
@@ -667,6 +668,7 @@ fn context(view: &PlanView) -> Context {
         nodes,
         functions: node_functions,
         answer_timeout_ms: DEFAULT_ANSWER_TIMEOUT_MS,
+        probe_timeout_ms: crate::model::PROBE_TIMEOUT_MS,
         message_timeout_ms: DEFAULT_MESSAGE_TIMEOUT_MS,
         step_titles,
         changing_steps,

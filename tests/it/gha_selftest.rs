@@ -134,6 +134,7 @@ fn gha_inputs_env_files_shells_and_masking() {
 /// still run, and dependent jobs see `cancelled`, for which `failure()` is false.
 #[test]
 fn gha_timeouts() {
+    let _real_time = crate::support::real_time();
     // One minute is one second here: the scripts install their traps well within it, even on a
     // loaded machine.
     let report = run("timeout.yml", |options| options.time_scale = 60.0);
@@ -156,6 +157,7 @@ fn gha_timeouts() {
 /// for a review is cancelled.
 #[test]
 fn gha_cancellation() {
+    let _real_time = crate::support::real_time();
     let report = run("cancel.yml", |options| {
         options.time_scale = 60.0;
         options.cancel_after_minutes = Some(1.0);

@@ -187,6 +187,7 @@ fn run_runbook(
 
 #[test]
 fn the_runbook_carries_out_the_simulated_run() {
+    let _real_time = crate::support::real_time();
     let mut cases = Vec::new();
     let mut skipped = Vec::new();
     for path in files(&root().join("tests/fixtures/scenarios"), "toml") {
@@ -240,4 +241,88 @@ fn the_runbook_carries_out_the_simulated_run() {
     eprintln!("runbook and simulator agree on {agreed} scenarios; not replayed: {skipped:#?}");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(agreed > 0, "no scenario agreed");
+}
+
+/// Random worlds too: metric changes (healthy, degraded, critical, no data) and steps that fail,
+/// time out or take minutes, on the scenario plans, through the real runbook and the simulator.
+/// Changes fall half-way between samples (`:30`), so that a sample taken a few seconds late
+/// reads what the simulated one read. Three worlds in the test suite (a fixed seed);
+/// `GOLIVEC_DIFF_RANDOM=N` runs N, `GOLIVEC_DIFF_SEED` another seed (`scripts/diff-random.sh`
+/// records a longer run's figures).
+#[test]
+fn random_worlds_agree() {
+    use golivec::run::measure::{NoData, Sample};
+    use golivec::run::world::{Outcome, StepPlan};
+    let _real_time = crate::support::real_time();
+    let count: usize = std::env::var("GOLIVEC_DIFF_RANDOM").ok().and_then(|n| n.parse().ok()).unwrap_or(3);
+    let seed: u64 =
+        std::env::var("GOLIVEC_DIFF_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(0x0d1f_f5ee_d000_0001);
+    let mut rng = crate::support::Rng(seed);
+    let plans = ["basic.golive", "canary.golive", "tolerant.golive"];
+    let mut cases = Vec::new();
+    for index in 0..count {
+        let plan = root().join("tests/fixtures/scenarios").join(plans[index % plans.len()]);
+        let (model, analysis) = checked(&plan);
+        let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+        let mut world = World::healthy(&model, t0);
+        let (start, finish) = (analysis.schedule.start_ms, analysis.schedule.finish_ms);
+        let minutes = usize::try_from((finish - start) / 60_000).unwrap_or(1).max(1);
+        let mut said = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            let metric = rng.below(model.metrics.len());
+            let at = start + (rng.below(minutes) as i64) * 60_000 + 30_000;
+            let sample = match rng.below(4) {
+                0 => Sample::NoData(NoData::TimedOut),
+                1 => Sample::Value(3.0),
+                2 => Sample::Value(9.0),
+                _ => Sample::Value(0.2),
+            };
+            said.push(format!("{} at {at} ms: {sample:?}", model.metrics[metric].name));
+            world.change(metric, at, sample);
+        }
+        let commands: Vec<String> = model
+            .nodes
+            .iter()
+            .flat_map(|node| {
+                golivec::model::flatten_steps(&node.items)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, step)| matches!(step.kind, golivec::model::StepKind::Run { .. }))
+                    .map(|(position, _)| format!("{}.{}", node.name, position + 1))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if !commands.is_empty() && rng.below(2) == 0 {
+            let id = commands[rng.below(commands.len())].clone();
+            let outcome = [Outcome::Fails, Outcome::TimesOut, Outcome::Succeeds][rng.below(3)];
+            let takes = (rng.below(3) as u64) * 60_000 + 30_000;
+            said.push(format!("{id}: {outcome:?} after {takes} ms"));
+            world.set_step(id, StepPlan { outcome: Some(outcome), takes_ms: Some(takes), failures: 0, answers: None });
+        }
+        cases.push((format!("random-{index}"), plan, model, analysis, world, said));
+    }
+    let results: Vec<(String, Vec<String>)> = std::thread::scope(|scope| {
+        let mut results = Vec::new();
+        for chunk in cases.chunks(3) {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|(name, plan, model, analysis, world, said)| {
+                    scope.spawn(move || {
+                        let simulated = reduce_simulated(&run::engine::simulate(model, &analysis.order, world));
+                        let real = reduce_runbook(&run_runbook(name, plan, model, analysis, world));
+                        (format!("{name} ({}; {})", plan.display(), said.join(", ")), differences(&simulated, &real))
+                    })
+                })
+                .collect();
+            results.extend(handles.into_iter().map(|handle| handle.join().expect("a world thread")));
+        }
+        results
+    });
+    let failures: Vec<String> = results
+        .iter()
+        .filter(|(_, differ)| !differ.is_empty())
+        .map(|(name, differ)| format!("{name}:\n{}", differ.join("\n")))
+        .collect();
+    eprintln!("runbook and simulator agree on {} of {count} random worlds", count - failures.len());
+    assert!(failures.is_empty(), "seed {seed:#x}:\n{}", failures.join("\n\n"));
 }

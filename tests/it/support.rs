@@ -119,3 +119,11 @@ impl Rng {
         self.next() % bound.max(1)
     }
 }
+
+/// Held by the tests whose outcome depends on real time passing on a sped-up clock (the
+/// runbook and the workflow replaying scenarios, the executor's timeouts and cancellations): one
+/// at a time, so that they do not slow each other down past their tolerance on a small machine.
+pub(crate) fn real_time() -> std::sync::MutexGuard<'static, ()> {
+    static REAL_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    REAL_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -214,6 +214,7 @@ fn in_parallel<T: Sync, R: Send>(cases: &[T], each: impl Fn(&T) -> R + Sync) -> 
 
 #[test]
 fn the_workflow_carries_out_the_simulated_run() {
+    let _real_time = crate::support::real_time();
     let mut cases = Vec::new();
     let mut skipped = Vec::new();
     for path in files(&root().join("tests/fixtures/scenarios"), "toml") {
@@ -270,6 +271,7 @@ fn the_workflow_carries_out_the_simulated_run() {
 /// runbook, which GitHub never signals itself (the signal goes to the step's shell only).
 #[test]
 fn a_cancelled_run_stops_mid_watch_and_rolls_nothing_back() {
+    let _real_time = crate::support::real_time();
     let plan = root().join("tests/fixtures/scenarios/tolerant.golive");
     let (model, analysis) = checked(&plan);
     let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
