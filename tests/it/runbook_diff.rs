@@ -20,9 +20,10 @@
 //! yet, and the test fails when one of them starts to agree, so that the list only shrinks.
 
 use crate::scenario_replay::{
-    checked, differences, link_stubs, reduce_runbook, reduce_simulated, write_world, Answers,
+    assert_agree, checked, differences, link_stubs, reduce_runbook, reduce_simulated, scenario_cases, write_world,
+    Answers,
 };
-use crate::support::{files, require_tool, root};
+use crate::support::{require_tool, root};
 use golivec::run::{self, world::World};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -188,22 +189,8 @@ fn run_runbook(
 #[test]
 fn the_runbook_carries_out_the_simulated_run() {
     let _real_time = crate::support::real_time();
-    let mut cases = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files(&root().join("tests/fixtures/scenarios"), "toml") {
-        let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).expect("scenario");
-        let plan_name = text.lines().find_map(|line| line.strip_prefix("# plan:")).expect("a plan").trim().to_string();
-        let scenario = run::world::parse_scenario(&text).expect("scenario parses");
-        // For work on one scenario: GOLIVEC_DIFF_ONLY=signal runs those whose name has it.
-        if std::env::var("GOLIVEC_DIFF_ONLY").is_ok_and(|only| !name.contains(&only)) {
-            continue;
-        }
-        match unsupported(&scenario) {
-            Some(reason) => skipped.push(format!("{name}: {reason}")),
-            None => cases.push((name, path.with_file_name(plan_name), scenario)),
-        }
-    }
+    // For work on one scenario: GOLIVEC_DIFF_ONLY=signal runs those whose name has it.
+    let (cases, skipped) = scenario_cases("GOLIVEC_DIFF_ONLY", unsupported);
     // A few at a time: each mostly sleeps, at the runbook's sped-up clock.
     let results: Vec<(String, Vec<String>)> = std::thread::scope(|scope| {
         let mut results = Vec::new();
@@ -225,22 +212,7 @@ fn the_runbook_carries_out_the_simulated_run() {
         }
         results
     });
-    let mut failures = Vec::new();
-    let mut agreed = 0;
-    for (name, differ) in results {
-        let known = KNOWN_DIFFERENCES.iter().find(|(known, _)| *known == name);
-        match (differ.is_empty(), known) {
-            (true, None) => agreed += 1,
-            (true, Some((_, rule))) => {
-                failures.push(format!("{name} now agrees: take it off KNOWN_DIFFERENCES ({rule})"))
-            }
-            (false, Some(_)) => {}
-            (false, None) => failures.push(format!("{name}:\n{}", differ.join("\n"))),
-        }
-    }
-    eprintln!("runbook and simulator agree on {agreed} scenarios; not replayed: {skipped:#?}");
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(agreed > 0, "no scenario agreed");
+    assert_agree("runbook", results, KNOWN_DIFFERENCES, &skipped);
 }
 
 /// Random worlds too: metric changes (healthy, degraded, critical, no data) and steps that fail,

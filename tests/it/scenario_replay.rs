@@ -267,3 +267,57 @@ pub(crate) fn write_world(
     }
     Answers { now: answers, later }
 }
+
+/// A scenario fixture to replay: its name, its plan and its world.
+pub(crate) type Case = (String, std::path::PathBuf, run::world::Scenario);
+
+/// The scenario fixtures, split into those `unsupported` lets through and the others with the
+/// reason. `only` names an environment variable: when set, only the scenarios whose name has
+/// its value (for work on one scenario).
+pub(crate) fn scenario_cases(
+    only: &str,
+    unsupported: impl Fn(&run::world::Scenario) -> Option<&'static str>,
+) -> (Vec<Case>, Vec<String>) {
+    let mut cases = Vec::new();
+    let mut skipped = Vec::new();
+    for path in crate::support::files(&crate::support::root().join("tests/fixtures/scenarios"), "toml") {
+        let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).expect("scenario");
+        let plan_name = text.lines().find_map(|line| line.strip_prefix("# plan:")).expect("a plan").trim().to_string();
+        let scenario = run::world::parse_scenario(&text).expect("scenario parses");
+        if std::env::var(only).is_ok_and(|only| !name.contains(&only)) {
+            continue;
+        }
+        match unsupported(&scenario) {
+            Some(reason) => skipped.push(format!("{name}: {reason}")),
+            None => cases.push((name, path.with_file_name(plan_name), scenario)),
+        }
+    }
+    (cases, skipped)
+}
+
+/// The verdict over every scenario's differences: each agrees, or is listed in `known` with
+/// the reason (and fails when it starts to agree, so that the list only shrinks).
+pub(crate) fn assert_agree(
+    what: &str,
+    results: Vec<(String, Vec<String>)>,
+    known: &[(&str, &str)],
+    skipped: &[String],
+) {
+    let mut failures = Vec::new();
+    let mut agreed = Vec::new();
+    for (name, differ) in results {
+        let listed = known.iter().find(|(known, _)| *known == name);
+        match (differ.is_empty(), listed) {
+            (true, None) => agreed.push(name),
+            (true, Some((_, reason))) => {
+                failures.push(format!("{name} now agrees: take it off KNOWN_DIFFERENCES ({reason})"))
+            }
+            (false, Some(_)) => {}
+            (false, None) => failures.push(format!("{name}:\n{}", differ.join("\n"))),
+        }
+    }
+    eprintln!("{what} and simulator agree on {} scenarios {agreed:?}; not replayed: {skipped:#?}", agreed.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(!agreed.is_empty(), "no scenario agreed");
+}

@@ -19,7 +19,9 @@
 //! are in `KNOWN_DIFFERENCES` with the reason, and the test fails when one starts to agree.
 
 use crate::gha::{self, Conclusion, Report, Review, RunOptions};
-use crate::scenario_replay::{checked, differences, link_stubs, reduce_simulated, write_world, Decision};
+use crate::scenario_replay::{
+    assert_agree, checked, differences, link_stubs, reduce_simulated, scenario_cases, write_world, Decision,
+};
 use crate::support::{files, root};
 use golivec::run::{self, world::Scenario, world::World};
 use std::collections::BTreeSet;
@@ -215,22 +217,8 @@ fn in_parallel<T: Sync, R: Send>(cases: &[T], each: impl Fn(&T) -> R + Sync) -> 
 #[test]
 fn the_workflow_carries_out_the_simulated_run() {
     let _real_time = crate::support::real_time();
-    let mut cases = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files(&root().join("tests/fixtures/scenarios"), "toml") {
-        let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).expect("scenario");
-        let plan_name = text.lines().find_map(|line| line.strip_prefix("# plan:")).expect("a plan").trim().to_string();
-        let scenario = run::world::parse_scenario(&text).expect("scenario parses");
-        // For work on one scenario: GOLIVEC_E2E_ONLY=canary runs those whose name has it.
-        if std::env::var("GOLIVEC_E2E_ONLY").is_ok_and(|only| !name.contains(&only)) {
-            continue;
-        }
-        match unsupported(&scenario) {
-            Some(reason) => skipped.push(format!("{name}: {reason}")),
-            None => cases.push((name, path.with_file_name(plan_name), scenario)),
-        }
-    }
+    // For work on one scenario: GOLIVEC_E2E_ONLY=canary runs those whose name has it.
+    let (cases, skipped) = scenario_cases("GOLIVEC_E2E_ONLY", unsupported);
     let results = in_parallel(&cases, |(name, plan, scenario)| {
         let (model, analysis) = checked(plan);
         let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
@@ -247,22 +235,7 @@ fn the_workflow_carries_out_the_simulated_run() {
         replay.clean();
         (name.clone(), differ)
     });
-    let mut failures = Vec::new();
-    let mut agreed = Vec::new();
-    for (name, differ) in results {
-        let known = KNOWN_DIFFERENCES.iter().find(|(known, _)| *known == name);
-        match (differ.is_empty(), known) {
-            (true, None) => agreed.push(name),
-            (true, Some((_, reason))) => {
-                failures.push(format!("{name} now agrees: take it off KNOWN_DIFFERENCES ({reason})"))
-            }
-            (false, Some(_)) => {}
-            (false, None) => failures.push(format!("{name}:\n{}", differ.join("\n"))),
-        }
-    }
-    eprintln!("workflow and simulator agree on {agreed:?}; not replayed: {skipped:#?}");
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(!agreed.is_empty(), "no scenario agreed");
+    assert_agree("workflow", results, KNOWN_DIFFERENCES, &skipped);
 }
 
 /// A run cancelled in the middle of a watch stops there: the watch's job is cancelled, the
