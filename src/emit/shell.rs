@@ -131,6 +131,9 @@ struct Tree {
     levels: Vec<Level>,
     metrics: Vec<usize>,
     has_nodata: bool,
+    /// The triggers its levels name (`declared "..."`): a person declaring one while a node
+    /// that rolls back into this tree runs sends that node into it (R22).
+    declared: Vec<String>,
 }
 
 /// An alert, watched by the runbook beside the nodes (docs/semantics.md, R23).
@@ -277,6 +280,19 @@ impl Builder<'_> {
                 found.extend(metric.as_deref().and_then(|metric| self.metric_index(metric)));
             }
             ConditionKindView::Declared { .. } => {}
+        }
+    }
+
+    fn declared(condition: &ConditionView, found: &mut Vec<String>) {
+        match &condition.kind {
+            ConditionKindView::Or { operands } | ConditionKindView::And { operands } => {
+                operands.iter().for_each(|operand| Self::declared(operand, found))
+            }
+            ConditionKindView::Not { operand } | ConditionKindView::Held { operand, .. } => {
+                Self::declared(operand, found)
+            }
+            ConditionKindView::Declared { trigger } if !found.contains(trigger) => found.push(trigger.clone()),
+            _ => {}
         }
     }
 
@@ -558,6 +574,11 @@ fn context(view: &PlanView) -> Context {
                 levels,
                 metrics: scope,
                 has_nodata: tree.levels.iter().any(|level| Builder::has_nodata(&level.when)),
+                declared: {
+                    let mut found = Vec::new();
+                    tree.levels.iter().for_each(|level| Builder::declared(&level.when, &mut found));
+                    found
+                },
             }
         })
         .collect();

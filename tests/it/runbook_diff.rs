@@ -37,9 +37,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// Why the harness cannot replay this scenario to a runbook yet, if it cannot.
 fn unsupported(scenario: &golivec::run::world::Scenario) -> Option<&'static str> {
-    if !scenario.declare.is_empty() {
-        return Some("declarations while the run goes on (R22): the runbook asks about them only when a tree decides");
-    }
     if !scenario.rollback.is_empty() {
         return Some("an operator's --rollback while a run holds the lock (R18): the runbook refuses it (exit 75)");
     }
@@ -53,6 +50,8 @@ enum Act {
     Signal(&'static str),
     /// Run the runbook again (after a signal stopped it).
     Resume,
+    /// A person declares a trigger: `--declare TEXT --by NAME` beside the run.
+    Declare(usize),
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -108,6 +107,9 @@ fn run_runbook(
             acts.push((real(resume), Act::Resume));
         }
     }
+    for (index, declaration) in world.declarations.iter().enumerate() {
+        acts.push((real(declaration.at), Act::Declare(index)));
+    }
     acts.sort_by_key(|(at, _)| *at);
     let spawn = || {
         // Signals at their defaults, whatever the test was started with (a shell's background
@@ -144,6 +146,19 @@ fn run_runbook(
                             let _ = Command::new("kill").args(["-s", signal, &running.id().to_string()]).status();
                             let _ = running.wait();
                         }
+                    }
+                    Some(Act::Declare(index)) => {
+                        let declaration = &world.declarations[index];
+                        let declared = Command::new(&script)
+                            .args(["--declare", &declaration.text, "--by", &declaration.by])
+                            .current_dir(&dir)
+                            .env("GOLIVE_TIME_SCALE", SCALE.to_string())
+                            .env("GOLIVE_CLOCK_ORIGIN", &clock)
+                            .env_remove("GOLIVE_CLOCK_START")
+                            .stdin(Stdio::null())
+                            .output()
+                            .expect("the runbook declares");
+                        assert_eq!(declared.status.code(), Some(0), "{name}: --declare");
                     }
                     Some(Act::Resume) => {
                         if let Some(mut running) = child.take() {

@@ -998,3 +998,45 @@ rollout canary after ready every 1s {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert_eq!(read(&dir, "weights"), "token 100\n");
 }
+
+/// A person declares a trigger while the run goes on (R22): `--declare TEXT --by NAME` from
+/// another terminal, without the lock; the watch whose tree names it enters that tree at once
+/// (within seconds), and the level that names it is chosen. A trigger on two lines is refused.
+#[test]
+fn a_declaration_sends_a_running_watch_into_its_tree() {
+    let dir = temp_dir("declare");
+    runbook(
+        &dir,
+        r#"plan declare {}
+
+metric errors : percent { probe sh "cat errors" }
+
+rollback undo {
+  level security when declared "security issue" { run "Close the doors" sh "echo closed >> rollback" }
+  level fine when errors < 1% { continue }
+}
+
+phase deploy { run "Deploy" sh "echo deployed >> steps"; on fail rollback undo }
+
+watch soak after deploy every 1m for 2h {
+  errors < 1%
+  on breach rollback undo
+}
+"#,
+    );
+    std::fs::write(dir.join("errors"), "0.1").expect("write");
+    // Two hours at 600 times real speed: 12 seconds, unless the declaration ends it.
+    let child = fast(&dir, &["--now"]).spawn().expect("spawn");
+    wait_for("the watch", || read(&dir, ".golive-declare/trace").contains("sample soak"));
+    let refused = run(&dir, &["--declare", "security\nissue"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    let declared = run(&dir, &["--declare", "security issue", "--by", "dana"]);
+    assert_eq!(declared.status.code(), Some(0), "{}", text(&declared));
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(3), "rolled back: {}", text(&output));
+    assert_eq!(read(&dir, "rollback"), "closed\n");
+    let trace = read(&dir, ".golive-declare/trace");
+    assert!(trace.contains(" tree_entered undo") && trace.contains(" level_chosen undo security"), "{trace}");
+    assert!(!trace.contains(" breach soak"), "a declaration is not a breach: {trace}");
+    assert!(read(&dir, ".golive-declare/log").contains("declared \"security issue\" by dana while soak ran"));
+}
