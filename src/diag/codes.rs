@@ -66,6 +66,7 @@ codes! {
     ImportCycle         = "E0209", Error, "modules import each other in a cycle";
     BadCallArguments    = "E0210", Error, "a template call misses an argument or gives one the template does not take";
     UnprovidedVariable  = "E0211", Error, "a command reads an environment variable that nothing provides";
+    NoPrometheusServer  = "E0212", Error, "a Prometheus query has no server to ask, or could ask several";
     UnitMismatch        = "E0301", Error, "a metric is compared with a value of another unit";
     WrongValueKind      = "E0302", Error, "a value of the wrong kind for its place";
     ValueOutOfRange     = "E0303", Error, "a value is outside the range its place allows";
@@ -76,6 +77,7 @@ codes! {
     UnknownMetricType   = "E0308", Error, "a metric's type is not one of the known types";
     ArgumentTypeMismatch = "E0309", Error, "a template argument or default does not have its parameter's type";
     UnknownParameterType = "E0310", Error, "a template parameter's type is not one of the known types";
+    QueryUnitMissing    = "E0311", Error, "a query's value is a bare number whose unit the metric does not declare";
     CredentialInPlan    = "E0401", Error, "a string looks like a credential written into the plan";
     NotAllowedHere      = "E0402", Error, "a statement appears in a block where it has no meaning";
     QuorumTooLarge      = "E0403", Error, "an approval quorum asks for more approvers than it names";

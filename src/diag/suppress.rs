@@ -89,6 +89,7 @@ pub fn item_span(item: &crate::ast::Item) -> Span {
         Item::Alert(decl) => decl.span,
         Item::Window(decl) => decl.span,
         Item::Freeze(decl) => decl.span,
+        Item::Prometheus(decl) => decl.span,
         Item::Use(decl) => decl.span,
         Item::Template(decl) => decl.span,
     }

@@ -4,6 +4,7 @@
 pub mod filters;
 pub mod graph;
 pub mod markdown;
+pub mod probe;
 pub mod schedule;
 pub mod shell;
 pub mod view;

@@ -50,6 +50,8 @@ pub fn sh_quote(text: &str) -> Result<String, String> {
 
 #[derive(Serialize)]
 struct Context {
+    /// `command:package` pairs the runbook checks at start besides its own needs (curl, jq).
+    requirements: String,
     plan: String,
     title: Option<String>,
     generator: String,
@@ -518,7 +520,7 @@ fn scale(unit: Option<&str>) -> (u64, u64) {
     }
 }
 
-fn context(view: &PlanView) -> Context {
+fn context(view: &PlanView) -> Result<Context, String> {
     let mut builder =
         Builder { view, conds: Vec::new(), trees: view.rollbacks.iter().map(|tree| tree.name.clone()).collect() };
     let metrics = view
@@ -527,20 +529,20 @@ fn context(view: &PlanView) -> Context {
         .enumerate()
         .map(|(index, metric)| {
             let (mul, div) = scale(metric.unit.as_deref());
-            Metric {
+            Ok(Metric {
                 index,
                 name: metric.name.clone(),
                 ty: metric.ty.clone(),
-                probe: metric.probe.clone(),
+                probe: super::probe::command(metric)?,
                 uses: metric.probe_secrets.iter().chain(&metric.probe_vars).cloned().collect::<Vec<_>>().join(" "),
-                is_bool: metric.ty == "bool",
+                is_bool: super::probe::reads_exit_status(metric),
                 mul,
                 div,
                 baseline_at_ms: metric.baseline.as_ref().map(|baseline| baseline.at_ms),
                 baseline_window_ms: metric.baseline.as_ref().map_or(0, |baseline| baseline.window_ms),
-            }
+            })
         })
-        .collect::<Vec<_>>();
+        .collect::<Result<Vec<_>, String>>()?;
     let mut functions = Vec::new();
     let trees = view
         .rollbacks
@@ -675,7 +677,8 @@ fn context(view: &PlanView) -> Context {
     let needs_t0 =
         nodes.iter().any(|node| node.at_ms.is_some() || node.stages.iter().any(|stage| stage.at_ms.is_some()))
             || metrics.iter().any(|metric| metric.baseline_at_ms.is_some());
-    Context {
+    Ok(Context {
+        requirements: super::probe::requirements(view).join(" "),
         plan: view.plan.name.clone(),
         title: view.plan.title.as_deref().map(crate::run::render::visible),
         generator: view.generator.clone(),
@@ -693,7 +696,7 @@ fn context(view: &PlanView) -> Context {
         message_timeout_ms: DEFAULT_MESSAGE_TIMEOUT_MS,
         step_titles,
         changing_steps,
-    }
+    })
 }
 
 /// Renders the runbook of a sound plan.
@@ -708,7 +711,7 @@ pub fn render(view: &PlanView) -> Result<String, String> {
     });
     env.add_template("runbook.sh", TEMPLATE).map_err(|error| format!("the runbook template: {error}"))?;
     let template = env.get_template("runbook.sh").map_err(|error| error.to_string())?;
-    template.render(context(view)).map_err(|error| match error.detail() {
+    template.render(context(view)?).map_err(|error| match error.detail() {
         Some(detail) => detail.to_string(),
         None => error.to_string(),
     })

@@ -86,13 +86,37 @@ pub struct MetricView {
     #[serde(rename = "type")]
     pub ty: String,
     pub title: Option<String>,
+    /// Where the value comes from.
+    pub source: MetricSourceView,
+    /// The command of a `probe sh` (empty for another source: the runbook's command for it is
+    /// made from `source`).
     pub probe: String,
-    /// The secrets and the vars the probe reads from its environment (`uses`).
+    /// The secrets and the vars the probe reads from its environment (`uses`, or a query's
+    /// headers).
     pub probe_secrets: Vec<String>,
     pub probe_vars: Vec<String>,
     /// How the probe's output is read (`ms`, `ratio`, `per_s`...).
     pub unit: Option<String>,
     pub baseline: Option<BaselineView>,
+}
+
+/// Where a metric's value comes from.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MetricSourceView {
+    /// `probe sh "..."`: the command's output, or for a bool its exit status.
+    Command,
+    /// `prometheus "QUERY"`: an instant query of `url` (the server's base URL); one series.
+    Prometheus { server: String, url: String, query: String, headers: Vec<HeaderView> },
+    /// `http "URL" json "/pointer"`: the value at an RFC 6901 JSON pointer of the answer.
+    Http { url: String, pointer: String, headers: Vec<HeaderView> },
+}
+
+/// An HTTP header whose value is read from the environment variable `from` (a secret or var).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct HeaderView {
+    pub name: String,
+    pub from: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -707,6 +731,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 name: metric.name.to_string(),
                 ty: metric.ty.name().to_string(),
                 title: metric.title.as_deref().map(String::from),
+                source: source_view(model, &metric.source),
                 probe: metric.probe.to_string(),
                 probe_secrets: secret_names(model, &metric.probe_uses.secrets),
                 probe_vars: var_names(model, &metric.probe_uses.vars),
@@ -813,4 +838,28 @@ fn secret_names(model: &model::Model, ids: &[model::SecretId]) -> Vec<String> {
 
 fn var_names(model: &model::Model, ids: &[model::VarId]) -> Vec<String> {
     ids.iter().map(|id| model.vars[id.0].name.to_string()).collect()
+}
+
+fn headers_view(headers: &[model::HttpHeader]) -> Vec<HeaderView> {
+    headers.iter().map(|header| HeaderView { name: header.name.to_string(), from: header.from.to_string() }).collect()
+}
+
+fn source_view(model: &Model, source: &model::MetricSource) -> MetricSourceView {
+    match source {
+        model::MetricSource::Command => MetricSourceView::Command,
+        model::MetricSource::Prometheus { server, query } => {
+            let server = model.prometheus.get(*server);
+            MetricSourceView::Prometheus {
+                server: server.map(|server| server.name.to_string()).unwrap_or_default(),
+                url: server.map(|server| server.url.to_string()).unwrap_or_default(),
+                query: query.to_string(),
+                headers: server.map(|server| headers_view(&server.headers)).unwrap_or_default(),
+            }
+        }
+        model::MetricSource::Http { url, pointer, headers } => MetricSourceView::Http {
+            url: url.to_string(),
+            pointer: pointer.to_string(),
+            headers: headers_view(headers),
+        },
+    }
 }

@@ -36,7 +36,7 @@ pub(crate) fn items<'a>(
         let kind = match item {
             Item::Plan(_) | Item::Template(_) => continue,
             Item::Role(_) | Item::Secret(_) | Item::Var(_) => CompletionItemKind::VARIABLE,
-            Item::Env(_) | Item::Window(_) | Item::Freeze(_) => CompletionItemKind::CONSTANT,
+            Item::Env(_) | Item::Window(_) | Item::Freeze(_) | Item::Prometheus(_) => CompletionItemKind::CONSTANT,
             Item::Metric(_) => CompletionItemKind::FIELD,
             Item::Node(_) | Item::Rollback(_) | Item::Alert(_) => CompletionItemKind::FUNCTION,
             Item::Use(_) => CompletionItemKind::MODULE,
@@ -96,6 +96,7 @@ fn block_at(file: &File, offset: u32) -> Block {
         Item::Metric(_) => Block::Metric,
         Item::Window(_) => Block::Window,
         Item::Freeze(_) => Block::Freeze,
+        Item::Prometheus(_) => Block::Prometheus,
         Item::Secret(_) | Item::Var(_) | Item::Use(_) => Block::TopLevel,
         Item::Alert(_) => Block::Steps,
         Item::Rollback(rollback) => match rollback.levels.iter().any(|level| inside(level.span)) {

@@ -6,7 +6,8 @@
 
 use crate::ast::{
     ActionKind, Argument, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
-    MetricField, NodeDecl, NodeItem, PlanField, RunOption, Step, StepKind, Value, ValueKind, WindowField,
+    MetricField, NodeDecl, NodeItem, PlanField, PrometheusField, RunOption, Step, StepKind, Value, ValueKind,
+    WindowField,
 };
 use crate::source::Span;
 use crate::units::{format_duration, format_offset};
@@ -147,8 +148,18 @@ fn item_references<'a>(item: &'a Item, out: &mut Found<'a>) {
         }
         Item::Metric(decl) => {
             for field in &decl.fields {
-                if let MetricField::Probe(_, uses) = field {
-                    out.extend(uses);
+                match field {
+                    MetricField::Probe(_, uses) => out.extend(uses),
+                    MetricField::Query { server: Some(server), .. } => out.push(server),
+                    MetricField::Http { headers, .. } => out.extend(headers.iter().map(|header| &header.secret)),
+                    _ => {}
+                }
+            }
+        }
+        Item::Prometheus(decl) => {
+            for field in &decl.fields {
+                if let PrometheusField::Header(header) = field {
+                    out.push(&header.secret);
                 }
             }
         }
@@ -303,6 +314,27 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                     MetricField::Unit(unit) => lines.push(format!("unit: `{}`", unit.name)),
                     MetricField::Baseline { span, .. } => lines.push(format!("`{}`", source(*span))),
                     MetricField::Description(description) => lines.push(description.value.to_string()),
+                    MetricField::Query { query, server, .. } => {
+                        let server = server.as_ref().map(|server| format!(" (from `{}`)", server.name));
+                        lines.push(format!("Prometheus query{}: `{}`", server.unwrap_or_default(), query.value));
+                    }
+                    MetricField::Http { url, pointer, .. } => {
+                        lines.push(format!("HTTP: `{}` at JSON pointer `{}`", url.value, pointer.value))
+                    }
+                }
+            }
+        }
+        Item::Prometheus(decl) => {
+            if let Some(title) = &decl.title {
+                header.push_str(&format!(" {}", quoted(&title.value)));
+            }
+            for field in &decl.fields {
+                match field {
+                    PrometheusField::Url(url) => lines.push(format!("url: {}", url.value)),
+                    PrometheusField::Header(header) => {
+                        lines.push(format!("header `{}` from secret `{}`", header.name.value, header.secret.name))
+                    }
+                    PrometheusField::Description(description) => lines.push(description.value.to_string()),
                 }
             }
         }
@@ -447,6 +479,7 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
                 Item::Env(decl) => (SymbolKind::NAMESPACE, decl.title.as_ref(), Vec::new()),
                 Item::Secret(decl) => (SymbolKind::KEY, decl.description.as_ref(), Vec::new()),
                 Item::Var(decl) => (SymbolKind::KEY, decl.description.as_ref(), Vec::new()),
+                Item::Prometheus(decl) => (SymbolKind::NAMESPACE, decl.title.as_ref(), Vec::new()),
                 Item::Metric(decl) => (SymbolKind::VARIABLE, decl.title.as_ref(), Vec::new()),
                 Item::Node(decl) => (SymbolKind::FUNCTION, None, node_children(decl)),
                 Item::Rollback(decl) => {

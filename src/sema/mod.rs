@@ -62,6 +62,7 @@ enum Kind {
     Alert,
     Window,
     Freeze,
+    Prometheus,
 }
 
 impl Kind {
@@ -72,6 +73,7 @@ impl Kind {
             Kind::Env => "an env",
             Kind::Secret => "a secret",
             Kind::Var => "a var",
+            Kind::Prometheus => "a prometheus server",
             Kind::Metric => "a metric",
             Kind::Node(ast::NodeKind::Phase) => "a phase",
             Kind::Node(ast::NodeKind::Gate) => "a gate",
@@ -95,6 +97,7 @@ enum Want {
     Metric,
     Node,
     Tree,
+    Prometheus,
 }
 
 impl Want {
@@ -107,6 +110,7 @@ impl Want {
                 | (Want::Metric, Kind::Metric)
                 | (Want::Node, Kind::Node(_))
                 | (Want::Tree, Kind::Tree)
+                | (Want::Prometheus, Kind::Prometheus)
         )
     }
 
@@ -125,6 +129,7 @@ impl Want {
             Want::Metric => "metric",
             Want::Node => "phase, gate, rollout or watch",
             Want::Tree => "rollback tree",
+            Want::Prometheus => "prometheus server",
         }
     }
 
@@ -136,6 +141,7 @@ impl Want {
             Want::Metric => format!("declare it: `metric {name} : percent {{ probe sh \"...\" }}`"),
             Want::Node => format!("declare it: `phase {name} {{ ... }}`"),
             Want::Tree => format!("declare it: `rollback {name} {{ level ... }}`"),
+            Want::Prometheus => format!("declare it: `prometheus {name} {{ url \"http://prometheus:9090\" }}`"),
         }
     }
 }
@@ -223,7 +229,7 @@ impl Checker<'_> {
     fn collect<'i>(&mut self, items: impl Iterator<Item = &'i ast::Item>, file_span: Span) {
         // Declarations counted by family (plan, role, env, secret, metric, node, tree, alert,
         // window, freeze, var): nodes share one index space.
-        let mut counts = [0usize; 11];
+        let mut counts = [0usize; 12];
         let mut plans: Vec<Span> = Vec::new();
         for item in items {
             // Metric types first: conditions anywhere in the file need them.
@@ -244,6 +250,7 @@ impl Checker<'_> {
                 ast::Item::Window(_) => (Kind::Window, 8),
                 ast::Item::Freeze(_) => (Kind::Freeze, 9),
                 ast::Item::Var(_) => (Kind::Var, 10),
+                ast::Item::Prometheus(_) => (Kind::Prometheus, 11),
                 // Gone once the plan is expanded (`modules::expand`).
                 ast::Item::Use(_) | ast::Item::Template(_) => continue,
             };
@@ -276,7 +283,7 @@ impl Checker<'_> {
                         .label(format!("declared again here, as {}", kind.describe()))
                         .with(existing.span, format!("first declared here, as {}", existing.kind.describe()))
                         .help(
-                            "every role, env, secret, var, metric, node, tree, alert, window and freeze needs its own name",
+                            "every role, env, secret, var, metric, node, tree, alert, window, freeze and prometheus server needs its own name",
                         ),
                     );
                 }
@@ -375,6 +382,7 @@ impl Checker<'_> {
             alerts: Vec::new(),
             windows: Vec::new(),
             freezes: Vec::new(),
+            prometheus: Vec::new(),
         };
         for item in items {
             match item.borrow() {
@@ -409,7 +417,16 @@ impl Checker<'_> {
                 ast::Item::Alert(decl) => model.alerts.push(self.alert(decl)),
                 ast::Item::Window(decl) => model.windows.push(self.window(decl)),
                 ast::Item::Freeze(decl) => model.freezes.push(self.freeze(decl)),
+                ast::Item::Prometheus(decl) => model.prometheus.push(self.prometheus(decl)),
                 ast::Item::Use(_) | ast::Item::Template(_) => {}
+            }
+        }
+        // A query reads what its server's headers read.
+        for metric in &mut model.metrics {
+            if let model::MetricSource::Prometheus { server, .. } = metric.source {
+                if let Some(server) = model.prometheus.get(server) {
+                    metric.probe_uses = server.uses.clone();
+                }
             }
         }
         model.plan = plan?;
@@ -534,6 +551,7 @@ impl Checker<'_> {
             name: decl.name.name.clone(),
             ty: ty.unwrap_or(MetricType::Number),
             title: decl.title.as_ref().map(|text| self.text(text)),
+            source: model::MetricSource::Command,
             probe: CompactString::default(),
             probe_span: decl.name.span,
             probe_uses: model::Uses::default(),
@@ -541,19 +559,55 @@ impl Checker<'_> {
             baseline: None,
             span: decl.span,
         };
-        let mut has_probe = false;
+        let mut source_span: Option<Span> = None;
+        let mut unit_written = false;
         for field in &decl.fields {
+            if let Some(span) = source_of(field) {
+                if let Some(first) = source_span {
+                    self.error(
+                        Diagnostic::new(Code::DuplicateField, span, "a metric has one source")
+                            .label("a second source")
+                            .with(first, "the metric's source")
+                            .help("keep one of `probe`, `prometheus` and `http`"),
+                    );
+                    continue;
+                }
+                source_span = Some(span);
+            }
             match field {
+                ast::MetricField::Query { query, server, span } => {
+                    let server = self.prometheus_server(server.as_ref(), *span);
+                    metric.probe_span = query.span;
+                    let query = self.text(query);
+                    if let Some(server) = server {
+                        metric.source = model::MetricSource::Prometheus { server, query };
+                    }
+                }
+                ast::MetricField::Http { url, pointer, headers, .. } => {
+                    self.check_url(url, "an `http` metric");
+                    if let Err(problem) = check_json_pointer(&pointer.value) {
+                        self.error(
+                            Diagnostic::new(Code::WrongValueKind, pointer.span, "not a JSON pointer")
+                                .label(problem)
+                                .help("write an RFC 6901 JSON pointer: `/data/p99` reads `{\"data\": {\"p99\": ...}}`, `/items/0/value` the first item's value, `~1` a `/` in a key, `~0` a `~`"),
+                        );
+                    }
+                    metric.probe_span = url.span;
+                    let mut uses = UsesBuilder::default();
+                    let headers = self.headers(headers, &mut uses);
+                    metric.probe_uses = uses.finish();
+                    metric.source =
+                        model::MetricSource::Http { url: self.text(url), pointer: self.text(pointer), headers };
+                }
                 ast::MetricField::Probe(command, uses) => {
-                    once.note("probe", command.span, &mut self.diagnostics);
                     metric.probe = self.text(&command.script);
                     metric.probe_span = command.span;
                     metric.probe_uses = self.uses(uses).finish();
                     self.check_reads(&command.script, uses.iter(), "probe", false);
-                    has_probe = true;
                 }
                 ast::MetricField::Unit(unit) => {
                     once.note("unit", unit.span, &mut self.diagnostics);
+                    unit_written = true;
                     if let Some(ty) = ty {
                         if ty.units().contains(&unit.name.as_str()) {
                             metric.unit = Some(unit.name.clone());
@@ -605,21 +659,157 @@ impl Checker<'_> {
                 }
             }
         }
+        // A query's answer is a bare number: its unit is never guessed (0.01 read as 0.01% would
+        // be a silent 100× mistake).
+        if let (Some(ty), Some(span), false) = (ty, source_span, unit_written) {
+            if !matches!(metric.source, model::MetricSource::Command) && !ty.units().is_empty() {
+                let example = match ty {
+                    MetricType::Percent => {
+                        "`unit ratio` when the query answers 0.01 for 1%, `unit percent` when it answers 1"
+                    }
+                    MetricType::Duration => {
+                        "`unit s` when the query answers seconds (Prometheus's convention), `unit ms` for milliseconds"
+                    }
+                    _ => "`unit per_s` when the query answers a per-second rate (as `rate()` does)",
+                };
+                self.error(
+                    Diagnostic::new(
+                        Code::QueryUnitMissing,
+                        span,
+                        format!("the unit of `{}`'s value is not declared", decl.name.name),
+                    )
+                    .label("answers a bare number")
+                    .with(decl.ty.span, format!("the metric is a {}", ty.name()))
+                    .help(format!("say what the number means: {example}")),
+                );
+            }
+        }
         if ty.is_some() && metric.unit.is_none() {
             metric.unit = metric.ty.units().first().map(|unit| CompactString::from(*unit));
         }
-        if !has_probe {
+        if source_span.is_none() {
             self.error(
                 Diagnostic::new(
                     Code::MissingField,
                     decl.name.span,
                     format!("metric `{}` has no probe", decl.name.name),
                 )
-                .label("declared without `probe`")
-                .help("add `probe sh \"command that prints the value\"` inside `{ }`"),
+                .label("declared without `probe`, `prometheus` or `http`")
+                .help("add `probe sh \"command that prints the value\"`, `prometheus \"QUERY\"` or `http \"URL\" json \"/pointer\"` inside `{ }`"),
             );
         }
         metric
+    }
+
+    /// The server a `prometheus` query asks: the one named by `from`, or the plan's only one.
+    fn prometheus_server(&mut self, named: Option<&Ident>, span: Span) -> Option<usize> {
+        if let Some(name) = named {
+            return self.resolve(name, Want::Prometheus);
+        }
+        let mut servers = self.symbols.values().filter(|symbol| symbol.kind == Kind::Prometheus);
+        match (servers.next(), servers.next()) {
+            (Some(only), None) => Some(only.index),
+            (None, _) => {
+                self.error(
+                    Diagnostic::new(Code::NoPrometheusServer, span, "no Prometheus server to ask")
+                        .label("a query without a server")
+                        .help("declare one: `prometheus main { url \"http://prometheus:9090\" }`"),
+                );
+                None
+            }
+            (Some(_), Some(_)) => {
+                let mut names: Vec<&str> = self
+                    .symbols
+                    .iter()
+                    .filter(|(_, symbol)| symbol.kind == Kind::Prometheus)
+                    .map(|(name, _)| name.as_str())
+                    .collect();
+                names.sort_unstable();
+                let names = names.join(", ");
+                self.error(
+                    Diagnostic::new(Code::NoPrometheusServer, span, "which Prometheus server does this query ask?")
+                        .label("the plan declares several")
+                        .help(format!("add `from NAME`, one of {names}")),
+                );
+                None
+            }
+        }
+    }
+
+    /// `header "Name" SECRET` clauses: the secrets and vars go into `uses`.
+    fn headers(&mut self, headers: &[ast::Header], uses: &mut UsesBuilder) -> Vec<model::HttpHeader> {
+        let mut lowered = Vec::with_capacity(headers.len());
+        for header in headers {
+            let valid = !header.name.value.is_empty()
+                && header.name.value.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+            if !valid {
+                self.error(
+                    Diagnostic::new(Code::WrongValueKind, header.name.span, "not an HTTP header name")
+                        .label("letters, digits and `-` only")
+                        .help("write a header name such as `Authorization` or `X-Api-Key`"),
+                );
+            }
+            self.uses_into(std::slice::from_ref(&header.secret), uses);
+            lowered.push(model::HttpHeader { name: self.text(&header.name), from: header.secret.name.clone() });
+        }
+        lowered
+    }
+
+    /// An `http://` or `https://` URL with a host.
+    fn check_url(&mut self, url: &Text, what: &str) {
+        let rest = url.value.strip_prefix("https://").or_else(|| url.value.strip_prefix("http://"));
+        let host_ok = rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+        if !host_ok || url.value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            self.error(
+                Diagnostic::new(Code::WrongValueKind, url.span, format!("{what} needs an http:// or https:// URL"))
+                    .label("not a URL")
+                    .help("write the whole URL, such as `http://prometheus.internal:9090`"),
+            );
+        }
+    }
+
+    fn prometheus(&mut self, decl: &ast::PrometheusDecl) -> model::PrometheusServer {
+        let mut once = Once::new();
+        let mut server = model::PrometheusServer {
+            name: decl.name.name.clone(),
+            title: decl.title.as_ref().map(|text| self.text(text)),
+            url: CompactString::default(),
+            headers: Vec::new(),
+            uses: model::Uses::default(),
+            span: decl.span,
+        };
+        let mut has_url = false;
+        let mut headers = Vec::new();
+        for field in &decl.fields {
+            match field {
+                ast::PrometheusField::Url(text) => {
+                    once.note("url", text.span, &mut self.diagnostics);
+                    self.check_url(text, "a Prometheus server");
+                    server.url = self.text(text).trim_end_matches('/').into();
+                    has_url = true;
+                }
+                ast::PrometheusField::Header(header) => headers.push(header.clone()),
+                ast::PrometheusField::Description(text) => {
+                    once.note("description", text.span, &mut self.diagnostics);
+                    self.text(text);
+                }
+            }
+        }
+        let mut uses = UsesBuilder::default();
+        server.headers = self.headers(&headers, &mut uses);
+        server.uses = uses.finish();
+        if !has_url {
+            self.error(
+                Diagnostic::new(
+                    Code::MissingField,
+                    decl.name.span,
+                    format!("prometheus `{}` has no url", decl.name.name),
+                )
+                .label("declared without `url`")
+                .help("add `url \"http://prometheus:9090\"` inside `{ }`"),
+            );
+        }
+        server
     }
 
     fn window(&mut self, decl: &ast::WindowDecl) -> model::Window {
@@ -1860,6 +2050,29 @@ impl UsesBuilder {
     fn finish(self) -> model::Uses {
         model::Uses { secrets: self.secrets.into_boxed_slice(), vars: self.vars.into_boxed_slice() }
     }
+}
+
+/// The span of a field that gives a metric its value, if it is one.
+fn source_of(field: &ast::MetricField) -> Option<Span> {
+    match field {
+        ast::MetricField::Probe(command, _) => Some(command.span),
+        ast::MetricField::Query { span, .. } | ast::MetricField::Http { span, .. } => Some(*span),
+        _ => None,
+    }
+}
+
+/// RFC 6901: empty, or `/` followed by tokens in which `~` is always `~0` or `~1`.
+fn check_json_pointer(pointer: &str) -> Result<(), &'static str> {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err("a JSON pointer starts with `/`");
+    }
+    let mut chars = pointer.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err("`~` must be `~0` (a `~`) or `~1` (a `/`)");
+        }
+    }
+    Ok(())
 }
 
 /// The names every `uses` of a step's options gives.

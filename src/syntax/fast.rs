@@ -102,6 +102,7 @@ stacks! {
     role_fields: (bool, Text),
     env_fields: EnvField,
     metric_fields: MetricField,
+    prometheus_fields: PrometheusField,
     window_fields: WindowField,
     day_specs: DaySpec,
     periods: Period,
@@ -818,6 +819,7 @@ impl<'s> Parser<'s> {
                     b"alert" => self.alert_decl(start),
                     b"window" => self.window_decl(start),
                     b"freeze" => self.freeze_decl(start),
+                    b"prometheus" => self.prometheus_decl(start),
                     _ => None,
                 };
             }
@@ -1131,12 +1133,64 @@ impl<'s> Parser<'s> {
                             MetricField::Baseline { at, window, span: parser.span(field_start) }
                         }
                         b"description" => MetricField::Description(parser.string()?),
+                        b"prometheus" => {
+                            let query = parser.string()?;
+                            let server = parser.attempt(|parser| {
+                                parser.skip();
+                                parser.kw_skip(b"from")?;
+                                parser.ident()
+                            });
+                            MetricField::Query { query, server, span: parser.span(field_start) }
+                        }
+                        b"http" => {
+                            let url = parser.string()?;
+                            parser.skip();
+                            parser.kw_skip(b"json")?;
+                            let pointer = parser.string()?;
+                            let mut headers = Vec::new();
+                            while let Some(header) = parser.attempt(|parser| {
+                                parser.skip();
+                                parser.header()
+                            }) {
+                                headers.push(header);
+                            }
+                            MetricField::Http { url, pointer, headers, span: parser.span(field_start) }
+                        }
                         _ => return None,
                     })
                 })
             })
             .unwrap_or_default();
         Some(Item::Metric(Box::new(MetricDecl { name, ty, title, fields, span: self.span(start) })))
+    }
+
+    /// `header "Name" SECRET`.
+    fn header(&mut self) -> Option<Header> {
+        let start = self.pos;
+        self.kw_skip(b"header")?;
+        let name = self.string()?;
+        self.skip();
+        let secret = self.ident()?;
+        Some(Header { name, secret, span: self.span(start) })
+    }
+
+    fn prometheus_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let title = self.optional_string();
+        let fields = self.block(|parser| {
+            let word = parser.word();
+            if word == b"header" {
+                return parser.header().map(PrometheusField::Header);
+            }
+            parser.after_word(word);
+            Some(match word {
+                b"url" => PrometheusField::Url(parser.string()?),
+                b"description" => PrometheusField::Description(parser.string()?),
+                _ => return None,
+            })
+        })?;
+        Some(Item::Prometheus(Box::new(PrometheusDecl { name, title, fields, span: self.span(start) })))
     }
 
     fn window_decl(&mut self, start: usize) -> Option<Item> {

@@ -89,6 +89,7 @@ pub enum Block {
     Role,
     Env,
     Metric,
+    Prometheus,
     Window,
     Freeze,
     /// A phase, gate, rollout, watch or template.
@@ -106,6 +107,7 @@ pub fn statement_keywords(block: Block) -> &'static [&'static str] {
         Block::Role => Rule::role_field_only,
         Block::Env => Rule::env_field_only,
         Block::Metric => Rule::metric_field_only,
+        Block::Prometheus => Rule::prometheus_field_only,
         Block::Window => Rule::window_field_only,
         Block::Freeze => Rule::freeze_field_only,
         Block::Node => Rule::node_item_only,
@@ -392,6 +394,19 @@ impl Lowerer {
                                 fields.push(MetricField::Probe(command, uses))
                             }
                             Rule::unit_field => fields.push(MetricField::Unit(self.ident(children(field).next()?))),
+                            Rule::query_field => {
+                                let mut parts = children(field);
+                                let query = self.text(parts.next()?);
+                                let server = parts.next().map(|part| self.ident(part));
+                                fields.push(MetricField::Query { query, server, span: field_span });
+                            }
+                            Rule::http_source_field => {
+                                let mut parts = children(field);
+                                let url = self.text(parts.next()?);
+                                let pointer = self.text(parts.next()?);
+                                let headers = parts.map(|header| self.header(header)).collect::<Option<Vec<_>>>()?;
+                                fields.push(MetricField::Http { url, pointer, headers, span: field_span });
+                            }
                             Rule::baseline_field => {
                                 let mut clauses = children(field);
                                 let at = self.clause_value(clauses.next()?)?;
@@ -403,6 +418,19 @@ impl Lowerer {
                     }
                 }
                 Item::Metric(Box::new(MetricDecl { name, ty, title, fields, span }))
+            }
+            Rule::prometheus_decl => {
+                let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
+                let mut fields = Vec::new();
+                for field in children(parts.next()?) {
+                    match field.as_rule() {
+                        Rule::bad_line => self.bad(field, Rule::prometheus_field_only),
+                        Rule::url_field => fields.push(PrometheusField::Url(self.text(children(field).next()?))),
+                        Rule::header_field => fields.push(PrometheusField::Header(self.header(field)?)),
+                        _ => fields.push(PrometheusField::Description(self.text(children(field).next()?))),
+                    }
+                }
+                Item::Prometheus(Box::new(PrometheusDecl { name, title, fields, span }))
             }
             Rule::window_decl => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -675,6 +703,15 @@ impl Lowerer {
     }
 
     /// `command ~ uses_clause?` (a probe, a `set`): the command and the names it uses.
+    /// `header "Name" SECRET`.
+    fn header(&mut self, pair: Pair<'_>) -> Option<Header> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let name = self.text(parts.next()?);
+        let secret = self.ident(parts.next()?);
+        Some(Header { name, secret, span })
+    }
+
     fn command_with_uses(&mut self, pair: Pair<'_>) -> Option<(Command, Vec<Ident>)> {
         let mut parts = children(pair);
         let command = self.command(parts.next()?)?;
