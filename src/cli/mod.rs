@@ -13,6 +13,7 @@ mod input;
 mod lsp;
 mod output;
 mod plan;
+mod prometheus;
 mod simulate;
 mod stdlib;
 

@@ -31,6 +31,14 @@ pub(super) struct SimulateArgs {
     /// Prometheus `query_range` answer; repeatable. `NAME=FILE` gives a Prometheus file's metric.
     #[arg(long, value_name = "FILE")]
     metrics: Vec<String>,
+    /// Replay what the plan's own Prometheus recorded (a backtest): each `prometheus` metric's
+    /// query over the run's window (from its first sample to the end of the schedule, or
+    /// `--span` after T0), with T0 from `--t0` or the plan's `launch`.
+    #[arg(long)]
+    from_prometheus: bool,
+    /// With `--from-prometheus`: how long after T0 to ask for (default: the end of the schedule).
+    #[arg(long, value_name = "DURATION", requires = "from_prometheus")]
+    span: Option<String>,
     #[arg(long, value_enum, default_value = "human")]
     format: SimulateFormat,
     /// Leave out the what-if table (it is printed after the happy path by default).
@@ -66,7 +74,7 @@ pub(super) fn run(args: &SimulateArgs) -> i32 {
             }
         }
     }
-    if !args.metrics.is_empty() {
+    if !args.metrics.is_empty() || args.from_prometheus {
         let Some(t0) = t0.clone() else {
             return usage(
                 "a backtest needs T0: give --t0 (when the recorded values were live) or a `launch` in the plan",
@@ -86,7 +94,39 @@ pub(super) fn run(args: &SimulateArgs) -> i32 {
                 return usage(&format!("{path}: {message}"));
             }
         }
-        let name = format!("backtest of {}", args.metrics.join(", "));
+        let mut sources = args.metrics.clone();
+        if args.from_prometheus {
+            let t0_ms = t0.timestamp().as_millisecond();
+            // From the run's first sample (a baseline's window may open before the first node).
+            let first_ms = model
+                .metrics
+                .iter()
+                .filter_map(|metric| metric.baseline.as_ref().map(|baseline| baseline.at_ms))
+                .fold(analysis.schedule.start_ms, i64::min);
+            let until_ms = match &args.span {
+                Some(span) => match crate::syntax::parse_duration(span) {
+                    Ok(span_ms) => i64::try_from(span_ms).unwrap_or(i64::MAX),
+                    Err(message) => return usage(&format!("--span: {message}")),
+                },
+                None => analysis.schedule.finish_ms,
+            };
+            let answers = match super::prometheus::fetch(
+                &model,
+                t0_ms.saturating_add(first_ms),
+                t0_ms.saturating_add(until_ms),
+            ) {
+                Ok(answers) => answers,
+                Err(message) => return usage(&message),
+            };
+            for (index, text) in answers {
+                let name = model.metrics.get(index).map(|metric| metric.name.as_str());
+                if let Err(message) = run::backtest::load(&model, &mut world, &text, name, &t0) {
+                    return usage(&format!("Prometheus's answer for `{}`: {message}", name.unwrap_or_default()));
+                }
+            }
+            sources.push("the plan's Prometheus".to_string());
+        }
+        let name = format!("backtest of {}", sources.join(", "));
         worlds.push((name, world));
     }
     if args.format == SimulateFormat::Html && worlds.len() > 1 {

@@ -26,13 +26,18 @@ const AS_BOOL: &str = r#" | (tonumber? // empty) | select(. == .) | if . == 0 th
 /// by `curl` rather than killed.
 const CURL_MAX_TIME_S: u64 = crate::model::PROBE_TIMEOUT_MS / 1000 - 1;
 
+/// The instant a query asks about: the run's clock (`GOLIVE_NOW_MS`, which the runbook gives
+/// every command; the real time in production, a past incident's time when a test replays one),
+/// or now when the command is run by hand.
+const QUERY_TIME: &str = r#"--data-urlencode "time=$(( ${GOLIVE_NOW_MS:-$(date +%s%3N)} / 1000 ))""#;
+
 /// The command the runbook runs to sample `metric`.
 pub fn command(metric: &MetricView) -> Result<String, String> {
     let as_bool = if metric.ty == "bool" { AS_BOOL } else { "" };
     match &metric.source {
         MetricSourceView::Command => Ok(metric.probe.clone()),
         MetricSourceView::Prometheus { url, query, headers, .. } => Ok(format!(
-            "set -o pipefail; {}curl -fsS --max-time {CURL_MAX_TIME_S} {}--get --data-urlencode {} -- {} | jq -r {}",
+            "set -o pipefail; {}curl -fsS --max-time {CURL_MAX_TIME_S} {}--get --data-urlencode {} {QUERY_TIME} -- {} | jq -r {}",
             headers_in(headers),
             headers_flag(headers),
             sh_quote(&format!("query={query}"))?,

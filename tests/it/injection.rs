@@ -134,3 +134,78 @@ fn hostile_strings_are_shown_literally_and_never_run_by_the_runbook() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A query and a JSON pointer made of hostile text reach `curl` and `jq` as one argument each,
+/// verbatim, and never run: a fake `curl` records its arguments and answers, and the gate passes
+/// only if `jq` found the value under the exact key.
+#[test]
+fn hostile_queries_and_pointers_reach_curl_and_jq_verbatim() {
+    crate::support::require_tool("jq");
+    let dir = std::env::temp_dir().join(format!("golivec-injection-query-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bin")).expect("temp dir");
+    let fake_curl = dir.join("bin/curl");
+    std::fs::write(
+        &fake_curl,
+        "#!/usr/bin/env bash\n\
+         printf '%s\\0' \"$@\" >>\"$CURL_ARGS\"\n\
+         cat >/dev/null\n\
+         if [[ ${*: -1} == */x ]]; then cat \"$HTTP_ANSWER\"; else\n\
+         printf '%s' '{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[0,\"1\"]}]}}'; fi\n",
+    )
+    .expect("write the fake curl");
+    std::fs::set_permissions(&fake_curl, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let pwned = std::path::Path::new("/tmp/golivec-pwned");
+    let _ = std::fs::remove_file(pwned);
+    let path = format!("{}:{}", dir.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+    for (index, text) in hostile_strings(30).iter().enumerate() {
+        // A key without `~` or `/`: the pointer is then `/` and the key itself (RFC 6901).
+        let key = text.replace(['~', '/'], "-");
+        let plan = format!(
+            r#"plan injected {{ title "t"; launch 2025-03-04T09:30:00Z }}
+prometheus main {{ url "http://127.0.0.1:9" }}
+metric queried : count {{ prometheus {query} }}
+metric fetched : count {{ http "http://127.0.0.1:9/x" json {pointer} }}
+phase deploy at T0 {{ run "Deploy" sh "true" }}
+gate healthy after deploy {{
+  require queried < 5 and fetched < 5
+  on fail abort
+}}
+"#,
+            query = literal(text),
+            pointer = literal(&format!("/{key}")),
+        );
+        let script = dir.join(format!("plan-{index}.sh"));
+        let output =
+            golivec(&["build", "-", "--target", "shell", "-o", &script.to_string_lossy()], Some(plan.as_bytes()));
+        assert_eq!(output.status.code(), Some(0), "{text:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let answer = dir.join(format!("answer-{index}.json"));
+        std::fs::write(&answer, serde_json::json!({ key.clone(): 2 }).to_string()).expect("write the answer");
+        let args = dir.join(format!("args-{index}"));
+        let run = std::process::Command::new("bash")
+            .arg(&script)
+            .args(["--now", "--state-dir"])
+            .arg(dir.join(format!("state-{index}")))
+            .env("PATH", &path)
+            .env("CURL_ARGS", &args)
+            .env("HTTP_ANSWER", &answer)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("the runbook runs");
+        assert!(
+            run.status.success(),
+            "{text:?}: the gate did not pass:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(!pwned.exists(), "{text:?}: plan text was executed");
+        let received = std::fs::read(&args).expect("curl was run");
+        let query = format!("query={text}");
+        assert!(
+            received.split(|byte| *byte == 0).any(|arg| arg == query.as_bytes()),
+            "{text:?}: curl did not receive the query as one argument: {:?}",
+            String::from_utf8_lossy(&received)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,6 +17,7 @@ mod lsp;
 mod markdown;
 mod modules;
 mod mutation;
+mod prometheus;
 mod robustness;
 mod runbook_diff;
 mod scenario_replay;

@@ -62,7 +62,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Runs the runbook of `plan` in `world`; returns its trace.
-fn run_runbook(
+pub(crate) fn run_runbook(
     name: &str,
     plan: &Path,
     model: &golivec::model::Model,
