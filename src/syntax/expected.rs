@@ -32,6 +32,7 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_alert,
     Rule::kw_window,
     Rule::kw_freeze,
+    Rule::kw_prometheus,
     Rule::kw_use,
     Rule::kw_template,
 ];
@@ -42,12 +43,16 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::EOI => "the end of the statement",
         Rule::COMMENT | Rule::name_value => return None,
         Rule::item_only => {
-            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `use` or `template`)"
+            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use` or `template`)"
         }
         Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner` or `description`)",
         Rule::role_field_only => "a role setting (`contact` or `description`)",
         Rule::env_field_only => "an env setting (`url`, `approval`, `tier` or `description`)",
-        Rule::metric_field_only => "a metric setting (`probe`, `unit`, `baseline` or `description`)",
+        Rule::metric_field_only => {
+            "a metric setting (`probe`, `prometheus`, `http`, `unit`, `baseline` or `description`)"
+        }
+        Rule::prometheus_field_only => "a prometheus setting (`url`, `header` or `description`)",
+        Rule::http_source_field => "`http \"URL\" json \"/pointer\"`",
         Rule::window_field_only => "a window setting (`days`, `hours` or `zone`)",
         Rule::freeze_field_only => "a period (`from DATE-TIME until DATE-TIME`)",
         Rule::node_item_only => {
@@ -80,7 +85,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::command => "`sh` and a command in quotes",
         Rule::run_block | Rule::node_block | Rule::group_block | Rule::plan_block | Rule::role_block
         | Rule::env_block | Rule::metric_block | Rule::window_block | Rule::freeze_block
-        | Rule::rollback_block => "`{`",
+        | Rule::rollback_block | Rule::prometheus_block => "`{`",
         Rule::http_check => "`http`",
         Rule::level_decl => "`level`",
         Rule::declared => "`declared`",
@@ -146,12 +151,13 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
     match entry {
         Rule::item_only => &[
             "plan", "role", "env", "secret", "var", "metric", "phase", "gate", "rollout", "watch", "rollback", "alert",
-            "window", "freeze", "use", "template",
+            "window", "freeze", "prometheus", "use", "template",
         ],
         Rule::plan_field_only => &["title", "launch", "owner", "description"],
         Rule::role_field_only => &["contact", "description"],
         Rule::env_field_only => &["url", "approval", "tier", "description"],
-        Rule::metric_field_only => &["probe", "unit", "baseline", "description"],
+        Rule::metric_field_only => &["probe", "prometheus", "http", "unit", "baseline", "description"],
+        Rule::prometheus_field_only => &["url", "header", "description"],
         Rule::window_field_only => &["days", "hours", "zone"],
         Rule::freeze_field_only => &["from"],
         Rule::node_item_only => &[

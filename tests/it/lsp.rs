@@ -763,6 +763,34 @@ fn completion_offers_the_block_s_keywords_then_names() {
 }
 
 #[test]
+fn completion_knows_metric_sources_and_prometheus_servers() {
+    let plan = "plan p {}\nprometheus main {\n  \n}\nmetric errors : percent {\n  \n}\n\n";
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    client.open(URI, plan);
+    let labels = |client: &mut Client, line: u32, character: u32| -> Vec<String> {
+        let params = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
+        let items = client.request("textDocument/completion", params);
+        items
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item["label"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let in_server = labels(&mut client, 2, 2);
+    for expected in ["url", "header", "description"] {
+        assert!(in_server.iter().any(|label| label == expected), "{expected} missing from {in_server:?}");
+    }
+    let in_metric = labels(&mut client, 5, 2);
+    for expected in ["probe", "prometheus", "http", "unit"] {
+        assert!(in_metric.iter().any(|label| label == expected), "{expected} missing from {in_metric:?}");
+    }
+    let top = labels(&mut client, 7, 0);
+    assert!(top.iter().any(|label| label == "prometheus"), "{top:?}");
+    client.finish();
+}
+
+#[test]
 fn completion_offers_the_templates_of_an_imported_file() {
     let (mut client, _) = Client::initialized(&["utf-8"]);
     // A document beside the fixtures (its imports resolve from its path; its text is the

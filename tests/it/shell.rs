@@ -561,6 +561,40 @@ fn missing_requirements_stop_the_runbook_before_anything_runs() {
     }
 }
 
+/// A plan that asks Prometheus or an HTTP API needs `curl` and `jq`: without `jq`, the runbook
+/// stops at the start and says what to install (a plan with only `probe sh` metrics does not).
+#[test]
+fn a_query_source_needs_curl_and_jq_at_the_start() {
+    let dir = temp_dir("requirements-jq");
+    runbook(
+        &dir,
+        r#"plan queried {}
+prometheus main { url "http://127.0.0.1:9" }
+metric errors : percent { prometheus "sum(rate(errors_total[5m]))"; unit ratio }
+phase work { run "Work" sh "echo work >> steps" }
+gate healthy after work { require errors < 1%; on fail abort }
+"#,
+    );
+    let bin = temp_dir("requirements-jq-bin");
+    for tool in [
+        "bash", "env", "flock", "timeout", "date", "awk", "sed", "grep", "cat", "test", "dirname", "id", "mkdir",
+        "tee", "curl",
+    ] {
+        std::os::unix::fs::symlink(require_tool(tool), bin.join(tool)).expect("link");
+    }
+    let output = Command::new(bin.join("bash"))
+        .arg(dir.join("run.sh"))
+        .arg("--now")
+        .current_dir(&dir)
+        .env("PATH", &bin)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the runbook runs");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("needs jq (from jq)"), "{}", text(&output));
+    assert_eq!(read(&dir, "steps"), "", "nothing ran");
+}
+
 /// SIGTERM, SIGINT or SIGHUP stop the run and end the running command's whole process group;
 /// they never start a rollback (docs/semantics.md, R24), even with a tree whose level would run.
 #[test]
