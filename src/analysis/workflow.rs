@@ -227,6 +227,17 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
     jobs
 }
 
+/// Whether jobs of the workflow can run at the same time: the jobs are not one chain, each after
+/// the one before. Then a run can end in one job (a failure, a rollback) while another goes on,
+/// so each node job asks GitHub whether another job of the run failed or was cancelled, and its
+/// nodes stop when one did, as a runbook's nodes stop when one of them ends the run (R2).
+pub fn runs_side_by_side(model: &Model, jobs: &[Job]) -> bool {
+    jobs.windows(2).any(|pair| {
+        let (Some(before), Some(first)) = (pair[0].nodes.last(), pair[1].nodes.first()) else { return true };
+        model.nodes[first.0].after[..] != [*before]
+    })
+}
+
 fn hours(minutes: u64) -> String {
     format!("{}h{:02}m", minutes / 60, minutes % 60)
 }

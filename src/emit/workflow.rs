@@ -68,6 +68,9 @@ struct JobStep {
     last_slice: bool,
     /// Ids of the approve and check steps that the environment's reviewers stand for.
     approvals: Vec<String>,
+    /// Asks GitHub whether another job of the run failed or was cancelled, and stops the
+    /// runbook's nodes when one did (`runs_side_by_side`).
+    watches_run: bool,
 }
 
 /// The id of slice `index` (from 0) of the job `id`: `id`, then `id-2`, `id-3`... (a node's name
@@ -165,7 +168,9 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
     // Which planned job (id and slices) runs each node, by node name (a search per dependency
     // would make the target quadratic in the plan's size).
     let mut planned_of_node: HashMap<&str, (String, u64)> = HashMap::new();
-    for planned in crate::analysis::workflow::jobs(model, &analysis.order, &analysis.schedule) {
+    let planned_jobs = crate::analysis::workflow::jobs(model, &analysis.order, &analysis.schedule);
+    let side_by_side = crate::analysis::workflow::runs_side_by_side(model, &planned_jobs);
+    for planned in planned_jobs {
         let Some(first) = planned.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
         let needs: std::collections::BTreeMap<String, u64> = first
             .after
@@ -230,6 +235,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                     slice_minutes: Some(planned.slice_minutes),
                     last_slice: index + 1 == planned.slices,
                     approvals: if environment.is_some() { approvals.clone() } else { Vec::new() },
+                    watches_run: side_by_side,
                 },
             });
         }
@@ -273,6 +279,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                 slice_minutes: None,
                 last_slice: true,
                 approvals: Vec::new(),
+                watches_run: false,
             },
             id,
         });

@@ -11,7 +11,7 @@ use golivec::run::world::World;
 use std::path::PathBuf;
 
 /// Starts a Prometheus serving the incident; returns its URL. It stops with the test process.
-fn start_prometheus(name: &str) -> (String, PathBuf) {
+pub(crate) fn start_prometheus(name: &str) -> (String, PathBuf) {
     require_tool("prometheus");
     require_tool("promtool");
     let dir = std::env::temp_dir().join(format!("golivec-prometheus-{name}-{}", std::process::id()));
@@ -27,7 +27,7 @@ fn start_prometheus(name: &str) -> (String, PathBuf) {
 }
 
 /// The incident's plan, its metrics asked of the Prometheus at `url`.
-fn plan_for(url: &str, dir: &std::path::Path) -> PathBuf {
+pub(crate) fn plan_for(url: &str, dir: &std::path::Path) -> PathBuf {
     let text = std::fs::read_to_string(root().join("tests/fixtures/prometheus/basic.golive")).expect("fixture");
     assert!(text.contains("http://prometheus.invalid:9090"));
     let path = dir.join("basic.golive");
@@ -113,4 +113,29 @@ fn the_runbook_samples_prometheus_and_decides_as_the_backtest() {
     let differences = differences(&backtest, &runbook);
     assert!(differences.is_empty(), "the runbook sampling Prometheus decided otherwise:\n{}", differences.join("\n"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What the server recorded for each of the plan's metrics over the run (a `query_range`
+/// answer, as `golivec simulate --from-prometheus` asks), by metric name.
+pub(crate) fn recorded(url: &str, model: &golivec::model::Model, t0: &jiff::Zoned) -> Vec<(String, String)> {
+    let t0_s = t0.timestamp().as_second();
+    model
+        .metrics
+        .iter()
+        .filter_map(|metric| match &metric.source {
+            golivec::model::MetricSource::Prometheus { query, .. } => Some((metric.name.to_string(), query)),
+            _ => None,
+        })
+        .map(|(name, query)| {
+            let output = std::process::Command::new(require_tool("curl"))
+                .args(["-fsS", "--get", "--data-urlencode", &format!("query={query}")])
+                .args(["--data-urlencode", &format!("start={}", t0_s - 2 * 3600)])
+                .args(["--data-urlencode", &format!("end={}", t0_s + 3 * 3600)])
+                .args(["--data-urlencode", "step=15", &format!("{url}/api/v1/query_range")])
+                .output()
+                .expect("curl runs");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            (name, String::from_utf8_lossy(&output.stdout).into_owned())
+        })
+        .collect()
 }

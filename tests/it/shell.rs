@@ -595,6 +595,38 @@ gate healthy after work { require errors < 1%; on fail abort }
     assert_eq!(read(&dir, "steps"), "", "nothing ran");
 }
 
+/// A run carried out in parts (the workflow's jobs side by side): once GOLIVE_RUN_ENDED_COMMAND
+/// says another part ended the run, this runbook's watch stops (traced `stopped`), no end is
+/// traced, and it exits 8. Without it, the watch would sample on to its end.
+#[test]
+fn a_run_ended_elsewhere_stops_the_nodes_here() {
+    let _real_time = crate::support::real_time();
+    let dir = temp_dir("ended-elsewhere");
+    runbook(
+        &dir,
+        r#"plan parts {}
+metric errors : percent { probe sh "echo 0.1" }
+phase work { run "Work" sh "echo work >> steps" }
+watch soak after work every 1m for 2h { errors < 1% }
+watch latency after work every 1m for 2h { errors < 1% }
+"#,
+    );
+    let mut child = spawnable(&dir, &["--now", "--only", "latency"])
+        .env("GOLIVE_TIME_SCALE", "60")
+        .env("GOLIVE_RUN_ENDED_COMMAND", "test -f ended")
+        .spawn()
+        .expect("spawn");
+    wait_for("the watch's first samples", || read(&dir, ".golive-parts/trace").contains("sample"));
+    assert!(child.try_wait().expect("wait").is_none(), "the watch goes on while the run goes on");
+    std::fs::write(dir.join("ended"), "").expect("write");
+    let output = child.wait_with_output().expect("the runbook ends");
+    assert_eq!(output.status.code(), Some(8), "{}", text(&output));
+    let trace = read(&dir, ".golive-parts/trace");
+    assert!(trace.lines().any(|line| line.ends_with(" node_finished latency stopped")), "{trace}");
+    assert!(!trace.contains("run_finished"), "the run's end is the other part's:\n{trace}");
+    assert!(text(&output).contains("The run ended in another of its jobs"), "{}", text(&output));
+}
+
 /// SIGTERM, SIGINT or SIGHUP stop the run and end the running command's whole process group;
 /// they never start a rollback (docs/semantics.md, R24), even with a tree whose level would run.
 #[test]

@@ -31,6 +31,8 @@ use std::sync::Mutex;
 
 /// How much faster than real time the runbooks' clock and the executor's run.
 const SCALE: i64 = 300;
+/// The speed-up of the run that samples a real Prometheus.
+const PROMETHEUS_SCALE: i64 = 60;
 /// How many runs at once: each mostly sleeps, at the sped-up clock.
 const PARALLEL: usize = 4;
 /// How long before the run's start the workflow is started, in the plan's time.
@@ -80,17 +82,21 @@ impl Replay {
     }
 }
 
-/// The step ids a workflow's jobs record an approval for: the arguments of the run step's
-/// `printf '%s approved-by %s\n' ID "$GOLIVE_ACTOR" ...`.
+/// The step ids a workflow's jobs record an approval for: the ids of the run step's
+/// `for id in ID...; do printf '%s approved-by %s\n' "$id" "$login" ...` (each reviewer of the
+/// job's environment).
 fn recorded_approvals(workflow: &gha::Workflow) -> BTreeSet<String> {
     let mut recorded = BTreeSet::new();
     for job in &workflow.jobs {
         for step in &job.steps {
             let gha::Action::Run { script, .. } = &step.action else { continue };
             for line in script.lines() {
-                let Some(rest) = line.trim().strip_prefix(r"printf '%s approved-by %s\n'") else { continue };
-                let ids = rest.split('>').next().unwrap_or_default();
-                recorded.extend(ids.split_whitespace().filter(|word| *word != "\"$GOLIVE_ACTOR\"").map(str::to_string));
+                // `for id in ID...; do printf '%s approved-by %s\n' "$id" "$login" >> ...; done`
+                let Some(rest) = line.trim().strip_prefix("for id in ") else { continue };
+                let Some((ids, body)) = rest.split_once("; do ") else { continue };
+                if body.starts_with(r"printf '%s approved-by %s\n'") {
+                    recorded.extend(ids.split_whitespace().map(str::to_string));
+                }
             }
         }
     }
@@ -236,6 +242,53 @@ fn the_workflow_carries_out_the_simulated_run() {
         (name.clone(), differ)
     });
     assert_agree("workflow", results, KNOWN_DIFFERENCES, &skipped);
+}
+
+/// A workflow whose metrics are Prometheus queries samples the real server (on the incident's
+/// clock) in every job, and decides as the backtest of what the server recorded.
+#[test]
+fn the_workflow_samples_prometheus_as_the_backtest() {
+    let _real_time = crate::support::real_time();
+    let (url, dir) = crate::prometheus::start_prometheus("workflow");
+    let plan = crate::prometheus::plan_for(&url, &dir);
+    let (model, analysis) = checked(&plan);
+    let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok()).expect("a launch");
+    let healthy = World::healthy(&model, Some(t0.clone()));
+    // Slower than the scenarios: the incident's error rate climbs half a point a minute, and a
+    // job's start (checkout, state), sped up 300 times, moves a watch's samples minutes away.
+    let replay = run_workflow("prometheus", &plan, &model, &analysis, &healthy, |options| {
+        options.time_scale = PROMETHEUS_SCALE as f64;
+        options.env.insert("GOLIVE_TIME_SCALE".into(), PROMETHEUS_SCALE.to_string());
+    });
+    let asked = as_the_workflow_asks(&model, &Scenario::default(), &replay.recorded);
+    let mut world = World::resolve(&model, &asked, Some(t0.clone())).expect("the scenario resolves");
+    for (name, answer) in crate::prometheus::recorded(&url, &model, &t0) {
+        run::backtest::load(&model, &mut world, &answer, Some(&name), &t0).expect("the answer loads");
+    }
+    // The alerts the workflow says it does not run (W1001) are not expected of it.
+    let check =
+        crate::support::golivec(&["check", "--target", "workflow", "--format", "json", &plan.to_string_lossy()], None);
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("JSON diagnostics");
+    let not_run: Vec<String> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|diagnostic| diagnostic["code"] == "W1001")
+        .filter_map(|diagnostic| diagnostic["message"].as_str()?.split('`').nth(1).map(|alert| format!(" {alert}.")))
+        .collect();
+    assert!(!not_run.is_empty(), "the plan's alert is reported as not run by the workflow");
+    let simulated: Vec<Decision> = reduce_simulated(&run::engine::simulate(&model, &analysis.order, &world))
+        .into_iter()
+        .filter(|decision| !not_run.iter().any(|alert| decision.what.contains(alert.as_str())))
+        .collect();
+    for what in ["breach soak", "tree_entered incident", "node_finished latency stopped"] {
+        assert!(simulated.iter().any(|decision| decision.what == what), "no `{what}` in {simulated:#?}");
+    }
+    let differ = differences(&simulated, &reduce_workflow(&replay.trace));
+    let logs = if differ.is_empty() { String::new() } else { replay.report.logs() };
+    replay.clean();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(differ.is_empty(), "the workflow decided otherwise:\n{}\n{logs}", differ.join("\n"));
 }
 
 /// A run cancelled in the middle of a watch stops there: the watch's job is cancelled, the

@@ -45,6 +45,11 @@
 //!   `gh api [/]repos/OWNER/REPO/actions/runs/RUN_ID/approvals`, with the documented response
 //!   ("Get the review history for a workflow run": an array of `{environments: [{id, node_id,
 //!   name, url, html_url, created_at, updated_at}], state, user: {login, ...}, comment}`).
+//! - The stub `gh` also answers `gh api [/]repos/OWNER/REPO/actions/runs/RUN_ID/jobs` (a query
+//!   string such as `?per_page=100` is ignored) with the run's jobs as "List jobs for a workflow
+//!   run" documents them: `{total_count, jobs: [{id, name, status, conclusion}]}`, `status`
+//!   `in_progress` (a job started, with `conclusion` null) or `completed`, updated as jobs start
+//!   and end. Jobs not started yet are left out (GitHub lists them `queued`).
 //! - Step processes ("Workflow commands", "Variables reference"): `CI=true`,
 //!   `GITHUB_ACTIONS=true`, `GITHUB_WORKSPACE`, `RUNNER_TEMP` and the other default variables;
 //!   fresh `GITHUB_OUTPUT`, `GITHUB_ENV`, `GITHUB_PATH` and `GITHUB_STEP_SUMMARY` files for each
@@ -268,6 +273,7 @@ struct Shared<'a> {
     run_dir: PathBuf,
     bin_dir: PathBuf,
     approvals_file: PathBuf,
+    jobs_file: PathBuf,
     inputs: Map<String, Value>,
 }
 
@@ -296,7 +302,9 @@ pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, S
     std::fs::create_dir_all(&bin_dir).map_err(|e| e.to_string())?;
     let approvals_file = run_dir.join("approvals.json");
     write_atomically(&approvals_file, "[]\n")?;
-    write_gh_stub(&bin_dir, options, &approvals_file)?;
+    let jobs_file = run_dir.join("jobs.json");
+    write_atomically(&jobs_file, "{\"total_count\": 0, \"jobs\": []}\n")?;
+    write_gh_stub(&bin_dir, options, &approvals_file, &jobs_file)?;
     let store = Store::new(run_dir.join("artifacts")).map_err(|e| e.to_string())?;
     let shared = Shared {
         workflow,
@@ -308,6 +316,7 @@ pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, S
         run_dir: run_dir.clone(),
         bin_dir,
         approvals_file,
+        jobs_file,
         inputs,
     };
     let start = Instant::now();
@@ -341,6 +350,7 @@ pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, S
                             notes: "running\n".into(),
                             workspace: None,
                         });
+                        shared.write_jobs(&state);
                         scope.spawn(move || {
                             let report = shared.run_job(job);
                             let mut state = shared.state.lock().expect("state lock");
@@ -348,6 +358,7 @@ pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, S
                             if let Some(slot) = state.reports.iter_mut().find(|r| r.id == report.id) {
                                 *slot = report;
                             }
+                            shared.write_jobs(&state);
                             shared.changed.notify_all();
                         });
                     }
@@ -370,6 +381,7 @@ pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, S
                             notes,
                             workspace: None,
                         });
+                        shared.write_jobs(&state);
                     }
                 }
             }
@@ -442,13 +454,14 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     std::fs::rename(&temp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn write_gh_stub(bin_dir: &Path, options: &RunOptions, approvals: &Path) -> Result<(), String> {
-    let endpoint = format!("repos/{}/actions/runs/{}/approvals", options.repository_name, options.run_id);
+fn write_gh_stub(bin_dir: &Path, options: &RunOptions, approvals: &Path, jobs: &Path) -> Result<(), String> {
+    let run = format!("repos/{}/actions/runs/{}", options.repository_name, options.run_id);
     let script = format!(
         r#"#!/usr/bin/env bash
 # A stub of the GitHub CLI written by the workflow test executor (tests/it/gha/run.rs). It
-# answers one request, `gh api [/]{endpoint}`, with the run's review history as plain JSON
-# (REST "Get the review history for a workflow run"); anything else fails.
+# answers two requests: `gh api [/]{run}/approvals` with the run's review history (REST "Get the
+# review history for a workflow run") and `gh api [/]{run}/jobs` with its jobs (REST "List jobs
+# for a workflow run"), as plain JSON; anything else fails.
 set -euo pipefail
 if [ "${{1:-}}" != api ]; then echo "gh (test stub): only 'gh api' is implemented: $*" >&2; exit 2; fi
 shift
@@ -465,12 +478,15 @@ while [ $# -gt 0 ]; do
       path="$1"; shift ;;
   esac
 done
-case "${{path#/}}" in
-  '{endpoint}') cat '{approvals}' ;;
+path="${{path#/}}"
+case "${{path%%\?*}}" in
+  '{run}/approvals') cat '{approvals}' ;;
+  '{run}/jobs') cat '{jobs}' ;;
   *) echo "gh (test stub): no answer for '$path'" >&2; echo '{{"message":"Not Found","status":"404"}}'; exit 1 ;;
 esac
 "#,
-        approvals = approvals.display()
+        approvals = approvals.display(),
+        jobs = jobs.display()
     );
     let path = bin_dir.join("gh");
     std::fs::write(&path, script).map_err(|e| e.to_string())?;
@@ -649,6 +665,25 @@ impl Shared<'_> {
                 Ok(Some(Conclusion::Failure))
             }
         }
+    }
+
+    /// The run's jobs as the REST API lists them, for the stub `gh`: started jobs, `completed`
+    /// with their conclusion once finished.
+    fn write_jobs(&self, state: &State) {
+        let jobs: Vec<Value> = state
+            .reports
+            .iter()
+            .enumerate()
+            .map(|(index, report)| match state.finished.get(&report.id) {
+                Some((conclusion, _)) => json!({
+                    "id": index + 1, "name": report.name, "status": "completed", "conclusion": conclusion.as_str(),
+                }),
+                None => json!({ "id": index + 1, "name": report.name, "status": "in_progress", "conclusion": null }),
+            })
+            .collect();
+        let text = json!({ "total_count": jobs.len(), "jobs": jobs }).to_string();
+        // A failed write leaves the last list, which the stub serves: never a torn file.
+        let _ = write_atomically(&self.jobs_file, &(text + "\n"));
     }
 
     fn run_job(&self, job: &Job) -> JobReport {
