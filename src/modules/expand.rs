@@ -451,9 +451,7 @@ impl<'p> Expander<'_, 'p> {
             Some(alias) => format!("{}.{}", alias.name, call.name.name),
             None => call.name.name.to_string(),
         };
-        if self.stack.iter().any(|(module, called)| *module == template_module && *called == name)
-            || self.stack.len() >= MAX_CALL_DEPTH
-        {
+        if self.stack.iter().any(|(module, called)| *module == template_module && *called == name) {
             let mut chain: Vec<&str> = self.stack.iter().map(|(_, called)| *called).collect();
             chain.push(name);
             self.diagnostics.push(
@@ -465,6 +463,19 @@ impl<'p> Expander<'_, 'p> {
                 .label("this call starts the template again")
                 .with(decl.name.span, "the template")
                 .help("a template is pasted before checking, so it cannot call itself, directly or not"),
+            );
+            return Vec::new();
+        }
+        if self.stack.len() >= MAX_CALL_DEPTH {
+            // A deep chain is not a recursion: only the same template on the stack is one.
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    call.span,
+                    format!("template calls are nested more than {MAX_CALL_DEPTH} deep"),
+                )
+                .label("this call is one too many")
+                .help("call the inner templates side by side instead of each from the one before"),
             );
             return Vec::new();
         }
