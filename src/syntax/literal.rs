@@ -240,6 +240,18 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
         without_name[time_start..].find(['Z', 'z', '+', '-']).map(|at| at + time_start).unwrap_or(without_name.len());
     let civil_text = &without_name[..offset_start];
     let offset_text = &without_name[offset_start..];
+    // jiff reads a leap second `:60` as `:59`; a plan's time is never a leap second.
+    if let Some(clock) = civil_text.get(time_start..) {
+        let mut fields = clock.splitn(3, ':');
+        if let (Some(_), Some(_), Some(seconds)) = (fields.next(), fields.next(), fields.next()) {
+            if seconds.starts_with("60") {
+                let at = civil_text.len() - seconds.len();
+                return Err(LiteralError::new(format!("`{civil_text}` has no second 60"), at..at + 2)
+                    .help("seconds go from 00 to 59; golivec does not read leap seconds")
+                    .code(Code::InvalidDateTime));
+            }
+        }
+    }
     let civil: jiff::civil::DateTime = civil_text.parse().map_err(|error: jiff::Error| {
         LiteralError::new(format!("`{civil_text}` is not a valid date and time"), 0..civil_text.len())
             .help(format!("check that the day exists in that month and the time within a day ({error})"))
@@ -268,7 +280,7 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
         };
         return civil
             .to_zoned(TimeZone::fixed(offset))
-            .map_err(|error| LiteralError::new(format!("this date-time is out of range: {error}"), 0..text.len()));
+            .map_err(|_| out_of_range(text));
     };
     let zone = crate::zones::get(name).ok_or_else(|| LiteralError {
         code: Code::UnknownTimeZone,
@@ -281,7 +293,7 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
         return civil
             .to_zoned(TimeZone::UTC)
             .map(|zoned| zoned.with_time_zone(zone))
-            .map_err(|error| LiteralError::new(format!("this date-time is out of range: {error}"), 0..text.len()));
+            .map_err(|_| out_of_range(text));
     }
     let ambiguous = zone.to_ambiguous_zoned(civil);
     let possible = match ambiguous.offset() {
@@ -324,7 +336,14 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
     civil
         .to_zoned(TimeZone::fixed(chosen))
         .map(|zoned| zoned.with_time_zone(zone))
-        .map_err(|error| LiteralError::new(format!("this date-time is out of range: {error}"), 0..text.len()))
+        .map_err(|_| out_of_range(text))
+}
+
+/// A date-time beyond the instants golivec can represent (jiff's: up to 9999-12-30T22:00Z; a
+/// four-digit year cannot go below them).
+fn out_of_range(text: &str) -> LiteralError {
+    LiteralError::new(format!("`{text}` is too far in the future"), 0..text.len())
+        .help("golivec reads instants up to 9999-12-30 in UTC: write an earlier date")
 }
 
 /// An offset as a plan writes it: `+01:00`, `-05:30`.

@@ -1117,8 +1117,10 @@ fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
 
 /// Explains a number followed by letters that do not make a value (`15q`, `1.5h`, `1e5`).
 fn bad_quantity(text: &str, span: Span) -> Diagnostic {
-    let letters = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(letters);
+    // A `%` or a rate unit after the letters (`1e3%`) is left out of the unit.
+    let quantity = text.find(['%', '/']).map_or(text, |end| &text[..end]);
+    let letters = quantity.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(quantity.len());
+    let (number, unit) = quantity.split_at(letters);
     let duration_unit = ["ms", "s", "m", "h", "d", "w"].iter().any(|known| unit.starts_with(known));
     let (message, help) = if number.contains('.') && duration_unit {
         (format!("`{text}`: a duration takes whole numbers"), "combine units instead, as in `1h30m` for 1.5 hours")
