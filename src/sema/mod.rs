@@ -1647,6 +1647,15 @@ impl Checker<'_> {
         what: &str,
         is_set: bool,
     ) {
+        if let Some(at) = script.value.find('\0') {
+            // E0405: bash cannot hold a NUL byte in a word, so no runbook could run this.
+            let span = self.span_in(script, at..at + 1);
+            self.error(
+                Diagnostic::new(Code::NulInCommand, span, format!("this {what} contains a NUL character"))
+                    .label("a NUL byte")
+                    .help("a shell command cannot hold one; to print it, write `\\\\0` in the plan (`\\0` in the command) and let `printf` make it"),
+            );
+        }
         let found = variables::scan(&script.value);
         if found.reads.is_empty() {
             return;
