@@ -1255,7 +1255,8 @@ impl Checker<'_> {
                         stage.weight.span,
                         "a stage's weight is more than 0% and at most 100%",
                     )
-                    .label("must be above 0% and at most 100%"),
+                    .label("must be above 0% and at most 100%")
+                    .help("a stage sends this share of the traffic to the new version: weights rise to `100%`, as in `stage 5%`, `stage 50%`, `stage 100%`"),
                 );
             }
         }
@@ -1455,7 +1456,8 @@ impl Checker<'_> {
                                         value.span,
                                         "an HTTP status is between 100 and 599",
                                     )
-                                    .label("not an HTTP status"),
+                                    .label("not an HTTP status")
+                                    .help("write the status the URL must answer with, as in `status 200`"),
                                 );
                                 return None;
                             }
@@ -1518,7 +1520,8 @@ impl Checker<'_> {
                                     value.span,
                                     "a quorum needs at least one approver",
                                 )
-                                .label("zero approvers"),
+                                .label("zero approvers")
+                                .help("ask for one approver or more, as in `approve 1 of lead, ops`; for no approval, remove the `approve`"),
                             );
                             return None;
                         }
@@ -1600,7 +1603,8 @@ impl Checker<'_> {
                         if !(0..=100).contains(&retries) {
                             self.error(
                                 Diagnostic::new(Code::ValueOutOfRange, value.span, "retries are between 0 and 100")
-                                    .label("out of range"),
+                                    .label("out of range")
+                                    .help("a step that fails that often will not pass on the next try: a few retries, as in `retries 3`, are enough"),
                             );
                         }
                         result.retries = retries.clamp(0, 100) as u32;
@@ -1745,7 +1749,7 @@ impl Checker<'_> {
             K::Not(operand) => model::ConditionKind::Not { operand: Box::new(self.condition(operand)?) },
             K::Held { condition: operand, duration } => {
                 let operand = self.condition(operand);
-                let duration_ms = self.duration(duration, "`for`");
+                let duration_ms = self.duration(duration, "a condition's `for`");
                 model::ConditionKind::Held { operand: Box::new(operand?), duration_ms: duration_ms? }
             }
             K::Declared(text) => {
@@ -1969,7 +1973,8 @@ impl Checker<'_> {
                         value.span,
                         format!("{place} needs a duration longer than zero"),
                     )
-                    .label("zero"),
+                    .label("zero")
+                    .help(zero_duration_help(place)),
                 );
                 None
             }
@@ -2121,5 +2126,23 @@ fn type_article(ty: MetricType) -> &'static str {
         MetricType::Count | MetricType::Number => "a number",
         MetricType::Rate => "a rate",
         MetricType::Bool => "true or false",
+    }
+}
+
+/// What to write instead of a zero duration, by the place that takes it.
+fn zero_duration_help(place: &str) -> &'static str {
+    match place {
+        "a condition's `for`" => {
+            "a condition without `for` needs one passing sample: leave `for 0s` out, or say how long it must hold, as in `for 10m`"
+        }
+        "`for`" => "say how long the watch lasts, as in `for 1h`",
+        "`every`" => "say how long to wait between two samples, as in `every 30s`",
+        "`baseline ... for`" => "measure the baseline over a stretch of time, as in `baseline at T-1h for 30m`",
+        "`hold`" => "say how long the stage holds before the next one, as in `hold 10m`",
+        "`timeout`" => "a step with no time at all would always fail: give it time, as in `timeout 15m`",
+        "`wait`" => "remove the `wait` if no pause is needed, or give one, as in `wait 5m`",
+        "`pause`" => "give people time to act, as in `on fail pause 10m then abort`, or act at once without `pause`",
+        "`within`" => "give the answer time, as in `within 500ms`",
+        _ => "write a duration such as `1m`",
     }
 }

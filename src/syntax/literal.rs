@@ -128,7 +128,8 @@ pub(super) fn number(text: &str) -> Result<f64, LiteralError> {
     };
     match parsed {
         Ok(value) if value.is_finite() && value.abs() < 1e15 => Ok(value),
-        _ => Err(LiteralError::new("this number is too large", 0..text.len())),
+        _ => Err(LiteralError::new("this number is too large", 0..text.len())
+            .help("a number is smaller than 10^15 (`999_999_999_999_999`) in size")),
     }
 }
 
@@ -175,18 +176,24 @@ pub(super) fn duration(text: &str) -> Result<u64, LiteralError> {
         previous_rank = Some(rank);
         let amount = amount
             .filter(|_| unit_start > start)
-            .ok_or_else(|| LiteralError::new("this duration is too large", start..unit_start))?;
+            .ok_or_else(|| too_long(start..unit_start))?;
         let part = amount
             .checked_mul(DURATION_UNITS[rank].1)
-            .ok_or_else(|| LiteralError::new("this duration is too large", start..index))?;
+            .ok_or_else(|| too_long(start..index))?;
         total =
-            total.checked_add(part).ok_or_else(|| LiteralError::new("this duration is too large", 0..text.len()))?;
+            total.checked_add(part).ok_or_else(|| too_long(0..text.len()))?;
     }
     // About 285 years: far beyond any plan, and keeps offsets within i64 arithmetic.
     if total > 9_000_000_000_000 {
-        return Err(LiteralError::new("this duration is too large", 0..text.len()));
+        return Err(too_long(0..text.len()));
     }
     Ok(total)
+}
+
+/// A duration beyond the limit (about 285 years: far beyond any plan, and offsets stay within
+/// `i64` arithmetic).
+fn too_long(range: std::ops::Range<usize>) -> LiteralError {
+    LiteralError::new("this duration is too large", range).help("a duration is at most 14880w, about 285 years")
 }
 
 /// `T0`, `T-24h`, `T+15m` → milliseconds from launch.
