@@ -5,14 +5,23 @@
 
 use super::conditions::{atom, domain, Bound, Interval};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{ConditionKind, MetricId, Model, RollbackTree, StepKind};
+use crate::model::{Condition, ConditionKind, MetricId, Model, RollbackTree, StepKind};
 use std::collections::BTreeMap;
 
 pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
+    // The first node whose `on fail` enters each tree: one pass over the nodes.
+    let mut entered_on_fail: Vec<Option<&str>> = vec![None; model.rollbacks.len()];
+    for node in &model.nodes {
+        if let Some(entry) =
+            node.on_fail.as_ref().and_then(|action| action.rollback_tree()).and_then(|tree| entered_on_fail.get_mut(tree.0))
+        {
+            entry.get_or_insert(node.name.as_str());
+        }
+    }
     let mut diagnostics = Vec::new();
-    for tree in &model.rollbacks {
+    for (tree, entered_on_fail) in model.rollbacks.iter().zip(entered_on_fail) {
         check_levels(tree, &mut diagnostics);
-        check_ranges(model, tree, &mut diagnostics);
+        check_ranges(model, tree, entered_on_fail, &mut diagnostics);
     }
     diagnostics
 }
@@ -67,33 +76,108 @@ fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The intervals each level gives each metric, or `None` for a metric that some level tests in
-/// a way intervals cannot describe (`and`, `not`, relative thresholds): that metric is skipped.
-fn intervals_by_metric(tree: &RollbackTree) -> BTreeMap<MetricId, Option<Vec<(usize, Interval)>>> {
-    let mut by_metric: BTreeMap<MetricId, Option<Vec<(usize, Interval)>>> = BTreeMap::new();
+/// What the levels of a tree say about one metric's values.
+#[derive(Default)]
+struct Coverage {
+    /// A level, an interval it matches, and whether its comparison has a `for`: one entry per
+    /// comparison or range that a level's condition joins with `or`.
+    exact: Vec<(usize, Interval, bool)>,
+    /// At most the values that the other levels testing the metric may match (under `and`,
+    /// `not`, or against a baseline): they can neither be said to overlap nor to leave a gap.
+    loose: Vec<Interval>,
+    /// Such a level may match any value.
+    loose_everywhere: bool,
+}
+
+/// What each level says about each metric it compares: exactly for the comparisons and ranges a
+/// level joins with `or`, at most for the others, so that one level written with `and` leaves
+/// the other levels checked.
+fn coverage_by_metric(tree: &RollbackTree) -> BTreeMap<MetricId, Coverage> {
+    let mut by_metric: BTreeMap<MetricId, Coverage> = BTreeMap::new();
     for (index, level) in tree.levels.iter().enumerate() {
-        let operands: Vec<&crate::model::Condition> = match &level.when.kind {
+        let operands: Vec<&Condition> = match &level.when.kind {
             ConditionKind::Or { operands } => operands.iter().collect(),
             _ => vec![&level.when],
         };
         for operand in operands {
             if let Some((metric, intervals)) = atom(operand) {
-                // A metric already marked as not describable stays skipped.
-                if let Some(entries) = by_metric.entry(metric).or_insert_with(|| Some(Vec::new())) {
-                    entries.extend(intervals.into_iter().map(|interval| (index, interval)));
-                }
+                let held = matches!(operand.kind, ConditionKind::Held { .. });
+                let coverage = by_metric.entry(metric).or_default();
+                coverage.exact.extend(intervals.into_iter().map(|interval| (index, interval, held)));
                 continue;
             }
+            let mut metrics: Vec<MetricId> = Vec::new();
             for inner in operand.walk() {
-                let metric = match &inner.kind {
-                    ConditionKind::Compare { metric, .. } | ConditionKind::InRange { metric, .. } => *metric,
-                    _ => continue,
-                };
-                by_metric.insert(metric, None);
+                if let ConditionKind::Compare { metric, .. } | ConditionKind::InRange { metric, .. } = &inner.kind {
+                    if !metrics.contains(metric) {
+                        metrics.push(*metric);
+                    }
+                }
+            }
+            for metric in metrics {
+                let coverage = by_metric.entry(metric).or_default();
+                match reach(operand, metric) {
+                    Some(intervals) => coverage.loose.extend(intervals),
+                    None => coverage.loose_everywhere = true,
+                }
             }
         }
     }
     by_metric
+}
+
+/// The values of `metric` for which `condition` may hold, at most, when nothing is declared and
+/// every probe answers; `None` when that may be any value.
+fn reach(condition: &Condition, metric: MetricId) -> Option<Vec<Interval>> {
+    if let Some((compared, intervals)) = atom(condition) {
+        return (compared == metric).then_some(intervals);
+    }
+    match &condition.kind {
+        ConditionKind::And { operands } => {
+            let mut result: Option<Vec<Interval>> = None;
+            for operand in operands {
+                let Some(intervals) = reach(operand, metric) else { continue };
+                result = Some(match result {
+                    None => intervals,
+                    Some(so_far) => so_far
+                        .iter()
+                        .flat_map(|a| intervals.iter().map(move |b| a.intersect(b)))
+                        .filter(|interval| !interval.is_empty())
+                        .collect(),
+                });
+            }
+            result
+        }
+        ConditionKind::Or { operands } => {
+            let mut all = Vec::new();
+            for operand in operands {
+                all.extend(reach(operand, metric)?);
+            }
+            Some(all)
+        }
+        ConditionKind::Held { operand, .. } => reach(operand, metric),
+        ConditionKind::Declared { .. } | ConditionKind::NoData { .. } => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+/// The parts of `interval` outside `other`.
+fn subtract(interval: &Interval, other: &Interval) -> Vec<Interval> {
+    let mut parts = Vec::new();
+    if let Some(low) = other.low {
+        parts.push(interval.intersect(&Interval {
+            low: None,
+            high: Some(Bound { value: low.value, inclusive: !low.inclusive }),
+        }));
+    }
+    if let Some(high) = other.high {
+        parts.push(interval.intersect(&Interval {
+            low: Some(Bound { value: high.value, inclusive: !high.inclusive }),
+            high: None,
+        }));
+    }
+    parts.retain(|part| !part.is_empty());
+    parts
 }
 
 fn sort_key(interval: &Interval) -> (f64, bool) {
@@ -103,72 +187,87 @@ fn sort_key(interval: &Interval) -> (f64, bool) {
     }
 }
 
-fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
-    for (metric, entries) in intervals_by_metric(tree) {
-        let Some(entries) = entries else { continue };
+/// `entered_on_fail`: a node whose `on fail` enters the tree, if any.
+fn check_ranges(model: &Model, tree: &RollbackTree, entered_on_fail: Option<&str>, diagnostics: &mut Vec<Diagnostic>) {
+    for (metric, coverage) in coverage_by_metric(tree) {
         let metric = &model.metrics[metric.0];
         let domain = domain(metric.ty);
-        let mut entries: Vec<(usize, Interval)> = entries
+        let mut entries: Vec<(usize, Interval, bool)> = coverage
+            .exact
             .into_iter()
-            .map(|(level, interval)| (level, interval.intersect(&domain)))
-            .filter(|(_, interval)| !interval.is_empty())
+            .map(|(level, interval, held)| (level, interval.intersect(&domain), held))
+            .filter(|(_, interval, _)| !interval.is_empty())
             .collect();
         // A last level that matches every value is a deliberate catch-all ("otherwise"): it
         // neither overlaps the levels above it nor leaves a gap.
         let last = tree.levels.len().saturating_sub(1);
-        let catch_all = entries.iter().any(|(level, interval)| *level == last && interval.contains(&domain));
+        let catch_all = entries.iter().any(|(level, interval, _)| *level == last && interval.contains(&domain));
         if catch_all {
-            entries.retain(|(level, _)| *level != last);
+            entries.retain(|(level, _, _)| *level != last);
         }
         entries.sort_by(|a, b| sort_key(&a.1).partial_cmp(&sort_key(&b.1)).unwrap_or(std::cmp::Ordering::Equal));
 
         // Overlaps: a sweep keeping the interval that reaches furthest so far.
         let mut reported: Vec<(usize, usize)> = Vec::new();
-        let mut reach: Option<(usize, Interval)> = None;
-        for &(level, interval) in &entries {
-            if let Some((other, reaching)) = reach {
+        let mut reach: Option<(usize, Interval, bool)> = None;
+        for &(level, interval, held) in &entries {
+            if let Some((other, reaching, other_held)) = reach {
                 let overlap = interval.intersect(&reaching);
                 let pair = (other.min(level), other.max(level));
                 if other != level && !overlap.is_empty() && !reported.contains(&pair) {
                     reported.push(pair);
                     let (first, second) = (&tree.levels[pair.0], &tree.levels[pair.1]);
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Code::OverlappingLevels,
-                            second.name_span,
-                            format!(
-                                "`{}` {} matches both `{}` and `{}`",
-                                metric.name,
-                                overlap.describe(metric.ty),
-                                first.name,
+                    let diagnostic = Diagnostic::new(
+                        Code::OverlappingLevels,
+                        second.name_span,
+                        format!(
+                            "`{}` {} matches both `{}` and `{}`",
+                            metric.name,
+                            overlap.describe(metric.ty),
+                            first.name,
+                            second.name
+                        ),
+                    )
+                    .with(first.name_span, format!("`{}` matches first", first.name));
+                    diagnostics.push(if held || other_held {
+                        // Ranges that differ only by `for` are the same range to a tree.
+                        diagnostic
+                            .label(format!("`{}` is never chosen for these values", second.name))
+                            .help(format!(
+                                "a tree decides on one sample, so a `for` in a level does not set it apart; to act first and escalate when the values last, give `{}` its own range and end it with `wait` and `recheck`",
                                 second.name
-                            ),
-                        )
-                        .label(format!("`{}` also matches here", second.name))
-                        .with(first.name_span, format!("`{}` matches first", first.name))
-                        .help("make the ranges meet without overlapping: `a..b` excludes b, `a..=b` includes it"),
-                    );
+                            ))
+                    } else {
+                        diagnostic
+                            .label(format!("`{}` also matches here", second.name))
+                            .help("make the ranges meet without overlapping: `a..b` excludes b, `a..=b` includes it")
+                    });
                 }
             }
             let reaches_further = match reach {
                 None => true,
-                Some((_, reaching)) => match (interval.high, reaching.high) {
+                Some((_, reaching, _)) => match (interval.high, reaching.high) {
                     (None, _) => true,
                     (Some(_), None) => false,
                     (Some(a), Some(b)) => a.value > b.value || (a.value == b.value && a.inclusive && !b.inclusive),
                 },
             };
             if reaches_further {
-                reach = Some((level, interval));
+                reach = Some((level, interval, held));
             }
         }
 
+        // A metric that only levels written with `and` (or `not`, or a baseline) test is not one
+        // the levels divide into ranges: no gap to find.
+        if catch_all || coverage.loose_everywhere || entries.is_empty() {
+            continue;
+        }
         // Gaps: walk the union from the bottom of the domain.
         let mut gaps: Vec<Interval> = Vec::new();
         // Everything below `cursor` is covered; `cursor` itself is covered when `covered`.
         let mut cursor: Option<Bound> = domain.low.map(|low| Bound { value: low.value, inclusive: !low.inclusive });
         let mut done = false;
-        for (_, interval) in &entries {
+        for (_, interval, _) in &entries {
             let starts_after = match (interval.low, cursor) {
                 (None, _) | (_, None) => false,
                 (Some(low), Some(at)) => {
@@ -206,7 +305,24 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
                 }
             }
         }
-        for gap in gaps.into_iter().filter(|gap| !gap.is_empty() && !catch_all) {
+        // What a level written with `and` may match is not a certain gap.
+        for loose in &coverage.loose {
+            gaps = gaps.iter().flat_map(|gap| subtract(gap, loose)).collect();
+        }
+        for gap in gaps.into_iter().filter(|gap| !gap.is_empty()) {
+            let condition = condition_for(&metric.name, &gap, metric.ty);
+            let most_severe = &tree.levels[0].name;
+            let help = match entered_on_fail {
+                // `continue` here would let the launch go on after the failure.
+                Some(node) => {
+                    let written = format!("{} {condition}", metric.name);
+                    let written = if written.contains(" and ") { format!("({written})") } else { written };
+                    format!(
+                        "`{node}` enters this tree when it fails, and then these values run `{most_severe}`, the most severe level; if that is meant, say so with `or {written}` in its condition (not with `continue`, which would let the launch go on after the failure)"
+                    )
+                }
+                None => format!("say what it means: a level such as `level normal when {} {condition} {{ continue }}`", metric.name),
+            };
             diagnostics.push(
                 Diagnostic::new(
                     Code::UncoveredRange,
@@ -214,11 +330,7 @@ fn check_ranges(model: &Model, tree: &RollbackTree, diagnostics: &mut Vec<Diagno
                     format!("`{}` {} matches no level of `{}`", metric.name, gap.describe(metric.ty), tree.name),
                 )
                 .label("no level for these values")
-                .help(format!(
-                    "say what it means: a level such as `level normal when {} {} {{ continue }}`",
-                    metric.name,
-                    condition_for(&metric.name, &gap, metric.ty)
-                )),
+                .help(help),
             );
         }
     }
