@@ -55,6 +55,7 @@ codes! {
     InvalidQuantity     = "E0105", Error, "a number or a unit cannot be read";
     InvalidDateTime     = "E0106", Error, "a date-time is not valid or has no zone";
     UnknownTimeZone     = "E0107", Error, "a time zone name is not known";
+    ReversedZoneSign    = "W0108", Warning, "an `Etc/GMT+N` zone is N hours behind UTC, not ahead";
     UndefinedName       = "E0201", Error, "a name is used but never declared";
     DuplicateDefinition = "E0202", Error, "a name is declared twice";
     WrongKindOfName     = "E0203", Error, "a name refers to the wrong kind of declaration";

@@ -478,6 +478,7 @@ impl Checker<'_> {
                 }
                 ast::PlanField::Launch(datetime) => {
                     once.note("launch", datetime.span, &mut self.diagnostics);
+                    self.check_datetime_zone(datetime);
                     info.launch = datetime.zoned.clone();
                     info.launch_span = Some(datetime.span);
                 }
@@ -869,6 +870,10 @@ impl Checker<'_> {
                     once.note("zone", text.span, &mut self.diagnostics);
                     has_zone = true;
                     window.zone = self.text(text);
+                    if let Some(seconds) = crate::zones::reversed_sign_offset(&window.zone) {
+                        let span = self.span_in(text, 0..text.value.len());
+                        self.reversed_zone_sign(&window.zone, seconds, span, None);
+                    }
                     if crate::zones::get(&window.zone).is_none() {
                         self.error(
                             Diagnostic::new(
@@ -906,6 +911,8 @@ impl Checker<'_> {
     fn freeze(&mut self, decl: &ast::FreezeDecl) -> model::Freeze {
         let mut periods = Vec::new();
         for period in &decl.periods {
+            self.check_datetime_zone(&period.from);
+            self.check_datetime_zone(&period.until);
             if let (Some(from), Some(until)) = (&period.from.zoned, &period.until.zoned) {
                 if from.timestamp() >= until.timestamp() {
                     self.error(
@@ -1639,6 +1646,44 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// W0108 for a date-time whose zone is `Etc/GMT+N` or `Etc/GMT-N`.
+    fn check_datetime_zone(&mut self, datetime: &ast::DateTimeLit) {
+        if datetime.zoned.is_none() {
+            return;
+        }
+        let Some(open) = datetime.text.find('[') else { return };
+        let name = datetime.text[open + 1..].trim_end_matches(']');
+        let Some(seconds) = crate::zones::reversed_sign_offset(name) else { return };
+        let start = datetime.span.start + open as u32 + 1;
+        let span = Span { start, end: start + name.len() as u32, ..datetime.span };
+        let civil = &datetime.text[..datetime.text[..open].rfind(['+', '-', 'Z', 'z']).filter(|&at| at > 10).unwrap_or(open)];
+        self.reversed_zone_sign(name, seconds, span, Some(civil));
+    }
+
+    /// W0108: `Etc/GMT+1` is UTC−01:00, the opposite of what it reads. `civil`: the date and
+    /// time written before the zone, for a date-time.
+    fn reversed_zone_sign(&mut self, name: &str, seconds: i32, span: Span, civil: Option<&str>) {
+        let offset = crate::zones::show_offset(seconds);
+        let place = crate::zones::place_with_offset(seconds);
+        let help = match (civil, &place) {
+            (Some(civil), Some(place)) => {
+                format!("write the offset itself, `{civil}{offset}`, or the zone of the place, such as `[{place}]`")
+            }
+            (Some(civil), None) => format!("write the offset itself: `{civil}{offset}`"),
+            (None, Some(place)) => format!("write the zone of the place, such as `\"{place}\"`"),
+            (None, None) => "write the zone of the place, as in `\"Europe/Paris\"`".to_string(),
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::ReversedZoneSign,
+                span,
+                format!("`{name}` is UTC{offset}: the sign of `Etc/GMT` names is reversed"),
+            )
+            .label(format!("UTC{offset}, not UTC{}", crate::zones::show_offset(-seconds)))
+            .help(help),
+        );
     }
 
     /// E0211: every variable that `script` reads is in its `uses`, set by the command itself, or

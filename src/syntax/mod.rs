@@ -147,6 +147,16 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 
 /// Suggests the closest known time zone name.
 pub(crate) fn suggest_zone(name: &str) -> Option<String> {
+    // `GMT+1` is close to `GMT+0` in spelling, not in meaning: say what it means instead.
+    if let Some(seconds) = crate::zones::offset_in_name(name) {
+        let offset = crate::zones::show_offset(seconds);
+        let place = crate::zones::place_with_offset(seconds)
+            .map(|place| format!(", such as `{place}`"))
+            .unwrap_or_default();
+        return Some(format!(
+            "a zone name carries no offset: for UTC{offset}, write the zone of the place{place}, or in a date-time the offset itself, `{offset}`"
+        ));
+    }
     let lower = name.to_ascii_lowercase();
     crate::zones::names()
         .map(|zone| (strsim::jaro_winkler(&lower, &zone.to_ascii_lowercase()), zone))
