@@ -270,6 +270,8 @@ fn stage_times(model: &Model, nodes: &[NodeTimes]) -> Vec<StageTimes> {
 pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let times = &schedule.nodes;
+    // Watches whose gap after a watch they follow is reported (E0507), by `NodeId`.
+    let mut gap_reported: Vec<bool> = vec![false; model.nodes.len()];
     for (index, node) in model.nodes.iter().enumerate() {
         if let (Some(at), Some(at_span)) = (node.at_ms, node.at_span.as_deref().copied()) {
             for (dependency, span) in node.after.iter().zip(&node.after_spans) {
@@ -302,6 +304,7 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                         )),
                     );
                 } else if node.kind == NodeKind::Watch && before.kind == NodeKind::Watch && at > finish {
+                    gap_reported[index] = true;
                     diagnostics.push(
                         Diagnostic::new(
                             Code::WatchGap,
@@ -333,9 +336,34 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
         let due_before_finish = deadline < times[index].earliest_finish_ms;
         let window = deadline.saturating_sub(start).max(0).unsigned_abs();
         let next = &model.nodes[successor.0];
-        for step in super::steps(&node.items).filter(|_| !due_before_finish) {
+        // The steps run one after the other: what they state together must fit as well.
+        let mut total: u64 = 0;
+        let mut reported = false;
+        for step in super::steps(&node.items).filter(|_| !due_before_finish && node.kind != NodeKind::Watch) {
             let Some(worst) = step.stated_limit_ms() else { continue };
-            if worst > window && node.kind != NodeKind::Watch {
+            total = total.saturating_add(worst);
+            if worst <= window && total > window && !reported {
+                reported = true;
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TimeoutExceedsWindow,
+                        step.span,
+                        format!(
+                            "the steps of `{}` up to this one may take {} together, but `{}` starts {} after `{}` begins",
+                            node.name,
+                            format_duration(total),
+                            next.name,
+                            format_duration(window),
+                            node.name
+                        ),
+                    )
+                    .label(format!("ends {} after `{}` begins, at the latest", format_duration(total), node.name))
+                    .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                    .help("shorten the steps' timeouts, split the node, or schedule the next node later"),
+                );
+            }
+            if worst > window {
+                reported = true;
                 diagnostics.push(
                     Diagnostic::new(
                         Code::TimeoutExceedsWindow,
@@ -386,7 +414,50 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
             }
         }
     }
+    watch_gaps(model, times, &gap_reported, &mut diagnostics);
     diagnostics
+}
+
+/// E0507 between watches that do not follow each other: from the first watch's start to the
+/// last one's end, a watch with an `at` that starts after every earlier watch has ended leaves
+/// a time when nothing is watched. A sweep over the watches by start.
+fn watch_gaps(model: &Model, times: &[NodeTimes], gap_reported: &[bool], diagnostics: &mut Vec<Diagnostic>) {
+    let mut watches: Vec<usize> =
+        (0..model.nodes.len()).filter(|&index| model.nodes[index].kind == NodeKind::Watch).collect();
+    watches.sort_by_key(|&index| (times[index].earliest_start_ms, index));
+    // The watch that ends last among those started so far, and its end.
+    let mut reach: Option<(usize, i64)> = None;
+    for index in watches {
+        let node = &model.nodes[index];
+        let start = times[index].earliest_start_ms;
+        if let (Some((before, finish)), Some(at_span)) = (reach, node.at_span.as_deref().copied()) {
+            if start > finish && !gap_reported[index] {
+                let before = &model.nodes[before];
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::WatchGap,
+                        at_span,
+                        format!(
+                            "nothing is watched for {} between `{}` and `{}`",
+                            format_duration((start - finish).unsigned_abs()),
+                            before.name,
+                            node.name
+                        ),
+                    )
+                    .label(format!("starts at {}", format_offset(start)))
+                    .with(before.name_span, format!("ends at {}", format_offset(finish)))
+                    .help(format!(
+                        "start `{}` when `{}` ends (`after {}` instead of its `at`), or make `{}` last longer",
+                        node.name, before.name, before.name, before.name
+                    )),
+                );
+            }
+        }
+        let finish = times[index].earliest_finish_ms;
+        if reach.is_none_or(|(_, reached)| finish > reached) {
+            reach = Some((index, finish));
+        }
+    }
 }
 
 /// The launch against the plan's windows and freezes.
