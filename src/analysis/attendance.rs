@@ -19,7 +19,7 @@
 
 use super::workflow::environment;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Model, Node, NodeId, NodeKind, Step, StepKind, TreeId};
+use crate::model::{Condition, ConditionKind, Model, Node, NodeId, NodeKind, Step, StepKind, TreeId};
 
 /// What carries a plan out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,10 +81,71 @@ fn unattended(step: &Step, place: &str, help: impl Fn() -> String) -> Option<Dia
     )
 }
 
+/// Whether `condition` is false whenever nothing is declared: `Some(false)` when it surely is,
+/// `None` when it depends on what is measured.
+fn without_declarations(condition: &Condition) -> Option<bool> {
+    match &condition.kind {
+        ConditionKind::Declared { .. } => Some(false),
+        ConditionKind::Not { operand } => without_declarations(operand).map(|value| !value),
+        ConditionKind::Held { operand, .. } => without_declarations(operand),
+        ConditionKind::And { operands } => {
+            let values: Vec<Option<bool>> = operands.iter().map(without_declarations).collect();
+            if values.contains(&Some(false)) {
+                Some(false)
+            } else if values.iter().all(|value| *value == Some(true)) {
+                Some(true)
+            } else {
+                None
+            }
+        }
+        ConditionKind::Or { operands } => {
+            let values: Vec<Option<bool>> = operands.iter().map(without_declarations).collect();
+            if values.contains(&Some(true)) {
+                Some(true)
+            } else if values.iter().all(|value| *value == Some(false)) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// W0908: a gate or rollout whose `require` cannot hold until a person declares a trigger. In
+/// the workflow no one can declare one (only the runbook takes `--declare`), so it never passes.
+fn declarations_required(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    for node in &model.nodes {
+        for condition in node.requires.iter() {
+            if without_declarations(condition) != Some(false) {
+                continue;
+            }
+            let declared = condition.walk().into_iter().find_map(|part| match &part.kind {
+                ConditionKind::Declared { text } => Some(text.to_string()),
+                _ => None,
+            });
+            let trigger = declared.map_or_else(String::new, |text| format!(" \"{text}\""));
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::DeclarationRequired,
+                    condition.span,
+                    format!("`{}` cannot pass until someone declares{trigger}", node.name),
+                )
+                .label("false until a person declares it")
+                .help(format!(
+                    "no one can declare a trigger in the workflow, so `{}` fails there; ask a person with an `approve` step (or a `check`) instead, and keep `declared` for rollback trees and alerts",
+                    node.name
+                )),
+            );
+        }
+    }
+}
+
 /// W0905: every `check` and `approve` step that no one can answer in the workflow, the one
-/// runner where a node can run with nobody there.
+/// runner where a node can run with nobody there; W0908: requirements only a declaration meets.
 pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
+    declarations_required(model, &mut diagnostics);
     for (index, node) in model.nodes.iter().enumerate() {
         if attended(model, Place::Node(NodeId(index)), Runner::Workflow) {
             continue;

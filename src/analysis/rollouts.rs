@@ -97,6 +97,28 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                                 .label("the stage ends before its first sample")
                                 .help("hold at least one sampling interval, or sample more often with `every`"),
                             );
+                        } else if let Some(condition) =
+                            node.requires.iter().filter(|condition| condition.longest_hold_ms() > hold).max_by_key(|condition| condition.longest_hold_ms())
+                        {
+                            // The stage moves on with the `for` still holding: never shown to hold.
+                            let needed = condition.longest_hold_ms();
+                            diagnostics.push(
+                                Diagnostic::new(
+                                    Code::StageShorterThanFor,
+                                    stage.span,
+                                    format!(
+                                        "this stage holds {}, but its condition must hold for {}",
+                                        super::format_duration(hold),
+                                        super::format_duration(needed)
+                                    ),
+                                )
+                                .label("the next stage starts before the condition is shown to hold")
+                                .with(condition.span, format!("held for {}", super::format_duration(needed)))
+                                .help(format!(
+                                    "hold the stage for {} or more, or shorten the condition's `for`",
+                                    super::format_duration(needed)
+                                )),
+                            );
                         }
                     }
                 }

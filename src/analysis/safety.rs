@@ -38,6 +38,10 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
     let mut guarded_after = vec![false; model.nodes.len()];
     // The node that crossed the point of no return on some path to this one.
     let mut past_point: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
+    // The production change this node is or runs after, if any (for W0805).
+    let mut after_change: Vec<Option<NodeId>> = vec![None; model.nodes.len()];
+    // The first node after a production change that enters each tree.
+    let mut guards: Vec<Option<NodeId>> = vec![None; model.rollbacks.len()];
     for &id in order {
         let node = &model.nodes[id.0];
         let env_approval = node.env.is_some_and(|env| !model.envs[env.0].approvals.is_empty());
@@ -50,6 +54,18 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
             .is_some_and(|approval| first_action.is_none_or(|action| approval < action));
         let changes_production =
             on_production(model, node) && (first_action.is_some() || node.kind == NodeKind::Rollout);
+        after_change[id.0] = if changes_production {
+            Some(id)
+        } else {
+            node.after.iter().find_map(|dependency| after_change[dependency.0])
+        };
+        if after_change[id.0].is_some() {
+            for action in [node.on_fail.as_ref(), node.on_breach()].into_iter().flatten() {
+                if let Some(entry) = action.rollback_tree().and_then(|tree| guards.get_mut(tree.0)) {
+                    entry.get_or_insert(id);
+                }
+            }
+        }
         let needs_guard = node.point_of_no_return || changes_production;
         if needs_guard && !guarded_before && !approves_first && node.kind != NodeKind::Gate {
             let (span, what) = match node.point_of_no_return_span.as_deref().copied() {
@@ -95,6 +111,36 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                 diagnostics.push(diagnostic);
             }
         }
+    }
+    for (tree, guard) in model.rollbacks.iter().zip(guards) {
+        let Some(guard) = guard else { continue };
+        let undoes = tree.levels.iter().any(|level| {
+            super::steps(&level.items).any(|step| matches!(step.kind, StepKind::Run { .. }))
+        });
+        if undoes || tree.levels.is_empty() {
+            continue;
+        }
+        let entering = &model.nodes[guard.0];
+        let change = after_change[guard.0].map_or(guard, |change| change);
+        let change = &model.nodes[change.0];
+        let why = if change.name == entering.name {
+            format!("changes production and enters `{}` when it fails", tree.name)
+        } else {
+            format!("changes production; `{}` enters `{}` after it", entering.name, tree.name)
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::RollbackUndoesNothing,
+                tree.name_span,
+                format!("rollback tree `{}` guards a production change but never undoes anything", tree.name),
+            )
+            .label("its levels only notify, page, check or wait")
+            .with(change.name_span, why)
+            .help(format!(
+                "give its most severe level, `{}`, a step that undoes the change, as in `run \"Roll back\" sh \"./deploy.sh rollback\"`",
+                tree.levels[0].name
+            )),
+        );
     }
     if model.rollbacks.is_empty() && !model.nodes.is_empty() {
         diagnostics.push(

@@ -415,7 +415,56 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
         }
     }
     watch_gaps(model, times, &gap_reported, &mut diagnostics);
+    concurrent_changes(model, times, &mut diagnostics);
     diagnostics
+}
+
+/// W0804: two nodes that change the same env (a `run` step, or a rollout's weights) and may run
+/// at the same time. A node that runs after another starts, at the latest, when that one has
+/// finished at the latest, so windows `latest_start..latest_finish` that overlap belong to nodes
+/// that do not wait for each other. A sweep per env over the nodes by latest start.
+fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<Diagnostic>) {
+    let mut by_env: Vec<(usize, usize)> = model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, node)| {
+            let changes = node.kind == NodeKind::Rollout
+                || super::steps(&node.items).any(|step| matches!(step.kind, model::StepKind::Run { .. }));
+            node.env.filter(|_| changes).map(|env| (env.0, index))
+        })
+        .collect();
+    by_env.sort_by_key(|&(env, index)| (env, times[index].latest_start_ms, index));
+    // The node of the current env that finishes last among those seen, and its finish.
+    let mut reach: Option<(usize, usize, i64)> = None;
+    for (env, index) in by_env {
+        let start = times[index].latest_start_ms;
+        let finish = times[index].latest_finish_ms;
+        match reach {
+            Some((reach_env, other, reached)) if reach_env == env && start < reached => {
+                let (first, second) = (&model.nodes[other], &model.nodes[index]);
+                let env_name = &model.envs[env].name;
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ConcurrentChanges,
+                        second.name_span,
+                        format!("`{}` and `{}` may change `{env_name}` at the same time", first.name, second.name),
+                    )
+                    .label(format!("may start at {}, while `{}` runs", format_offset(start), first.name))
+                    .with(first.name_span, format!("runs until {} at the latest", format_offset(reached)))
+                    .help(format!(
+                        "run one after the other: `after {}` on `{}`, unless they touch separate parts of `{env_name}`",
+                        first.name, second.name
+                    )),
+                );
+                if finish > reached {
+                    reach = Some((env, index, finish));
+                }
+            }
+            Some((reach_env, _, reached)) if reach_env == env && finish <= reached => {}
+            _ => reach = Some((env, index, finish)),
+        }
+    }
 }
 
 /// E0507 between watches that do not follow each other: from the first watch's start to the

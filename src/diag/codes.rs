@@ -56,6 +56,7 @@ codes! {
     InvalidDateTime     = "E0106", Error, "a date-time is not valid or has no zone";
     UnknownTimeZone     = "E0107", Error, "a time zone name is not known";
     ReversedZoneSign    = "W0108", Warning, "an `Etc/GMT+N` zone is N hours behind UTC, not ahead";
+    LoneCarriageReturn  = "E0109", Error, "a carriage return is not followed by a line feed";
     UndefinedName       = "E0201", Error, "a name is used but never declared";
     DuplicateDefinition = "E0202", Error, "a name is declared twice";
     WrongKindOfName     = "E0203", Error, "a name refers to the wrong kind of declaration";
@@ -98,6 +99,7 @@ codes! {
     WeightsNotComplete  = "E0604", Error, "a rollout does not end at 100%";
     HoldShorterThanSampling = "E0605", Error, "a stage holds for less time than one sampling interval";
     GateWithoutFailureAction = "W0606", Warning, "a gate does not say what happens when it fails";
+    StageShorterThanFor = "W0607", Warning, "a rollout stage holds for less time than its conditions' `for`";
     OverlappingLevels   = "E0701", Error, "two levels of a rollback tree match the same value";
     UncoveredRange      = "W0702", Warning, "some values of a metric match no level of a rollback tree";
     NoDataLevelMissing  = "W0703", Warning, "no level of a rollback tree handles a failed probe";
@@ -107,6 +109,8 @@ codes! {
     UnguardedProduction = "E0801", Error, "a point of no return or a production step has no gate or approval before it";
     NoRollbackAfterPointOfNoReturn = "E0802", Error, "a node after the point of no return has no rollback";
     NoRollbackTree      = "W0803", Warning, "the plan has no rollback tree";
+    ConcurrentChanges   = "W0804", Warning, "two nodes may change the same environment at the same time";
+    RollbackUndoesNothing = "W0805", Warning, "a rollback tree that guards a production change never undoes anything";
     CurlWithoutFail     = "W0901", Warning, "`curl` without `-f` succeeds on HTTP errors";
     SudoInStep          = "W0902", Warning, "a step runs `sudo`";
     UntitledStep        = "W0903", Warning, "a step has no title";
@@ -114,6 +118,7 @@ codes! {
     ManualCheckUnattended = "W0905", Warning, "a manual check or approval that no one can answer in the workflow";
     BadAllowComment     = "W0906", Warning, "an `allow` comment names no warning it can silence";
     UnusedImport        = "W0907", Warning, "a module of templates is imported but none of them is called";
+    DeclarationRequired = "W0908", Warning, "a gate or rollout requires a trigger that no one can declare in the workflow";
     AlertNotRun         = "W1001", Warning, "an alert is not run by the workflow";
     JobTooLong          = "W1002", Warning, "a workflow job's runner waits hours for a node's time";
     RunTooLong          = "W1003", Warning, "the plan runs longer than a GitHub workflow run's 35 days";

@@ -50,10 +50,13 @@ pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
 pub fn parse_reference(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
     let whole = Span::new(file, 0, source.len());
     let empty = File { items: Vec::new(), comments: Vec::new(), unreadable: vec![whole], span: whole };
-    let diagnostics = nesting::check(file, source);
+    let lone_cr = lone_carriage_return(file, source);
+    let mut diagnostics = nesting::check(file, source);
     if !diagnostics.is_empty() {
+        diagnostics.extend(lone_cr);
         return (empty, diagnostics);
     }
+    diagnostics.extend(lone_cr);
     let mut lowerer = Lowerer { file, base: 0, diagnostics };
     let mut tree = File { items: Vec::new(), comments: Vec::new(), unreadable: Vec::new(), span: whole };
     let mut entry = Rule::file_start;
@@ -79,6 +82,35 @@ pub fn parse_reference(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
         entry = Rule::next_item;
     }
     (tree, lowerer.diagnostics)
+}
+
+/// The byte offsets of the carriage returns not followed by a line feed.
+pub(crate) fn lone_carriage_returns(source: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = source.as_bytes();
+    bytes.iter().enumerate().filter(move |&(at, &byte)| byte == b'\r' && bytes.get(at + 1) != Some(&b'\n')).map(|(at, _)| at)
+}
+
+/// E0108 at the first carriage return not followed by a line feed. The grammar would read it as
+/// a line break, but editors, terminals and the line numbers of diagnostics do not, so a plan
+/// would not mean what it shows: it is refused.
+fn lone_carriage_return(file: FileId, source: &str) -> Option<Diagnostic> {
+    let mut found = lone_carriage_returns(source);
+    let first = found.next()?;
+    let more = found.count();
+    let others = match more {
+        0 => String::new(),
+        1 => " (and 1 more)".to_string(),
+        more => format!(" (and {more} more)"),
+    };
+    Some(
+        Diagnostic::new(
+            Code::LoneCarriageReturn,
+            Span::new(file, first, first + 1),
+            format!("a carriage return without a line feed{others}"),
+        )
+        .label("`\\r` alone")
+        .help("end lines with `\\n` or `\\r\\n`: save the file with Unix or Windows line endings"),
+    )
 }
 
 /// A kind of block, by the statements it takes (for an editor's completion).
