@@ -52,7 +52,7 @@ pub(crate) fn offset_in_name(name: &str) -> Option<i32> {
         b'-' => -1,
         _ => return None,
     };
-    let digits = rest.get(1..)?;
+    let digits = rest.get(1..).filter(|digits| digits.bytes().all(|byte| byte.is_ascii_digit() || byte == b':'))?;
     let (hours, minutes) = match digits.split_once(':') {
         Some((hours, minutes)) => (hours, minutes),
         None if digits.len() == 4 => digits.split_at(2),
@@ -72,11 +72,32 @@ pub(crate) fn place_with_offset(seconds: i32) -> Option<String> {
         .collect();
     // Well-known places first, checked like any other; then the first by name.
     const KNOWN: [&str; 26] = [
-        "Pacific/Pago_Pago", "Pacific/Honolulu", "America/Phoenix", "America/Guatemala", "America/Bogota",
-        "America/La_Paz", "America/Sao_Paulo", "America/Noronha", "Atlantic/Cape_Verde", "Africa/Lagos",
-        "Africa/Johannesburg", "Europe/Istanbul", "Asia/Dubai", "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu",
-        "Asia/Dhaka", "Asia/Bangkok", "Asia/Singapore", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea",
-        "Pacific/Tarawa", "Pacific/Kiritimati", "Pacific/Marquesas", "Pacific/Pitcairn",
+        "Pacific/Pago_Pago",
+        "Pacific/Honolulu",
+        "America/Phoenix",
+        "America/Guatemala",
+        "America/Bogota",
+        "America/La_Paz",
+        "America/Sao_Paulo",
+        "America/Noronha",
+        "Atlantic/Cape_Verde",
+        "Africa/Lagos",
+        "Africa/Johannesburg",
+        "Europe/Istanbul",
+        "Asia/Dubai",
+        "Asia/Karachi",
+        "Asia/Kolkata",
+        "Asia/Kathmandu",
+        "Asia/Dhaka",
+        "Asia/Bangkok",
+        "Asia/Singapore",
+        "Asia/Tokyo",
+        "Australia/Brisbane",
+        "Pacific/Noumea",
+        "Pacific/Tarawa",
+        "Pacific/Kiritimati",
+        "Pacific/Marquesas",
+        "Pacific/Pitcairn",
     ];
     let keeps = |name: &str| {
         get(name).is_some_and(|zone| {
@@ -91,7 +112,18 @@ pub(crate) fn place_with_offset(seconds: i32) -> Option<String> {
             name.contains('/')
                 && !name.starts_with("Etc/")
                 && name.split('/').next().is_some_and(|area| {
-                    matches!(area, "Africa" | "America" | "Antarctica" | "Asia" | "Atlantic" | "Australia" | "Europe" | "Indian" | "Pacific")
+                    matches!(
+                        area,
+                        "Africa"
+                            | "America"
+                            | "Antarctica"
+                            | "Asia"
+                            | "Atlantic"
+                            | "Australia"
+                            | "Europe"
+                            | "Indian"
+                            | "Pacific"
+                    )
                 })
         })
         .collect();

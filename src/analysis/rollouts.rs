@@ -97,8 +97,11 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                                 .label("the stage ends before its first sample")
                                 .help("hold at least one sampling interval, or sample more often with `every`"),
                             );
-                        } else if let Some(condition) =
-                            node.requires.iter().filter(|condition| condition.longest_hold_ms() > hold).max_by_key(|condition| condition.longest_hold_ms())
+                        } else if let Some(condition) = node
+                            .requires
+                            .iter()
+                            .filter(|condition| condition.longest_hold_ms() > hold)
+                            .max_by_key(|condition| condition.longest_hold_ms())
                         {
                             // The stage moves on with the `for` still holding: never shown to hold.
                             let needed = condition.longest_hold_ms();

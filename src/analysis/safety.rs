@@ -114,9 +114,10 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
     }
     for (tree, guard) in model.rollbacks.iter().zip(guards) {
         let Some(guard) = guard else { continue };
-        let undoes = tree.levels.iter().any(|level| {
-            super::steps(&level.items).any(|step| matches!(step.kind, StepKind::Run { .. }))
-        });
+        let undoes = tree
+            .levels
+            .iter()
+            .any(|level| super::steps(&level.items).any(|step| matches!(step.kind, StepKind::Run { .. })));
         if undoes || tree.levels.is_empty() {
             continue;
         }

@@ -12,8 +12,11 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
     // The first node whose `on fail` enters each tree: one pass over the nodes.
     let mut entered_on_fail: Vec<Option<&str>> = vec![None; model.rollbacks.len()];
     for node in &model.nodes {
-        if let Some(entry) =
-            node.on_fail.as_ref().and_then(|action| action.rollback_tree()).and_then(|tree| entered_on_fail.get_mut(tree.0))
+        if let Some(entry) = node
+            .on_fail
+            .as_ref()
+            .and_then(|action| action.rollback_tree())
+            .and_then(|tree| entered_on_fail.get_mut(tree.0))
         {
             entry.get_or_insert(node.name.as_str());
         }
@@ -165,16 +168,18 @@ fn reach(condition: &Condition, metric: MetricId) -> Option<Vec<Interval>> {
 fn subtract(interval: &Interval, other: &Interval) -> Vec<Interval> {
     let mut parts = Vec::new();
     if let Some(low) = other.low {
-        parts.push(interval.intersect(&Interval {
-            low: None,
-            high: Some(Bound { value: low.value, inclusive: !low.inclusive }),
-        }));
+        parts.push(
+            interval
+                .intersect(&Interval { low: None, high: Some(Bound { value: low.value, inclusive: !low.inclusive }) }),
+        );
     }
     if let Some(high) = other.high {
-        parts.push(interval.intersect(&Interval {
-            low: Some(Bound { value: high.value, inclusive: !high.inclusive }),
-            high: None,
-        }));
+        parts.push(
+            interval.intersect(&Interval {
+                low: Some(Bound { value: high.value, inclusive: !high.inclusive }),
+                high: None,
+            }),
+        );
     }
     parts.retain(|part| !part.is_empty());
     parts
@@ -321,7 +326,10 @@ fn check_ranges(model: &Model, tree: &RollbackTree, entered_on_fail: Option<&str
                         "`{node}` enters this tree when it fails, and then these values run `{most_severe}`, the most severe level; if that is meant, say so with `or {written}` in its condition (not with `continue`, which would let the launch go on after the failure)"
                     )
                 }
-                None => format!("say what it means: a level such as `level normal when {} {condition} {{ continue }}`", metric.name),
+                None => format!(
+                    "say what it means: a level such as `level normal when {} {condition} {{ continue }}`",
+                    metric.name
+                ),
             };
             diagnostics.push(
                 Diagnostic::new(

@@ -1658,7 +1658,8 @@ impl Checker<'_> {
         let Some(seconds) = crate::zones::reversed_sign_offset(name) else { return };
         let start = datetime.span.start + open as u32 + 1;
         let span = Span { start, end: start + name.len() as u32, ..datetime.span };
-        let civil = &datetime.text[..datetime.text[..open].rfind(['+', '-', 'Z', 'z']).filter(|&at| at > 10).unwrap_or(open)];
+        let civil =
+            &datetime.text[..datetime.text[..open].rfind(['+', '-', 'Z', 'z']).filter(|&at| at > 10).unwrap_or(open)];
         self.reversed_zone_sign(name, seconds, span, Some(civil));
     }
 

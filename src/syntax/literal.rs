@@ -174,14 +174,9 @@ pub(super) fn duration(text: &str) -> Result<u64, LiteralError> {
                 .help("write `1h30m`, not `30m1h`"));
         }
         previous_rank = Some(rank);
-        let amount = amount
-            .filter(|_| unit_start > start)
-            .ok_or_else(|| too_long(start..unit_start))?;
-        let part = amount
-            .checked_mul(DURATION_UNITS[rank].1)
-            .ok_or_else(|| too_long(start..index))?;
-        total =
-            total.checked_add(part).ok_or_else(|| too_long(0..text.len()))?;
+        let amount = amount.filter(|_| unit_start > start).ok_or_else(|| too_long(start..unit_start))?;
+        let part = amount.checked_mul(DURATION_UNITS[rank].1).ok_or_else(|| too_long(start..index))?;
+        total = total.checked_add(part).ok_or_else(|| too_long(0..text.len()))?;
     }
     // About 285 years: far beyond any plan, and keeps offsets within i64 arithmetic.
     if total > 9_000_000_000_000 {
@@ -285,9 +280,7 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
             return Err(LiteralError::new("this date-time has no zone", 0..text.len())
                 .help("add a UTC offset such as `+01:00` or `Z`, or a zone such as `[Europe/Paris]`"));
         };
-        return civil
-            .to_zoned(TimeZone::fixed(offset))
-            .map_err(|_| out_of_range(text));
+        return civil.to_zoned(TimeZone::fixed(offset)).map_err(|_| out_of_range(text));
     };
     let zone = crate::zones::get(name).ok_or_else(|| LiteralError {
         code: Code::UnknownTimeZone,
@@ -297,10 +290,7 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
     })?;
     // `Z` with a zone names an instant whose local time the zone gives (RFC 9557).
     if offset_text.eq_ignore_ascii_case("z") {
-        return civil
-            .to_zoned(TimeZone::UTC)
-            .map(|zoned| zoned.with_time_zone(zone))
-            .map_err(|_| out_of_range(text));
+        return civil.to_zoned(TimeZone::UTC).map(|zoned| zoned.with_time_zone(zone)).map_err(|_| out_of_range(text));
     }
     let ambiguous = zone.to_ambiguous_zoned(civil);
     let possible = match ambiguous.offset() {
@@ -340,10 +330,7 @@ pub(super) fn datetime(text: &str) -> Result<jiff::Zoned, LiteralError> {
                 )));
         }
     };
-    civil
-        .to_zoned(TimeZone::fixed(chosen))
-        .map(|zoned| zoned.with_time_zone(zone))
-        .map_err(|_| out_of_range(text))
+    civil.to_zoned(TimeZone::fixed(chosen)).map(|zoned| zoned.with_time_zone(zone)).map_err(|_| out_of_range(text))
 }
 
 /// A date-time beyond the instants golivec can represent (jiff's: up to 9999-12-30T22:00Z; a

@@ -87,7 +87,11 @@ pub fn parse_reference(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
 /// The byte offsets of the carriage returns not followed by a line feed.
 pub(crate) fn lone_carriage_returns(source: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = source.as_bytes();
-    bytes.iter().enumerate().filter(move |&(at, &byte)| byte == b'\r' && bytes.get(at + 1) != Some(&b'\n')).map(|(at, _)| at)
+    bytes
+        .iter()
+        .enumerate()
+        .filter(move |&(at, &byte)| byte == b'\r' && bytes.get(at + 1) != Some(&b'\n'))
+        .map(|(at, _)| at)
 }
 
 /// E0108 at the first carriage return not followed by a line feed. The grammar would read it as
@@ -182,9 +186,8 @@ pub(crate) fn suggest_zone(name: &str) -> Option<String> {
     // `GMT+1` is close to `GMT+0` in spelling, not in meaning: say what it means instead.
     if let Some(seconds) = crate::zones::offset_in_name(name) {
         let offset = crate::zones::show_offset(seconds);
-        let place = crate::zones::place_with_offset(seconds)
-            .map(|place| format!(", such as `{place}`"))
-            .unwrap_or_default();
+        let place =
+            crate::zones::place_with_offset(seconds).map(|place| format!(", such as `{place}`")).unwrap_or_default();
         return Some(format!(
             "a zone name carries no offset: for UTC{offset}, write the zone of the place{place}, or in a date-time the offset itself, `{offset}`"
         ));
