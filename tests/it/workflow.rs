@@ -643,3 +643,63 @@ fn the_first_job_times_out_after_the_baselines_window() {
         .expect("a timeout");
     assert_eq!(timeout, 85 + 50, "{workflow}");
 }
+
+/// Runs the record job's step (the execution record and the checklist into the job summary)
+/// with a runbook whose record is `record_bytes` long: returns the step's exit status, the job
+/// summary and the record kept whole for the artifact.
+fn record_step(record_bytes: usize, name: &str) -> (Option<i32>, String, usize) {
+    let yaml = build(&root().join("tests/fixtures/ok/minimal.golive").to_string_lossy());
+    let workflow = crate::gha::parse(&yaml).expect("the workflow parses");
+    let job = workflow.jobs.iter().find(|job| job.id == "checklist").expect("the record job");
+    let script = job
+        .steps
+        .iter()
+        .find_map(|step| match &step.action {
+            crate::gha::Action::Run { script, .. } if step.name.as_deref().is_some_and(|n| n.contains("record")) => {
+                Some(script.clone())
+            }
+            _ => None,
+        })
+        .expect("the record step");
+    let dir = std::env::temp_dir().join(format!("golivec-record-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // A runbook whose record is long, and whose run rolled back (exit 3).
+    std::fs::write(
+        dir.join("runbook.sh"),
+        format!(
+            "if [ \"$1\" = --record ]; then head -c {record_bytes} /dev/zero | tr '\\0' 'x' | fold -w 100; echo; exit 3; fi\n"
+        ),
+    )
+    .expect("write");
+    std::fs::write(dir.join("checklist.md"), "# Checklist\n").expect("write");
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(&dir)
+        .env("GOLIVE_RUNBOOK", dir.join("runbook.sh"))
+        .env("GOLIVE_CHECKLIST", dir.join("checklist.md"))
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
+        .output()
+        .expect("bash runs");
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap_or_default();
+    let kept = std::fs::metadata(dir.join("golive-record.md")).map_or(0, |meta| meta.len() as usize);
+    let _ = std::fs::remove_dir_all(&dir);
+    (output.status.code(), summary, kept)
+}
+
+/// A job summary holds 1 MiB (GitHub refuses a longer one): a long record is cut at a line with
+/// a note, kept whole for the `golive-record` artifact, and the job still ends with the run's end.
+#[test]
+fn a_record_longer_than_a_job_summary_is_cut_and_kept_whole() {
+    let (status, summary, kept) = record_step(3_000_000, "long");
+    assert_eq!(status, Some(3), "the run's end is the job's");
+    assert!(summary.len() <= 1_048_576, "the summary holds {} bytes", summary.len());
+    assert!(summary.contains("The record is cut here"), "no note in the summary");
+    assert!(kept > 3_000_000, "the whole record is kept ({kept} bytes)");
+    let (status, summary, kept) = record_step(2_000, "short");
+    assert_eq!(status, Some(3));
+    assert!(!summary.contains("cut here") && summary.ends_with("# Checklist\n"), "{summary}");
+    assert_eq!(summary.len(), kept, "a short record is the summary, whole");
+    let workflow = build(&root().join("tests/fixtures/ok/minimal.golive").to_string_lossy());
+    assert!(workflow.contains("name: golive-record"), "the whole record is uploaded");
+}
