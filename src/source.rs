@@ -87,16 +87,37 @@ impl SourceFile {
 /// system itself: the command line gives it one (`cli::FileSystem`), tests may give another.
 pub trait Loader {
     /// The text of the file at `path` (a path joined from the importing file's name), or why
-    /// it cannot be read, in words.
-    fn load(&self, path: &str) -> Result<String, String>;
+    /// it cannot be read.
+    fn load(&self, path: &str) -> Result<String, LoadError>;
+}
+
+/// Why a file cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// It is not there, cannot be opened, or is not UTF-8 (E0208 for an import); in words.
+    Unreadable(String),
+    /// It is not a regular file (a directory, a device, a FIFO) or is larger than a plan may
+    /// be: refused before reading, so that it can neither block nor grow without end (E0110).
+    NotAPlanFile(String),
+}
+
+impl LoadError {
+    /// The reason, in words.
+    pub fn reason(&self) -> &str {
+        match self {
+            LoadError::Unreadable(reason) | LoadError::NotAPlanFile(reason) => reason,
+        }
+    }
 }
 
 /// A loader for text that has no files around it.
 struct NoFiles;
 
 impl Loader for NoFiles {
-    fn load(&self, path: &str) -> Result<String, String> {
-        Err(format!("`{path}` cannot be read: this plan was given as text, without files around it"))
+    fn load(&self, path: &str) -> Result<String, LoadError> {
+        Err(LoadError::Unreadable(format!(
+            "`{path}` cannot be read: this plan was given as text, without files around it"
+        )))
     }
 }
 

@@ -47,9 +47,13 @@ pub(super) fn run(args: &CheckArgs, lints: bool) -> i32 {
                     std::mem::forget(checked);
                 }
             }
-            Err(message) => {
+            Err(input::LoadFailure::Io(message)) => {
                 io_failed = true;
                 eprintln!("error: {message}");
+            }
+            Err(input::LoadFailure::Refused(diagnostic)) => {
+                io_failed = true;
+                diagnostics.push(diagnostic);
             }
         }
     }
@@ -115,8 +119,8 @@ pub(super) fn sound_plan(
         EXIT_USAGE
     })?;
     let mut sources = SourceMap::with_loader(input::FileSystem::default());
-    let file = input::load(&mut sources, path).map_err(|message| {
-        eprintln!("error: {message}");
+    let file = input::load(&mut sources, path).map_err(|failure| {
+        failure.print(&sources);
         EXIT_USAGE
     })?;
     let checked = crate::check_with(&mut sources, file, &options);

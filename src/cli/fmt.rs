@@ -33,8 +33,8 @@ pub(super) fn run(args: &FmtArgs) -> i32 {
     for path in &args.files {
         let outcome = match input::load(&mut sources, path) {
             Ok(file) => format_one(&sources, file, path, args),
-            Err(message) => {
-                eprintln!("error: {message}");
+            Err(failure) => {
+                failure.print(&sources);
                 Outcome::Io
             }
         };

@@ -57,6 +57,7 @@ codes! {
     UnknownTimeZone     = "E0107", Error, "a time zone name is not known";
     ReversedZoneSign    = "W0108", Warning, "an `Etc/GMT+N` zone is N hours behind UTC, not ahead";
     LoneCarriageReturn  = "E0109", Error, "a carriage return is not followed by a line feed";
+    NotAPlanFile        = "E0110", Error, "a source is not a regular file, or is larger than a plan may be";
     UndefinedName       = "E0201", Error, "a name is used but never declared";
     DuplicateDefinition = "E0202", Error, "a name is declared twice";
     WrongKindOfName     = "E0203", Error, "a name refers to the wrong kind of declaration";

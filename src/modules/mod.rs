@@ -174,11 +174,19 @@ impl Loader<'_> {
             (None, Some(source)) => self.sources.add(name, source),
             (None, None) => match self.sources.loader().load(&name) {
                 Ok(text) => self.sources.add(name, text),
-                Err(reason) => {
+                Err(crate::source::LoadError::Unreadable(reason)) => {
                     self.diagnostics.push(
                         Diagnostic::new(Code::UnknownModule, decl.span, format!("cannot import `{name}`"))
                             .label(reason)
                             .help("a path in `use \"...\"` is relative to the file that imports it"),
+                    );
+                    return None;
+                }
+                Err(crate::source::LoadError::NotAPlanFile(reason)) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::NotAPlanFile, decl.span, format!("cannot import `{name}`"))
+                            .label(reason)
+                            .help("import a plan file: a regular file of UTF-8 text"),
                     );
                     return None;
                 }

@@ -20,7 +20,7 @@ use crate::source::{FileId, Span};
 /// The tree pest would build for `source`, when pest would build it without any diagnostic;
 /// `None` otherwise (or when unsure).
 pub fn parse(file: FileId, source: &str) -> Option<File> {
-    // A lone `\r` is refused (E0108), by pest.
+    // A lone `\r` is refused (E0109), by pest.
     if super::lone_carriage_returns(source).next().is_some() {
         return None;
     }

@@ -94,7 +94,7 @@ pub(crate) fn lone_carriage_returns(source: &str) -> impl Iterator<Item = usize>
         .map(|(at, _)| at)
 }
 
-/// E0108 at the first carriage return not followed by a line feed. The grammar would read it as
+/// E0109 at the first carriage return not followed by a line feed. The grammar would read it as
 /// a line break, but editors, terminals and the line numbers of diagnostics do not, so a plan
 /// would not mean what it shows: it is refused.
 fn lone_carriage_return(file: FileId, source: &str) -> Option<Diagnostic> {

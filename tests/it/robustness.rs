@@ -219,3 +219,64 @@ fn every_command_survives_every_hostile_input() {
         }
     }
 }
+
+/// A scratch directory of its own for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("golivec-robust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// Devices and FIFOs never end or block: as the plan or as an import, each is refused (E0110)
+/// before a byte is read; `/dev/zero` used to grow memory by 800 MB/s until killed.
+#[test]
+fn devices_and_fifos_are_refused_not_read() {
+    for device in ["/dev/zero", "/dev/urandom"] {
+        let output = crate::support::golivec_guarded(&["check", "--color", "never", device], None);
+        let report = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{device}: {}", shorten(&report, 2000));
+        assert!(report.contains("E0110") && report.contains("not a regular file"), "{device}: {report}");
+        let plan = format!("use \"{device}\"\nplan p {{ title \"x\" }}\n");
+        let output = crate::support::golivec_guarded(&["check", "--color", "never", "-"], Some(plan.as_bytes()));
+        let report = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "use {device}: {}", shorten(&report, 2000));
+        assert!(report.contains("E0110"), "use {device}: {report}");
+    }
+    let dir = scratch("fifo");
+    let fifo = dir.join("plan.golive");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let fifo = fifo.to_string_lossy().into_owned();
+    for args in [vec!["check", "--color", "never", &fifo], vec!["fmt", "--check", &fifo], vec!["plan", &fifo]] {
+        let output = crate::support::golivec_guarded(&args, None);
+        let report = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {report}");
+        assert!(report.contains("E0110"), "{args:?}: {report}");
+    }
+    let json = crate::support::golivec_guarded(&["check", "--format", "json", &fifo], None);
+    assert!(crate::support::stdout(&json).contains("\"E0110\""), "the refusal is a diagnostic in JSON too");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file larger than any plan (256 MiB) is refused by its size, unread: as the plan and as an
+/// import. The file is sparse, so the test writes nothing.
+#[test]
+fn a_file_larger_than_any_plan_is_refused() {
+    let dir = scratch("large");
+    let large = dir.join("large.golive");
+    std::fs::File::create(&large).and_then(|file| file.set_len((256 << 20) + 1)).expect("a sparse file");
+    let plan = dir.join("plan.golive");
+    std::fs::write(&plan, "use \"large.golive\"\nplan p { title \"x\" }\n").expect("a plan");
+    let large = large.to_string_lossy().into_owned();
+    let output = crate::support::golivec_guarded(&["check", "--color", "never", &large], None);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{report}");
+    assert!(report.contains("E0110") && report.contains("larger than 256 MiB"), "{report}");
+    let plan = plan.to_string_lossy().into_owned();
+    let output = crate::support::golivec_guarded(&["check", "--color", "never", &plan], None);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("E0110") && report.contains("larger than 256 MiB"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

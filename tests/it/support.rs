@@ -127,3 +127,56 @@ pub(crate) fn real_time() -> std::sync::MutexGuard<'static, ()> {
     static REAL_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     REAL_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// Like [`golivec`], with a guard against hangs: a run still going after a minute is killed and
+/// the test fails. The minute is far beyond what any of these runs takes even on a loaded CI
+/// machine; it tells a hang (or a quadratic blow-up that would take hours) from a finished run,
+/// never a fast run from a slow one.
+pub(crate) fn golivec_guarded(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_golivec"));
+    command.args(args).current_dir(root()).env_remove("NO_COLOR");
+    command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the golivec binary runs");
+    let writer = stdin.map(|input| {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            // A process that exits early closes the pipe; that is its answer, not a failure.
+            let _ = pipe.write_all(&input);
+        })
+    });
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = drain(child.stdout.take().map(|pipe| Box::new(pipe) as Box<dyn std::io::Read + Send>));
+    let err = drain(child.stderr.take().map(|pipe| Box::new(pipe) as Box<dyn std::io::Read + Send>));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("golivec can be waited for") {
+            break status;
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("golivec {args:?} did not finish within {LIMIT:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
+    Output {
+        status,
+        stdout: out.join().expect("stdout is read"),
+        stderr: err.join().expect("stderr is read"),
+    }
+}
