@@ -86,6 +86,7 @@ codes! {
     QuorumTooLarge      = "E0403", Error, "an approval quorum asks for more approvers than it names";
     RecursiveTemplate   = "E0404", Error, "a template calls itself, directly or through other templates";
     NulInCommand        = "E0405", Error, "a command contains a NUL character, which no shell can hold";
+    ExpansionTooLarge   = "E0406", Error, "template calls nest too deeply or paste too many statements";
     DependencyCycle     = "E0501", Error, "nodes depend on each other in a cycle";
     StartsBeforeDependency = "E0502", Error, "a node is scheduled before a node it depends on can finish";
     TimeoutExceedsWindow = "E0503", Error, "a step can run longer than its node has before the next node starts";

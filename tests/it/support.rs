@@ -174,9 +174,5 @@ pub(crate) fn golivec_guarded(args: &[&str], stdin: Option<&[u8]>) -> Output {
     if let Some(writer) = writer {
         let _ = writer.join();
     }
-    Output {
-        status,
-        stdout: out.join().expect("stdout is read"),
-        stderr: err.join().expect("stderr is read"),
-    }
+    Output { status, stdout: out.join().expect("stdout is read"), stderr: err.join().expect("stderr is read") }
 }
