@@ -65,9 +65,31 @@ pub struct SourceFile {
     pub text: String,
     /// Built when a position is first asked for: most runs report nothing and never need it.
     line_index: std::sync::OnceLock<LineIndex>,
+    /// Whether a carriage return stands alone somewhere (a line break to miette, not to the
+    /// line index); found when first asked.
+    lone_carriage_return: std::sync::OnceLock<bool>,
 }
 
 impl SourceFile {
+    /// The start of the line `lines_back` lines above the one holding `offset` (the first line
+    /// if there are fewer), and its 0-based line number, in O(log n) through the line index.
+    /// `None` when a carriage return stands alone in the file: lines are then counted another
+    /// way by the renderer, which must scan.
+    pub fn line_start_above(&self, offset: usize, lines_back: usize) -> Option<(usize, usize)> {
+        let lone = *self.lone_carriage_return.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            bytes.iter().enumerate().any(|(index, byte)| *byte == b'\r' && bytes.get(index + 1) != Some(&b'\n'))
+        });
+        if lone || offset > self.text.len() {
+            return None;
+        }
+        let line_index = self.line_index.get_or_init(|| LineIndex::new(&self.text));
+        let line = line_index.try_line_col(TextSize::new(u32::try_from(offset).ok()?))?.line;
+        let wanted = line.saturating_sub(u32::try_from(lines_back).unwrap_or(u32::MAX));
+        let start = line_index.offset(line_index::LineCol { line: wanted, col: 0 })?;
+        Some((u32::from(start) as usize, wanted as usize))
+    }
+
     /// The 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = offset.min(self.text.len() as u32);
@@ -184,7 +206,12 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let text = text.into();
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { name: name.into(), text, line_index: std::sync::OnceLock::new() });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            line_index: std::sync::OnceLock::new(),
+            lone_carriage_return: std::sync::OnceLock::new(),
+        });
         id
     }
 
