@@ -335,3 +335,25 @@ fn many_diagnostics_render_in_linear_time() {
     let last = count + 3;
     assert!(report.contains(&format!("[<stdin>:{last}:7]")), "the last duplicate is shown on its line {last}");
 }
+
+/// A cycle through 50,000 nodes is named in linear time: it took over 20 s (a scan of the cycle
+/// for each edge, then miette re-reading its snippet for each label). The message names the
+/// first nodes, the report shows the first places, and JSON keeps every edge.
+#[test]
+fn a_long_cycle_is_named_quickly() {
+    let count = 50_000;
+    let mut plan = String::from("plan p {\n  title \"x\"\n}\n");
+    for index in 0..count {
+        let before = (index + count - 1) % count;
+        plan.push_str(&format!("phase a{index} after a{before} {{ run \"x\" sh \"./x.sh\" timeout 1m }}\n"));
+    }
+    let output = crate::support::golivec_guarded(&["check", "--color", "never", "-"], Some(plan.as_bytes()));
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{}", shorten(&report, 2000));
+    assert!(report.contains("E0501") && report.contains("and 49988 other nodes"), "{}", shorten(&report, 2000));
+    assert!(report.contains("more places are not shown"), "{}", shorten(&report, 2000));
+    assert!(report.len() < 100_000, "the report for people stays short: {} bytes", report.len());
+    let output = crate::support::golivec_guarded(&["check", "--format", "json", "-"], Some(plan.as_bytes()));
+    let json = crate::support::stdout(&output);
+    assert_eq!(json.matches("waits for").count(), count, "JSON labels every edge of the cycle");
+}
