@@ -16,11 +16,19 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Borrow;
 use std::num::NonZeroU64;
 
+/// Names longer than this get no suggestion and are never suggested: comparing two names costs
+/// the product of their lengths (a 400 KB time zone name took 16 s), and no misspelling of a
+/// name that long is helped by a guess.
+pub const MAX_SUGGESTED_LEN: usize = 128;
+
 /// The closest candidate to a misspelled name, if one is close enough to suggest.
 pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    if name.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     candidates
         .into_iter()
-        .filter(|candidate| *candidate != name)
+        .filter(|candidate| *candidate != name && candidate.len() <= MAX_SUGGESTED_LEN)
         .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
         .filter(|(score, candidate)| *score >= 0.8 || strsim::levenshtein(name, candidate) <= 1)
         // Highest score first; on a tie, the alphabetically first, so answers never vary.

@@ -183,6 +183,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 
 /// Suggests the closest known time zone name.
 pub(crate) fn suggest_zone(name: &str) -> Option<String> {
+    if name.len() > crate::sema::MAX_SUGGESTED_LEN {
+        return None;
+    }
     // `GMT+1` is close to `GMT+0` in spelling, not in meaning: say what it means instead.
     if let Some(seconds) = crate::zones::offset_in_name(name) {
         let offset = crate::zones::show_offset(seconds);
