@@ -70,10 +70,7 @@ fn format_one(sources: &SourceMap, file: FileId, path: &str, args: &FmtArgs) -> 
     if args.check {
         if changed {
             let name = if path == "-" { "<stdin>" } else { path };
-            let diff = similar::TextDiff::from_lines(text, formatted.as_str());
-            super::write_stdout(
-                diff.unified_diff().context_radius(3).header(name, &format!("{name} (formatted)")).to_string(),
-            );
+            super::write_stdout(unified_diff(name, text, &formatted));
         }
     } else if path == "-" {
         super::write_stdout(&formatted);
@@ -108,4 +105,48 @@ fn same_meaning(before: &crate::ast::File, formatted: &str) -> Result<(), &'stat
         return Err("change the declarations");
     }
     Ok(())
+}
+
+/// Changed regions longer than this (in lines, old and new together) are shown as one hunk,
+/// every old line removed and every new line added, instead of a minimal diff: Myers' diff
+/// costs the lines times the differences, and 100,000 `or` terms put on their own lines took
+/// 16 s to diff.
+const MAX_DIFFED_LINES: usize = 5_000;
+
+/// A unified diff from `old` to `new` (three lines of context), named `name`.
+fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    let header = format!("{name} (formatted)");
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let prefix = old_lines.iter().zip(&new_lines).take_while(|(a, b)| a == b).count();
+    let most = old_lines.len().min(new_lines.len()) - prefix;
+    let suffix = old_lines.iter().rev().zip(new_lines.iter().rev()).take(most).take_while(|(a, b)| a == b).count();
+    let (old_end, new_end) = (old_lines.len() - suffix, new_lines.len() - suffix);
+    if (old_end - prefix) + (new_end - prefix) <= MAX_DIFFED_LINES {
+        let diff = similar::TextDiff::from_lines(old, new);
+        return diff.unified_diff().context_radius(3).header(name, &header).to_string();
+    }
+    let start = prefix - prefix.min(3);
+    let after = suffix.min(3);
+    let range = |end: usize| {
+        let length = end + after - start;
+        match length {
+            0 => format!("{start},0"),
+            1 => format!("{}", start + 1),
+            _ => format!("{},{length}", start + 1),
+        }
+    };
+    let mut out = format!("--- {name}\n+++ {header}\n@@ -{} +{} @@\n", range(old_end), range(new_end));
+    let mut line = |mark: char, text: &str| {
+        out.push(mark);
+        out.push_str(text);
+        if !text.ends_with('\n') {
+            out.push_str("\n\\ No newline at end of file\n");
+        }
+    };
+    old_lines[start..prefix].iter().for_each(|text| line(' ', text));
+    old_lines[prefix..old_end].iter().for_each(|text| line('-', text));
+    new_lines[prefix..new_end].iter().for_each(|text| line('+', text));
+    old_lines[old_end..old_end + after].iter().for_each(|text| line(' ', text));
+    out
 }
