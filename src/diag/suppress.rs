@@ -13,10 +13,19 @@ pub struct InlineAllows {
     allows: Vec<(usize, Vec<Code>, Option<Span>)>,
     /// Entries that silence nothing: unknown codes and errors.
     pub problems: Vec<Diagnostic>,
+    /// The offset of every line break, when there is an `allow` comment (else empty).
+    breaks: Vec<usize>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&byte| byte == b'\n').count()
+/// The offsets of the line breaks of `text`.
+fn line_breaks(text: &str) -> Vec<usize> {
+    text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(offset, _)| offset).collect()
+}
+
+/// The 0-based line of `offset`, by a search in `breaks` (counting the breaks before it for each
+/// comment, declaration and diagnostic made this a fifth of the time of checking a plan).
+fn line_of(breaks: &[usize], offset: usize) -> usize {
+    breaks.partition_point(|&at| at < offset)
 }
 
 /// The entries of an `allow(...)` comment, with where each one is written.
@@ -41,8 +50,12 @@ fn entries(comment: &Comment) -> Option<Vec<(&str, Span)>> {
 pub fn inline_allows(file: &File, text: &str) -> InlineAllows {
     let mut allows = Vec::new();
     let mut problems = Vec::new();
+    let mut breaks = Vec::new();
     for comment in &file.comments {
         let Some(entries) = entries(comment) else { continue };
+        if breaks.is_empty() {
+            breaks = line_breaks(text);
+        }
         let mut codes = Vec::new();
         for (entry, span) in entries {
             match entry.parse::<Code>() {
@@ -67,11 +80,15 @@ pub fn inline_allows(file: &File, text: &str) -> InlineAllows {
                 }
             }
         }
-        let line = line_of(text, comment.span.start as usize);
-        let declaration = file.items.iter().map(item_span).find(|span| line_of(text, span.start as usize) == line + 1);
+        let line = line_of(&breaks, comment.span.start as usize);
+        // The declarations are in source order: the first one starting after this line.
+        let next_line = breaks.get(line).map_or(text.len(), |at| at + 1);
+        let first = file.items.partition_point(|item| (item_span(item).start as usize) < next_line);
+        let declaration =
+            file.items.get(first).map(item_span).filter(|span| line_of(&breaks, span.start as usize) == line + 1);
         allows.push((line, codes, declaration));
     }
-    InlineAllows { allows, problems }
+    InlineAllows { allows, problems, breaks }
 }
 
 /// The span of a whole declaration.
@@ -96,12 +113,12 @@ pub fn item_span(item: &crate::ast::Item) -> Span {
 }
 
 impl InlineAllows {
-    pub fn allows(&self, diagnostic: &Diagnostic, text: &str) -> bool {
+    pub fn allows(&self, diagnostic: &Diagnostic, _text: &str) -> bool {
         if self.allows.is_empty() {
             return false;
         }
         let span = diagnostic.primary_span();
-        let line = line_of(text, span.start as usize);
+        let line = line_of(&self.breaks, span.start as usize);
         self.allows.iter().any(|(at, codes, declaration)| {
             codes.contains(&diagnostic.code)
                 && (*at == line

@@ -162,7 +162,8 @@ impl Clues {
             // Case is ignored there: a credential word in any ASCII case, or spelled with a
             // non-ASCII letter that folds to an ASCII one (the Kelvin sign is a `k`).
             assignment: any(COLON | EQUALS)
-                && (any(NON_ASCII) || (CREDENTIAL_WORDS.iter().any(|&word| all(word)) && has_credential_word(bytes))),
+                && (any(NON_ASCII)
+                    || (CREDENTIAL_WORDS.iter().any(|&word| all(word)) && has_credential_assignment(bytes))),
         }
     }
 
@@ -192,6 +193,37 @@ fn has_credential_word(bytes: &[u8]) -> bool {
         b'a' => starts_with(at, b"api") || starts_with(at, b"auth"),
         _ => false,
     })
+}
+
+/// Whether a run of ASCII word characters holding a credential word is followed, after spaces,
+/// by `=` or `:`: what the last pattern needs before its value (`API_KEY = ...`, `token:`).
+/// URLs such as `https://api.example.com/health` have the word but not the assignment, and
+/// they used to compile that pattern, a third of the time of checking a small plan. Linear:
+/// each run is looked at once. Only for ASCII texts (the caller lets others through).
+fn has_credential_assignment(bytes: &[u8]) -> bool {
+    let is_word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    // `\s` of the pattern, in ASCII (the vertical tab included).
+    let is_space = |byte: u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_word(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && is_word(bytes[at]) {
+            at += 1;
+        }
+        let run = &bytes[start..at];
+        let mut after = at;
+        while after < bytes.len() && is_space(bytes[after]) {
+            after += 1;
+        }
+        if matches!(bytes.get(after), Some(b'=' | b':')) && has_credential_word(run) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The first credential-looking part of `text`: what it looks like and its byte range.
