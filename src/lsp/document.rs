@@ -190,25 +190,34 @@ impl Document {
     }
 }
 
-/// Applies the changes of a `didChange`, in order: each replaces a range of the text left by
-/// the one before, or the whole text when it has no range.
-pub(crate) fn apply_changes(
-    mut text: String,
-    changes: Vec<TextDocumentContentChangeEvent>,
-    encoding: Encoding,
-) -> String {
-    for change in changes {
-        match change.range {
-            Some(range) => {
-                let index = LineIndex::new(&text);
-                let start = offset(&text, &index, range.start, encoding) as usize;
-                let end = (offset(&text, &index, range.end, encoding) as usize).max(start);
-                text.replace_range(start..end, &change.text);
+impl Document {
+    /// Applies the changes of a `didChange`, in order: each replaces a range of the text left by
+    /// the one before, or the whole text when it has no range. Returns the new text, taken from
+    /// the document (which [`Document::set_text`] then gets back). The first range is found with
+    /// the document's line index; a later one needs an index of the text the one before left.
+    pub(crate) fn apply_changes(&mut self, changes: Vec<TextDocumentContentChangeEvent>, encoding: Encoding) -> String {
+        let mut text = std::mem::take(&mut self.text);
+        let mut current = true;
+        for change in changes {
+            match change.range {
+                Some(range) => {
+                    let rebuilt;
+                    let index = if current {
+                        &self.index
+                    } else {
+                        rebuilt = LineIndex::new(&text);
+                        &rebuilt
+                    };
+                    let start = offset(&text, index, range.start, encoding) as usize;
+                    let end = (offset(&text, index, range.end, encoding) as usize).max(start);
+                    text.replace_range(start..end, &change.text);
+                }
+                None => text = change.text,
             }
-            None => text = change.text,
+            current = false;
         }
+        text
     }
-    text
 }
 
 /// The LSP position of a byte offset; offsets past the end or inside a character snap back.

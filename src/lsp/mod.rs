@@ -110,7 +110,8 @@ fn initialize(request: Request, checking: Checking) -> (Response, Option<Server>
         }),
         text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
             open_close: Some(true),
-            change: Some(TextDocumentSyncKind::FULL),
+            // Edits arrive as ranges: a keystroke in a long plan sends a few bytes, not the plan.
+            change: Some(TextDocumentSyncKind::INCREMENTAL),
             ..Default::default()
         })),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -235,7 +236,7 @@ impl Server {
                 let Some(document) = self.documents.get_mut(params.text_document.uri.as_str()) else {
                     return Vec::new();
                 };
-                let text = document::apply_changes(document.text.clone(), params.content_changes, encoding);
+                let text = document.apply_changes(params.content_changes, encoding);
                 document.set_text(params.text_document.version, text, checking);
                 vec![publish(document, encoding)]
             }

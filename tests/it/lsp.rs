@@ -295,7 +295,7 @@ fn diagnostics_on_open_then_cleared_by_a_fix_and_on_close() {
     // The error is gone; the fixture's one warning (it has no rollback tree) stays.
     assert_eq!(codes(&published), ["W0803"]);
 
-    // Breaking it again with a ranged change (sync is full, but ranges are understood).
+    // Breaking it again with a ranged change (sync is incremental).
     let start = position_of(&fixed, "1%", 0, true);
     let end = json!({ "line": start["line"], "character": start["character"].as_u64().unwrap_or_default() + 2 });
     client.notify(
@@ -806,5 +806,67 @@ fn completion_offers_the_templates_of_an_imported_file() {
     let health = items.iter().find(|item| item["label"] == "probes.health").expect("probes.health offered");
     assert_eq!(health["detail"], "probes.health(url: string, status: number = 200, budget: duration = 500ms)");
     assert!(items.iter().any(|item| item["label"] == "probes.stages"), "{items:?}");
+    client.finish();
+}
+
+/// A byte offset of `text` as an LSP position in UTF-16 code units.
+fn utf16_position(text: &str, offset: usize) -> Value {
+    let line_start = text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
+    json!({ "line": text[..offset].matches('\n').count(), "character": text[line_start..offset].encode_utf16().count() })
+}
+
+/// The server takes ranged changes (`TextDocumentSyncKind::INCREMENTAL`): a series of edits,
+/// several to a notification, each range relative to the text the one before left, gives the
+/// diagnostics that the whole edited text gives when sent in full. The edits insert and delete
+/// line breaks and characters outside the Basic Multilingual Plane (two UTF-16 units).
+#[test]
+fn incremental_changes_give_the_diagnostics_of_the_full_text() {
+    let (mut client, result) = Client::initialized(&[]);
+    assert_eq!(result["capabilities"]["textDocumentSync"]["change"], 2, "incremental sync");
+    let mut text = std::fs::read_to_string(crate::support::root().join("examples/memolib-go-live.golive"))
+        .expect("example")
+        .replace("Go-live", "Go-live 🚀 é");
+    let (edited, full) = ("file:///tmp/edited.golive", "file:///tmp/full.golive");
+    client.open(edited, &text);
+    client.open(full, &text);
+    let inserts = ["", "x", "\n", "🚀", "é\n  ", "}", "phase extra { run \"x\" sh \"./x\" timeout 1m }\n", "# c\n"];
+    let mut rng = crate::support::Rng(20);
+    for version in 2..40 {
+        let mut changes = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            let boundary = |rng: &mut crate::support::Rng, text: &str| {
+                let mut at = rng.below(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                at
+            };
+            let start = boundary(&mut rng, &text);
+            let mut end = (start + rng.below(12)).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let insert = inserts[rng.below(inserts.len())];
+            changes.push(json!({
+                "range": { "start": utf16_position(&text, start), "end": utf16_position(&text, end) },
+                "text": insert,
+            }));
+            text.replace_range(start..end, insert);
+        }
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": edited, "version": version }, "contentChanges": changes }),
+        );
+        let from_edits = client.notification("textDocument/publishDiagnostics");
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": full, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+        let from_full = client.notification("textDocument/publishDiagnostics");
+        assert_eq!(from_edits["uri"], edited);
+        // The same findings; related places name each its own document.
+        let found = from_full["diagnostics"].to_string().replace(full, edited);
+        assert_eq!(from_edits["diagnostics"].to_string(), found, "after version {version}:\n{text}");
+    }
     client.finish();
 }
