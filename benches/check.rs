@@ -109,3 +109,65 @@ fn checked_example(name: &str) -> (golivec::model::Model, golivec::analysis::Ana
         _ => panic!("{name} does not check"),
     }
 }
+
+/// The language server after one keystroke in a 5,000-line plan (synthetic, 815 nodes): the
+/// change sent as the whole text (`full`, the sync before issue 20) or as one ranged edit
+/// (`incremental`), until the diagnostics are published; over an in-memory connection, so what
+/// is measured is the server's work, not a pipe's.
+#[divan::bench(args = ["full", "incremental"], sample_count = 50)]
+fn lsp_change(bencher: divan::Bencher, sync: &str) {
+    use lsp_server::{Connection, Message, Notification, Request, RequestId};
+    use serde_json::json;
+    let text = synth::plan(815, 7);
+    let uri = "file:///bench/plan.golive";
+    let (server, client) = Connection::memory();
+    let serving = std::thread::spawn(move || golivec::lsp::run(&server));
+    let send = |message: Message| {
+        let _ = client.sender.send(message);
+    };
+    let published = || loop {
+        match client.receiver.recv() {
+            Ok(Message::Notification(notification)) if notification.method == "textDocument/publishDiagnostics" => {
+                return Some(notification)
+            }
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    };
+    send(Request::new(RequestId::from(1), "initialize".to_string(), json!({ "capabilities": {} })).into());
+    let _ = client.receiver.recv();
+    send(Notification::new("initialized".to_string(), json!({})).into());
+    let open = json!({ "textDocument": { "uri": uri, "languageId": "golive", "version": 1, "text": text } });
+    send(Notification::new("textDocument/didOpen".to_string(), open).into());
+    let _ = published();
+    // Each change flips one letter of a title in the middle of the plan, back and forth.
+    let line = text.lines().count() / 2;
+    let (at, title) = text
+        .lines()
+        .enumerate()
+        .skip(line)
+        .find_map(|(number, content)| Some((number, content.find('"')? + 1)))
+        .unwrap_or((0, 0));
+    let mut version = 1;
+    let mut flipped = text.clone();
+    bencher.bench_local(|| {
+        version += 1;
+        let letter = if version % 2 == 0 { "Q" } else { "R" };
+        let changes = if sync == "full" {
+            let offset: usize = flipped.lines().take(at).map(|line| line.len() + 1).sum::<usize>() + title;
+            flipped.replace_range(offset..offset + 1, letter);
+            json!([{ "text": flipped }])
+        } else {
+            let start = json!({ "line": at, "character": title });
+            let end = json!({ "line": at, "character": title + 1 });
+            json!([{ "range": { "start": start, "end": end }, "text": letter }])
+        };
+        let change = json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes });
+        send(Notification::new("textDocument/didChange".to_string(), change).into());
+        divan::black_box(published())
+    });
+    send(Request::new(RequestId::from(2), "shutdown".to_string(), serde_json::Value::Null).into());
+    let _ = client.receiver.recv();
+    send(Notification::new("exit".to_string(), serde_json::Value::Null).into());
+    let _ = serving.join();
+}

@@ -196,7 +196,8 @@ fn has_credential_word(bytes: &[u8]) -> bool {
 }
 
 /// Whether a run of ASCII word characters holding a credential word is followed, after spaces,
-/// by `=` or `:`: what the last pattern needs before its value (`API_KEY = ...`, `token:`).
+/// by `=` or `:` and a value of 12 token characters: what the last pattern needs
+/// (`API_KEY = ...`, `token: ...`).
 /// URLs such as `https://api.example.com/health` have the word but not the assignment, and
 /// they used to compile that pattern, a third of the time of checking a small plan. Linear:
 /// each run is looked at once. Only for ASCII texts (the caller lets others through).
@@ -220,7 +221,19 @@ fn has_credential_assignment(bytes: &[u8]) -> bool {
             after += 1;
         }
         if matches!(bytes.get(after), Some(b'=' | b':')) && has_credential_word(run) {
-            return true;
+            // Then a value: spaces, perhaps a quote, and 12 characters of a token at least
+            // (`Authentication: all roles tested` has the word and the colon, not the value).
+            let mut value = after + 1;
+            while value < bytes.len() && is_space(bytes[value]) {
+                value += 1;
+            }
+            if matches!(bytes.get(value), Some(b'"' | b'\'')) {
+                value += 1;
+            }
+            let is_token = |byte: &u8| byte.is_ascii_alphanumeric() || b"+/_.-".contains(byte);
+            if bytes.get(value..).is_some_and(|rest| rest.iter().take(12).filter(|byte| is_token(byte)).count() == 12) {
+                return true;
+            }
         }
     }
     false
