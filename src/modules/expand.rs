@@ -492,22 +492,24 @@ impl<'p> Expander<'_, 'p> {
             self.exhausted = true;
             let mut chain: Vec<&str> = self.stack.iter().map(|(_, called)| *called).collect();
             chain.push(name);
-            let (message, label) = if too_deep {
+            let (message, label, help) = if too_deep {
                 (
                     format!("template calls nest more than {MAX_CALL_DEPTH} deep: {}", chain.join(" → ")),
                     "one call too deep",
+                    "a deep chain is not a recursion, only too long: call the inner templates side by side instead of each from the one before",
                 )
             } else {
                 (
                     format!("template calls paste more than {MAX_PASTED} statements in all"),
                     "this call pastes past the limit",
+                    "templates that call others several times multiply what they paste; write fewer, larger phases instead",
                 )
             };
             self.diagnostics.push(
                 Diagnostic::new(Code::ExpansionTooLarge, call.span, message)
                     .label(label)
                     .with(decl.name.span, "the template")
-                    .help("templates that call others several times multiply what they paste; write fewer, larger phases instead"),
+                    .help(help),
             );
             return Vec::new();
         }
