@@ -7,6 +7,7 @@
 //! carry out ([`targets`], [`workflow`]). Each check is linear or `n log n` in the size of the plan: sorts and sweeps,
 //! never pairwise loops over all nodes.
 
+pub mod alert_rules;
 pub mod attendance;
 mod conditions;
 pub mod inputs;

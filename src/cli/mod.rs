@@ -129,6 +129,7 @@ fn targets(named: &[crate::emit::Target]) -> crate::analysis::Targets {
         // The workflow runs the runbook: what the runbook cannot do, the workflow cannot either.
         runbook: named.iter().any(|target| matches!(target, Target::Shell | Target::Workflow)),
         workflow: named.contains(&Target::Workflow),
+        alerts: named.iter().any(|target| matches!(target, Target::Alerts | Target::AlertsTest)),
     }
 }
 

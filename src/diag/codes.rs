@@ -126,6 +126,7 @@ codes! {
     RunTooLong          = "W1003", Warning, "the plan runs longer than a GitHub workflow run's 35 days";
     QuorumNotGathered   = "W1004", Warning, "an approval asks for more approvers than the workflow records";
     TooManyReviewers    = "W1005", Warning, "a GitHub environment needs more than six required reviewers";
+    AlertNotARule       = "W1006", Warning, "an alert cannot be a Prometheus rule and is left out of the rule file";
 }
 
 impl std::str::FromStr for Code {

@@ -36,6 +36,8 @@ struct Checklist<'v> {
     watches: Vec<WatchRow<'v>>,
     trees: Vec<TreeSection<'v>>,
     alerts: Vec<AlertSection<'v>>,
+    /// The Prometheus rule file the alerts' rules are in (`--target alerts`).
+    rules_file: &'v str,
     schedule: ScheduleSection,
     environments: Vec<EnvironmentSettings<'v>>,
 }
@@ -131,6 +133,8 @@ struct LevelSection<'v> {
 #[derive(Serialize)]
 struct AlertSection<'v> {
     alert: &'v AlertView,
+    /// Its Prometheus rule's name, when it has one (`--target alerts`).
+    rule: Option<&'v str>,
     entries: Vec<Entry<'v>>,
     /// The alert before this one ends with a fenced block (see [`Entry::blank_before`]).
     blank_before: bool,
@@ -325,11 +329,12 @@ fn tree_section(tree: &TreeView) -> TreeSection<'_> {
     TreeSection { name: &tree.name, levels }
 }
 
-fn alert_sections(alerts: &[AlertView]) -> Vec<AlertSection<'_>> {
+fn alert_sections<'v>(alerts: &'v [AlertView], rules: &'v [Option<String>]) -> Vec<AlertSection<'v>> {
     let mut sections: Vec<AlertSection<'_>> = Vec::with_capacity(alerts.len());
-    for alert in alerts {
+    for (index, alert) in alerts.iter().enumerate() {
         let blank_before = sections.last().is_some_and(|before| ends_with_block(&before.entries));
-        sections.push(AlertSection { alert, entries: entries(&alert.items), blank_before });
+        let rule = rules.get(index).and_then(Option::as_deref);
+        sections.push(AlertSection { alert, rule, entries: entries(&alert.items), blank_before });
     }
     sections
 }
@@ -355,7 +360,12 @@ fn schedule_section(view: &PlanView) -> ScheduleSection {
     }
 }
 
-fn checklist<'v>(view: &'v PlanView, gates: &'v [GateEnvironment]) -> Checklist<'v> {
+fn checklist<'v>(
+    view: &'v PlanView,
+    gates: &'v [GateEnvironment],
+    rules: &'v [Option<String>],
+    rules_file: &'v str,
+) -> Checklist<'v> {
     Checklist {
         generator: &view.generator,
         plan: &view.plan,
@@ -373,7 +383,8 @@ fn checklist<'v>(view: &'v PlanView, gates: &'v [GateEnvironment]) -> Checklist<
         nodes: view.nodes.iter().map(node_section).collect(),
         watches: view.nodes.iter().filter(|node| node.kind == "watch").map(watch_row).collect(),
         trees: view.rollbacks.iter().map(tree_section).collect(),
-        alerts: alert_sections(&view.alerts),
+        alerts: alert_sections(&view.alerts, rules),
+        rules_file,
         schedule: schedule_section(view),
         environments: environments(view, gates),
     }
@@ -415,10 +426,16 @@ fn items(state: &minijinja::State, entries: minijinja::Value, pad: &str) -> Resu
 
 /// The checklist of a sound plan; `gates` are the environments the workflow makes for gates
 /// ([`super::workflow::gate_environments`]), whose set-up it lists.
-pub fn render(view: &PlanView, gates: &[GateEnvironment]) -> Result<String, String> {
+/// `rules` holds each alert's Prometheus rule name, if any, in `rules_file`.
+pub fn render(
+    view: &PlanView,
+    gates: &[GateEnvironment],
+    rules: &[Option<String>],
+    rules_file: &str,
+) -> Result<String, String> {
     let environment = environment()?;
     let template = environment.get_template("checklist.md").map_err(|error| error.to_string())?;
     template
-        .render(minijinja::Value::from_serialize(checklist(view, gates)))
+        .render(minijinja::Value::from_serialize(checklist(view, gates, rules, rules_file)))
         .map_err(|error| format!("cannot render the checklist: {error:#}"))
 }

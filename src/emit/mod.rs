@@ -1,6 +1,7 @@
 //! Emitters: text produced from a sound plan and its analysis. Ordering and naming are decided
 //! in Rust ([`view`]); templates loop and format.
 
+pub mod alerts;
 pub mod filters;
 pub mod graph;
 pub mod markdown;
@@ -28,12 +29,24 @@ pub enum Target {
     Workflow,
     /// The go-live checklist as Markdown (`<stem>.md`).
     Markdown,
+    /// The plan's alerts as Prometheus rules (`<stem>.rules.yml`).
+    Alerts,
+    /// A `promtool test rules` file for the alerts' rules (`<stem>.rules.test.yml`).
+    AlertsTest,
 }
 
 impl Target {
     /// Every target, for callers that build them all (benchmarks, fuzzing, tests).
-    pub const ALL: [Target; 6] =
-        [Target::Json, Target::Mermaid, Target::Dot, Target::Shell, Target::Workflow, Target::Markdown];
+    pub const ALL: [Target; 8] = [
+        Target::Json,
+        Target::Mermaid,
+        Target::Dot,
+        Target::Shell,
+        Target::Workflow,
+        Target::Markdown,
+        Target::Alerts,
+        Target::AlertsTest,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +56,8 @@ impl Target {
             Target::Shell => "shell",
             Target::Workflow => "workflow",
             Target::Markdown => "markdown",
+            Target::Alerts => "alerts",
+            Target::AlertsTest => "alerts-test",
         }
     }
 
@@ -55,6 +70,8 @@ impl Target {
             Target::Shell => format!("{stem}.sh"),
             Target::Workflow => format!("{stem}.yml"),
             Target::Markdown => format!("{stem}.md"),
+            Target::Alerts => alerts::rules_file(stem),
+            Target::AlertsTest => format!("{stem}.rules.test.yml"),
         }
     }
 }
@@ -74,9 +91,14 @@ pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Rend
         Target::Dot => graph::dot(model, analysis),
         Target::Shell => shell::render(&view::build(model, analysis))?,
         Target::Workflow => workflow::render(model, analysis, &view::build(model, analysis), &model.plan.name)?,
-        Target::Markdown => {
-            markdown::render(&view::build(model, analysis), &workflow::gate_environments(model, analysis))?
-        }
+        Target::Markdown => markdown::render(
+            &view::build(model, analysis),
+            &workflow::gate_environments(model, analysis),
+            &alerts::rule_names(model),
+            &alerts::rules_file(&model.plan.name),
+        )?,
+        Target::Alerts => alerts::render(model, &view::build(model, analysis))?,
+        Target::AlertsTest => alerts::render_tests(model, &view::build(model, analysis), &model.plan.name)?,
     };
     Ok(Rendered { text })
 }

@@ -141,8 +141,9 @@ fn is_decimal(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// The factor from the metric's declared probe unit to its canonical unit.
-fn declared_scale(metric: &Metric) -> f64 {
+/// The factor from the metric's declared probe unit to its canonical unit (a query's bare
+/// number times this factor is the canonical value).
+pub fn declared_scale(metric: &Metric) -> f64 {
     match metric.unit.as_deref() {
         Some("ratio") => 100.0,
         Some("s") => 1_000.0,

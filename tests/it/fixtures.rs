@@ -14,6 +14,7 @@ fn fixture_targets(text: &str) -> golivec::analysis::Targets {
         |all, named| golivec::analysis::Targets {
             runbook: all.runbook || named.runbook,
             workflow: all.workflow || named.workflow,
+            alerts: all.alerts || named.alerts,
         },
     )
 }

@@ -88,7 +88,7 @@ fn mutate(rng: &mut Rng, text: &str, others: &[String]) -> String {
 
 fn exercise(text: &str) {
     // Every target's limits too: their passes see every mutant.
-    let targets = golivec::analysis::Targets { runbook: true, workflow: true };
+    let targets = golivec::analysis::Targets { runbook: true, workflow: true, alerts: true };
     let options = golivec::Options {
         analysis: golivec::analysis::Options { lints: true, targets, ..Default::default() },
         ..Default::default()

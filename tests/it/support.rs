@@ -35,7 +35,7 @@ pub(crate) fn render_in(dir: &Path, name: &str, text: &str) -> (golivec::Checked
 }
 
 /// The targets named by a `target=workflow` word of a Markdown block's info string, or a
-/// `# target: workflow` line of a fixture (`shell`, `workflow`, comma separated).
+/// `# target: workflow` line of a fixture (`shell`, `workflow`, `alerts`, comma separated).
 pub(crate) fn targets(names: &str) -> golivec::analysis::Targets {
     let mut targets = golivec::analysis::Targets::default();
     for name in names.split(',').map(str::trim) {
@@ -45,7 +45,8 @@ pub(crate) fn targets(names: &str) -> golivec::analysis::Targets {
                 targets.runbook = true;
                 targets.workflow = true;
             }
-            other => panic!("`{other}` is not a target with limits (shell, workflow)"),
+            "alerts" | "alerts-test" => targets.alerts = true,
+            other => panic!("`{other}` is not a target with limits (shell, workflow, alerts)"),
         }
     }
     targets
