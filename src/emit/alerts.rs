@@ -6,9 +6,10 @@
 //! only through [`yaml_string`] (a YAML double-quoted scalar) and, in annotations, through
 //! [`template_text`] first (Prometheus expands annotations as Go templates).
 //!
-//! The tests are made from the thresholds: for each alert, the values of its metrics that make
-//! its condition hold, each just past a threshold, and one value moved to just before (or at)
-//! its threshold so that it no longer holds. Both are decided with the run's own evaluation
+//! The tests are made from the thresholds: for each threshold of an alert (and each metric it
+//! reads, against no data), values of its metrics that make its condition hold, and the same
+//! values with that metric moved across the threshold (just before or at it) so that it no
+//! longer holds. Both are decided with the run's own evaluation
 //! (`run::measure::evaluate`), so the rule is tested against what the runbook would decide.
 
 use super::view::{ItemView, PlanView};
@@ -301,10 +302,11 @@ pub fn render_tests(model: &Model, view: &PlanView, stem: &str) -> Result<String
     let mut tests = Vec::new();
     let mut untested = Vec::new();
     for alert in alerts(model, view) {
-        let Some((fires, quiet)) = witnesses(model, alert.when) else {
+        let pairs = witnesses(model, alert.when);
+        if pairs.is_empty() {
             untested.push(alert.rule.name.clone());
             continue;
-        };
+        }
         // Whole minutes: Prometheus evaluates the group every minute from 0.
         let fire_minute = alert.rule.for_ms.div_ceil(INTERVAL_MS);
         let length = fire_minute + 10;
@@ -319,22 +321,35 @@ pub fn render_tests(model: &Model, view: &PlanView, stem: &str) -> Result<String
             labels: labels.clone(),
             annotations: annotations.clone(),
         };
-        let mut evals = Vec::new();
-        if fire_minute > 0 {
-            evals.push(eval(fire_minute - 1, false));
+        let shown = |value: Option<f64>| value.map_or_else(|| "no data".to_string(), number);
+        let mut firing_worlds: Vec<&World> = Vec::new();
+        for pair in &pairs {
+            let metric = &model.metrics[pair.moved.0].name;
+            if !firing_worlds.contains(&&pair.fires) {
+                firing_worlds.push(&pair.fires);
+                let mut evals = Vec::new();
+                if fire_minute > 0 {
+                    evals.push(eval(fire_minute - 1, false));
+                }
+                evals.push(eval(fire_minute, true));
+                evals.push(eval(fire_minute + 5, true));
+                tests.push(Test {
+                    name: yaml_string(&format!("{} fires with {metric} at {}", alert.rule.name, shown(pair.from))),
+                    series: series(model, &pair.fires, length),
+                    evals,
+                });
+            }
+            tests.push(Test {
+                name: yaml_string(&format!(
+                    "{} does not fire with {metric} at {} instead of {}",
+                    alert.rule.name,
+                    shown(pair.to),
+                    shown(pair.from)
+                )),
+                series: series(model, &pair.quiet, length),
+                evals: vec![eval(fire_minute, false), eval(fire_minute + 5, false)],
+            });
         }
-        evals.push(eval(fire_minute, true));
-        evals.push(eval(fire_minute + 5, true));
-        tests.push(Test {
-            name: yaml_string(&format!("{} fires just past its threshold", alert.rule.name)),
-            series: series(model, &fires, length),
-            evals,
-        });
-        tests.push(Test {
-            name: yaml_string(&format!("{} does not fire just before its threshold", alert.rule.name)),
-            series: series(model, &quiet, length),
-            evals: vec![eval(fire_minute, false), eval(fire_minute + 5, false)],
-        });
     }
     let environment = environment()?;
     let template = environment.get_template("tests").map_err(|error| error.to_string())?;
@@ -369,12 +384,37 @@ fn series(model: &Model, world: &World, length: u64) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A world where `when` holds (its `for`s aside) and a world one value away where it does not,
-/// or `None` when none is found among the candidates.
-fn witnesses(model: &Model, when: &Condition) -> Option<(World, World)> {
+/// One test: a world where the condition holds (its `for`s aside), and the same world with one
+/// metric's value moved across one threshold (or to no data), where it does not.
+struct Pair {
+    fires: World,
+    quiet: World,
+    /// The metric moved, and its values in the query's unit (`None`: no data).
+    moved: MetricId,
+    from: Option<f64>,
+    to: Option<f64>,
+}
+
+/// A pair for each threshold (and each metric's presence) whose crossing changes the outcome,
+/// found among the candidate values; else one where moving a value leaves no data. Empty when
+/// the condition holds in none of the worlds tried.
+fn witnesses(model: &Model, when: &Condition) -> Vec<Pair> {
     let steady = without_holds(when);
     let metrics: Vec<MetricId> = measure::metrics_of([when]).into_iter().map(MetricId).collect();
-    let candidates: Vec<Vec<Option<f64>>> = metrics.iter().map(|metric| candidates(model, when, *metric)).collect();
+    let groups: Vec<Vec<Vec<Option<f64>>>> = metrics.iter().map(|metric| candidates(model, when, *metric)).collect();
+    // Every candidate of a metric, each once, in the order of its groups.
+    let values: Vec<Vec<Option<f64>>> = groups
+        .iter()
+        .map(|groups| {
+            let mut all: Vec<Option<f64>> = Vec::new();
+            for value in groups.iter().flatten() {
+                if !all.contains(value) {
+                    all.push(*value);
+                }
+            }
+            all
+        })
+        .collect();
     let verdict = |world: &[Option<f64>]| {
         let samples: Vec<(usize, Sample)> = metrics
             .iter()
@@ -385,55 +425,80 @@ fn witnesses(model: &Model, when: &Condition) -> Option<(World, World)> {
         let readings = Readings { samples: &samples, baselines: &baselines, declared: &[] };
         measure::evaluate(&steady, &readings, &mut Holds::default(), 0)
     };
-    // Odometer over the candidates, the first metric turning slowest.
+    // The worlds, the first metric turning slowest, as many as the budget allows.
+    let mut worlds = Vec::new();
     let mut positions = vec![0usize; metrics.len()];
-    let mut firing = None;
     for _ in 0..MAX_TRIES {
-        let world: Vec<Option<f64>> = positions.iter().zip(&candidates).map(|(at, values)| values[*at]).collect();
+        let world: Vec<Option<f64>> = positions.iter().zip(&values).map(|(at, values)| values[*at]).collect();
         if verdict(&world) == Verdict::Holds {
-            firing = Some(world);
-            break;
+            worlds.push(world);
         }
-        let mut turned = false;
-        for index in (0..positions.len()).rev() {
-            if positions[index] + 1 < candidates[index].len() {
-                positions[index] += 1;
-                turned = true;
-                break;
+        let Some(index) = (0..positions.len()).rev().find(|index| positions[*index] + 1 < values[*index].len()) else {
+            break;
+        };
+        positions[index] += 1;
+        positions[index + 1..].iter_mut().for_each(|position| *position = 0);
+    }
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut no_data = None;
+    for (index, groups) in groups.iter().enumerate() {
+        for group in groups {
+            // The first holding world with this metric in the group, and a value of the group,
+            // the nearest first, that makes it not hold.
+            let found = worlds.iter().filter(|world| group.contains(&world[index])).find_map(|world| {
+                let here = world[index];
+                let mut others: Vec<Option<f64>> = group.iter().copied().filter(|value| *value != here).collect();
+                others.sort_by(|a, b| distance(here, *a).total_cmp(&distance(here, *b)));
+                others
+                    .into_iter()
+                    .find_map(|other| {
+                        let mut moved = world.clone();
+                        moved[index] = other;
+                        match verdict(&moved) {
+                            Verdict::DoesNotHold => Some(moved),
+                            Verdict::NoData => {
+                                no_data.get_or_insert_with(|| (world.clone(), moved.clone(), index));
+                                None
+                            }
+                            _ => None,
+                        }
+                    })
+                    .map(|moved| (world.clone(), moved))
+            });
+            let Some((fires, quiet)) = found else { continue };
+            if pairs
+                .iter()
+                .any(|pair| pair.fires == pair_world(&metrics, &fires) && pair.quiet == pair_world(&metrics, &quiet))
+            {
+                continue;
             }
-            positions[index] = 0;
-        }
-        if !turned {
-            break;
+            let scale = measure::declared_scale(&model.metrics[metrics[index].0]);
+            pairs.push(Pair {
+                moved: metrics[index],
+                from: fires[index].map(|value| value / scale),
+                to: quiet[index].map(|value| value / scale),
+                fires: pair_world(&metrics, &fires),
+                quiet: pair_world(&metrics, &quiet),
+            });
         }
     }
-    let firing = firing?;
-    // One value moved, the nearest first: a world where the condition does not hold, else one
-    // without data (neither fires).
-    let mut quiet: Option<(Vec<Option<f64>>, bool)> = None;
-    for (index, values) in candidates.iter().enumerate() {
-        let mut others: Vec<Option<f64>> = values.iter().copied().filter(|value| *value != firing[index]).collect();
-        let here = firing[index];
-        others.sort_by(|a, b| distance(here, *a).total_cmp(&distance(here, *b)));
-        for other in others {
-            let mut world = firing.clone();
-            world[index] = other;
-            match verdict(&world) {
-                Verdict::DoesNotHold => {
-                    quiet = Some((world, true));
-                    break;
-                }
-                Verdict::NoData if quiet.is_none() => quiet = Some((world, false)),
-                _ => {}
-            }
-        }
-        if quiet.as_ref().is_some_and(|(_, holds_not)| *holds_not) {
-            break;
+    if pairs.is_empty() {
+        if let Some((fires, quiet, index)) = no_data {
+            let scale = measure::declared_scale(&model.metrics[metrics[index].0]);
+            pairs.push(Pair {
+                moved: metrics[index],
+                from: fires[index].map(|value| value / scale),
+                to: None,
+                fires: pair_world(&metrics, &fires),
+                quiet: pair_world(&metrics, &quiet),
+            });
         }
     }
-    let (quiet, _) = quiet?;
-    let world = |values: Vec<Option<f64>>| metrics.iter().copied().zip(values).collect::<World>();
-    Some((world(firing), world(quiet)))
+    pairs
+}
+
+fn pair_world(metrics: &[MetricId], values: &[Option<f64>]) -> World {
+    metrics.iter().copied().zip(values.iter().copied()).collect()
 }
 
 /// How far a candidate is from a value; no data is farthest.
@@ -444,9 +509,10 @@ fn distance(from: Option<f64>, to: Option<f64>) -> f64 {
     }
 }
 
-/// The values worth trying for `metric` in `when`: just past, just before and at each of its
-/// thresholds (in the values its type can take), then no data.
-fn candidates(model: &Model, when: &Condition, metric: MetricId) -> Vec<Option<f64>> {
+/// The values worth trying for `metric` in `when`, in groups: for each of its thresholds, just
+/// past, just before and at it (values its type can take); true and false for a bool; and a
+/// value against no data.
+fn candidates(model: &Model, when: &Condition, metric: MetricId) -> Vec<Vec<Option<f64>>> {
     let ty = model.metrics[metric.0].ty;
     let mut thresholds = Vec::new();
     for part in when.walk() {
@@ -461,9 +527,9 @@ fn candidates(model: &Model, when: &Condition, metric: MetricId) -> Vec<Option<f
             _ => {}
         }
     }
-    let mut values: Vec<f64> = Vec::new();
+    let mut groups: Vec<Vec<f64>> = Vec::new();
     if ty == MetricType::Bool {
-        values.extend([1.0, 0.0]);
+        groups.push(vec![1.0, 0.0]);
     }
     for threshold in thresholds {
         let (up, down) = if ty == MetricType::Count {
@@ -473,18 +539,21 @@ fn candidates(model: &Model, when: &Condition, metric: MetricId) -> Vec<Option<f
             let delta = (threshold.abs() * 0.01).max(floor);
             (threshold + delta, threshold - delta)
         };
-        values.extend([up, down, threshold]);
+        groups.push(vec![up, down, threshold]);
     }
-    if values.is_empty() {
-        values.push(1.0);
-    }
-    let mut found: Vec<Option<f64>> = Vec::new();
-    for value in values {
-        if matches!(measure::in_range(value, ty), Sample::Value(_)) && !found.contains(&Some(value)) {
-            found.push(Some(value));
-        }
-    }
-    found.push(None);
+    let mut found: Vec<Vec<Option<f64>>> = groups
+        .into_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .filter(|value| matches!(measure::in_range(*value, ty), Sample::Value(_)))
+                .map(Some)
+                .collect::<Vec<_>>()
+        })
+        .filter(|group| !group.is_empty())
+        .collect();
+    let present = found.first().and_then(|group| group.first().copied()).unwrap_or(Some(1.0));
+    found.push(vec![present, None]);
     found
 }
 

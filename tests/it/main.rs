@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step, shared helpers). Tests go through the
 //! library's public API or the `golivec` binary, never private helpers.
 
+mod alerts;
 mod analysis;
 mod cli;
 mod docs;

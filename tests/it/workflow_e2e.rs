@@ -359,5 +359,5 @@ fn the_examples_span_too_long_for_the_workflow_replay() {
         ));
     }
     eprintln!("examples not replayed through the workflow: {listed:#?}");
-    assert_eq!(listed.len(), 4, "{listed:#?}");
+    assert_eq!(listed.len(), 5, "{listed:#?}");
 }
