@@ -53,18 +53,18 @@ fn test_rules(tests: &Path) -> std::process::Output {
     promtool(&[Path::new("test"), Path::new("rules"), tests])
 }
 
-/// The plans that ask Prometheus: every example and fixture with a `prometheus` server.
+/// Every example (an example without queries gives an empty rule file, which must check too),
+/// and every fixture with a `prometheus` server.
 fn prometheus_plans() -> Vec<PathBuf> {
-    let mut plans = files(&root().join("examples"), "golive");
-    plans.extend(files(&root().join("tests/fixtures/ok"), "golive"));
+    let mut plans = files(&root().join("tests/fixtures/ok"), "golive");
     plans.extend(files(&root().join("tests/fixtures/scenarios"), "golive"));
-    plans
+    files(&root().join("examples"), "golive")
         .into_iter()
-        .filter(|path| {
+        .chain(plans.into_iter().filter(|path| {
             let text = std::fs::read_to_string(path).expect("plan");
             let (checked, _) = crate::support::render(&path.to_string_lossy(), &text);
             checked.model.is_some_and(|model| !model.prometheus.is_empty())
-        })
+        }))
         .collect()
 }
 

@@ -125,7 +125,7 @@ fn check_reports_drift_with_a_diff() {
 }
 
 /// The targets that `--target` accepts, with the extension their snapshots use.
-const TARGETS: &[&str] = &["json", "mermaid", "dot", "shell", "workflow", "markdown"];
+const TARGETS: &[&str] = &["json", "mermaid", "dot", "shell", "workflow", "markdown", "alerts", "alerts-test"];
 
 #[test]
 fn every_example_builds_to_every_target() {
