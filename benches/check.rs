@@ -1,7 +1,8 @@
 //! `cargo bench`: check (parse, resolve, analyse), lint and each build target on the examples
 //! and on synthetic plans (check: 1k, 10k and 100k nodes; lint and targets: 1k and 10k).
 //! Linear analysis shows as time growing with size; nothing here asserts a time. Targets are
-//! numbered as in `Target::ALL`: json, mermaid, dot, shell, workflow, markdown.
+//! numbered as in `Target::ALL`: json, mermaid, dot, shell, workflow, markdown (the Prometheus
+//! rules, 6 and 7, are not measured).
 
 #[path = "../bench/synth.rs"]
 mod synth;

@@ -28,6 +28,10 @@ const INTERVAL_MS: u64 = 60_000;
 /// The most combinations of candidate values tried to make an alert's condition hold.
 const MAX_TRIES: usize = 4096;
 
+/// The most worlds where an alert holds tried for one threshold: a few hundred evaluations at
+/// most, however many metrics the alert reads.
+const MAX_WORLDS_PER_GROUP: usize = 256;
+
 /// The rule file's name beside the test file.
 pub fn rules_file(stem: &str) -> String {
     format!("{stem}.rules.yml")
@@ -445,26 +449,30 @@ fn witnesses(model: &Model, when: &Condition) -> Vec<Pair> {
         for group in groups {
             // The first holding world with this metric in the group, and a value of the group,
             // the nearest first, that makes it not hold.
-            let found = worlds.iter().filter(|world| group.contains(&world[index])).find_map(|world| {
-                let here = world[index];
-                let mut others: Vec<Option<f64>> = group.iter().copied().filter(|value| *value != here).collect();
-                others.sort_by(|a, b| distance(here, *a).total_cmp(&distance(here, *b)));
-                others
-                    .into_iter()
-                    .find_map(|other| {
-                        let mut moved = world.clone();
-                        moved[index] = other;
-                        match verdict(&moved) {
-                            Verdict::DoesNotHold => Some(moved),
-                            Verdict::NoData => {
-                                no_data.get_or_insert_with(|| (world.clone(), moved.clone(), index));
-                                None
+            let found = worlds
+                .iter()
+                .filter(|world| group.contains(&world[index]))
+                .take(MAX_WORLDS_PER_GROUP)
+                .find_map(|world| {
+                    let here = world[index];
+                    let mut others: Vec<Option<f64>> = group.iter().copied().filter(|value| *value != here).collect();
+                    others.sort_by(|a, b| distance(here, *a).total_cmp(&distance(here, *b)));
+                    others
+                        .into_iter()
+                        .find_map(|other| {
+                            let mut moved = world.clone();
+                            moved[index] = other;
+                            match verdict(&moved) {
+                                Verdict::DoesNotHold => Some(moved),
+                                Verdict::NoData => {
+                                    no_data.get_or_insert_with(|| (world.clone(), moved.clone(), index));
+                                    None
+                                }
+                                _ => None,
                             }
-                            _ => None,
-                        }
-                    })
-                    .map(|moved| (world.clone(), moved))
-            });
+                        })
+                        .map(|moved| (world.clone(), moved))
+                });
             let Some((fires, quiet)) = found else { continue };
             if pairs
                 .iter()

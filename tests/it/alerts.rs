@@ -84,12 +84,13 @@ fn the_rules_of_a_fixture_are_snapshotted() {
 #[test]
 fn every_plan_with_queries_gives_rules_promtool_checks_and_tests_that_pass() {
     let plans = prometheus_plans();
-    let names: Vec<String> = plans.iter().map(|path| path.file_name().unwrap().to_string_lossy().into()).collect();
+    let names: Vec<String> =
+        plans.iter().map(|path| path.file_name().expect("name").to_string_lossy().into()).collect();
     for expected in ["prometheus-canary.golive", "alert-rules.golive", "metric-sources.golive"] {
         assert!(names.iter().any(|name| name == expected), "{expected} is not among {names:?}");
     }
     for plan in plans {
-        let dir = temp_dir(&plan.file_stem().unwrap().to_string_lossy());
+        let dir = temp_dir(&plan.file_stem().expect("stem").to_string_lossy());
         let (rules, tests) = build(&plan, &dir);
         check_rules(&rules);
         let output = test_rules(&tests);
@@ -149,7 +150,7 @@ fn mutate_for(lines: &mut Vec<String>, expr_line: usize) {
 #[test]
 fn a_rule_changed_by_hand_fails_its_tests() {
     for plan in ["examples/prometheus-canary.golive", "tests/fixtures/ok/alert-rules.golive"] {
-        let dir = temp_dir(&format!("mutation-{}", Path::new(plan).file_stem().unwrap().to_string_lossy()));
+        let dir = temp_dir(&format!("mutation-{}", Path::new(plan).file_stem().expect("stem").to_string_lossy()));
         let (rules, tests) = build(&root().join(plan), &dir);
         let original: Vec<String> = std::fs::read_to_string(&rules).expect("rules").lines().map(String::from).collect();
         let alert_exprs: Vec<usize> = (1..original.len())
