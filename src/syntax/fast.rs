@@ -1139,8 +1139,10 @@ impl<'s> Parser<'s> {
                         b"description" => MetricField::Description(parser.string()?),
                         b"prometheus" => {
                             let query = parser.string()?;
+                            // As pest: the white space before an optional part is kept in the
+                            // field's span when the part is absent.
+                            parser.skip();
                             let server = parser.attempt(|parser| {
-                                parser.skip();
                                 parser.kw_skip(b"from")?;
                                 parser.ident()
                             });
@@ -1151,7 +1153,10 @@ impl<'s> Parser<'s> {
                             parser.skip();
                             parser.kw_skip(b"json")?;
                             let pointer = parser.string()?;
-                            let mut headers = Vec::new();
+                            // As pest's `http_header*`: the white space before the first header
+                            // is kept even without one, the white space after the last is not.
+                            parser.skip();
+                            let mut headers: Vec<Header> = parser.attempt(Parser::header).into_iter().collect();
                             while let Some(header) = parser.attempt(|parser| {
                                 parser.skip();
                                 parser.header()
