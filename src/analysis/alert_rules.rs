@@ -89,7 +89,8 @@ pub fn recorded(model: &Model, metric: MetricId) -> String {
 }
 
 /// The name of the metric's value as the runbook reads it: the recorded query when it has
-/// exactly one series (its labels dropped), nothing otherwise.
+/// exactly one series (its labels dropped) with a value the metric's type can take, nothing
+/// otherwise.
 pub fn sample(model: &Model, metric: MetricId) -> String {
     format!("{}:sample", recorded(model, metric))
 }

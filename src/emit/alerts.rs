@@ -147,6 +147,24 @@ pub fn promql(model: &Model, expr: &Expr) -> String {
     }
 }
 
+/// The value of a recorded query as the runbook reads it (`run::measure`): one series, its
+/// labels dropped, and none (no data) when the query has no series or several, or when its
+/// value is one the metric's type cannot take (`measure::in_range`: NaN, an infinity, a negative
+/// duration, rate or count, a percentage outside 0..100%), bounds in the query's unit. Counts
+/// are not checked to be whole numbers.
+fn sample_expr(model: &Model, metric: MetricId, recorded: &str) -> String {
+    let metric = &model.metrics[metric.0];
+    let one = format!("(sum({recorded}) and on() (count({recorded}) == 1))");
+    let bounds = match metric.ty {
+        MetricType::Percent => format!(">= 0 <= {}", number(100.0 / measure::declared_scale(metric))),
+        MetricType::Duration | MetricType::Rate | MetricType::Count => ">= 0 < +Inf".to_string(),
+        MetricType::Number => "> -Inf < +Inf".to_string(),
+        // A bool is true for any number but 0 (as the runbook reads a query), and NaN is none.
+        MetricType::Bool => ">= -Inf".to_string(),
+    };
+    format!("{one} {bounds}")
+}
+
 #[derive(Serialize)]
 struct Record {
     record: String,
@@ -246,7 +264,7 @@ pub fn render(model: &Model, view: &PlanView) -> Result<String, String> {
         records.push(Record { record: yaml_string(&recorded), expr: yaml_string(query) });
         records.push(Record {
             record: yaml_string(&alert_rules::sample(model, *metric)),
-            expr: yaml_string(&format!("sum({recorded}) and on() (count({recorded}) == 1)")),
+            expr: yaml_string(&sample_expr(model, *metric, &recorded)),
         });
     }
     let entries: Vec<AlertEntry> = alerts

@@ -291,3 +291,29 @@ fn alerts_left_out_are_reported_only_for_the_alerts_target() {
     assert!(checklist.contains("Prometheus rule `high_errors` in `p.rules.yml`"), "{checklist}");
     assert_eq!(checklist.matches("Prometheus rule").count(), 1, "{checklist}");
 }
+
+/// A value the metric's type cannot take is no data in the rules, as in the runbook: an error
+/// ratio of 1.5 (150%) or NaN never fires `error_rate > 1%`, where 0.015 does.
+#[test]
+fn values_out_of_the_type_s_range_are_no_data_as_in_the_runbook() {
+    let dir = temp_dir("range");
+    let (rules, _) = build(&root().join("tests/fixtures/ok/alert-rules.golive"), &dir);
+    let rule_file = rules.file_name().expect("name").to_string_lossy().into_owned();
+    for (value, quiet) in [("1.5", true), ("NaN", true), ("-0.5", true), ("0.015", false)] {
+        let test = dir.join(format!("range-{value}.yml"));
+        // The expanding notation takes no NaN: the values one by one.
+        let values = vec![value; 12].join(" ");
+        std::fs::write(
+            &test,
+            format!(
+                "rule_files: [\"{rule_file}\"]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    \
+                 input_series:\n      - series: \"golive:rules:error_rate\"\n        values: \"{values}\"\n    \
+                 alert_rule_test:\n      - eval_time: 5m\n        alertname: \"errors\"\n        exp_alerts: []\n"
+            ),
+        )
+        .expect("test file");
+        let output = test_rules(&test);
+        assert_eq!(output.status.success(), quiet, "error_rate {value}: {}", text(&output));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
