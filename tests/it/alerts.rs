@@ -302,7 +302,7 @@ fn values_out_of_the_type_s_range_are_no_data_as_in_the_runbook() {
     for (value, quiet) in [("1.5", true), ("NaN", true), ("-0.5", true), ("0.015", false)] {
         let test = dir.join(format!("range-{value}.yml"));
         // The expanding notation takes no NaN: the values one by one.
-        let values = vec![value; 12].join(" ");
+        let values = [value; 12].join(" ");
         std::fs::write(
             &test,
             format!(
