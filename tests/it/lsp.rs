@@ -724,21 +724,18 @@ fn rename_leaves_a_template_parameter_of_the_same_name_alone() {
     client.finish();
 }
 
+/// The labels of the completion at a position of the open document.
+fn labels(client: &mut Client, line: u32, character: u32) -> Vec<String> {
+    let params = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
+    let items = client.request("textDocument/completion", params);
+    items.as_array().expect("items").iter().map(|item| item["label"].as_str().unwrap_or_default().to_string()).collect()
+}
+
 #[test]
 fn completion_offers_the_block_s_keywords_then_names() {
     let plan = "use std.http\nplan p { owner lead }\nrole lead \"Lead\"\nphase a {\n  \n}\nphase b after a {\n  group \"g\" {\n    \n  }\n}\n\n";
     let (mut client, _) = Client::initialized(&["utf-8"]);
     client.open(URI, plan);
-    let labels = |client: &mut Client, line: u32, character: u32| -> Vec<String> {
-        let params = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
-        let items = client.request("textDocument/completion", params);
-        items
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|item| item["label"].as_str().unwrap_or_default().to_string())
-            .collect()
-    };
     // An empty line in a phase: its statements and the templates it can call.
     let in_phase = labels(&mut client, 4, 2);
     for expected in ["run", "require", "tolerate", "on", "http.check"] {
@@ -767,16 +764,6 @@ fn completion_knows_metric_sources_and_prometheus_servers() {
     let plan = "plan p {}\nprometheus main {\n  \n}\nmetric errors : percent {\n  \n}\n\n";
     let (mut client, _) = Client::initialized(&["utf-8"]);
     client.open(URI, plan);
-    let labels = |client: &mut Client, line: u32, character: u32| -> Vec<String> {
-        let params = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
-        let items = client.request("textDocument/completion", params);
-        items
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|item| item["label"].as_str().unwrap_or_default().to_string())
-            .collect()
-    };
     let in_server = labels(&mut client, 2, 2);
     for expected in ["url", "header", "description"] {
         assert!(in_server.iter().any(|label| label == expected), "{expected} missing from {in_server:?}");

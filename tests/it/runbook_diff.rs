@@ -133,6 +133,24 @@ pub(crate) fn run_runbook(
             .spawn()
             .expect("the runbook runs")
     };
+    // A person's command beside the run (a declaration, an operator's rollback), on its clock.
+    let beside = |args: &[&str]| {
+        let output = Command::new(&script)
+            .args(args)
+            .current_dir(&dir)
+            .env("GOLIVE_TIME_SCALE", SCALE.to_string())
+            .env("GOLIVE_CLOCK_ORIGIN", &clock)
+            .env_remove("GOLIVE_CLOCK_START")
+            .stdin(Stdio::null())
+            .output()
+            .expect("the runbook runs beside the run");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {args:?} beside the run: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
     let trace_path = dir.join(format!(".golive-{}/trace", model.plan.name));
     // setsid runs the runbook in place (the child is no group leader), so the child is it.
     let mut child = Some(spawn());
@@ -152,35 +170,12 @@ pub(crate) fn run_runbook(
                     }
                     Some(Act::Declare(index)) => {
                         let declaration = &world.declarations[index];
-                        let declared = Command::new(&script)
-                            .args(["--declare", &declaration.text, "--by", &declaration.by])
-                            .current_dir(&dir)
-                            .env("GOLIVE_TIME_SCALE", SCALE.to_string())
-                            .env("GOLIVE_CLOCK_ORIGIN", &clock)
-                            .env_remove("GOLIVE_CLOCK_START")
-                            .stdin(Stdio::null())
-                            .output()
-                            .expect("the runbook declares");
-                        assert_eq!(declared.status.code(), Some(0), "{name}: --declare");
+                        beside(&["--declare", &declaration.text, "--by", &declaration.by]);
                     }
                     Some(Act::Rollback(index)) => {
                         let rollback = &world.rollbacks[index];
                         let tree = model.rollbacks[rollback.tree.0].name.to_string();
-                        let requested = Command::new(&script)
-                            .args(["--rollback", &tree, "--by", &rollback.by])
-                            .current_dir(&dir)
-                            .env("GOLIVE_TIME_SCALE", SCALE.to_string())
-                            .env("GOLIVE_CLOCK_ORIGIN", &clock)
-                            .env_remove("GOLIVE_CLOCK_START")
-                            .stdin(Stdio::null())
-                            .output()
-                            .expect("the runbook takes the request");
-                        assert_eq!(
-                            requested.status.code(),
-                            Some(0),
-                            "{name}: --rollback beside the run: {}",
-                            String::from_utf8_lossy(&requested.stderr)
-                        );
+                        beside(&["--rollback", &tree, "--by", &rollback.by]);
                     }
                     Some(Act::Resume) => {
                         if let Some(mut running) = child.take() {
