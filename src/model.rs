@@ -772,6 +772,20 @@ pub enum Comparison {
     Ne,
 }
 
+impl Comparison {
+    /// The operator as a plan, PromQL and people write it: `<`, `<=`, `>`, `>=`, `==`, `!=`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Threshold {

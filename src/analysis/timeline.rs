@@ -306,19 +306,8 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                 } else if node.kind == NodeKind::Watch && before.kind == NodeKind::Watch && at > finish {
                     gap_reported[index] = true;
                     diagnostics.push(
-                        Diagnostic::new(
-                            Code::WatchGap,
-                            at_span,
-                            format!(
-                                "nothing is watched for {} between `{}` and `{}`",
-                                format_duration((at - finish).unsigned_abs()),
-                                before.name,
-                                node.name
-                            ),
-                        )
-                        .label(format!("starts at {}", format_offset(at)))
-                        .with(before.name_span, format!("ends at {}", format_offset(finish)))
-                        .help(format!("start `{}` when `{}` ends: drop its `at`", node.name, before.name)),
+                        watch_gap(node, before, at_span, at, finish)
+                            .help(format!("start `{}` when `{}` ends: drop its `at`", node.name, before.name)),
                     );
                 }
             }
@@ -470,6 +459,28 @@ fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<
 /// E0507 between watches that do not follow each other: from the first watch's start to the
 /// last one's end, a watch with an `at` that starts after every earlier watch has ended leaves
 /// a time when nothing is watched. A sweep over the watches by start.
+/// E0507: nothing is watched between `before`'s end (`finish`) and `node`'s start (`start`).
+fn watch_gap(
+    node: &model::Node,
+    before: &model::Node,
+    at_span: crate::source::Span,
+    start: i64,
+    finish: i64,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::WatchGap,
+        at_span,
+        format!(
+            "nothing is watched for {} between `{}` and `{}`",
+            format_duration((start - finish).unsigned_abs()),
+            before.name,
+            node.name
+        ),
+    )
+    .label(format!("starts at {}", format_offset(start)))
+    .with(before.name_span, format!("ends at {}", format_offset(finish)))
+}
+
 fn watch_gaps(model: &Model, times: &[NodeTimes], gap_reported: &[bool], diagnostics: &mut Vec<Diagnostic>) {
     let mut watches: Vec<usize> =
         (0..model.nodes.len()).filter(|&index| model.nodes[index].kind == NodeKind::Watch).collect();
@@ -482,24 +493,10 @@ fn watch_gaps(model: &Model, times: &[NodeTimes], gap_reported: &[bool], diagnos
         if let (Some((before, finish)), Some(at_span)) = (reach, node.at_span.as_deref().copied()) {
             if start > finish && !gap_reported[index] {
                 let before = &model.nodes[before];
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::WatchGap,
-                        at_span,
-                        format!(
-                            "nothing is watched for {} between `{}` and `{}`",
-                            format_duration((start - finish).unsigned_abs()),
-                            before.name,
-                            node.name
-                        ),
-                    )
-                    .label(format!("starts at {}", format_offset(start)))
-                    .with(before.name_span, format!("ends at {}", format_offset(finish)))
-                    .help(format!(
-                        "start `{}` when `{}` ends (`after {}` instead of its `at`), or make `{}` last longer",
-                        node.name, before.name, before.name, before.name
-                    )),
-                );
+                diagnostics.push(watch_gap(node, before, at_span, start, finish).help(format!(
+                    "start `{}` when `{}` ends (`after {}` instead of its `at`), or make `{}` last longer",
+                    node.name, before.name, before.name, before.name
+                )));
             }
         }
         let finish = times[index].earliest_finish_ms;

@@ -14,7 +14,7 @@
 
 use super::view::{ItemView, PlanView};
 use crate::analysis::alert_rules::{self, AlertRule, Expr};
-use crate::model::{Comparison, Condition, ConditionKind, MetricId, MetricType, Model, Threshold};
+use crate::model::{Condition, ConditionKind, MetricId, MetricType, Model, Threshold};
 use crate::run::measure::{self, Holds, NoData, Readings, Sample};
 use crate::run::trace::Verdict;
 use serde::Serialize;
@@ -100,17 +100,6 @@ pub fn duration(ms: u64) -> String {
     text
 }
 
-fn comparison(comparison: Comparison) -> &'static str {
-    match comparison {
-        Comparison::Lt => "<",
-        Comparison::Le => "<=",
-        Comparison::Gt => ">",
-        Comparison::Ge => ">=",
-        Comparison::Eq => "==",
-        Comparison::Ne => "!=",
-    }
-}
-
 /// The PromQL of a rule's condition: a series exactly when it holds.
 pub fn promql(model: &Model, expr: &Expr) -> String {
     let sample = |metric: &MetricId| alert_rules::sample(model, *metric);
@@ -120,7 +109,7 @@ pub fn promql(model: &Model, expr: &Expr) -> String {
     };
     match expr {
         Expr::Compare { metric, comparison: op, value } => {
-            format!("{} {} {}", sample(metric), comparison(*op), number(*value))
+            format!("{} {} {}", sample(metric), op.symbol(), number(*value))
         }
         Expr::InRange { metric, low, high, inclusive, negated: false } => format!(
             "({} >= {}) {} {}",

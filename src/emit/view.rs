@@ -426,14 +426,7 @@ impl Builder<'_> {
             }
             model::ConditionKind::Compare { metric, comparison, threshold } => {
                 let metric = self.metric(*metric);
-                let symbol = match comparison {
-                    model::Comparison::Lt => "<",
-                    model::Comparison::Le => "<=",
-                    model::Comparison::Gt => ">",
-                    model::Comparison::Ge => ">=",
-                    model::Comparison::Eq => "==",
-                    model::Comparison::Ne => "!=",
-                };
+                let symbol = comparison.symbol();
                 let (value, of_baseline, shown) = match threshold {
                     model::Threshold::Absolute { value } => (*value, false, format_value(*value, metric.ty)),
                     model::Threshold::OfBaseline { percent } => (*percent, true, format!("{percent}% of baseline")),

@@ -1180,17 +1180,6 @@ struct Found {
     who: String,
 }
 
-fn symbol(comparison: Comparison) -> &'static str {
-    match comparison {
-        Comparison::Lt => "<",
-        Comparison::Le => "<=",
-        Comparison::Gt => ">",
-        Comparison::Ge => ">=",
-        Comparison::Eq => "==",
-        Comparison::Ne => "!=",
-    }
-}
-
 /// The comparisons of metrics in `condition`. [`Condition::walk`] finds every condition in
 /// it; this walk also carries what the `not`s and `for`s around each one say.
 fn atoms(model: &Model, condition: &Condition, role: Role, who: &str, out: &mut Vec<Found>) {
@@ -1217,12 +1206,12 @@ fn atoms(model: &Model, condition: &Condition, role: Role, who: &str, out: &mut 
                     Threshold::Absolute { value } => (
                         metric.0,
                         Atom::Compare { comparison, value: *value },
-                        format!("{} {} {}", found.name, symbol(comparison), format_value(*value, found.ty)),
+                        format!("{} {} {}", found.name, comparison.symbol(), format_value(*value, found.ty)),
                     ),
                     Threshold::OfBaseline { percent } => (
                         metric.0,
                         Atom::OfBaseline { comparison, percent: *percent },
-                        format!("{} {} {percent}% of baseline", found.name, symbol(comparison)),
+                        format!("{} {} {percent}% of baseline", found.name, comparison.symbol()),
                     ),
                 }
             }
@@ -1409,7 +1398,7 @@ fn chart(input: &Series, axis: &Axis) -> Chart {
                 "{} (baseline {}: {} {})",
                 found.text,
                 format_value(baseline, ty),
-                symbol(*comparison),
+                comparison.symbol(),
                 format_value(baseline * percent / 100.0, ty)
             ),
             _ => found.text.clone(),
