@@ -1,6 +1,6 @@
 //! What the workflow target makes of a plan, decided on the model, once, for the emitter and
 //! for the diagnostics about it: the GitHub environment each node's job runs in, the jobs, and
-//! the limits of GitHub Actions the plan runs into (W1002 to W1005).
+//! the limits of GitHub Actions the plan runs into (W1002 to W1005, W1007).
 
 use super::timeline::Schedule;
 use super::{format_duration, format_offset};
@@ -89,12 +89,30 @@ pub fn environment(model: &Model, node: NodeId) -> Option<Environment> {
     }
 }
 
+/// An environment made only to gather one more approval of a job: GitHub asks one reviewer
+/// per environment, so a job whose `approve` needs N approvals waits for its own environment
+/// and N - 1 of these, each the environment of a job that only waits for its review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuorumEnvironment {
+    /// `PLAN-NODE-K` (K from 2), NODE the job's first node: one set per job.
+    pub name: String,
+    /// Which approval it gathers (2, 3, ...) of how many.
+    pub number: usize,
+    pub of: usize,
+    /// The job's environment's reviewers, and every role its `approve` steps name, by name;
+    /// each once.
+    pub reviewers: Vec<RoleId>,
+}
+
 /// One job of the workflow.
 #[derive(Clone, Debug)]
 pub struct Job {
     /// Its nodes, in order; the job is named after the first.
     pub nodes: Vec<NodeId>,
     pub environment: Option<Environment>,
+    /// The more environments its first slice waits for, one more approval each (see
+    /// [`QuorumEnvironment`]); empty when one approval is enough.
+    pub quorum: Vec<QuorumEnvironment>,
     /// The longest it may run, in minutes: its nodes' latest durations ([`on_a_runner_ms`]), plus
     /// [`JOB_SETUP_MINUTES`]. Not capped: the workflow caps it at [`MAX_JOB_MINUTES`].
     pub minutes: u64,
@@ -107,11 +125,14 @@ pub struct Job {
     /// most [`MAX_SLICES`].
     pub slices: u64,
     /// When the runbook stops at a safe point in each slice (`--slice-minutes`): at most
-    /// [`SLICE_MINUTES`], less when a command of the job can run longer than the margin.
+    /// [`SLICE_MINUTES`], less when a command or a pause of the job can run longer than the margin.
     pub slice_minutes: u64,
     /// The longest its runner only waits for a node's `at` (on the earliest schedule), in
     /// minutes, and the node it waits for: time billed for nothing (W1002).
     pub longest_wait: Option<(u64, NodeId)>,
+    /// When it can run, in the plan's time: from the earliest it can start to its nodes' latest
+    /// finish (see [`Job::span_minutes`]).
+    pub window_ms: (i64, i64),
 }
 
 impl Job {
@@ -126,14 +147,25 @@ impl Job {
     }
 }
 
-/// The longest step of a node that the runbook cannot stop in the middle of: a command with
-/// its retries (gates, watches, stages and waits stop between samples).
-fn longest_command_ms(model: &Model, node: NodeId) -> u64 {
-    super::steps(&model.nodes[node.0].items)
+/// The longest a node runs without a point where the runbook can stop a slice: a command with
+/// its retries (gates, watches, stages and waits stop between samples), or a `pause D` of its
+/// action, which waits D and then tries the failed step once more, a command too.
+fn longest_unstoppable_ms(model: &Model, node: NodeId) -> u64 {
+    let node = &model.nodes[node.0];
+    let command = super::steps(&node.items)
         .filter(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }))
         .map(|step| step.worst_case_ms())
         .max()
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let pause = [node.on_fail.as_ref(), node.on_breach()]
+        .into_iter()
+        .flatten()
+        .filter_map(|action| match action {
+            crate::model::Action::Pause { wait_ms, .. } => Some(*wait_ms),
+            _ => None,
+        })
+        .max();
+    pause.map_or(command, |pause| pause.saturating_add(command))
 }
 
 /// The slices of each job, from the schedule (see [`Job::slices`]).
@@ -165,9 +197,11 @@ fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
         at.max(earliest).saturating_add(on_a_runner_ms(*id, schedule))
     });
     job.longest_wait = longest_wait;
+    job.window_ms = (start, end);
     job.span_minutes = minutes(end.saturating_sub(start)) + JOB_SETUP_MINUTES;
     let longest = minutes(
-        i64::try_from(job.nodes.iter().map(|id| longest_command_ms(model, *id)).max().unwrap_or(0)).unwrap_or(i64::MAX),
+        i64::try_from(job.nodes.iter().map(|id| longest_unstoppable_ms(model, *id)).max().unwrap_or(0))
+            .unwrap_or(i64::MAX),
     );
     job.slice_minutes = SLICE_MINUTES.min(MAX_JOB_MINUTES.saturating_sub(JOB_SETUP_MINUTES + longest)).max(30);
     job.slices = if job.span_minutes <= MAX_JOB_MINUTES {
@@ -204,6 +238,9 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
                 && job.nodes.last() == node.after.first()
                 && job.environment == environment
                 && !matches!(environment, Some(Environment::Gate(_)))
+                // Reviewers approve a job when it starts: a node they answer for starts a job
+                // of its own, so they are asked when it comes, never hours before.
+                && !asks_reviewers(model, id)
         });
         match jobs.last_mut() {
             Some(job) if joins => {
@@ -213,18 +250,59 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
             _ => jobs.push(Job {
                 nodes: vec![id],
                 environment,
+                quorum: Vec::new(),
                 minutes: JOB_SETUP_MINUTES + duration,
                 span_minutes: 0,
                 slices: 1,
                 slice_minutes: SLICE_MINUTES,
                 longest_wait: None,
+                window_ms: (0, 0),
             }),
         }
     }
     for job in &mut jobs {
         slice(model, schedule, job);
+        job.quorum = quorum_environments(model, job);
     }
     jobs
+}
+
+/// Whether a node's `check` and `approve` steps are answered by the reviewers of its job's
+/// environment (see [`super::attendance`]).
+fn asks_reviewers(model: &Model, node: NodeId) -> bool {
+    environment(model, node).is_some_and(|environment| environment.has_reviewers(model))
+        && super::steps(&model.nodes[node.0].items)
+            .any(|step| matches!(step.kind, StepKind::Check { .. } | StepKind::Approve { .. }))
+}
+
+/// The approvals a job's reviewers give: one per environment, so a quorum of N needs N - 1
+/// more environments beside the job's own.
+fn quorum_environments(model: &Model, job: &Job) -> Vec<QuorumEnvironment> {
+    let Some(own) = job.environment.filter(|environment| environment.has_reviewers(model)) else {
+        return Vec::new();
+    };
+    let approvals =
+        job.nodes.iter().flat_map(|id| super::steps(&model.nodes[id.0].items)).filter_map(|step| match &step.kind {
+            StepKind::Approve { quorum, roles, .. } => Some((*quorum, roles)),
+            _ => None,
+        });
+    let mut needed = 1;
+    let mut reviewers = own.reviewers(model);
+    for (quorum, roles) in approvals {
+        needed = needed.max(quorum);
+        reviewers.extend(roles.iter().copied());
+    }
+    reviewers.sort_by(|a, b| model.roles[a.0].name.cmp(&model.roles[b.0].name));
+    reviewers.dedup();
+    let Some(first) = job.nodes.first() else { return Vec::new() };
+    (2..=needed)
+        .map(|number| QuorumEnvironment {
+            name: format!("{}-{}-{number}", model.plan.name, model.nodes[first.0].name),
+            number,
+            of: needed,
+            reviewers: reviewers.clone(),
+        })
+        .collect()
 }
 
 /// Whether jobs of the workflow can run at the same time: the jobs are not one chain, each after
@@ -236,6 +314,39 @@ pub fn runs_side_by_side(model: &Model, jobs: &[Job]) -> bool {
         let (Some(before), Some(first)) = (pair[0].nodes.last(), pair[1].nodes.first()) else { return true };
         model.nodes[first.0].after[..] != [*before]
     })
+}
+
+/// What a `GITHUB_TOKEN` may ask of the REST API: 1,000 requests an hour per repository
+/// ("Rate limits for the REST API", GitHub Actions).
+pub const TOKEN_REQUESTS_PER_HOUR: u64 = 1_000;
+/// The share of it the jobs of a run spend asking whether the run ended in another job: the
+/// rest is left to the other requests of the run (reviews) and of the repository's other
+/// workflows.
+pub const RUN_ENDED_REQUESTS_PER_HOUR: u64 = 600;
+/// The most often a job asks: once a minute.
+pub const RUN_ENDED_EVERY_S: u64 = 60;
+
+/// How often each job that runs side by side asks GitHub whether the run ended elsewhere, in
+/// seconds: once a minute, less often when so many jobs can run at once that they would ask
+/// more than [`RUN_ENDED_REQUESTS_PER_HOUR`] together (a job stops up to that long after the
+/// run ended).
+pub fn run_ended_every_s(jobs: &[Job]) -> u64 {
+    let at_once = most_at_once(jobs) as u64;
+    RUN_ENDED_EVERY_S.max((at_once * 3_600).div_ceil(RUN_ENDED_REQUESTS_PER_HOUR))
+}
+
+/// The most jobs that can run at the same time, by their windows: a sweep over their starts
+/// and ends (an end before a start at the same instant).
+pub fn most_at_once(jobs: &[Job]) -> usize {
+    let mut events: Vec<(i64, i8)> =
+        jobs.iter().flat_map(|job| [(job.window_ms.0, 1), (job.window_ms.1.max(job.window_ms.0), -1)]).collect();
+    events.sort_unstable();
+    let (mut running, mut most) = (0i64, 0i64);
+    for (_, change) in events {
+        running += i64::from(change);
+        most = most.max(running);
+    }
+    usize::try_from(most).unwrap_or(0)
 }
 
 fn hours(minutes: u64) -> String {
@@ -298,33 +409,54 @@ fn long_run(model: &Model, order: &[NodeId], schedule: &Schedule, diagnostics: &
     diagnostics.push(diagnostic);
 }
 
-/// W1004: a quorum of approvals in a job whose environment is approved once.
-fn quorums(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
-    use super::attendance::{attended, Place, Runner};
-    for (index, node) in model.nodes.iter().enumerate() {
-        // An unattended node's approvals are W0905: no reviewer is asked at all.
-        if !attended(model, Place::Node(NodeId(index)), Runner::Workflow) {
+/// W1004: an `approve` naming a role that reviews none of its job's environments: GitHub asks
+/// the environments' reviewers only, so that role is never asked in the workflow.
+fn roles_not_asked(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
+    for job in jobs {
+        let Some(environment) = job.environment.filter(|environment| environment.has_reviewers(model)) else {
             continue;
-        }
-        for step in super::steps(&node.items) {
-            let StepKind::Approve { quorum, .. } = &step.kind else { continue };
-            if *quorum > 1 {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::QuorumNotGathered,
-                        step.span,
-                        format!("this approval asks for {quorum} approvers, but the workflow records one: it fails closed"),
-                    )
-                    .label("the job's environment is approved once, and the runbook finds one answer for this step")
-                    .help("ask for one approver (`approve ROLE`) where the workflow runs this node, or carry this node out from the runbook, where each approver answers"),
-                );
+        };
+        let mut asked = environment.reviewers(model);
+        asked.extend(job.quorum.iter().flat_map(|extra| extra.reviewers.iter().copied()));
+        for step in job.nodes.iter().flat_map(|id| super::steps(&model.nodes[id.0].items)) {
+            let StepKind::Approve { roles, .. } = &step.kind else { continue };
+            let missing: Vec<&str> = roles
+                .iter()
+                .filter(|role| !asked.contains(role))
+                .map(|role| model.roles[role.0].name.as_str())
+                .collect();
+            if missing.is_empty() {
+                continue;
             }
+            let reviewers: Vec<&str> =
+                environment.reviewers(model).iter().map(|role| model.roles[role.0].name.as_str()).collect();
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::RoleNotAsked,
+                    step.span,
+                    format!(
+                        "in the workflow, `{}` is never asked for this approval: environment `{}` is reviewed by {}",
+                        missing.join("`, `"),
+                        environment.name(model),
+                        reviewers.join(", ")
+                    ),
+                )
+                .label("GitHub asks only an environment's required reviewers, and they answer for this step")
+                .help(match environment {
+                    Environment::Env(env) => format!(
+                        "add `{}` to the `approval` of env `{}`, or ask for the approval in a gate before this node",
+                        missing.join("`, `"),
+                        model.envs[env.0].name
+                    ),
+                    Environment::Gate(_) => "name the role in the gate's `approve`".to_string(),
+                }),
+            );
         }
     }
 }
 
 /// W1005: an environment with more required reviewers than GitHub takes.
-fn reviewers(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+fn reviewers(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
     let environments = (0..model.envs.len()).map(|index| Environment::Env(EnvId(index))).chain(
         (0..model.nodes.len()).filter_map(|index| match environment(model, NodeId(index)) {
             Some(gate @ Environment::Gate(_)) => Some(gate),
@@ -358,14 +490,44 @@ fn reviewers(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
             .help("name fewer roles: a role that stands for a GitHub team counts as one reviewer"),
         );
     }
+    // The environments that gather a quorum: the job's reviewers and the roles its `approve`
+    // steps name. Reported once, when the job's own environment is within the limit.
+    for job in jobs {
+        let (Some(extra), Some(own)) = (job.quorum.first(), job.environment) else { continue };
+        if extra.reviewers.len() <= MAX_REVIEWERS || own.reviewers(model).len() > MAX_REVIEWERS {
+            continue;
+        }
+        let step = job
+            .nodes
+            .iter()
+            .flat_map(|id| super::steps(&model.nodes[id.0].items))
+            .find(|step| matches!(step.kind, StepKind::Approve { .. }));
+        let Some(step) = step else { continue };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TooManyReviewers,
+                step.span,
+                format!(
+                    "environment `{}` gathers approval {} of {}: it needs {} required reviewers, more than the {MAX_REVIEWERS} GitHub takes",
+                    extra.name,
+                    extra.number,
+                    extra.of,
+                    extra.reviewers.len()
+                ),
+            )
+            .label("each approval of the quorum is asked of the job's reviewers and of the roles its approvals name")
+            .help("name fewer roles: a role that stands for a GitHub team counts as one reviewer"),
+        );
+    }
 }
 
 /// The limits of GitHub Actions this plan runs into (`order` holds every node).
 pub(super) fn check(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    long_waits(model, &jobs(model, order, schedule), &mut diagnostics);
+    let jobs = jobs(model, order, schedule);
+    long_waits(model, &jobs, &mut diagnostics);
     long_run(model, order, schedule, &mut diagnostics);
-    quorums(model, &mut diagnostics);
-    reviewers(model, &mut diagnostics);
+    roles_not_asked(model, &jobs, &mut diagnostics);
+    reviewers(model, &jobs, &mut diagnostics);
     diagnostics
 }

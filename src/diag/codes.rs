@@ -124,7 +124,7 @@ codes! {
     AlertNotRun         = "W1001", Warning, "an alert is not run by the workflow";
     JobTooLong          = "W1002", Warning, "a workflow job's runner waits hours for a node's time";
     RunTooLong          = "W1003", Warning, "the plan runs longer than a GitHub workflow run's 35 days";
-    QuorumNotGathered   = "W1004", Warning, "an approval asks for more approvers than the workflow records";
+    RoleNotAsked        = "W1004", Warning, "an approval names a role the workflow never asks";
     TooManyReviewers    = "W1005", Warning, "a GitHub environment needs more than six required reviewers";
     AlertNotARule       = "W1006", Warning, "an alert cannot be a Prometheus rule and is left out of the rule file";
 }

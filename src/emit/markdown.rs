@@ -7,7 +7,7 @@ use super::view::{
     ActionView, AlertView, ConditionView, ItemView, NodeView, PlanInfo, PlanView, RoleView, StepView, TimesView,
     TreeView,
 };
-use super::workflow::GateEnvironment;
+use super::workflow::MadeEnvironment;
 use crate::analysis::{format_duration, format_offset};
 use crate::model::DEFAULT_SAMPLING_MS;
 use serde::Serialize;
@@ -299,20 +299,20 @@ fn wait_timer_minutes(view: &PlanView, env: &str) -> Option<u64> {
     Some((shortest / 60_000).min(MAX_WAIT_TIMER_MINUTES))
 }
 
-fn environments<'v>(view: &'v PlanView, gates: &'v [GateEnvironment]) -> Vec<EnvironmentSettings<'v>> {
+fn environments<'v>(view: &'v PlanView, made: &'v [MadeEnvironment]) -> Vec<EnvironmentSettings<'v>> {
     let envs = view.envs.iter().filter(|env| !env.approvals.is_empty()).map(|env| EnvironmentSettings {
         name: Cow::Borrowed(env.name.as_str()),
         reviewers: Cow::Borrowed(env.approvals.as_slice()),
         wait_timer_minutes: wait_timer_minutes(view, &env.name),
         description: env.description.as_deref().map(Cow::Borrowed),
     });
-    let gates = gates.iter().map(|gate| EnvironmentSettings {
-        description: Some(Cow::Owned(format!("The sign-off of the gate {}: its approvals and checks.", gate.gate))),
-        name: Cow::Borrowed(gate.name.as_str()),
-        reviewers: Cow::Borrowed(gate.reviewers.as_slice()),
+    let made = made.iter().map(|made| EnvironmentSettings {
+        description: Some(Cow::Borrowed(made.description.as_str())),
+        name: Cow::Borrowed(made.name.as_str()),
+        reviewers: Cow::Borrowed(made.reviewers.as_slice()),
         wait_timer_minutes: None,
     });
-    envs.chain(gates).collect()
+    envs.chain(made).collect()
 }
 
 fn tree_section(tree: &TreeView) -> TreeSection<'_> {
@@ -362,7 +362,7 @@ fn schedule_section(view: &PlanView) -> ScheduleSection {
 
 fn checklist<'v>(
     view: &'v PlanView,
-    gates: &'v [GateEnvironment],
+    made: &'v [MadeEnvironment],
     rules: &'v [Option<String>],
     rules_file: &'v str,
 ) -> Checklist<'v> {
@@ -386,7 +386,7 @@ fn checklist<'v>(
         alerts: alert_sections(&view.alerts, rules),
         rules_file,
         schedule: schedule_section(view),
-        environments: environments(view, gates),
+        environments: environments(view, made),
     }
 }
 
@@ -424,18 +424,18 @@ fn items(state: &minijinja::State, entries: minijinja::Value, pad: &str) -> Resu
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
-/// The checklist of a sound plan; `gates` are the environments the workflow makes for gates
-/// ([`super::workflow::gate_environments`]), whose set-up it lists.
+/// The checklist of a sound plan; `made` are the environments the workflow makes for gates and
+/// quorums ([`super::workflow::made_environments`]), whose set-up it lists.
 /// `rules` holds each alert's Prometheus rule name, if any, in `rules_file`.
 pub fn render(
     view: &PlanView,
-    gates: &[GateEnvironment],
+    made: &[MadeEnvironment],
     rules: &[Option<String>],
     rules_file: &str,
 ) -> Result<String, String> {
     let environment = environment()?;
     let template = environment.get_template("checklist.md").map_err(|error| error.to_string())?;
     template
-        .render(minijinja::Value::from_serialize(checklist(view, gates, rules, rules_file)))
+        .render(minijinja::Value::from_serialize(checklist(view, made, rules, rules_file)))
         .map_err(|error| format!("cannot render the checklist: {error:#}"))
 }

@@ -23,9 +23,9 @@
 
 use super::view::{ActionView, ItemView, NodeView, PlanView};
 use crate::analysis::attendance::{attended, Place, Runner};
-use crate::analysis::workflow::Environment;
+use crate::analysis::workflow::{Environment, QuorumEnvironment};
 use crate::analysis::Analysis;
-use crate::model::Model;
+use crate::model::{Model, RoleId};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -66,11 +66,16 @@ struct JobStep {
     slice_minutes: Option<u64>,
     /// The last slice of its job: a runbook that still has work to do fails it.
     last_slice: bool,
-    /// Ids of the approve and check steps that the environment's reviewers stand for.
+    /// Ids of the approve and check steps that the environments' reviewers stand for.
     approvals: Vec<String>,
+    /// The environments whose reviews answer them: the job's own, then those of its quorum.
+    reviewed: Vec<String>,
     /// Asks GitHub whether another job of the run failed or was cancelled, and stops the
     /// runbook's nodes when one did (`runs_side_by_side`).
     watches_run: bool,
+    /// How often it asks, in seconds (`run_ended_every_s`: the run's jobs together stay within
+    /// the token's rate limit).
+    run_ended_every_s: u64,
 }
 
 /// The id of slice `index` (from 0) of the job `id`: `id`, then `id-2`, `id-3`... (a node's name
@@ -131,33 +136,57 @@ fn rollback_tree(action: Option<&ActionView>) -> Option<&str> {
     }
 }
 
-/// The environment the workflow makes for a gate with approvals and no env.
-pub struct GateEnvironment {
+/// An environment the workflow makes: a gate's own, for a gate with approvals and no env, or
+/// one that gathers one more approval of a quorum ([`QuorumEnvironment`]).
+pub struct MadeEnvironment {
     pub name: String,
-    pub gate: String,
+    /// What it stands for, in words, for the checklist.
+    pub description: String,
+    /// Its required reviewers: roles, by name.
     pub reviewers: Vec<String>,
 }
 
-/// The environments the workflow makes for gates with approvals and no env, each with its
-/// reviewers: the roles the gate's `approve` steps name, by name. The checklist lists their
-/// settings beside the plan's envs: an environment GitHub creates on first use has no reviewers.
-pub fn gate_environments(model: &Model, analysis: &Analysis) -> Vec<GateEnvironment> {
-    analysis
-        .order
-        .iter()
-        .filter_map(|&id| match crate::analysis::workflow::environment(model, id) {
-            Some(environment @ Environment::Gate(_)) => Some(GateEnvironment {
+/// The environments the workflow makes, each with its reviewers. The checklist lists their
+/// settings beside the plan's envs: an environment GitHub creates on first use has no
+/// reviewers.
+pub fn made_environments(model: &Model, analysis: &Analysis) -> Vec<MadeEnvironment> {
+    let names = |roles: &[RoleId]| roles.iter().map(|role| model.roles[role.0].name.to_string()).collect();
+    let mut made = Vec::new();
+    for job in crate::analysis::workflow::jobs(model, &analysis.order, &analysis.schedule) {
+        let Some(first) = job.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
+        if let Some(environment @ Environment::Gate(_)) = job.environment {
+            made.push(MadeEnvironment {
                 name: environment.name(model),
-                gate: model.nodes[id.0].name.to_string(),
-                reviewers: environment
-                    .reviewers(model)
-                    .iter()
-                    .map(|role| model.roles[role.0].name.to_string())
-                    .collect(),
-            }),
-            _ => None,
-        })
-        .collect()
+                description: format!("The sign-off of the gate {}: its approvals and checks.", first.name),
+                reviewers: names(&environment.reviewers(model)),
+            });
+        }
+        for extra in &job.quorum {
+            made.push(MadeEnvironment {
+                name: extra.name.clone(),
+                description: format!(
+                    "Approval {} of {} of the {} {}: GitHub asks one reviewer per environment.",
+                    extra.number,
+                    extra.of,
+                    first.kind.name(),
+                    first.name
+                ),
+                reviewers: names(&extra.reviewers),
+            });
+        }
+    }
+    made
+}
+
+/// A job that only waits for the review of one more environment of a quorum, before the job
+/// whose approvals it gathers.
+#[derive(Serialize)]
+struct ApprovalJob {
+    id: String,
+    name: String,
+    needs: Vec<String>,
+    condition: Option<String>,
+    environment: String,
 }
 
 /// The workflow. Its jobs come from [`crate::analysis::workflow::jobs`], the approvals each
@@ -165,11 +194,13 @@ pub fn gate_environments(model: &Model, analysis: &Analysis) -> Vec<GateEnvironm
 pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -> Result<String, String> {
     let views: HashMap<&str, &NodeView> = view.nodes.iter().map(|node| (node.name.as_str(), node)).collect();
     let mut jobs: Vec<Job> = Vec::new();
+    let mut approval_jobs: Vec<ApprovalJob> = Vec::new();
     // Which planned job (id and slices) runs each node, by node name (a search per dependency
     // would make the target quadratic in the plan's size).
     let mut planned_of_node: HashMap<&str, (String, u64)> = HashMap::new();
     let planned_jobs = crate::analysis::workflow::jobs(model, &analysis.order, &analysis.schedule);
     let side_by_side = crate::analysis::workflow::runs_side_by_side(model, &planned_jobs);
+    let run_ended_every_s = crate::analysis::workflow::run_ended_every_s(&planned_jobs);
     for planned in planned_jobs {
         let Some(first) = planned.nodes.first().map(|id| &model.nodes[id.0]) else { continue };
         let needs: std::collections::BTreeMap<String, u64> = first
@@ -193,6 +224,20 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             planned_of_node.insert(&node.name, (id.clone(), planned.slices));
         }
         let (secrets, vars) = inputs.names(model);
+        // The quorum's environments, each reviewed in a job of its own that the first slice
+        // needs: it starts when they are all reviewed, approved or rejected (a rejection is
+        // the answer `refused-by`, which fails the step, R5).
+        let quorum: Vec<ApprovalJob> = planned
+            .quorum
+            .iter()
+            .map(|extra: &QuorumEnvironment| ApprovalJob {
+                id: format!("{id}-approval-{}", extra.number),
+                name: format!("approval {} of {} for {} {}", extra.number, extra.of, first.kind.name(), first.name),
+                needs: needs.iter().flat_map(|(id, slices)| (0..*slices).map(|index| slice_id(id, index))).collect(),
+                condition: needs_done(&needs),
+                environment: extra.name.clone(),
+            })
+            .collect();
         for index in 0..planned.slices {
             let first_slice = index == 0;
             // A later slice goes on with what the first one was approved for: on an environment
@@ -209,12 +254,18 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                 },
                 timeout_minutes: planned.timeout_minutes(),
                 needs: if first_slice {
-                    needs.iter().flat_map(|(id, slices)| (0..*slices).map(|index| slice_id(id, index))).collect()
+                    needs
+                        .iter()
+                        .flat_map(|(id, slices)| (0..*slices).map(|index| slice_id(id, index)))
+                        .chain(quorum.iter().map(|approval| approval.id.clone()))
+                        .collect()
                 } else {
                     vec![slice_id(&id, index - 1)]
                 },
                 condition: if first_slice {
-                    needs_done(&needs)
+                    // Explicit even without needs: GitHub's implicit `success()` would skip the
+                    // job when an approval of its quorum was rejected.
+                    needs_done(&needs).or_else(|| (!quorum.is_empty()).then(|| "${{ !cancelled() }}".to_string()))
                 } else {
                     Some(format!(
                         "${{{{ !cancelled() && needs.{}.outputs.more == 'true' }}}}",
@@ -235,10 +286,19 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                     slice_minutes: Some(planned.slice_minutes),
                     last_slice: index + 1 == planned.slices,
                     approvals: if environment.is_some() { approvals.clone() } else { Vec::new() },
+                    reviewed: match environment {
+                        Some(environment) if first_slice => std::iter::once(environment.name(model))
+                            .chain(planned.quorum.iter().map(|extra| extra.name.clone()))
+                            .collect(),
+                        Some(environment) => vec![environment.name(model)],
+                        None => Vec::new(),
+                    },
                     watches_run: side_by_side,
+                    run_ended_every_s,
                 },
             });
         }
+        approval_jobs.extend(quorum);
     }
     let node_jobs: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
     // The planned jobs whose nodes roll back into each tree, in one pass over the nodes.
@@ -279,7 +339,9 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                 slice_minutes: None,
                 last_slice: true,
                 approvals: Vec::new(),
+                reviewed: Vec::new(),
                 watches_run: false,
+                run_ended_every_s,
             },
             id,
         });
@@ -303,6 +365,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             state_dir => yaml_string(&format!("{DIRECTORY}/.golive-{}", view.plan.name)),
             t0_required => view.plan.t0_rfc3339.is_none(),
             jobs => jobs,
+            approval_jobs => approval_jobs,
             all_jobs => node_jobs.iter().chain(&rollback_jobs).collect::<Vec<_>>(),
         })
         .map_err(|error| format!("cannot render the workflow: {error}"))?;

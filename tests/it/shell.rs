@@ -627,6 +627,65 @@ watch latency after work every 1m for 2h { errors < 1% }
     assert!(text(&output).contains("The run ended in another of its jobs"), "{}", text(&output));
 }
 
+/// A rollback level that let a failure through in one part of a run (a job of the workflow, or
+/// a run before a resume) leaves the run completed with failures however the later parts end
+/// (R17): the state they go on from says so.
+#[test]
+fn a_failure_let_through_in_an_earlier_part_is_never_forgotten() {
+    let dir = temp_dir("let-through-earlier");
+    runbook(
+        &dir,
+        r#"plan parts {}
+metric errors : percent { probe sh "echo 0.5" }
+rollback undo {
+  level back when errors >= 1% or nodata { run "Undo" sh "echo undo >> rollback" }
+  level fine when errors < 1% { continue }
+}
+phase deploy { run "Deploy" sh "false"; on fail rollback undo }
+phase next after deploy { run "Next" sh "echo next >> steps" }
+"#,
+    );
+    let first = spawnable(&dir, &["--now", "--only", "deploy"]).output().expect("runs");
+    assert_eq!(first.status.code(), Some(6), "{}", text(&first));
+    let second = spawnable(&dir, &["--now", "--only", "next"]).output().expect("runs");
+    assert_eq!(second.status.code(), Some(6), "{}", text(&second));
+    assert_eq!(read(&dir, "steps"), "next\n");
+    assert!(read(&dir, ".golive-parts/trace").ends_with(" run_finished completed_with_failures 6\n"));
+}
+
+/// GOLIVE_RUN_ENDED_EVERY spaces the questions out (the workflow sets it so that its jobs stay
+/// within the token's rate limit): over 20 minutes of the run's clock, asked every minute by
+/// default, and at most twice when every 10 minutes.
+#[test]
+fn the_run_ended_question_is_asked_as_often_as_the_workflow_says() {
+    let _real_time = crate::support::real_time();
+    let asked = |every: Option<&str>| {
+        let dir = temp_dir(&format!("ended-every-{}", every.unwrap_or("default")));
+        runbook(
+            &dir,
+            r#"plan parts {}
+metric errors : percent { probe sh "echo 0.1" }
+watch soak every 1m for 20m { errors < 1% }
+"#,
+        );
+        let mut command = spawnable(&dir, &["--now"]);
+        command.env("GOLIVE_TIME_SCALE", "60").env("GOLIVE_RUN_ENDED_COMMAND", "echo asked >> asked; false");
+        if let Some(every) = every {
+            command.env("GOLIVE_RUN_ENDED_EVERY", every);
+        }
+        let output = command.output().expect("the runbook runs");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        read(&dir, "asked").lines().count()
+    };
+    let (by_default, every_ten_minutes) = std::thread::scope(|scope| {
+        let by_default = scope.spawn(|| asked(None));
+        let every_ten_minutes = scope.spawn(|| asked(Some("600")));
+        (by_default.join().expect("runs"), every_ten_minutes.join().expect("runs"))
+    });
+    assert!(by_default >= 10, "asked {by_default} times in 20 minutes by default");
+    assert!((1..=2).contains(&every_ten_minutes), "asked {every_ten_minutes} times in 20 minutes, every 10");
+}
+
 /// SIGTERM, SIGINT or SIGHUP stop the run and end the running command's whole process group;
 /// they never start a rollback (docs/semantics.md, R24), even with a tree whose level would run.
 #[test]

@@ -254,9 +254,10 @@ role c "C"
 role d "D"
 role e "E"
 role f "F"
+env production { tier production; approval ops }
 metric up : bool { probe sh "true" }
 gate sign_off at T-12h { approve 2 of ops, a, b, c, d, e, f; on fail abort }
-phase deploy at T0 after sign_off { run "Deploy" sh "./deploy.sh" timeout 10m; on fail rollback incident }
+phase deploy at T0 after sign_off on production { approve a; run "Deploy" sh "./deploy.sh" timeout 10m; on fail rollback incident }
 watch two_days after deploy every 1h for 48h { up; on breach rollback incident }
 rollback incident { level critical when not up or nodata { run "Roll back" sh "./rollback.sh" timeout 10m } }
 "#;
@@ -267,7 +268,7 @@ rollback incident { level critical when not up or nodata { run "Roll back" sh ".
         assert!(warnings.lines().any(|line| line == code), "no {code}:\n{warnings}");
     }
     assert!(warnings.contains("a runner waits 12h00m for `deploy` to start"), "{warnings}");
-    assert!(warnings.contains("asks for 2 approvers, but the workflow records one"), "{warnings}");
+    assert!(warnings.contains("`a` is never asked for this approval"), "{warnings}");
     assert!(warnings.contains("needs 7 required reviewers, more than the 6 GitHub takes"), "{warnings}");
     assert!(stdout(&output).contains("timeout-minutes: 360"), "{}", stdout(&output));
     // As real diagnostics: silenced by `--allow`, and errors with `--deny warnings`.
@@ -327,10 +328,8 @@ fn recorded_approvals(workflow: &str) -> Vec<String> {
     workflow
         .lines()
         .filter_map(|line| line.trim_start().strip_prefix("for id in "))
-        .flat_map(|rest| {
-            let ids = rest.split("; do printf '%s approved-by %s").next().unwrap_or_default();
-            ids.split_whitespace().map(String::from).collect::<Vec<_>>()
-        })
+        .filter_map(|rest| rest.split_once(r#"; do printf '%s %s %s\n' "$id" "$answer" "$login""#))
+        .flat_map(|(ids, _)| ids.split_whitespace().map(String::from).collect::<Vec<_>>())
         .collect()
 }
 
@@ -554,6 +553,9 @@ fn no_job_runs_the_runbook_with_now_and_rollback_jobs_never_run_on_cancel() {
                     "{id}: {text}"
                 );
                 assert!(text.contains("--if-needed"), "{id}: the runbook decides");
+            } else if id.contains("-approval-") {
+                // Only waits for one more review of a quorum: runs no runbook.
+                assert!(!text.contains("GOLIVE_RUNBOOK\""), "{id}: {text}");
             } else if id != "checklist" && id != "workflow_dispatch" {
                 assert!(text.contains("--slice-minutes"), "{id}");
             }
@@ -626,6 +628,129 @@ phase deploy after sign_off { run "Deploy" sh "echo deployed >> deployed" }
             assert_eq!(report.result("deploy"), Conclusion::Skipped, "{}", report.logs());
         }
     }
+}
+
+/// A quorum is gathered from as many environments, each approved once: `approve 2 of ...
+/// distinct` passes on two reviewers, fails closed when one person approved both environments,
+/// and is refused at once when the second environment's review is a rejection (R5), in the
+/// gate's job, which runs and records the refusal.
+#[test]
+fn a_quorum_is_gathered_from_as_many_environments() {
+    use crate::gha::{self, Conclusion, Review, RunOptions};
+    let plan = r#"plan quorum { title "Quorum"; launch 2025-03-04T09:30:00Z }
+role ops "Ops"
+role product "Product"
+gate sign_off { approve "Go" 2 of ops, product distinct; on fail abort }
+phase deploy after sign_off { run "Deploy" sh "echo deployed >> deployed" }
+"#;
+    let cases = [
+        (
+            "two-people",
+            Review::approve("carol", 0.1),
+            Review::approve("dave", 0.1),
+            Conclusion::Success,
+            "approval by dave",
+        ),
+        (
+            "one-person",
+            Review::approve("carol", 0.1),
+            Review::approve("carol", 0.1),
+            Conclusion::Failure,
+            "carol has already approved sign_off.1",
+        ),
+        (
+            "rejected",
+            Review::approve("carol", 0.1),
+            Review::reject("dave", 0.1),
+            Conclusion::Failure,
+            "refused by dave",
+        ),
+    ];
+    for (name, first, second, expected, said) in cases {
+        let repository = std::env::temp_dir().join(format!("golivec-quorum-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&repository);
+        std::fs::create_dir_all(repository.join("golive")).expect("repository");
+        std::fs::write(repository.join("quorum.golive"), plan).expect("write");
+        let output = golivec(
+            &[
+                "build",
+                &repository.join("quorum.golive").to_string_lossy(),
+                "--target",
+                "shell,markdown,workflow",
+                "-o",
+                &repository.join("golive").to_string_lossy(),
+            ],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let checklist = std::fs::read_to_string(repository.join("golive/quorum.md")).expect("checklist");
+        assert!(checklist.contains("environments/quorum-sign_off-2\""), "{checklist}");
+        let workflow = gha::parse_file(&repository.join("golive/quorum.yml")).expect("parses");
+        let mut options = RunOptions::new(&repository);
+        options.inputs.insert("dry_run".into(), "false".into());
+        options.actor = "alice".into();
+        // An approval short of its quorum waits its 15 minutes for more: 3 seconds here.
+        options.time_scale = 300.0;
+        options.env.insert("GOLIVE_TIME_SCALE".into(), "300".into());
+        options.reviews.insert("quorum-sign_off".into(), first);
+        options.reviews.insert("quorum-sign_off-2".into(), second);
+        let report = gha::run(&workflow, &options).expect("runs");
+        let logs = report.logs();
+        assert_eq!(report.result("sign_off"), expected, "{name}\n{logs}");
+        assert!(report.job("sign_off").log().contains(said), "{name}: no `{said}`\n{logs}");
+        let deployed = expected == Conclusion::Success;
+        assert_eq!(report.result("deploy") == Conclusion::Success, deployed, "{name}\n{logs}");
+        let _ = std::fs::remove_dir_all(&repository);
+        let _ = std::fs::remove_dir_all(&report.run_dir);
+    }
+}
+
+/// Jobs side by side ask GitHub whether the run ended once a minute, and less often when so many
+/// run at once that together they would pass the share of the token's 1,000 requests an hour
+/// they may spend (600): 20 watches side by side ask every two minutes.
+#[test]
+fn jobs_side_by_side_stay_within_the_tokens_rate_limit() {
+    let every = |watches: usize| {
+        let mut plan = String::from(
+            "plan many { launch 2025-03-04T09:30:00Z }\nmetric up : bool { probe sh \"true\" }\nphase deploy { run \"Deploy\" sh \"true\" }\n",
+        );
+        for index in 0..watches {
+            plan.push_str(&format!("watch w{index} after deploy every 10m for 2h {{ up }}\n"));
+        }
+        let output = golivec(&["build", "-", "--target", "workflow"], Some(plan.as_bytes()));
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let workflow = stdout(&output);
+        let values: std::collections::BTreeSet<String> = workflow
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("export GOLIVE_RUN_ENDED_EVERY=").map(str::to_string))
+            .collect();
+        assert_eq!(values.len(), 1, "{workflow}");
+        values.into_iter().next().unwrap_or_default()
+    };
+    assert_eq!(every(2), "60");
+    assert_eq!(every(10), "60");
+    assert_eq!(every(20), "120");
+    assert_eq!(every(100), "600");
+}
+
+/// A slice stops only between steps, samples and waits: a `pause` of a node's action, and the
+/// step it then tries again, run to their end. The slice is shortened so that they end within
+/// GitHub's 6 hours: 360 minutes, less 15 to set up, less the hour's pause and the 20-minute
+/// command tried again.
+#[test]
+fn a_pause_fits_in_the_slice_it_starts_in() {
+    let plan = r#"plan paused { launch 2025-03-04T09:30:00Z }
+metric up : bool { probe sh "true" }
+phase deploy { run "Deploy" sh "./deploy.sh" timeout 20m; on fail pause 1h then abort }
+watch soak after deploy every 10m for 8h { up; on breach abort }
+"#;
+    let output = golivec(&["build", "-", "--target", "workflow"], Some(plan.as_bytes()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let workflow = stdout(&output);
+    assert!(workflow.contains("args+=(--slice-minutes 265)"), "{workflow}");
+    let without_pause = plan.replace("on fail pause 1h then abort", "on fail abort");
+    let output = golivec(&["build", "-", "--target", "workflow"], Some(without_pause.as_bytes()));
+    assert!(stdout(&output).contains("args+=(--slice-minutes 325)"), "{}", stdout(&output));
 }
 
 /// A job that needs none starts with the run, which starts when a baseline's window opens when

@@ -9,11 +9,11 @@
 //! job's state, reduced to the decisions, must equal `golivec simulate`'s, within the tolerance
 //! of `runbook_diff` (`scenario_replay`).
 //!
-//! People are who the workflow asks: a job records one approval, by `github.actor`, for the
-//! `check` and `approve` steps of a node whose environment has required reviewers (the steps
-//! its run step lists); every other check and approval, and every decision about an
-//! inconclusive node, gets no answer and fails closed. The simulator is given that world: the
-//! scenario with those answers.
+//! People are who the workflow asks: each environment is approved at once by a reviewer of its
+//! own ([`reviewer`]), and a job records each review of its environments (its own and those
+//! that gather its quorum) as one answer to the `check` and `approve` steps its run step lists;
+//! every other check and approval, and every decision about an inconclusive node, gets no
+//! answer and fails closed. The simulator is given that world: the scenario with those answers.
 //!
 //! Scenarios the workflow cannot replay are listed with the reason; scenarios where it differs
 //! are in `KNOWN_DIFFERENCES` with the reason, and the test fails when one starts to agree.
@@ -24,7 +24,7 @@ use crate::scenario_replay::{
 };
 use crate::support::{files, root};
 use golivec::run::{self, world::Scenario, world::World};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -58,9 +58,15 @@ fn unsupported(scenario: &Scenario) -> Option<&'static str> {
         return Some("an operator's decision while the run goes on: nobody writes to a job's runner");
     }
     if scenario.steps.values().any(|step| step.answers.is_some()) {
-        return Some("answers scripted per person: a job records one approval, its environment's");
+        return Some("answers scripted per person: in the workflow, the reviewers of the environments answer");
     }
     None
+}
+
+/// Who reviews an environment in these runs: one person per environment, so a quorum gathered
+/// from several environments has as many distinct approvers.
+fn reviewer(environment: &str) -> String {
+    format!("reviewer-of-{environment}")
 }
 
 /// A finished workflow run.
@@ -68,8 +74,9 @@ struct Replay {
     report: Report,
     /// The trace of the state the last job merged.
     trace: String,
-    /// The `check` and `approve` steps the jobs record an approval for.
-    recorded: BTreeSet<String>,
+    /// The `check` and `approve` steps the jobs record answers for, and the environments
+    /// whose reviews answer each.
+    recorded: BTreeMap<String, Vec<String>>,
     repository: PathBuf,
 }
 
@@ -82,20 +89,27 @@ impl Replay {
     }
 }
 
-/// The step ids a workflow's jobs record an approval for: the ids of the run step's
-/// `for id in ID...; do printf '%s approved-by %s\n' "$id" "$login" ...` (each reviewer of the
-/// job's environment).
-fn recorded_approvals(workflow: &gha::Workflow) -> BTreeSet<String> {
-    let mut recorded = BTreeSet::new();
+/// The step ids a workflow's jobs record answers for, each with the environments whose reviews
+/// answer it: the ids of the run step's `for id in ID...; do printf '%s %s %s\n' "$id"
+/// "$answer" "$login" ...` (each review of the environments of its `jq -r --arg envs "ENV..."`).
+fn recorded_approvals(workflow: &gha::Workflow) -> BTreeMap<String, Vec<String>> {
+    let mut recorded = BTreeMap::new();
     for job in &workflow.jobs {
         for step in &job.steps {
             let gha::Action::Run { script, .. } = &step.action else { continue };
+            let environments: Vec<String> = script
+                .lines()
+                .find_map(|line| line.trim().strip_prefix("jq -r --arg envs \""))
+                .and_then(|rest| rest.split_once('"'))
+                .map(|(names, _)| names.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
             for line in script.lines() {
-                // `for id in ID...; do printf '%s approved-by %s\n' "$id" "$login" >> ...; done`
                 let Some(rest) = line.trim().strip_prefix("for id in ") else { continue };
                 let Some((ids, body)) = rest.split_once("; do ") else { continue };
-                if body.starts_with(r"printf '%s approved-by %s\n'") {
-                    recorded.extend(ids.split_whitespace().map(str::to_string));
+                if body.starts_with(r#"printf '%s %s %s\n' "$id" "$answer" "$login""#) {
+                    for id in ids.split_whitespace() {
+                        recorded.insert(id.to_string(), environments.clone());
+                    }
                 }
             }
         }
@@ -103,9 +117,14 @@ fn recorded_approvals(workflow: &gha::Workflow) -> BTreeSet<String> {
     recorded
 }
 
-/// The scenario as the workflow plays it: each `check` and `approve` answered at once by the
-/// actor where a job records it, and by nobody elsewhere.
-fn as_the_workflow_asks(model: &golivec::model::Model, scenario: &Scenario, recorded: &BTreeSet<String>) -> Scenario {
+/// The scenario as the workflow plays it: each `check` and `approve` answered at once, where a
+/// job records it, by the reviewer of each environment whose reviews answer it, and by nobody
+/// elsewhere.
+fn as_the_workflow_asks(
+    model: &golivec::model::Model,
+    scenario: &Scenario,
+    recorded: &BTreeMap<String, Vec<String>>,
+) -> Scenario {
     let mut scenario = scenario.clone();
     let mut answer = |owner: &str, items: &[golivec::model::Item]| {
         for (position, step) in golivec::model::flatten_steps(items).into_iter().enumerate() {
@@ -113,11 +132,17 @@ fn as_the_workflow_asks(model: &golivec::model::Model, scenario: &Scenario, reco
                 continue;
             }
             let id = format!("{owner}.{}", position + 1);
-            let answers = if recorded.contains(&id) {
-                vec![run::world::AnswerScript { by: ACTOR.into(), role: None, after: None, refuses: false }]
-            } else {
-                Vec::new()
-            };
+            let answers = recorded
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .map(|environment| run::world::AnswerScript {
+                    by: reviewer(environment),
+                    role: None,
+                    after: None,
+                    refuses: false,
+                })
+                .collect();
             scenario.steps.entry(id).or_default().answers = Some(answers);
         }
     };
@@ -173,9 +198,8 @@ fn run_workflow(
     options.actor = ACTOR.into();
     options.env.insert("GOLIVE_TIME_SCALE".into(), SCALE.to_string());
     options.env.insert("USER".into(), world.operator.clone());
-    let environments: BTreeSet<&str> = workflow.jobs.iter().filter_map(|job| job.environment.as_deref()).collect();
-    for (index, environment) in environments.into_iter().enumerate() {
-        options.reviews.insert(environment.into(), Review::approve(&format!("reviewer-{}", index + 1), 0.0));
+    for environment in workflow.jobs.iter().filter_map(|job| job.environment.as_deref()) {
+        options.reviews.insert(environment.into(), Review::approve(&reviewer(environment), 0.0));
     }
     configure(&mut options);
     // One clock for every job: real microseconds now, and the plan's time then, `LEAD_MS` before
@@ -196,9 +220,65 @@ fn run_workflow(
 }
 
 /// The workflow's trace: every job's runbook traces its own invocation (`run_started`, its
-/// nodes, `run_finished`), merged in time order.
+/// nodes, `run_finished`), merged in time order. The run's end is the one the execution record
+/// gives (`--record`): the worst end of its jobs (a slice handing over to the next is none), when
+/// the last of them ended.
 fn reduce_workflow(trace: &str) -> Vec<Decision> {
-    crate::scenario_replay::reduce_runbook(trace)
+    // The runbook's `end_rank`, from the least to the worst.
+    const RANKS: [&str; 7] = [
+        "completed",
+        "completed_with_failures",
+        "interrupted",
+        "halted",
+        "aborted",
+        "rolled_back",
+        "rollback_incomplete",
+    ];
+    let rank = |what: &str| what.split(' ').nth(1).and_then(|end| RANKS.iter().position(|r| *r == end));
+    let mut decisions = crate::scenario_replay::reduce_runbook(
+        &trace.lines().filter(|line| !line.contains(" run_finished ")).collect::<Vec<_>>().join("\n"),
+    );
+    let ends: Vec<Decision> = trace
+        .lines()
+        .filter_map(|line| {
+            let (t_ms, what) = line.split_once(' ')?;
+            Some(Decision { t_ms: t_ms.parse().ok()?, what: what.to_string() })
+        })
+        .filter(|decision| decision.what.starts_with("run_finished ") && rank(&decision.what).is_some())
+        .collect();
+    if let (Some(worst), Some(last)) =
+        (ends.iter().max_by_key(|end| rank(&end.what)), ends.iter().map(|end| end.t_ms).max())
+    {
+        decisions.push(Decision { t_ms: last, what: worst.what.clone() });
+    }
+    decisions
+}
+
+/// The alerts of `plan` the workflow does not watch (W1001 names them, with `--target
+/// workflow`): their steps are not expected of it.
+fn alerts_not_run(plan: &Path) -> Vec<String> {
+    let check =
+        crate::support::golivec(&["check", "--target", "workflow", "--format", "json", &plan.to_string_lossy()], None);
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("JSON diagnostics");
+    report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|diagnostic| diagnostic["code"] == "W1001")
+        .filter_map(|diagnostic| diagnostic["message"].as_str()?.split('`').nth(1).map(str::to_string))
+        .collect()
+}
+
+/// The simulated decisions the workflow carries out: the steps of the alerts it does not watch
+/// (`ALERT.N`) left out.
+fn run_by_the_workflow(simulated: Vec<Decision>, alerts: &[String]) -> Vec<Decision> {
+    simulated
+        .into_iter()
+        .filter(|decision| {
+            let step = decision.what.strip_prefix("step_finished ").and_then(|rest| rest.split(' ').next());
+            !step.is_some_and(|step| alerts.iter().any(|alert| step.starts_with(&format!("{alert}."))))
+        })
+        .collect()
 }
 
 /// Runs `cases` a few at a time.
@@ -232,7 +312,10 @@ fn the_workflow_carries_out_the_simulated_run() {
         let replay = run_workflow(name, plan, &model, &analysis, &world, |_| {});
         let asked = as_the_workflow_asks(&model, scenario, &replay.recorded);
         let world = World::resolve(&model, &asked, t0).expect("scenario resolves");
-        let simulated = reduce_simulated(&run::engine::simulate(&model, &analysis.order, &world));
+        let simulated = run_by_the_workflow(
+            reduce_simulated(&run::engine::simulate(&model, &analysis.order, &world)),
+            &alerts_not_run(plan),
+        );
         let differ = differences(&simulated, &reduce_workflow(&replay.trace));
         let logs = if differ.is_empty() { String::new() } else { replay.report.logs() };
         if std::env::var_os("GOLIVEC_E2E_VERBOSE").is_some() {
@@ -266,21 +349,10 @@ fn the_workflow_samples_prometheus_as_the_backtest() {
         run::backtest::load(&model, &mut world, &answer, Some(&name), &t0).expect("the answer loads");
     }
     // The alerts the workflow says it does not run (W1001) are not expected of it.
-    let check =
-        crate::support::golivec(&["check", "--target", "workflow", "--format", "json", &plan.to_string_lossy()], None);
-    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("JSON diagnostics");
-    let not_run: Vec<String> = report["diagnostics"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|diagnostic| diagnostic["code"] == "W1001")
-        .filter_map(|diagnostic| diagnostic["message"].as_str()?.split('`').nth(1).map(|alert| format!(" {alert}.")))
-        .collect();
+    let not_run = alerts_not_run(&plan);
     assert!(!not_run.is_empty(), "the plan's alert is reported as not run by the workflow");
-    let simulated: Vec<Decision> = reduce_simulated(&run::engine::simulate(&model, &analysis.order, &world))
-        .into_iter()
-        .filter(|decision| !not_run.iter().any(|alert| decision.what.contains(alert.as_str())))
-        .collect();
+    let simulated =
+        run_by_the_workflow(reduce_simulated(&run::engine::simulate(&model, &analysis.order, &world)), &not_run);
     for what in ["breach soak", "tree_entered incident", "node_finished latency stopped"] {
         assert!(simulated.iter().any(|decision| decision.what == what), "no `{what}` in {simulated:#?}");
     }
