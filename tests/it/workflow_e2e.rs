@@ -405,6 +405,67 @@ fn a_cancelled_run_stops_mid_watch_and_rolls_nothing_back() {
     replay.clean();
 }
 
+/// Each example's workflow, started as a dry run (`dry_run: true`, the input's default), runs on
+/// the test executor the way GitHub runs it: every environment approved by its reviewer (the
+/// approval jobs of each quorum included), every node job's runbook says what it would do and
+/// ends `done`, so each job after it runs; later slices, which only a real run needs, and
+/// rollback jobs are skipped; the record job runs last. A wrong `needs`, `if` or output name
+/// would skip a job here.
+#[test]
+fn every_example_runs_through_its_workflow_as_a_dry_run() {
+    let examples = files(&root().join("examples"), "golive");
+    let results = in_parallel(&examples, |example| {
+        let name = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        let repository = std::env::temp_dir().join(format!("golivec-e2e-dry-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&repository);
+        std::fs::create_dir_all(&repository).expect("repository");
+        let out = repository.join("golive");
+        let output = crate::support::golivec(
+            &["build", &example.to_string_lossy(), "--target", "shell,markdown,workflow", "-o", &out.to_string_lossy()],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        let yml = files(&out, "yml").pop().expect("a workflow");
+        let workflow = gha::parse_file(&yml).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let mut options = RunOptions::new(&repository);
+        options.inputs.insert("t0".into(), "2025-03-04T09:30:00+00:00".into());
+        options.time_scale = SCALE as f64;
+        for environment in workflow.jobs.iter().filter_map(|job| job.environment.as_deref()) {
+            options.reviews.insert(environment.into(), Review::approve(&reviewer(environment), 0.0));
+        }
+        let report = gha::run(&workflow, &options).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let mut wrong = Vec::new();
+        for (id, result) in report.results() {
+            let later_slice = id.rsplit_once('-').is_some_and(|(_, n)| n.parse::<u32>().is_ok_and(|n| n >= 2))
+                && !id.contains("-approval-");
+            let expected =
+                if later_slice || id.starts_with("rollback_") { Conclusion::Skipped } else { Conclusion::Success };
+            if result != expected {
+                wrong.push(format!("{id}: {} (expected {})", result.as_str(), expected.as_str()));
+            }
+            let runs_the_runbook = !id.contains("-approval-") && id != "checklist";
+            if result == Conclusion::Success
+                && runs_the_runbook
+                && !report.job(&id).log().contains("(dry run: nothing runs)")
+            {
+                wrong.push(format!("{id}: its runbook did not say what it would do"));
+            }
+        }
+        let approvals = report.results().iter().filter(|(id, _)| id.contains("-approval-")).count();
+        let logs = if wrong.is_empty() { String::new() } else { report.logs() };
+        let _ = std::fs::remove_dir_all(&repository);
+        let _ = std::fs::remove_dir_all(&report.run_dir);
+        (name, wrong, approvals, logs)
+    });
+    let mut approvals = 0;
+    for (name, wrong, approval_jobs, logs) in results {
+        assert!(wrong.is_empty(), "{name}:\n{}\n{logs}", wrong.join("\n"));
+        approvals += approval_jobs;
+    }
+    // memolib's sign-offs by three and by four, aidrive's four of six, onelog's two, the tour's two.
+    assert!(approvals >= 9, "{approvals} approval jobs in the examples");
+}
+
 /// Each example in its healthy world, through the workflow: none can be, and each is listed
 /// with why. Their probes and commands are real tools (curl against `$METRICS_URL`, az, gh,
 /// psql, scripts of their own repositories), which the stubs of the scenarios do not stand in
