@@ -133,6 +133,9 @@ pub struct Job {
     /// When it can run, in the plan's time: from the earliest it can start to its nodes' latest
     /// finish (see [`Job::span_minutes`]).
     pub window_ms: (i64, i64),
+    /// How long it lasts on the happy path, every step done at once, in minutes: longer than a
+    /// slice, its later slices run whatever happens (a long watch, a wait).
+    pub happy_minutes: u64,
 }
 
 impl Job {
@@ -198,6 +201,9 @@ fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
     });
     job.longest_wait = longest_wait;
     job.window_ms = (start, end);
+    // On the happy path (every step done at once): the job's last node's earliest finish.
+    let happy_end = job.nodes.last().and_then(times).map_or(start, |times| times.earliest_finish_ms);
+    job.happy_minutes = minutes(happy_end.saturating_sub(start));
     job.span_minutes = minutes(end.saturating_sub(start)) + JOB_SETUP_MINUTES;
     let longest = minutes(
         i64::try_from(job.nodes.iter().map(|id| longest_unstoppable_ms(model, *id)).max().unwrap_or(0))
@@ -257,6 +263,7 @@ pub fn jobs(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Job> {
                 slice_minutes: SLICE_MINUTES,
                 longest_wait: None,
                 window_ms: (0, 0),
+                happy_minutes: 0,
             }),
         }
     }
@@ -521,6 +528,51 @@ fn reviewers(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
+/// W1007: a job in slices on an environment with reviewers reads secrets or vars. Its later
+/// slices run without the environment (the reviewers are asked once, not every 5h30m), so what
+/// they read must be the repository's or the organization's: an environment's own secrets and
+/// vars are not there.
+fn later_slices_without_environment(model: &Model, jobs: &[Job], diagnostics: &mut Vec<Diagnostic>) {
+    for job in jobs {
+        // A gate's own environment holds no secrets: golivec makes it for its reviewers only.
+        let Some(environment @ Environment::Env(_)) =
+            job.environment.filter(|environment| environment.has_reviewers(model))
+        else {
+            continue;
+        };
+        let Some(first) = job.nodes.first() else { continue };
+        // Only a job whose later slices run on the happy path: one that is long only when its
+        // steps take their whole time (a check waiting 15 minutes for an answer it was given)
+        // ends in its first slice.
+        if job.slices < 2 || job.happy_minutes <= job.slice_minutes {
+            continue;
+        }
+        let mut inputs = super::inputs::Inputs::default();
+        for id in &job.nodes {
+            inputs.extend(super::inputs::node(model, *id));
+        }
+        let (secrets, vars) = inputs.names(model);
+        if secrets.is_empty() && vars.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = secrets.iter().chain(&vars).map(|name| format!("`{name}`")).collect();
+        diagnostics.push(
+            Diagnostic::new(
+                Code::EnvironmentLeftBySlices,
+                model.nodes[first.0].name_span,
+                format!(
+                    "in the workflow, this job runs in up to {} slices and only the first is on environment `{}`: {} must be the repository's or the organization's",
+                    job.slices,
+                    environment.name(model),
+                    names.join(", ")
+                ),
+            )
+            .label("its reviewers approve the first slice; the later ones run without the environment and its secrets")
+            .help("keep what the job reads in the repository's or the organization's secrets and variables, or ask for the sign-off in a gate before a node that needs no reviewers"),
+        );
+    }
+}
+
 /// The limits of GitHub Actions this plan runs into (`order` holds every node).
 pub(super) fn check(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -529,5 +581,6 @@ pub(super) fn check(model: &Model, order: &[NodeId], schedule: &Schedule) -> Vec
     long_run(model, order, schedule, &mut diagnostics);
     roles_not_asked(model, &jobs, &mut diagnostics);
     reviewers(model, &jobs, &mut diagnostics);
+    later_slices_without_environment(model, &jobs, &mut diagnostics);
     diagnostics
 }

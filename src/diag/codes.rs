@@ -127,6 +127,7 @@ codes! {
     RoleNotAsked        = "W1004", Warning, "an approval names a role the workflow never asks";
     TooManyReviewers    = "W1005", Warning, "a GitHub environment needs more than six required reviewers";
     AlertNotARule       = "W1006", Warning, "an alert cannot be a Prometheus rule and is left out of the rule file";
+    EnvironmentLeftBySlices = "W1007", Warning, "a workflow job's later slices run without its environment's secrets";
 }
 
 impl std::str::FromStr for Code {

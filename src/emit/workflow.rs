@@ -241,8 +241,8 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
         for index in 0..planned.slices {
             let first_slice = index == 0;
             // A later slice goes on with what the first one was approved for: on an environment
-            // with reviewers it would wait for them again, so it runs without it, and records
-            // no approval (the steps that needed one ran in the first slice).
+            // with reviewers it would wait for them again, so it runs without it, and reads the
+            // reviews of the first from the run's reviews.
             let reviewed = planned.environment.is_some_and(|environment| environment.has_reviewers(model));
             let environment = planned.environment.filter(|_| first_slice || !reviewed);
             jobs.push(Job {
@@ -285,12 +285,14 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
                     selector: only.join(" "),
                     slice_minutes: Some(planned.slice_minutes),
                     last_slice: index + 1 == planned.slices,
-                    approvals: if environment.is_some() { approvals.clone() } else { Vec::new() },
-                    reviewed: match environment {
-                        Some(environment) if first_slice => std::iter::once(environment.name(model))
+                    // Every slice records the reviews of the job's environments, from the run's
+                    // reviews: a node that waits for its time starts in a later slice, which
+                    // runs without the environment its reviewers approved in the first.
+                    approvals: if planned.environment.is_some() { approvals.clone() } else { Vec::new() },
+                    reviewed: match planned.environment {
+                        Some(environment) => std::iter::once(environment.name(model))
                             .chain(planned.quorum.iter().map(|extra| extra.name.clone()))
                             .collect(),
-                        Some(environment) => vec![environment.name(model)],
                         None => Vec::new(),
                     },
                     watches_run: side_by_side,

@@ -423,24 +423,18 @@ fn the_documented_ci_job_passes_actionlint() {
 
 /// The environment of each job that records approvals for the runbook (`approved-by`).
 fn environments_recording_approvals(workflow: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut environment: Option<&str> = None;
-    for line in workflow.lines() {
-        let is_job = line.len() > 2 && line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':');
-        if is_job {
-            environment = None;
-        } else if let Some(name) = line.trim_start().strip_prefix("environment: ") {
-            environment = Some(name.trim());
-        } else if line.contains("approved-by") {
-            found.push(environment.unwrap_or("(none)").to_string());
-        }
-    }
-    found
+    // `jq -r --arg envs "ENV..." ...`: the environments whose reviews a job records as answers.
+    workflow
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("jq -r --arg envs \""))
+        .filter_map(|rest| rest.split_once('"').map(|(names, _)| names))
+        .flat_map(|names| names.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect()
 }
 
-/// A job records approvals in someone's name only when passing its environment took a
-/// reviewer: the checklist sets that environment up with required reviewers. (An environment
-/// GitHub creates on first use has none, so its job would run at once.)
+/// A job records approvals in someone's name only from environments whose passing took a
+/// reviewer: the checklist sets each up with required reviewers. (An environment GitHub creates
+/// on first use has none, so its job would run at once.)
 #[test]
 fn approvals_are_recorded_only_behind_required_reviewers() {
     let mut plans = files(&root().join("examples"), "golive");
@@ -731,6 +725,60 @@ fn jobs_side_by_side_stay_within_the_tokens_rate_limit() {
     assert_eq!(every(10), "60");
     assert_eq!(every(20), "120");
     assert_eq!(every(100), "600");
+}
+
+/// A gate that waits hours for its time runs its steps in a later slice of its job, which runs
+/// without the environment its reviewer approved when the job started: that slice reads the
+/// review from the run's reviews, and the gate passes on it.
+#[test]
+fn a_gate_answered_in_a_later_slice_passes_on_its_review() {
+    use crate::gha::{self, Conclusion, Review, RunOptions};
+    let _real_time = crate::support::real_time();
+    let plan = r#"plan later { title "Later"; launch 2025-03-04T09:30:00Z }
+role ops "Ops"
+phase prepare at T-7h { run "Prepare" sh "echo prepared >> steps" }
+gate ready at T-30m after prepare { approve "Go" ops; on fail abort }
+phase deploy at T0 after ready { run "Deploy" sh "echo deployed >> steps" }
+"#;
+    let repository = std::env::temp_dir().join(format!("golivec-later-slice-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repository);
+    std::fs::create_dir_all(repository.join("golive")).expect("repository");
+    std::fs::write(repository.join("later.golive"), plan).expect("write");
+    let output = golivec(
+        &[
+            "build",
+            &repository.join("later.golive").to_string_lossy(),
+            "--target",
+            "shell,markdown,workflow",
+            "-o",
+            &repository.join("golive").to_string_lossy(),
+            "--allow",
+            "W1002",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let workflow = gha::parse_file(&repository.join("golive/later.yml")).expect("parses");
+    assert!(workflow.jobs.iter().any(|job| job.id == "ready-2"), "the gate's job has a second slice");
+    let mut options = RunOptions::new(&repository);
+    options.inputs.insert("dry_run".into(), "false".into());
+    options.inputs.insert("t0".into(), "2025-03-04T09:30:00+00:00".into());
+    options.actor = "alice".into();
+    options.time_scale = 300.0;
+    options.env.insert("GOLIVE_TIME_SCALE".into(), "300".into());
+    // The run's clock: the workflow starts at T-7h05m.
+    let micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_micros();
+    let t0_ms: i64 = 1_741_080_600_000;
+    options.env.insert("GOLIVE_CLOCK_ORIGIN".into(), format!("{micros} {}", t0_ms - (7 * 60 + 5) * 60_000));
+    options.reviews.insert("later-ready".into(), Review::approve("carol", 0.0));
+    let report = gha::run(&workflow, &options).expect("runs");
+    let logs = report.logs();
+    assert_eq!(report.result("ready"), Conclusion::Success, "{logs}");
+    assert_eq!(report.result("ready-2"), Conclusion::Success, "{logs}");
+    assert!(report.job("ready-2").log().contains("approval by carol (recorded in"), "{logs}");
+    assert_eq!(report.result("deploy"), Conclusion::Success, "{logs}");
+    let _ = std::fs::remove_dir_all(&repository);
+    let _ = std::fs::remove_dir_all(&report.run_dir);
 }
 
 /// A slice stops only between steps, samples and waits: a `pause` of a node's action, and the
