@@ -574,6 +574,33 @@ fn a_plan_without_launch_requires_the_t0_input() {
     assert_valid("no-launch", &workflow);
 }
 
+/// A "repository" for the test executor: `plan` written as `STEM.golive` at its root, and the
+/// runbook, the checklist and the workflow golivec builds from it in `golive/` (`extra` are more
+/// arguments to `build`). Returns the repository and the parsed workflow.
+fn executor_repository(
+    name: &str,
+    stem: &str,
+    plan: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, crate::gha::Workflow) {
+    let repository = std::env::temp_dir().join(format!("golivec-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repository);
+    std::fs::create_dir_all(repository.join("golive")).expect("repository");
+    let source = repository.join(format!("{stem}.golive"));
+    std::fs::write(&source, plan).expect("write");
+    let out = repository.join("golive");
+    let mut args = vec!["build", &*source.to_string_lossy(), "--target", "shell,markdown,workflow", "-o"]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    args.push(out.to_string_lossy().into_owned());
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    let output = golivec(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let workflow = crate::gha::parse_file(&out.join(format!("{stem}.yml"))).expect("parses");
+    (repository, workflow)
+}
+
 /// A gate's approval comes from the reviewer who approved its environment, read from the run's
 /// reviews (the REST API, `gh api .../approvals`), never from who started the run: run through
 /// the test executor of GitHub Actions, the gate passes on a reviewer's approval, and a
@@ -587,23 +614,7 @@ gate sign_off { approve "Go" 1 of ops distinct; on fail abort }
 phase deploy after sign_off { run "Deploy" sh "echo deployed >> deployed" }
 "#;
     for (reviewer, expected) in [("carol", Conclusion::Success), ("alice", Conclusion::Failure)] {
-        let repository = std::env::temp_dir().join(format!("golivec-review-{}-{reviewer}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&repository);
-        std::fs::create_dir_all(repository.join("golive")).expect("repository");
-        std::fs::write(repository.join("review.golive"), plan).expect("write");
-        let output = golivec(
-            &[
-                "build",
-                &repository.join("review.golive").to_string_lossy(),
-                "--target",
-                "shell,markdown,workflow",
-                "-o",
-                &repository.join("golive").to_string_lossy(),
-            ],
-            None,
-        );
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        let workflow = gha::parse_file(&repository.join("golive/review.yml")).expect("parses");
+        let (repository, workflow) = executor_repository(&format!("review-{reviewer}"), "review", plan, &[]);
         let mut options = RunOptions::new(&repository);
         options.inputs.insert("dry_run".into(), "false".into());
         options.actor = "alice".into();
@@ -661,25 +672,9 @@ phase deploy after sign_off { run "Deploy" sh "echo deployed >> deployed" }
         ),
     ];
     for (name, first, second, expected, said) in cases {
-        let repository = std::env::temp_dir().join(format!("golivec-quorum-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&repository);
-        std::fs::create_dir_all(repository.join("golive")).expect("repository");
-        std::fs::write(repository.join("quorum.golive"), plan).expect("write");
-        let output = golivec(
-            &[
-                "build",
-                &repository.join("quorum.golive").to_string_lossy(),
-                "--target",
-                "shell,markdown,workflow",
-                "-o",
-                &repository.join("golive").to_string_lossy(),
-            ],
-            None,
-        );
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let (repository, workflow) = executor_repository(&format!("quorum-{name}"), "quorum", plan, &[]);
         let checklist = std::fs::read_to_string(repository.join("golive/quorum.md")).expect("checklist");
         assert!(checklist.contains("environments/quorum-sign_off-2\""), "{checklist}");
-        let workflow = gha::parse_file(&repository.join("golive/quorum.yml")).expect("parses");
         let mut options = RunOptions::new(&repository);
         options.inputs.insert("dry_run".into(), "false".into());
         options.actor = "alice".into();
@@ -740,25 +735,7 @@ phase prepare at T-7h { run "Prepare" sh "echo prepared >> steps" }
 gate ready at T-30m after prepare { approve "Go" ops; on fail abort }
 phase deploy at T0 after ready { run "Deploy" sh "echo deployed >> steps" }
 "#;
-    let repository = std::env::temp_dir().join(format!("golivec-later-slice-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repository);
-    std::fs::create_dir_all(repository.join("golive")).expect("repository");
-    std::fs::write(repository.join("later.golive"), plan).expect("write");
-    let output = golivec(
-        &[
-            "build",
-            &repository.join("later.golive").to_string_lossy(),
-            "--target",
-            "shell,markdown,workflow",
-            "-o",
-            &repository.join("golive").to_string_lossy(),
-            "--allow",
-            "W1002",
-        ],
-        None,
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let workflow = gha::parse_file(&repository.join("golive/later.yml")).expect("parses");
+    let (repository, workflow) = executor_repository("later-slice", "later", plan, &["--allow", "W1002"]);
     assert!(workflow.jobs.iter().any(|job| job.id == "ready-2"), "the gate's job has a second slice");
     let mut options = RunOptions::new(&repository);
     options.inputs.insert("dry_run".into(), "false".into());
