@@ -60,6 +60,7 @@ pub enum Item {
     Prometheus(Box<PrometheusDecl>),
     Use(UseDecl),
     Template(TemplateDecl),
+    Variant(Box<VariantDecl>),
 }
 
 impl Item {
@@ -80,6 +81,7 @@ impl Item {
             Item::Prometheus(decl) => &decl.name,
             Item::Use(decl) => &decl.name,
             Item::Template(decl) => &decl.name,
+            Item::Variant(decl) => &decl.name,
         }
     }
 
@@ -99,6 +101,7 @@ impl Item {
             Item::Prometheus(_) => "prometheus server",
             Item::Use(_) => "module",
             Item::Template(_) => "template",
+            Item::Variant(_) => "variant",
         }
     }
 }
@@ -120,6 +123,33 @@ pub enum UseTarget {
     Std(Vec<Ident>),
     /// A path relative to the importing file.
     File(Text),
+}
+
+/// `variant NAME { ... }`: the plan again, with its own settings, some nodes skipped and some
+/// approvals changed. Checked and analysed as a plan of its own (`modules::variant`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantDecl {
+    pub name: Ident,
+    pub items: Vec<VariantItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum VariantItem {
+    /// `title`, `launch`, `owner` or `description`: replaces the plan's.
+    Setting(PlanField, Span),
+    /// `skip A, B`: these nodes are left out; what ran after them runs after what they ran after.
+    Skip(Vec<Ident>, Span),
+    /// `in GATE approve ...`: this approval replaces the node's approvals.
+    Approve { node: Ident, step: Step, span: Span },
+}
+
+impl VariantItem {
+    pub fn span(&self) -> Span {
+        match self {
+            VariantItem::Setting(_, span) | VariantItem::Skip(_, span) | VariantItem::Approve { span, .. } => *span,
+        }
+    }
 }
 
 /// `template NAME(param: type = default, ...) { ... }`.

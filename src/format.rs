@@ -335,6 +335,26 @@ impl<'s> Printer<'s> {
             Item::Prometheus(decl) => self.prometheus(decl),
             Item::Use(decl) => self.use_decl(decl),
             Item::Template(decl) => self.template(decl),
+            Item::Variant(decl) => self.variant(decl),
+        }
+    }
+
+    fn variant(&mut self, decl: &'s VariantDecl) -> Doc<'s> {
+        let statements = decl
+            .items
+            .iter()
+            .map(|item| Statement::new(item.span(), move |p| p.variant_item(item)))
+            .collect();
+        self.block(self.head("variant", &decl.name, None), statements, decl.span.end)
+    }
+
+    fn variant_item(&mut self, item: &'s VariantItem) -> Doc<'s> {
+        match item {
+            VariantItem::Setting(field, _) => self.plan_field(field),
+            VariantItem::Skip(nodes, _) => RcDoc::text("skip ").append(self.ident_list(nodes)),
+            VariantItem::Approve { node, step, .. } => {
+                RcDoc::text("in ").append(Self::ident(node)).append(RcDoc::text(" ")).append(self.step(step))
+            }
         }
     }
 

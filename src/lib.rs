@@ -22,7 +22,7 @@ pub mod syntax;
 pub mod units;
 mod zones;
 
-use diag::Diagnostic;
+use diag::{Code, Diagnostic};
 use source::{FileId, SourceMap};
 
 /// The outcome of checking one file.
@@ -57,6 +57,9 @@ pub struct Options {
     /// empty [`Checked::ast`]: for callers that want only diagnostics and the model (the
     /// command line), so that tree, model and analysis never occupy memory all at once.
     pub discard_tree: bool,
+    /// The variant of the plan to build (`--variant NAME`); the plan itself when `None`. Every
+    /// variant is checked and analysed whichever is chosen; the model is the chosen one's.
+    pub variant: Option<String>,
 }
 
 /// Parses, checks and analyses one file of `sources` with default options.
@@ -72,6 +75,54 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
     diagnostics.extend(loading);
     let (expanded, expanding) = modules::expand(sources, &program);
     diagnostics.extend(expanding);
+    // Variants: each one is checked and analysed as a plan of its own (before the chosen one,
+    // which may move the declarations out of the program); their findings join the chosen
+    // one's, once each.
+    let (base, expanded, varying) = modules::variant::base(&program, expanded);
+    diagnostics.extend(varying);
+    let mut from_variants: Vec<(String, Diagnostic)> = Vec::new();
+    let expanded = match &base {
+        None => {
+            if let Some(wanted) = &options.variant {
+                diagnostics.push(unknown_variant(sources, file, wanted, &[]));
+            }
+            expanded
+        }
+        Some(base) => {
+            let chosen = match &options.variant {
+                None => None,
+                Some(wanted) => match base.variants.iter().find(|variant| variant.name.name == wanted.as_str()) {
+                    Some(variant) => Some(*variant),
+                    None => {
+                        diagnostics.push(unknown_variant(sources, file, wanted, &base.variants));
+                        None
+                    }
+                },
+            };
+            let checkable = !diagnostics.iter().any(Diagnostic::is_error);
+            let mut chosen_declarations = None;
+            let others = std::iter::once(None).chain(base.variants.iter().map(|variant| Some(*variant)));
+            for variant in others {
+                let declarations = match variant {
+                    Some(variant) => {
+                        let (declarations, found) = modules::variant::apply(&program, &base.declarations, variant);
+                        diagnostics.extend(found);
+                        declarations
+                    }
+                    None => base.declarations.iter().map(modules::variant::copy).collect(),
+                };
+                let is_chosen = variant.map(|variant| &variant.name) == chosen.map(|variant| &variant.name);
+                if is_chosen {
+                    chosen_declarations = Some(declarations);
+                } else if checkable {
+                    let name = variant.map_or_else(String::new, |variant| variant.name.name.to_string());
+                    let found = check_variant(sources, &program, &declarations, root_span(&program), options);
+                    from_variants.extend(found.into_iter().map(|diagnostic| (name.clone(), diagnostic)));
+                }
+            }
+            chosen_declarations
+        }
+    };
     let Some(root) = program.modules.first() else {
         // `load` always returns the root first; an empty program cannot happen.
         return Checked { file, ast: ast::File::default(), model: None, analysis: None, diagnostics };
@@ -135,6 +186,7 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
         diagnostics.extend(found);
         analysis
     });
+    merge_variants(&mut diagnostics, from_variants, options.variant.as_deref());
     for (_, allows) in &allowed {
         diagnostics.extend(allows.problems.iter().cloned());
     }
@@ -155,6 +207,69 @@ pub fn check_with(sources: &mut SourceMap, file: FileId, options: &Options) -> C
     diag::sort(&mut diagnostics);
     let model = if diagnostics.iter().any(Diagnostic::is_error) { None } else { model };
     Checked { file, ast, model, analysis, diagnostics }
+}
+
+/// The span of the root file.
+fn root_span(program: &modules::Program) -> source::Span {
+    program.modules.first().map(|root| root.ast.span).unwrap_or_default()
+}
+
+/// E0413: `--variant NAME` names no variant of the plan.
+fn unknown_variant(sources: &SourceMap, file: FileId, wanted: &str, variants: &[&ast::VariantDecl]) -> Diagnostic {
+    let names: Vec<&str> = variants.iter().map(|variant| variant.name.name.as_str()).collect();
+    let help = match sema::closest(wanted, names.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None if names.is_empty() => "the plan declares no `variant`; build the plan itself without `--variant`".to_string(),
+        None => format!("the plan's variants are {}", names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")),
+    };
+    let name = &sources.get(file).name;
+    Diagnostic::new(Code::UnknownVariant, source::Span::new(file, 0, 0), format!("`{name}` declares no variant `{wanted}`"))
+        .label("the variant asked for with `--variant`")
+        .help(help)
+}
+
+/// The findings of one variant that is not the one chosen: its names and types as the plan
+/// has them, then the analysis of its own schedule.
+fn check_variant(
+    sources: &SourceMap,
+    program: &modules::Program,
+    declarations: &[modules::Declaration],
+    file_span: source::Span,
+    options: &Options,
+) -> Vec<Diagnostic> {
+    let (model, mut found) = sema::check(borrowed_declarations(program, Some(declarations)), file_span, sources);
+    if let Some(model) = model {
+        if !found.iter().any(Diagnostic::is_error) {
+            let (_, analysed) = analysis::analyze(&model, &options.analysis);
+            found.extend(analysed);
+        }
+    }
+    found
+}
+
+/// Adds what the other variants found and the chosen one did not: a finding the same in every
+/// variant (most of them) is reported once; one of a variant only says which.
+fn merge_variants(diagnostics: &mut Vec<Diagnostic>, from_variants: Vec<(String, Diagnostic)>, chosen: Option<&str>) {
+    let mut seen: rustc_hash::FxHashSet<(diag::Code, source::Span, String)> = diagnostics
+        .iter()
+        .map(|diagnostic| (diagnostic.code, diagnostic.primary_span(), diagnostic.message.clone()))
+        .collect();
+    for (variant, mut diagnostic) in from_variants {
+        if !seen.insert((diagnostic.code, diagnostic.primary_span(), diagnostic.message.clone())) {
+            continue;
+        }
+        let which = if variant.is_empty() {
+            "in the plan itself".to_string()
+        } else {
+            format!("in the variant `{variant}`")
+        };
+        let chosen = match chosen {
+            Some(chosen) => format!(" (building the variant `{chosen}`)"),
+            None => String::new(),
+        };
+        diagnostic.message = format!("{which}: {}{chosen}", diagnostic.message);
+        diagnostics.push(diagnostic);
+    }
 }
 
 /// The expanded plan's declarations, borrowed from the program.

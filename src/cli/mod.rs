@@ -120,6 +120,10 @@ pub struct AnalysisArgs {
     /// Turn warnings into errors.
     #[arg(long, value_enum)]
     deny: Option<Deny>,
+    /// Use this variant of the plan (`variant NAME { ... }`) instead of the plan itself. Every
+    /// variant is checked either way.
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
 }
 
 /// The analysis's view of the targets named with `--target`: whose limits to report.
@@ -155,6 +159,7 @@ impl AnalysisArgs {
             deny_warnings: self.deny == Some(Deny::Warnings),
             // No command reads the tree after checking: free it before the analysis.
             discard_tree: true,
+            variant: self.variant.clone(),
         })
     }
 }

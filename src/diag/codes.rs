@@ -87,6 +87,12 @@ codes! {
     RecursiveTemplate   = "E0404", Error, "a template calls itself, directly or through other templates";
     NulInCommand        = "E0405", Error, "a command contains a NUL character, which no shell can hold";
     ExpansionTooLarge   = "E0406", Error, "template calls nest too deeply or paste too many statements";
+    VariantUnknownNode  = "E0410", Error, "a variant skips or changes a node the plan does not declare";
+    VariantNoApproval   = "E0411", Error, "a variant changes the approvals of a node that asks none, or that it skips";
+    ImportedPlan        = "E0412", Error, "an imported file declares a plan or a variant";
+    UnknownVariant      = "E0413", Error, "the variant asked for is not declared by the plan";
+    EmptyVariant        = "W0414", Warning, "a variant changes nothing";
+    VariantLosesOrder   = "W0415", Warning, "a node a variant keeps no longer waits for anything and starts at T0";
     DependencyCycle     = "E0501", Error, "nodes depend on each other in a cycle";
     StartsBeforeDependency = "E0502", Error, "a node is scheduled before a node it depends on can finish";
     TimeoutExceedsWindow = "E0503", Error, "a step can run longer than its node has before the next node starts";

@@ -109,6 +109,7 @@ pub fn item_span(item: &crate::ast::Item) -> Span {
         Item::Prometheus(decl) => decl.span,
         Item::Use(decl) => decl.span,
         Item::Template(decl) => decl.span,
+        Item::Variant(decl) => decl.span,
     }
 }
 

@@ -34,7 +34,7 @@ pub(crate) fn items<'a>(
     }
     for item in &file.items {
         let kind = match item {
-            Item::Plan(_) | Item::Template(_) => continue,
+            Item::Plan(_) | Item::Template(_) | Item::Variant(_) => continue,
             Item::Role(_) | Item::Secret(_) | Item::Var(_) => CompletionItemKind::VARIABLE,
             Item::Env(_) | Item::Window(_) | Item::Freeze(_) | Item::Prometheus(_) => CompletionItemKind::CONSTANT,
             Item::Metric(_) => CompletionItemKind::FIELD,
@@ -105,6 +105,7 @@ fn block_at(file: &File, offset: u32) -> Block {
         },
         Item::Node(node) => node_block(&node.body, offset),
         Item::Template(template) => node_block(&template.body, offset),
+        Item::Variant(_) => Block::Variant,
     }
 }
 

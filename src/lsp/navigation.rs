@@ -7,7 +7,7 @@
 use crate::ast::{
     ActionKind, Argument, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
     MetricField, NodeDecl, NodeItem, PlanField, PrometheusField, RunOption, Step, StepKind, Value, ValueKind,
-    WindowField,
+    VariantItem, WindowField,
 };
 use crate::source::Span;
 use crate::units::{format_duration, format_offset};
@@ -160,6 +160,19 @@ fn item_references<'a>(item: &'a Item, out: &mut Found<'a>) {
             for field in &decl.fields {
                 if let PrometheusField::Header(header) = field {
                     out.push(&header.secret);
+                }
+            }
+        }
+        Item::Variant(decl) => {
+            for variant_item in &decl.items {
+                match variant_item {
+                    VariantItem::Setting(PlanField::Owner(owner), _) => out.push(owner),
+                    VariantItem::Setting(..) => {}
+                    VariantItem::Skip(nodes, _) => out.extend(nodes),
+                    VariantItem::Approve { node, step, .. } => {
+                        out.push(node);
+                        step_references(step, out);
+                    }
                 }
             }
         }
@@ -387,6 +400,10 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
             crate::ast::UseTarget::File(path) => lines.push(format!("the file `{}`", path.value)),
         },
         Item::Template(decl) => lines.push(format!("`{}{}`", decl.name.name, source(decl.params_span))),
+        Item::Variant(decl) => {
+            lines.push("the plan again, checked as a plan of its own; `--variant NAME` builds it".to_string());
+            lines.extend(decl.items.iter().map(|variant_item| format!("`{}`", source(variant_item.span()))));
+        }
     }
     let mut out = header;
     for line in lines {
@@ -502,6 +519,7 @@ pub(crate) fn outline(file: &File) -> Vec<Symbol> {
                 Item::Freeze(decl) => (SymbolKind::STRUCT, decl.title.as_ref(), Vec::new()),
                 Item::Use(_) => (SymbolKind::MODULE, None, Vec::new()),
                 Item::Template(_) => (SymbolKind::FUNCTION, None, Vec::new()),
+                Item::Variant(_) => (SymbolKind::MODULE, None, Vec::new()),
             };
             let name = item.name();
             // The kind as written, then the title: `role "Tech lead"`, `metric : percent`.

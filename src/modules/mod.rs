@@ -9,6 +9,7 @@
 
 mod expand;
 pub mod stdlib;
+pub mod variant;
 
 pub use expand::{expand, Declaration, ParamType};
 

@@ -260,7 +260,7 @@ impl Checker<'_> {
                 ast::Item::Var(_) => (Kind::Var, 10),
                 ast::Item::Prometheus(_) => (Kind::Prometheus, 11),
                 // Gone once the plan is expanded (`modules::expand`).
-                ast::Item::Use(_) | ast::Item::Template(_) => continue,
+                ast::Item::Use(_) | ast::Item::Template(_) | ast::Item::Variant(_) => continue,
             };
             let Some(counter) = counts.get_mut(family) else { continue };
             let index = *counter;
@@ -305,7 +305,7 @@ impl Checker<'_> {
             self.error(
                 Diagnostic::new(Code::MissingPlan, start, "this file has no `plan` declaration")
                     .label("expected `plan NAME { ... }` in this file")
-                    .help("start the file with `plan my_launch { title \"...\"; launch 2025-01-01T09:00:00+00:00 }`"),
+                    .help("start the file with `plan my_launch { title \"...\"; launch 2025-01-01T09:00:00+00:00 }`; a file of shared declarations is checked through a plan that imports it (`use \"./shared.golive\"`)"),
             );
         }
     }
@@ -426,7 +426,7 @@ impl Checker<'_> {
                 ast::Item::Window(decl) => model.windows.push(self.window(decl)),
                 ast::Item::Freeze(decl) => model.freezes.push(self.freeze(decl)),
                 ast::Item::Prometheus(decl) => model.prometheus.push(self.prometheus(decl)),
-                ast::Item::Use(_) | ast::Item::Template(_) => {}
+                ast::Item::Use(_) | ast::Item::Template(_) | ast::Item::Variant(_) => {}
             }
         }
         // A query reads what its server's headers read.

@@ -35,6 +35,7 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_prometheus,
     Rule::kw_use,
     Rule::kw_template,
+    Rule::kw_variant,
 ];
 
 /// Words for one rule, or `None` for rules that say nothing useful on their own.
@@ -43,9 +44,12 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::EOI => "the end of the statement",
         Rule::COMMENT | Rule::name_value => return None,
         Rule::item_only => {
-            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use` or `template`)"
+            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use`, `template` or `variant`)"
         }
         Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner` or `description`)",
+        Rule::variant_item_only => {
+            "a plan setting (`title`, `launch`, `owner`, `description`), `skip NODE, ...` or `in GATE approve ...`"
+        }
         Rule::role_field_only => "a role setting (`contact` or `description`)",
         Rule::env_field_only => "an env setting (`url`, `approval`, `tier` or `description`)",
         Rule::metric_field_only => {
@@ -85,7 +89,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::command => "`sh` and a command in quotes",
         Rule::run_block | Rule::node_block | Rule::group_block | Rule::plan_block | Rule::role_block
         | Rule::env_block | Rule::metric_block | Rule::window_block | Rule::freeze_block
-        | Rule::rollback_block | Rule::prometheus_block => "`{`",
+        | Rule::rollback_block | Rule::prometheus_block | Rule::variant_block => "`{`",
         Rule::http_check => "`http`",
         Rule::level_decl => "`level`",
         Rule::declared => "`declared`",
@@ -167,8 +171,10 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "prometheus",
             "use",
             "template",
+            "variant",
         ],
         Rule::plan_field_only => &["title", "launch", "owner", "description"],
+        Rule::variant_item_only => &["title", "launch", "owner", "description", "skip", "in"],
         Rule::role_field_only => &["contact", "description"],
         Rule::env_field_only => &["url", "approval", "tier", "description"],
         Rule::metric_field_only => &["probe", "prometheus", "http", "unit", "baseline", "description"],

@@ -113,6 +113,7 @@ stacks! {
     levels: Level,
     params: Param,
     args: Arg,
+    variant_items: VariantItem,
 }
 
 /// `ident_char` (`ASCII_ALPHANUMERIC | "_"`) by byte: one load per byte in the scanning loops,
@@ -824,6 +825,7 @@ impl<'s> Parser<'s> {
                     b"window" => self.window_decl(start),
                     b"freeze" => self.freeze_decl(start),
                     b"prometheus" => self.prometheus_decl(start),
+                    b"variant" => self.variant_decl(start),
                     _ => None,
                 };
             }
@@ -1040,6 +1042,36 @@ impl<'s> Parser<'s> {
             })
         })?;
         Some(Item::Plan(PlanDecl { name, fields, span: self.span(start) }))
+    }
+
+    fn variant_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        let items = self.block(|parser| {
+            let start = parser.pos;
+            let word = parser.word();
+            if word == b"in" {
+                parser.after_word(word);
+                let node = parser.ident()?;
+                parser.skip();
+                if parser.word() != b"approve" {
+                    return None;
+                }
+                let step = parser.step(b"approve")?;
+                return Some(VariantItem::Approve { node, step, span: parser.span(start) });
+            }
+            parser.after_word(word);
+            let setting = match word {
+                b"skip" => return Some(VariantItem::Skip(parser.ident_list()?, parser.span(start))),
+                b"title" => PlanField::Title(parser.string()?),
+                b"launch" => PlanField::Launch(parser.datetime()?),
+                b"owner" => PlanField::Owner(parser.ident()?),
+                b"description" => PlanField::Description(parser.string()?),
+                _ => return None,
+            };
+            Some(VariantItem::Setting(setting, parser.span(start)))
+        })?;
+        Some(Item::Variant(Box::new(VariantDecl { name, items, span: self.span(start) })))
     }
 
     fn role_decl(&mut self, start: usize) -> Option<Item> {

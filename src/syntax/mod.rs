@@ -133,6 +133,7 @@ pub enum Block {
     /// A group, a rollback level or an alert: steps only.
     Steps,
     Rollback,
+    Variant,
 }
 
 /// The keywords that start a statement in `block`, as the grammar has them.
@@ -149,6 +150,7 @@ pub fn statement_keywords(block: Block) -> &'static [&'static str] {
         Block::Node => Rule::node_item_only,
         Block::Steps => Rule::group_item_only,
         Block::Rollback => Rule::rollback_item_only,
+        Block::Variant => Rule::variant_item_only,
     })
 }
 
@@ -383,6 +385,33 @@ impl Lowerer {
                     });
                 }
                 Item::Plan(PlanDecl { name, fields, span })
+            }
+            Rule::variant_decl => {
+                let mut items = Vec::new();
+                for part in children(parts.next()?) {
+                    let part_span = self.span(&part);
+                    let part_rule = part.as_rule();
+                    if part_rule == Rule::bad_line {
+                        self.bad(part, Rule::variant_item_only);
+                        continue;
+                    }
+                    let mut inner = children(part);
+                    items.push(match part_rule {
+                        Rule::skip_stmt => VariantItem::Skip(self.ident_list(inner.next()?), part_span),
+                        Rule::variant_approve => {
+                            let node = self.ident(inner.next()?);
+                            let step = self.step(inner.next()?)?;
+                            VariantItem::Approve { node, step, span: part_span }
+                        }
+                        Rule::title_field => VariantItem::Setting(PlanField::Title(self.text(inner.next()?)), part_span),
+                        Rule::launch_field => {
+                            VariantItem::Setting(PlanField::Launch(self.datetime(inner.next()?)), part_span)
+                        }
+                        Rule::owner_field => VariantItem::Setting(PlanField::Owner(self.ident(inner.next()?)), part_span),
+                        _ => VariantItem::Setting(PlanField::Description(self.text(inner.next()?)), part_span),
+                    });
+                }
+                Item::Variant(Box::new(VariantDecl { name, items, span }))
             }
             Rule::role_decl => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
