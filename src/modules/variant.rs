@@ -88,7 +88,7 @@ fn imported(item: &Item, program: &Program, module: usize) -> Diagnostic {
         _ => format!("this imported file declares the variant `{}`", name.name),
     };
     let mut diagnostic =
-        Diagnostic::new(Code::ImportedPlan, name.span, what).label("a file that others import declares no plan");
+        Diagnostic::new(Code::ImportedPlan, name.span, what).label("a plan declared in an imported file");
     // Point at every `use` that brought the file in.
     for importer in &program.modules {
         for (known, _) in importer.imports.iter().filter(|(_, index)| *index == module) {

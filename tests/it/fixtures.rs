@@ -1,11 +1,12 @@
 //! Fixtures are data: `tests/fixtures/errors/<CODE>-<what>.golive` must report `<CODE>`;
 //! `tests/fixtures/ok/*.golive` (near-misses) must report no error, and none of the codes a
 //! `# near-miss: CODE, CODE` header line names. A `# target: workflow` line checks the fixture as
-//! `golivec lint --target workflow` does (for the target limits, W10xx). Each has an insta
+//! `golivec lint --target workflow` does (for the target limits, W10xx); a `# variant: NAME`
+//! line checks it as `--variant NAME` does. Each has an insta
 //! snapshot holding the source and the rendered diagnostics (lints included) together, so any
 //! warning shows in review.
 
-use crate::support::{files, render, render_for, root, targets};
+use crate::support::{files, render, render_variant, root, targets};
 
 /// The targets named by `# target: workflow` lines.
 fn fixture_targets(text: &str) -> golivec::analysis::Targets {
@@ -23,7 +24,8 @@ fn snapshot(path: &std::path::Path) -> (golivec::Checked, String) {
     let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
     let name = path.file_name().expect("file name").to_string_lossy().into_owned();
     let dir = path.parent().expect("fixture directory");
-    let (checked, rendered) = render_for(dir, &name, &text, fixture_targets(&text));
+    let variant = text.lines().find_map(|line| line.trim().strip_prefix("# variant:")).map(|name| name.trim().to_string());
+    let (checked, rendered) = render_variant(dir, &name, &text, fixture_targets(&text), variant);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/fixtures/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
@@ -90,6 +92,7 @@ fn discarding_the_tree_early_changes_no_finding() {
     let mut plans = files(&root().join("tests/fixtures/errors"), "golive");
     plans.extend(files(&root().join("tests/fixtures/ok"), "golive"));
     plans.extend(files(&root().join("examples"), "golive"));
+    plans.extend(files(&root().join("examples/shared"), "golive"));
     let mut failures = Vec::new();
     for path in &plans {
         let text = std::fs::read_to_string(path).expect("plan is UTF-8");

@@ -59,8 +59,20 @@ pub(crate) fn render_for(
     text: &str,
     targets: golivec::analysis::Targets,
 ) -> (golivec::Checked, String) {
+    render_variant(dir, name, text, targets, None)
+}
+
+/// [`render_for`], building the plan's variant `variant` (`--variant`) when one is named.
+pub(crate) fn render_variant(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    targets: golivec::analysis::Targets,
+    variant: Option<String>,
+) -> (golivec::Checked, String) {
     let options = golivec::Options {
         analysis: golivec::analysis::Options { lints: true, targets, ..Default::default() },
+        variant,
         ..Default::default()
     };
     let mut sources = golivec::source::SourceMap::with_loader(golivec::cli::FileSystem::in_dir(dir));
