@@ -32,7 +32,18 @@ pub(crate) fn items<'a>(
         }
         return items;
     }
+    // The names this file declares, then those of the files it imports (parsed here: an
+    // imported file is small, and completion is asked for one position at a time).
+    let mut imported_trees = Vec::new();
     for item in &file.items {
+        if let Item::Use(decl @ UseDecl { target: UseTarget::File(_), .. }) = item {
+            if let Some(text) = imported(decl) {
+                imported_trees.push(crate::syntax::parse(crate::source::FileId::default(), text).0);
+            }
+        }
+    }
+    let shared = imported_trees.iter().flat_map(|tree| tree.items.iter()).filter(|item| !matches!(item, Item::Use(_)));
+    for item in file.items.iter().chain(shared) {
         let kind = match item {
             Item::Plan(_) | Item::Template(_) | Item::Variant(_) => continue,
             Item::Role(_) | Item::Secret(_) | Item::Var(_) => CompletionItemKind::VARIABLE,

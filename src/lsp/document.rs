@@ -83,6 +83,21 @@ impl Document {
         None
     }
 
+    /// The hover text of `name` when a file this document imports declares it, with the file.
+    pub(crate) fn imported_hover(&self, name: &str) -> Option<String> {
+        for (id, file) in self.sources.files() {
+            if id == self.checked.file {
+                continue;
+            }
+            let (tree, _) = crate::syntax::parse(id, &file.text);
+            if let Some(item) = super::navigation::declaration(&tree, name) {
+                let text = super::navigation::hover(item, &file.text, &self.checked);
+                return Some(format!("{text}\n\ndeclared in `{}`", file.name));
+            }
+        }
+        None
+    }
+
     /// The span of the `use` that imports `imported` directly, else of the first `use`.
     fn use_of(&self, imported: crate::source::FileId) -> Option<Span> {
         let uses: Vec<&crate::ast::UseDecl> = self.uses().collect();

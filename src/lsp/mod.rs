@@ -257,12 +257,13 @@ impl Server {
         let document = self.documents.get(uri.as_str())?;
         let ast = &document.checked.ast;
         let written = navigation::Names::new(ast).at(document.offset(position, self.encoding))?;
-        let item = navigation::declaration(ast, written.name)?;
+        let value = match navigation::declaration(ast, written.name) {
+            Some(item) => navigation::hover(item, &document.text, &document.checked),
+            // Declared in a file this one imports (shared roles, metrics, nodes, trees).
+            None => document.imported_hover(written.name)?,
+        };
         Some(Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: navigation::hover(item, &document.text, &document.checked),
-            }),
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
             range: Some(document.range(written.span, self.encoding)),
         })
     }

@@ -27,5 +27,6 @@ mod simulate;
 mod support;
 mod targets;
 mod tidy;
+mod variants;
 mod workflow;
 mod workflow_e2e;
