@@ -340,11 +340,8 @@ impl<'s> Printer<'s> {
     }
 
     fn variant(&mut self, decl: &'s VariantDecl) -> Doc<'s> {
-        let statements = decl
-            .items
-            .iter()
-            .map(|item| Statement::new(item.span(), move |p| p.variant_item(item)))
-            .collect();
+        let statements =
+            decl.items.iter().map(|item| Statement::new(item.span(), move |p| p.variant_item(item))).collect();
         self.block(self.head("variant", &decl.name, None), statements, decl.span.end)
     }
 

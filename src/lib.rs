@@ -219,13 +219,22 @@ fn unknown_variant(sources: &SourceMap, file: FileId, wanted: &str, variants: &[
     let names: Vec<&str> = variants.iter().map(|variant| variant.name.name.as_str()).collect();
     let help = match sema::closest(wanted, names.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
-        None if names.is_empty() => "the plan declares no `variant`; build the plan itself without `--variant`".to_string(),
-        None => format!("the plan's variants are {}", names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")),
+        None if names.is_empty() => {
+            "the plan declares no `variant`; build the plan itself without `--variant`".to_string()
+        }
+        None => format!(
+            "the plan's variants are {}",
+            names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+        ),
     };
     let name = &sources.get(file).name;
-    Diagnostic::new(Code::UnknownVariant, source::Span::new(file, 0, 0), format!("`{name}` declares no variant `{wanted}`"))
-        .label("the variant asked for with `--variant`")
-        .help(help)
+    Diagnostic::new(
+        Code::UnknownVariant,
+        source::Span::new(file, 0, 0),
+        format!("`{name}` declares no variant `{wanted}`"),
+    )
+    .label("the variant asked for with `--variant`")
+    .help(help)
 }
 
 /// The findings of one variant that is not the one chosen: its names and types as the plan
@@ -258,11 +267,8 @@ fn merge_variants(diagnostics: &mut Vec<Diagnostic>, from_variants: Vec<(String,
         if !seen.insert((diagnostic.code, diagnostic.primary_span(), diagnostic.message.clone())) {
             continue;
         }
-        let which = if variant.is_empty() {
-            "in the plan itself".to_string()
-        } else {
-            format!("in the variant `{variant}`")
-        };
+        let which =
+            if variant.is_empty() { "in the plan itself".to_string() } else { format!("in the variant `{variant}`") };
         let chosen = match chosen {
             Some(chosen) => format!(" (building the variant `{chosen}`)"),
             None => String::new(),

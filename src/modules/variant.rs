@@ -114,9 +114,15 @@ pub fn apply(program: &Program, base: &[Declaration], variant: &VariantDecl) -> 
     let mut diagnostics = Vec::new();
     if variant.items.is_empty() {
         diagnostics.push(
-            Diagnostic::new(Code::EmptyVariant, variant.name.span, format!("the variant `{}` changes nothing", variant.name.name))
-                .label("the same plan as the one it varies")
-                .help("give it a `launch`, `skip` some nodes or change an approval with `in GATE approve ...`; or remove it"),
+            Diagnostic::new(
+                Code::EmptyVariant,
+                variant.name.span,
+                format!("the variant `{}` changes nothing", variant.name.name),
+            )
+            .label("the same plan as the one it varies")
+            .help(
+                "give it a `launch`, `skip` some nodes or change an approval with `in GATE approve ...`; or remove it",
+            ),
         );
     }
     // The plan's nodes: name → (header clauses, has `at`).
@@ -157,7 +163,11 @@ pub fn apply(program: &Program, base: &[Declaration], variant: &VariantDecl) -> 
                         Diagnostic::new(
                             Code::DuplicateField,
                             *span,
-                            format!("`{}` is given twice in the variant `{}`", setting_keyword(field), variant.name.name),
+                            format!(
+                                "`{}` is given twice in the variant `{}`",
+                                setting_keyword(field),
+                                variant.name.name
+                            ),
                         )
                         .label("given again here")
                         .with(*first, "first given here")
@@ -202,7 +212,9 @@ pub fn apply(program: &Program, base: &[Declaration], variant: &VariantDecl) -> 
                         )
                         .label("no `approve` step in this node")
                         .with(decl.name.span, "declared here")
-                        .help("a variant replaces a node's approvals; to ask a new one, add it to the node in the plan"),
+                        .help(
+                            "a variant replaces a node's approvals; to ask a new one, add it to the node in the plan",
+                        ),
                     );
                 }
             }
@@ -215,7 +227,10 @@ pub fn apply(program: &Program, base: &[Declaration], variant: &VariantDecl) -> 
                     Diagnostic::new(
                         Code::VariantNoApproval,
                         node.span,
-                        format!("the variant `{}` both skips `{}` and changes its approvals", variant.name.name, node.name),
+                        format!(
+                            "the variant `{}` both skips `{}` and changes its approvals",
+                            variant.name.name, node.name
+                        ),
                     )
                     .label("this node is skipped")
                     .help("remove the `in ... approve` line, or stop skipping the node"),
@@ -223,14 +238,17 @@ pub fn apply(program: &Program, base: &[Declaration], variant: &VariantDecl) -> 
             }
         }
     }
+    let replacements = replacements(&nodes, &skipped);
     let mut declarations = Vec::with_capacity(base.len());
     for declaration in base {
         let Some(item) = declaration.get(program) else { continue };
         match item {
-            Item::Plan(plan) => declarations.push(Declaration::Pasted(Box::new(Item::Plan(plan_of(plan, variant, &settings))))),
+            Item::Plan(plan) => {
+                declarations.push(Declaration::Pasted(Box::new(Item::Plan(plan_of(plan, variant, &settings)))))
+            }
             Item::Node(node) if skipped.contains(node.name.name.as_str()) => {}
             Item::Node(node) => {
-                let header = rewire(node, &nodes, &skipped, variant, &mut diagnostics);
+                let header = rewire(node, &replacements, &skipped, variant, &mut diagnostics);
                 let approval = approvals.get(node.name.name.as_str()).copied();
                 if header.is_none() && approval.is_none() {
                     declarations.push(copy(declaration));
@@ -291,7 +309,7 @@ fn plan_of(plan: &ast::PlanDecl, variant: &VariantDecl, settings: &[(&PlanField,
 /// when it names no skipped node.
 fn rewire(
     node: &ast::NodeDecl,
-    nodes: &FxHashMap<&str, &ast::NodeDecl>,
+    replacements: &FxHashMap<&str, Vec<&str>>,
     skipped: &FxHashSet<&str>,
     variant: &VariantDecl,
     diagnostics: &mut Vec<Diagnostic>,
@@ -320,26 +338,11 @@ fn rewire(
                 continue;
             }
             lost.push(name);
-            // What the skipped node ran after, through any chain of skipped nodes; each node
-            // once, so a cycle (reported later as E0501) ends.
-            let mut visited: FxHashSet<&str> = FxHashSet::default();
-            let mut pending: Vec<&str> = vec![name.name.as_str()];
-            while let Some(current) = pending.pop() {
-                if !visited.insert(current) {
-                    continue;
-                }
-                let Some(decl) = nodes.get(current) else { continue };
-                for clause in &decl.header {
-                    let HeaderClause::After(predecessors) = clause else { continue };
-                    for predecessor in predecessors {
-                        if skipped.contains(predecessor.name.as_str()) {
-                            pending.push(predecessor.name.as_str());
-                        } else if kept.insert(predecessor.name.as_str()) {
-                            // Written where the skipped node stood, so a later error about the
-                            // edge points at the dependent's own `after`.
-                            after.push(Ident { name: predecessor.name.clone(), span: name.span });
-                        }
-                    }
+            for predecessor in replacements.get(name.name.as_str()).into_iter().flatten() {
+                if kept.insert(predecessor) {
+                    // Written where the skipped node stood, so a later error about the edge
+                    // points at the dependent's own `after`.
+                    after.push(Ident { name: (*predecessor).into(), span: name.span });
                 }
             }
         }
@@ -375,6 +378,67 @@ fn rewire(
         )));
     }
     Some(header)
+}
+
+/// For each skipped node, the kept nodes it ran after, directly or through a chain of skipped
+/// nodes, in order and each once. Depth first without recursion (a chain may be long), each
+/// skipped node resolved once; a node on a cycle of skipped nodes (E0501 in the plan) sees
+/// what was resolved so far.
+fn replacements<'a>(
+    nodes: &FxHashMap<&'a str, &'a ast::NodeDecl>,
+    skipped: &FxHashSet<&'a str>,
+) -> FxHashMap<&'a str, Vec<&'a str>> {
+    let predecessors = |name: &str| -> Vec<&'a str> {
+        nodes
+            .get(name)
+            .into_iter()
+            .flat_map(|decl| decl.header.iter())
+            .filter_map(|clause| match clause {
+                HeaderClause::After(names) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .map(|ident| ident.name.as_str())
+            .collect()
+    };
+    let mut resolved: FxHashMap<&'a str, Vec<&'a str>> = FxHashMap::default();
+    let mut started: FxHashSet<&'a str> = FxHashSet::default();
+    let mut order: Vec<&'a str> = skipped.iter().copied().collect();
+    order.sort_unstable();
+    for start in order {
+        let mut stack: Vec<(&'a str, bool)> = vec![(start, false)];
+        while let Some((current, ready)) = stack.pop() {
+            if resolved.contains_key(current) {
+                continue;
+            }
+            if !ready {
+                if started.insert(current) {
+                    stack.push((current, true));
+                    for predecessor in predecessors(current) {
+                        if skipped.contains(predecessor) && !started.contains(predecessor) {
+                            stack.push((predecessor, false));
+                        }
+                    }
+                }
+                continue;
+            }
+            let mut list: Vec<&'a str> = Vec::new();
+            let mut seen: FxHashSet<&'a str> = FxHashSet::default();
+            for predecessor in predecessors(current) {
+                if skipped.contains(predecessor) {
+                    for inherited in resolved.get(predecessor).into_iter().flatten() {
+                        if seen.insert(inherited) {
+                            list.push(inherited);
+                        }
+                    }
+                } else if seen.insert(predecessor) {
+                    list.push(predecessor);
+                }
+            }
+            resolved.insert(current, list);
+        }
+    }
+    resolved
 }
 
 fn has_approval(items: &[NodeItem]) -> bool {

@@ -403,11 +403,15 @@ impl Lowerer {
                             let step = self.step(inner.next()?)?;
                             VariantItem::Approve { node, step, span: part_span }
                         }
-                        Rule::title_field => VariantItem::Setting(PlanField::Title(self.text(inner.next()?)), part_span),
+                        Rule::title_field => {
+                            VariantItem::Setting(PlanField::Title(self.text(inner.next()?)), part_span)
+                        }
                         Rule::launch_field => {
                             VariantItem::Setting(PlanField::Launch(self.datetime(inner.next()?)), part_span)
                         }
-                        Rule::owner_field => VariantItem::Setting(PlanField::Owner(self.ident(inner.next()?)), part_span),
+                        Rule::owner_field => {
+                            VariantItem::Setting(PlanField::Owner(self.ident(inner.next()?)), part_span)
+                        }
                         _ => VariantItem::Setting(PlanField::Description(self.text(inner.next()?)), part_span),
                     });
                 }

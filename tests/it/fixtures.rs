@@ -24,7 +24,8 @@ fn snapshot(path: &std::path::Path) -> (golivec::Checked, String) {
     let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
     let name = path.file_name().expect("file name").to_string_lossy().into_owned();
     let dir = path.parent().expect("fixture directory");
-    let variant = text.lines().find_map(|line| line.trim().strip_prefix("# variant:")).map(|name| name.trim().to_string());
+    let variant =
+        text.lines().find_map(|line| line.trim().strip_prefix("# variant:")).map(|name| name.trim().to_string());
     let (checked, rendered) = render_variant(dir, &name, &text, fixture_targets(&text), variant);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/fixtures/snapshots"));

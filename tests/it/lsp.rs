@@ -866,12 +866,15 @@ fn a_plan_using_a_shared_file_completes_hovers_and_finds_its_names() {
     let uri = format!("file://{}", path.display()).replace(' ', "%20");
     let text = "use \"./common.golive\" as common\nplan p { owner tech_lead }\nvariant hotfix {\n  \n  skip go\n}\ngate go at T-15m { approve tech_lead, ops }\n";
     client.open(&uri, text);
-    let position = |line: u32, character: u32| {
-        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } })
-    };
+    let position = |line: u32, character: u32| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
     let labels = |client: &mut Client, line: u32, character: u32| -> Vec<String> {
         let items = client.request("textDocument/completion", position(line, character));
-        items.as_array().expect("items").iter().map(|item| item["label"].as_str().unwrap_or_default().to_string()).collect()
+        items
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item["label"].as_str().unwrap_or_default().to_string())
+            .collect()
     };
     // In a variant: its statements.
     let in_variant = labels(&mut client, 3, 2);
@@ -889,7 +892,10 @@ fn a_plan_using_a_shared_file_completes_hovers_and_finds_its_names() {
     let shown = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(shown.contains("**role** `tech_lead`") && shown.contains("common.golive"), "{hover}");
     let definition = client.request("textDocument/definition", position(6, 30));
-    assert!(definition["uri"].as_str().is_some_and(|uri| uri.ends_with("examples/shared/common.golive")), "{definition}");
+    assert!(
+        definition["uri"].as_str().is_some_and(|uri| uri.ends_with("examples/shared/common.golive")),
+        "{definition}"
+    );
     // The skipped gate is a name of this file: its definition is here.
     let definition = client.request("textDocument/definition", position(4, 8));
     assert_eq!(definition["range"]["start"]["line"], 6, "{definition}");

@@ -32,7 +32,12 @@ fn source_model(text: &str, variant: Option<&str>) -> (Option<Value>, String) {
 }
 
 fn node_names(model: &Value) -> Vec<String> {
-    model["nodes"].as_array().expect("nodes").iter().map(|node| node["name"].as_str().expect("name").to_string()).collect()
+    model["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| node["name"].as_str().expect("name").to_string())
+        .collect()
 }
 
 /// The names of the nodes `name` runs after.
@@ -54,7 +59,8 @@ fn the_hotfix_is_the_release_with_its_own_t0_fewer_gates_and_a_shorter_approval(
     assert!(release_codes.is_empty() && hotfix_codes.is_empty(), "{release_codes:?} {hotfix_codes:?}");
     // The shared file's declarations joined both.
     for model in [&release, &hotfix] {
-        let roles: Vec<&str> = model["roles"].as_array().expect("roles").iter().filter_map(|role| role["name"].as_str()).collect();
+        let roles: Vec<&str> =
+            model["roles"].as_array().expect("roles").iter().filter_map(|role| role["name"].as_str()).collect();
         assert_eq!(roles, ["tech_lead", "ops", "product"]);
         assert_eq!(model["rollbacks"][0]["name"], "incident");
     }
@@ -135,7 +141,11 @@ fn build_makes_the_variant_asked_for() {
     assert!(hotfix.contains("shop_release_hotfix") && !plain.contains("shop_release_hotfix"));
     let unknown = golivec(&["build", RELEASE, "--target", "shell", "--variant", "hotfx"], None);
     assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
-    assert!(stderr(&unknown).contains("E0413") && stderr(&unknown).contains("did you mean `hotfix`?"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("E0413") && stderr(&unknown).contains("did you mean `hotfix`?"),
+        "{}",
+        stderr(&unknown)
+    );
     assert!(stdout(&unknown).is_empty(), "nothing is built for a variant the plan does not declare");
 }
 
@@ -155,4 +165,26 @@ fn the_shared_example_lints_clean_for_every_variant_and_target() {
     let alone = golivec(&["check", "--color", "never", "examples/shared/common.golive"], None);
     assert_eq!(alone.status.code(), Some(1));
     assert!(stderr(&alone).contains("checked through a plan that imports it"), "{}", stderr(&alone));
+}
+
+#[test]
+fn skipping_a_long_chain_of_nodes_does_not_recurse() {
+    // n0 → n1 → ... → n{N}; the variant skips every node but the first and the last, whose
+    // `after` then names the first. Each kept node also waits for a skipped one in the middle.
+    const N: usize = 20_000;
+    let mut plan = String::from("plan p { launch 2025-03-04T09:30:00[Europe/Paris] }\nvariant short {\n  skip ");
+    let skipped: Vec<String> = (1..N).map(|index| format!("n{index}")).collect();
+    plan.push_str(&skipped.join(", "));
+    plan.push_str("\n}\nphase n0 at T0 { wait 1m }\n");
+    for index in 1..=N {
+        plan.push_str(&format!("phase n{index} after n{} {{ wait 1m }}\n", index - 1));
+    }
+    for index in 0..100 {
+        plan.push_str(&format!("phase k{index} after n{} {{ wait 1m }}\n", N / 2 + index));
+    }
+    let (model, rendered) = source_model(&plan, Some("short"));
+    let model = model.unwrap_or_else(|| panic!("{}", &rendered[..rendered.len().min(2000)]));
+    assert_eq!(node_names(&model).len(), 2 + 100);
+    assert_eq!(after(&model, &format!("n{N}")), ["n0"]);
+    assert_eq!(after(&model, "k7"), ["n0"]);
 }
