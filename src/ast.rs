@@ -337,6 +337,47 @@ pub enum WindowField {
     Days(Vec<DaySpec>, Span),
     Hours { from: Value, to: Value, span: Span },
     Zone(Text),
+    /// `applies changes`, `prefer launch`, `avoid changes`, ...
+    Applies { mode: WindowMode, scope: WindowScope, span: Span },
+}
+
+/// What a window says about the times it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowMode {
+    /// `applies`: inside a window of this kind, or an error.
+    Applies,
+    /// `prefer`: inside a window of this kind, or a warning.
+    Prefer,
+    /// `avoid`: outside every window of this kind, or a warning.
+    Avoid,
+}
+
+impl WindowMode {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            WindowMode::Applies => "applies",
+            WindowMode::Prefer => "prefer",
+            WindowMode::Avoid => "avoid",
+        }
+    }
+}
+
+/// What a window is about: the launch (T0) or every node that can change something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowScope {
+    Launch,
+    Changes,
+}
+
+impl WindowScope {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            WindowScope::Launch => "launch",
+            WindowScope::Changes => "changes",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

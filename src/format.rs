@@ -581,6 +581,9 @@ impl<'s> Printer<'s> {
                 RcDoc::text("hours ").append(self.value(from)).append(RcDoc::text("..")).append(self.value(to))
             }
             WindowField::Zone(text) => self.keyword_text("zone", text),
+            WindowField::Applies { mode, scope, .. } => {
+                RcDoc::text(mode.keyword()).append(RcDoc::text(" ")).append(RcDoc::text(scope.keyword()))
+            }
         }
     }
 
@@ -1043,7 +1046,7 @@ fn prometheus_field_span(field: &PrometheusField) -> Span {
 
 fn window_field_span(field: &WindowField) -> Span {
     match field {
-        WindowField::Days(_, span) | WindowField::Hours { span, .. } => *span,
+        WindowField::Days(_, span) | WindowField::Hours { span, .. } | WindowField::Applies { span, .. } => *span,
         WindowField::Zone(text) => text.span,
     }
 }

@@ -362,6 +362,17 @@ impl Node {
     pub fn stages(&self) -> &[Stage] {
         self.rollout.as_ref().map_or(&[], |rollout| &rollout.stages)
     }
+
+    /// Whether windows and freezes for changes bound this node (docs/semantics.md, R27): a node
+    /// that can change something as R26 reads it (the point of no return, a rollout, a node
+    /// whose failure enters a rollback tree), except a watch, which changes nothing itself (the
+    /// rollback it may enter is never held back by a window).
+    pub fn changes_something(&self) -> bool {
+        self.kind != NodeKind::Watch
+            && (self.point_of_no_return
+                || self.kind == NodeKind::Rollout
+                || self.on_fail.as_ref().and_then(Action::rollback_tree).is_some())
+    }
 }
 
 impl Serialize for Node {
@@ -708,6 +719,10 @@ pub struct Window {
     pub from_minute: u32,
     pub to_minute: u32,
     pub zone: CompactString,
+    /// `applies` (the default), `prefer` or `avoid`.
+    pub mode: crate::ast::WindowMode,
+    /// `launch` (the default: T0 only) or `changes` (every node that can change something).
+    pub scope: crate::ast::WindowScope,
     #[serde(skip)]
     pub span: Span,
 }

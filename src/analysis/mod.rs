@@ -19,6 +19,7 @@ mod safety;
 mod targets;
 pub mod timeline;
 mod trees;
+pub mod windows;
 pub mod workflow;
 
 pub use targets::Targets;
@@ -58,6 +59,7 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
     let schedule = if complete {
         let schedule = timeline::Schedule::compute(model, &order, t0.as_ref());
         diagnostics.extend(timeline::check(model, &dependencies, &schedule));
+        diagnostics.extend(windows::check(model, &schedule, t0.as_ref(), options.t0.is_some()));
         schedule
     } else {
         timeline::Schedule::empty(t0.as_ref())

@@ -512,8 +512,15 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
     let Some(t0) = t0 else { return diagnostics };
     let span = if from_command_line { model.plan.span } else { model.plan.launch_span.unwrap_or(model.plan.span) };
     let source = if from_command_line { "the launch given with --t0" } else { "the launch" };
-    if !model.windows.is_empty() {
-        let inside = model.windows.iter().any(|window| {
+    // Only the launch windows: `applies changes` windows bound the changes, and soft windows
+    // warn (`windows::check`).
+    let launch_windows = || {
+        model.windows.iter().filter(|window| {
+            window.mode == crate::ast::WindowMode::Applies && window.scope == crate::ast::WindowScope::Launch
+        })
+    };
+    if launch_windows().next().is_some() {
+        let inside = launch_windows().any(|window| {
             let Some(zone) = crate::zones::get(&window.zone) else { return false };
             let local = t0.with_time_zone(zone);
             let weekday = local.weekday().to_monday_one_offset() as u8;
@@ -527,7 +534,7 @@ pub fn check_launch(model: &Model, t0: Option<&jiff::Zoned>, from_command_line: 
                 format!("{source}, {}, is outside every launch window", t0.strftime("%a %Y-%m-%d %H:%M %Z (%:z)")),
             )
             .label("T0");
-            for window in &model.windows {
+            for window in launch_windows() {
                 let local = t0.with_time_zone(crate::zones::get(&window.zone).unwrap_or(jiff::tz::TimeZone::UTC));
                 diagnostic = diagnostic.with(
                     window.name_span,

@@ -101,6 +101,10 @@ codes! {
     LaunchInFreeze      = "E0506", Error, "the launch time falls inside a freeze";
     WatchGap            = "E0507", Error, "consecutive monitoring windows leave a gap";
     EveryExceedsFor     = "E0508", Error, "a watch samples less often than once in its window";
+    ChangeOutsideWindow = "E0530", Error, "a node that can change something may run outside every window for changes";
+    ChangeInFreeze      = "E0531", Error, "a node that can change something may run during a freeze";
+    OutsidePreferredWindow = "W0532", Warning, "the launch or a change may happen outside every preferred window";
+    InsideAvoidedWindow = "W0533", Warning, "the launch or a change may happen inside a window to avoid";
     ConditionNeverPasses = "E0601", Error, "a condition can never be true";
     ConditionAlwaysPasses = "E0602", Error, "a condition is always true";
     WeightsNotRising    = "E0603", Error, "rollout weights do not rise strictly";

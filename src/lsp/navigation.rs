@@ -372,11 +372,18 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
             }
             for field in &decl.fields {
                 let span = match field {
-                    WindowField::Days(_, span) | WindowField::Hours { span, .. } => *span,
+                    WindowField::Days(_, span)
+                    | WindowField::Hours { span, .. }
+                    | WindowField::Applies { span, .. } => *span,
                     WindowField::Zone(zone) => zone.span,
                 };
                 let prefix = if matches!(field, WindowField::Zone(_)) { "zone " } else { "" };
-                lines.push(format!("`{prefix}{}`", source(span)));
+                match field {
+                    WindowField::Applies { mode, scope, .. } => {
+                        lines.push(format!("`{prefix}{}`: {}", source(span), window_use(*mode, *scope)))
+                    }
+                    _ => lines.push(format!("`{prefix}{}`", source(span))),
+                }
             }
         }
         Item::Freeze(decl) => {
@@ -596,5 +603,24 @@ fn step_symbol(step: &Step) -> Symbol {
         span: step.span,
         selection: step.span,
         children: Vec::new(),
+    }
+}
+
+/// What `applies`, `prefer` or `avoid` with `launch` or `changes` means, for hover.
+fn window_use(mode: crate::ast::WindowMode, scope: crate::ast::WindowScope) -> &'static str {
+    use crate::ast::{WindowMode, WindowScope};
+    match (mode, scope) {
+        (WindowMode::Applies, WindowScope::Launch) => "T0 must fall inside a launch window (E0505)",
+        (WindowMode::Applies, WindowScope::Changes) => {
+            "every node that can change something starts and finishes inside such a window (E0530), checked again when it starts (R27)"
+        }
+        (WindowMode::Prefer, WindowScope::Launch) => "a warning when T0 is outside every preferred window (W0530)",
+        (WindowMode::Prefer, WindowScope::Changes) => {
+            "a warning when a node that can change something may run outside every preferred window (W0530)"
+        }
+        (WindowMode::Avoid, WindowScope::Launch) => "a warning when T0 falls inside this window (W0531)",
+        (WindowMode::Avoid, WindowScope::Changes) => {
+            "a warning when a node that can change something may run inside this window (W0531)"
+        }
     }
 }

@@ -831,9 +831,12 @@ impl Checker<'_> {
             from_minute: 0,
             to_minute: 0,
             zone: CompactString::default(),
+            mode: ast::WindowMode::Applies,
+            scope: ast::WindowScope::Launch,
             span: decl.span,
         };
         let (mut has_days, mut has_hours, mut has_zone) = (false, false, false);
+        let mut applies_span: Option<crate::source::Span> = None;
         for field in &decl.fields {
             match field {
                 ast::WindowField::Days(specs, span) => {
@@ -873,6 +876,23 @@ impl Checker<'_> {
                         window.from_minute = from_minute;
                         window.to_minute = to_minute;
                     }
+                }
+                ast::WindowField::Applies { mode, scope, span } => {
+                    if let Some(first) = applies_span {
+                        self.error(
+                            Diagnostic::new(
+                                Code::DuplicateField,
+                                *span,
+                                format!("window `{}` says twice what it applies to", decl.name.name),
+                            )
+                            .label("given again here")
+                            .with(first, "first given here")
+                            .help("keep one of `applies`, `prefer` or `avoid`; declare another window for the other"),
+                        );
+                    }
+                    applies_span = Some(*span);
+                    window.mode = *mode;
+                    window.scope = *scope;
                 }
                 ast::WindowField::Zone(text) => {
                     once.note("zone", text.span, &mut self.diagnostics);

@@ -57,7 +57,10 @@ fn phrase(rule: Rule) -> Option<String> {
         }
         Rule::prometheus_field_only => "a prometheus setting (`url`, `header` or `description`)",
         Rule::http_source_field => "`http \"URL\" json \"/pointer\"`",
-        Rule::window_field_only => "a window setting (`days`, `hours` or `zone`)",
+        Rule::window_field_only => {
+            "a window setting (`days`, `hours`, `zone`, `applies`, `prefer` or `avoid`)"
+        }
+        Rule::applies_field => "`applies`, `prefer` or `avoid`, then `launch` or `changes`",
         Rule::freeze_field_only => "a period (`from DATE-TIME until DATE-TIME`)",
         Rule::node_item_only => {
             "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`), a `group`, a statement (`require`, `stage`, `set`, `every`, `tolerate`, `on fail`, `on breach`) or a condition"
@@ -179,7 +182,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
         Rule::env_field_only => &["url", "approval", "tier", "description"],
         Rule::metric_field_only => &["probe", "prometheus", "http", "unit", "baseline", "description"],
         Rule::prometheus_field_only => &["url", "header", "description"],
-        Rule::window_field_only => &["days", "hours", "zone"],
+        Rule::window_field_only => &["days", "hours", "zone", "applies", "prefer", "avoid"],
         Rule::freeze_field_only => &["from"],
         Rule::node_item_only => &[
             "run",

@@ -1267,6 +1267,21 @@ impl<'s> Parser<'s> {
                     WindowField::Hours { from, to, span: parser.span(field_start) }
                 }
                 b"zone" => WindowField::Zone(parser.string()?),
+                b"applies" | b"prefer" | b"avoid" => {
+                    let mode = match word {
+                        b"prefer" => WindowMode::Prefer,
+                        b"avoid" => WindowMode::Avoid,
+                        _ => WindowMode::Applies,
+                    };
+                    let scope_word = parser.word();
+                    let scope = match scope_word {
+                        b"launch" => WindowScope::Launch,
+                        b"changes" => WindowScope::Changes,
+                        _ => return None,
+                    };
+                    parser.pos += scope_word.len();
+                    WindowField::Applies { mode, scope, span: parser.span(field_start) }
+                }
                 _ => return None,
             })
         })?;

@@ -540,6 +540,19 @@ impl Lowerer {
                             let to = self.value(values.next()?);
                             fields.push(WindowField::Hours { from, to, span: field_span });
                         }
+                        Rule::applies_field => {
+                            let mut words = field.into_inner().filter(|word| word.as_rule() != Rule::COMMENT);
+                            let mode = match words.next()?.as_rule() {
+                                Rule::kw_prefer => WindowMode::Prefer,
+                                Rule::kw_avoid => WindowMode::Avoid,
+                                _ => WindowMode::Applies,
+                            };
+                            let scope = match words.next()?.as_rule() {
+                                Rule::kw_changes => WindowScope::Changes,
+                                _ => WindowScope::Launch,
+                            };
+                            fields.push(WindowField::Applies { mode, scope, span: field_span });
+                        }
                         _ => fields.push(WindowField::Zone(self.text(children(field).next()?))),
                     }
                 }
