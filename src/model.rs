@@ -707,6 +707,21 @@ pub struct Alert {
     pub span: Span,
 }
 
+impl Model {
+    /// The windows that bound the nodes that can change something (`applies changes`).
+    pub fn change_windows(&self) -> impl Iterator<Item = &Window> + Clone {
+        self.windows.iter().filter(|window| {
+            window.mode == crate::ast::WindowMode::Applies && window.scope == crate::ast::WindowScope::Changes
+        })
+    }
+
+    /// Whether the run checks the clock when `node` starts (docs/semantics.md, R27): it can
+    /// change something, and the plan has a window for changes or a freeze.
+    pub fn held_by_windows(&self, node: &Node) -> bool {
+        node.changes_something() && (!self.freezes.is_empty() || self.change_windows().next().is_some())
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Window {
     pub name: CompactString,

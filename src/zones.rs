@@ -17,6 +17,21 @@ pub(crate) fn get(name: &str) -> Option<TimeZone> {
     database().get(name).ok()
 }
 
+/// The offsets from UTC of the zone named `name` from `from` to `until`: the offset in effect
+/// at `from`, then one pair per transition, each `(instant in ms, offset in seconds)` from that
+/// instant on. Empty for an unknown zone. What the runbook reads the clock with (R27).
+pub(crate) fn offsets(name: &str, from: jiff::Timestamp, until: jiff::Timestamp) -> Vec<(i64, i32)> {
+    let Some(zone) = get(name) else { return Vec::new() };
+    let mut offsets = vec![(from.as_millisecond(), zone.to_offset(from).seconds())];
+    for transition in zone.following(from) {
+        if transition.timestamp() >= until {
+            break;
+        }
+        offsets.push((transition.timestamp().as_millisecond(), transition.offset().seconds()));
+    }
+    offsets
+}
+
 /// Every zone name the bundled database knows (for "did you mean").
 pub(crate) fn names() -> impl Iterator<Item = String> {
     database().available().map(|name| name.as_str().to_string())

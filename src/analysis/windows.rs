@@ -99,7 +99,7 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
     let of = |mode: WindowMode, scope: WindowScope| -> Vec<&Window> {
         model.windows.iter().filter(|window| window.mode == mode && window.scope == scope).collect()
     };
-    let hard = of(WindowMode::Applies, WindowScope::Changes);
+    let hard: Vec<&Window> = model.change_windows().collect();
     let preferred = of(WindowMode::Prefer, WindowScope::Changes);
     let avoided = of(WindowMode::Avoid, WindowScope::Changes);
     for times in &schedule.nodes {

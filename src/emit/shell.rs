@@ -73,6 +73,13 @@ struct Context {
     step_titles: Vec<StepTitle>,
     /// The steps that change something: a node's `run` and a rollout's stages (`--if-needed`).
     changing_steps: Vec<String>,
+    /// R27: the windows for changes, their zones, the freezes' periods (empty when no node is
+    /// held by them).
+    change_windows: Vec<ChangeWindow>,
+    zones: Vec<Zone>,
+    freeze_periods: Vec<FreezePeriod>,
+    /// The years the runbook knows the zones' offsets for, as people read them.
+    zone_years: String,
 }
 
 #[derive(Serialize)]
@@ -188,6 +195,92 @@ struct Node {
     set_uses: String,
     stages: Vec<Stage>,
     action: Action,
+    /// Checked against the windows for changes and the freezes when it starts (R27).
+    held_by_windows: bool,
+}
+
+/// A window for changes (`applies changes`), read in its zone (R27).
+#[derive(Serialize)]
+struct ChangeWindow {
+    name: String,
+    /// ISO weekday numbers, space-separated.
+    days: String,
+    from_minute: u32,
+    to_minute: u32,
+    /// Its position in `zones`.
+    zone: usize,
+}
+
+/// A zone the windows for changes are read in: its offsets, `FROM_MS:OFFSET_S` pairs.
+#[derive(Serialize)]
+struct Zone {
+    name: String,
+    offsets: String,
+}
+
+/// One period of a freeze, in ms since the epoch.
+#[derive(Serialize)]
+struct FreezePeriod {
+    name: String,
+    from_ms: i64,
+    until_ms: i64,
+}
+
+/// The runbook knows each zone's offsets over these years (R27): outside them, it reads the
+/// clock with the last offset it knows.
+const ZONE_YEARS: (i16, i16) = (2000, 2100);
+
+/// `HH:MM` as minutes since midnight (`24:00` is 1440).
+fn minutes(text: &str) -> u32 {
+    let (hours, minutes) = text.split_once(':').unwrap_or((text, "0"));
+    hours.parse::<u32>().unwrap_or(0) * 60 + minutes.parse::<u32>().unwrap_or(0)
+}
+
+/// The windows for changes, their zones and the freezes' periods, when a node is held by them.
+fn windows(view: &PlanView) -> (Vec<ChangeWindow>, Vec<Zone>, Vec<FreezePeriod>) {
+    if !view.nodes.iter().any(|node| node.held_by_windows) {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
+    let year = |year: i16| jiff::civil::date(year, 1, 1).to_zoned(jiff::tz::TimeZone::UTC).map(|zoned| zoned.timestamp());
+    let (Ok(from), Ok(until)) = (year(ZONE_YEARS.0), year(ZONE_YEARS.1)) else {
+        return (Vec::new(), Vec::new(), Vec::new());
+    };
+    let mut zones: Vec<Zone> = Vec::new();
+    let mut windows = Vec::new();
+    for window in view.windows.iter().filter(|window| window.mode == "applies" && window.scope == "changes") {
+        let zone = match zones.iter().position(|zone| zone.name == window.zone) {
+            Some(position) => position,
+            None => {
+                let offsets = crate::zones::offsets(&window.zone, from, until)
+                    .iter()
+                    .map(|(at, offset)| format!("{at}:{offset}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                zones.push(Zone { name: window.zone.clone(), offsets });
+                zones.len() - 1
+            }
+        };
+        windows.push(ChangeWindow {
+            name: window.name.clone(),
+            days: window.days.iter().map(u8::to_string).collect::<Vec<_>>().join(" "),
+            from_minute: minutes(&window.from),
+            to_minute: minutes(&window.to),
+            zone,
+        });
+    }
+    let mut freezes = Vec::new();
+    for freeze in &view.freezes {
+        for (from, until) in &freeze.periods {
+            if let (Ok(from), Ok(until)) = (from.parse::<jiff::Timestamp>(), until.parse::<jiff::Timestamp>()) {
+                freezes.push(FreezePeriod {
+                    name: freeze.name.clone(),
+                    from_ms: from.as_millisecond(),
+                    until_ms: until.as_millisecond(),
+                });
+            }
+        }
+    }
+    (windows, zones, freezes)
 }
 
 #[derive(Serialize)]
@@ -667,6 +760,7 @@ fn context(view: &PlanView) -> Result<Context, String> {
                     })
                     .collect(),
                 action: builder.action(action, "abort"),
+                held_by_windows: node.held_by_windows,
             }
         })
         .collect::<Vec<_>>();
@@ -690,7 +784,12 @@ fn context(view: &PlanView) -> Result<Context, String> {
     let needs_t0 =
         nodes.iter().any(|node| node.at_ms.is_some() || node.stages.iter().any(|stage| stage.at_ms.is_some()))
             || metrics.iter().any(|metric| metric.baseline_at_ms.is_some());
+    let (change_windows, zones, freeze_periods) = windows(view);
     Ok(Context {
+        change_windows,
+        zones,
+        freeze_periods,
+        zone_years: format!("{} to {}", ZONE_YEARS.0, ZONE_YEARS.1),
         requirements: super::probe::requirements(view).join(" "),
         plan: view.plan.name.clone(),
         title: view.plan.title.as_deref().map(crate::run::render::visible),

@@ -135,6 +135,10 @@ pub struct WindowView {
     pub from: String,
     pub to: String,
     pub zone: String,
+    /// `applies` (inside, or an error), `prefer` or `avoid` (warnings only).
+    pub mode: String,
+    /// `launch` (T0) or `changes` (every node that can change something, R27).
+    pub scope: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -172,6 +176,10 @@ pub struct NodeView {
     pub stages: Vec<StageView>,
     pub on_fail: Option<ActionView>,
     pub on_breach: Option<ActionView>,
+    /// The run checks its clock against the windows for changes and the freezes when this node
+    /// starts, and halts instead of starting it outside them (R27). Left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_by_windows: bool,
 }
 
 /// The effective tolerance of a gate, rollout or watch (`tolerate`, or the defaults).
@@ -661,6 +669,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                     .collect(),
                 on_fail: node.on_fail.as_ref().map(|action| builder.action(action)),
                 on_breach: node.on_breach().map(|action| builder.action(action)),
+                held_by_windows: model.held_by_windows(node),
             }
         })
         .collect();
@@ -745,6 +754,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 from: format!("{:02}:{:02}", window.from_minute / 60, window.from_minute % 60),
                 to: format!("{:02}:{:02}", window.to_minute / 60, window.to_minute % 60),
                 zone: window.zone.to_string(),
+                mode: window.mode.keyword().to_string(),
+                scope: window.scope.keyword().to_string(),
             })
             .collect(),
         freezes: model

@@ -1301,8 +1301,17 @@ impl<'m, 'w> Run<'m, 'w> {
         let run = &mut self.nodes[index];
         run.wake = None;
         if run.status == Status::Waiting {
-            run.status = Status::Running;
             let node = run.node;
+            if let Some(reason) = self.held(node) {
+                // R27: the node does not start; the run halts, and a rerun in the window resumes.
+                let name = node.name.to_string();
+                self.ctx.emit(EventKind::NodeHeld { node: name.clone(), reason: reason.clone() });
+                self.note_failure(format!("{name} did not start: {reason}"));
+                self.end_run(EndState::Halted);
+                return;
+            }
+            let run = &mut self.nodes[index];
+            run.status = Status::Running;
             self.ctx.emit(EventKind::NodeStarted { node: node.name.to_string(), kind: node.kind.name().into() });
             if node.point_of_no_return
                 || node.kind == NodeKind::Rollout
@@ -1566,6 +1575,33 @@ impl<'m, 'w> Run<'m, 'w> {
                 }
             }
         }
+    }
+
+    /// Why a node that can change something may not start now (R27): the clock, T0 plus the
+    /// run's time, inside a freeze or outside every window for changes. Never without T0.
+    fn held(&self, node: &Node) -> Option<String> {
+        if !self.model().held_by_windows(node) {
+            return None;
+        }
+        let t0 = self.ctx.world.t0.as_ref()?;
+        let at = t0.timestamp().checked_add(jiff::SignedDuration::from_millis(self.ctx.now)).ok()?;
+        let model = self.model();
+        let shown = |zone: &str| {
+            let zone = crate::zones::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+            at.to_zoned(zone).strftime("%a %Y-%m-%d %H:%M %Z").to_string()
+        };
+        for freeze in &model.freezes {
+            if freeze.periods.iter().any(|period| period.from <= at && at < period.until) {
+                let zone = t0.time_zone().iana_name().unwrap_or("UTC");
+                return Some(format!("{} is in the freeze {}", shown(zone), freeze.name));
+            }
+        }
+        let mut windows = model.change_windows();
+        let first = windows.clone().next()?;
+        if windows.any(|window| crate::analysis::windows::inside(window, at)) {
+            return None;
+        }
+        Some(format!("{} is outside every window for changes", shown(&first.zone)))
     }
 
     fn finish_node(&mut self, index: usize, outcome: NodeOutcome) {

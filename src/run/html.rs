@@ -1770,6 +1770,7 @@ fn event_rows(trace: &Trace, clock: &Clock) -> Vec<EventRow> {
                 Some(row(what, class, node, text.into()))
             }
             EventKind::NodeSkipped { node } => Some(row("skipped", "info", node, "never started".into())),
+            EventKind::NodeHeld { node, reason } => Some(row("held", "bad", node, format!("not started, {reason}"))),
             EventKind::Baseline { metric, value, samples } => {
                 let value = value.map_or_else(|| "not measured".to_string(), |value| format!("{value}"));
                 Some(row("baseline", "info", metric, format!("{value} ({samples} samples)")))

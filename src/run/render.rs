@@ -198,6 +198,7 @@ fn describe(model: &Model, event: &EventKind) -> String {
             signal.name(),
             if running.is_empty() { String::new() } else { format!(" (running: {})", running.join(", ")) }
         ),
+        EventKind::NodeHeld { node, reason } => format!("HELD {node}: not started, {reason}"),
         EventKind::Resumed {} => "the runbook runs again: resumes where it stopped".into(),
         EventKind::RunFinished { state, exit_status } => {
             format!("run finished: {} (exit status {exit_status})", state.name())

@@ -187,6 +187,13 @@ pub enum EventKind {
         node: String,
         outcome: NodeOutcome,
     },
+    /// A node that can change something did not start: the clock was outside every window for
+    /// changes, or inside a freeze (R27). The run halts.
+    NodeHeld {
+        node: String,
+        /// `outside every window for changes` or `in the freeze NAME`, with the time.
+        reason: String,
+    },
     /// A node that never started because the run ended first.
     NodeSkipped {
         node: String,

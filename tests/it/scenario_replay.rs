@@ -26,6 +26,7 @@ pub(crate) fn reduce_simulated(trace: &run::trace::Trace) -> Vec<Decision> {
     for event in &trace.events {
         let what = match &event.kind {
             EventKind::NodeStarted { node, .. } => format!("node_started {node}"),
+            EventKind::NodeHeld { node, .. } => format!("node_held {node}"),
             EventKind::NodeFinished { node, outcome } => {
                 format!(
                     "node_finished {node} {}",
@@ -85,7 +86,7 @@ pub(crate) fn reduce_runbook(trace: &str) -> Vec<Decision> {
         };
         let rest: Vec<&str> = words.collect();
         let keep = match event {
-            "node_started" | "node_finished" | "breach" | "tree_entered" | "level_chosen" | "level_finished"
+            "node_started" | "node_held" | "node_finished" | "breach" | "tree_entered" | "level_chosen" | "level_finished"
             | "run_finished" => true,
             // Stages, and a gate's or a watch's sampling, are not steps of the plan.
             "step_finished" => !rest

@@ -1165,3 +1165,75 @@ watch soak after deploy every 1m for 2h {
     assert!(!trace.contains(" breach soak"), "a declaration is not a breach: {trace}");
     assert!(read(&dir, ".golive-declare/log").contains("declared \"security issue\" by dana while soak ran"));
 }
+
+/// R27: the runbook reads its clock in a window's zone with the offsets golivec wrote into it,
+/// and finds the weekday and the time of day jiff finds, around every transition and at random
+/// instants, in zones with summer time, a half-hour shift, a fractional offset and none.
+#[test]
+fn the_runbook_reads_the_clock_in_a_windows_zone_as_jiff_does() {
+    let zones = ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"];
+    let mut plan = String::from(
+        "plan zones { launch 2025-03-04T21:00:00[Europe/Paris] }\n\
+         metric error_rate : percent { probe sh \"./metrics.sh\" }\n\
+         phase switch at T0 {\n  run \"Switch\" sh \"./deploy.sh\"\n  on fail rollback undo\n}\n\
+         # golivec: allow(W0702)\n\
+         rollback undo {\n  level back when error_rate >= 1% or nodata { run \"Back\" sh \"./deploy.sh back\" }\n}\n",
+    );
+    for (index, zone) in zones.iter().enumerate() {
+        plan.push_str(&format!(
+            "window w{index} {{\n  days mon..sun\n  hours 00:00..24:00\n  zone \"{zone}\"\n  applies changes\n}}\n"
+        ));
+    }
+    let dir = temp_dir("zones");
+    let script = std::fs::read_to_string(runbook(&dir, &plan)).expect("read the runbook");
+    // The zones' offsets and `local_time`, out of the runbook.
+    let mut extract: Vec<&str> = script.lines().filter(|line| line.starts_with("ZONE_OFFSETS[")).collect();
+    let start = script.lines().position(|line| line == "local_time() {").expect("local_time in the runbook");
+    let body: Vec<&str> = script.lines().skip(start).take_while(|line| *line != "}").collect();
+    extract.extend(body);
+    extract.push("}");
+    let mut instants: Vec<(usize, i64)> = Vec::new();
+    let mut random = crate::support::Rng(27);
+    for (index, zone) in zones.iter().enumerate() {
+        let tz = jiff::tz::TimeZone::get(zone).expect("a known zone");
+        let from = jiff::Timestamp::from_second(946_684_800).expect("2000");
+        for transition in tz.following(from).take_while(|t| t.timestamp().as_second() < 4_102_444_800).take(40) {
+            let at = transition.timestamp().as_millisecond();
+            instants.extend([(index, at - 1), (index, at), (index, at + 60_000)]);
+        }
+        for _ in 0..200 {
+            // From 2000 to 2100, to the millisecond.
+            let seconds = random.below(2_000_000_000) + random.below(1_155_760_000);
+            let at = 946_684_800_000 + i64::try_from(seconds).expect("small") * 1000 + 123;
+            instants.push((index, at));
+        }
+    }
+    let mut program = extract.join("\n");
+    program.push_str("\nwhile read -r zone at; do local_time \"$at\" \"$zone\"; echo \"$LOCAL_DAY $LOCAL_MINUTE\"; done\n");
+    let input: String = instants.iter().map(|(zone, at)| format!("{zone} {at}\n")).collect();
+    let output = Command::new("bash")
+        .args(["-c", &program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("bash runs");
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), instants.len(), "{}", String::from_utf8_lossy(&output.stderr));
+    for ((zone, at), line) in instants.iter().zip(&lines) {
+        let local = jiff::Timestamp::from_millisecond(*at)
+            .expect("an instant")
+            .to_zoned(jiff::tz::TimeZone::get(zones[*zone]).expect("a known zone"));
+        let expected = format!(
+            "{} {}",
+            local.weekday().to_monday_one_offset(),
+            i32::from(local.hour()) * 60 + i32::from(local.minute())
+        );
+        assert_eq!(line, &expected, "{} at {at} ms ({local})", zones[*zone]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
