@@ -335,10 +335,18 @@ pub struct WindowDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub enum WindowField {
     Days(Vec<DaySpec>, Span),
-    Hours { from: Value, to: Value, span: Span },
+    Hours {
+        from: Value,
+        to: Value,
+        span: Span,
+    },
     Zone(Text),
     /// `applies changes`, `prefer launch`, `avoid changes`, ...
-    Applies { mode: WindowMode, scope: WindowScope, span: Span },
+    Applies {
+        mode: WindowMode,
+        scope: WindowScope,
+        span: Span,
+    },
 }
 
 /// What a window says about the times it covers.

@@ -107,8 +107,7 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
         if !node.changes_something() {
             continue;
         }
-        let (Some(from), Some(until)) =
-            (instant(t0, times.earliest_start_ms), instant(t0, times.latest_finish_ms))
+        let (Some(from), Some(until)) = (instant(t0, times.earliest_start_ms), instant(t0, times.latest_finish_ms))
         else {
             continue;
         };
@@ -127,7 +126,13 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
             for window in &hard {
                 diagnostic = diagnostic.with(
                     window.name_span,
-                    format!("`{}`: {} (`{}` runs {} there)", window.name, describe(window), node.name, runs(&window.zone)),
+                    format!(
+                        "`{}`: {} (`{}` runs {} there)",
+                        window.name,
+                        describe(window),
+                        node.name,
+                        runs(&window.zone)
+                    ),
                 );
             }
             diagnostics.push(diagnostic.help(format!(
@@ -179,7 +184,8 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
             for window in &preferred {
                 diagnostic = diagnostic.with(window.name_span, format!("`{}`: {}", window.name, describe(window)));
             }
-            diagnostics.push(diagnostic.help("a preference, not a rule: move the node or T0 into the window if you can"));
+            diagnostics
+                .push(diagnostic.help("a preference, not a rule: move the node or T0 into the window if you can"));
         }
         for window in avoided.iter().filter(|window| overlaps(window, from, until)) {
             diagnostics.push(

@@ -241,7 +241,8 @@ fn windows(view: &PlanView) -> (Vec<ChangeWindow>, Vec<Zone>, Vec<FreezePeriod>)
     if !view.nodes.iter().any(|node| node.held_by_windows) {
         return (Vec::new(), Vec::new(), Vec::new());
     }
-    let year = |year: i16| jiff::civil::date(year, 1, 1).to_zoned(jiff::tz::TimeZone::UTC).map(|zoned| zoned.timestamp());
+    let year =
+        |year: i16| jiff::civil::date(year, 1, 1).to_zoned(jiff::tz::TimeZone::UTC).map(|zoned| zoned.timestamp());
     let (Ok(from), Ok(until)) = (year(ZONE_YEARS.0), year(ZONE_YEARS.1)) else {
         return (Vec::new(), Vec::new(), Vec::new());
     };

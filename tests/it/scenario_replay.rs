@@ -86,8 +86,8 @@ pub(crate) fn reduce_runbook(trace: &str) -> Vec<Decision> {
         };
         let rest: Vec<&str> = words.collect();
         let keep = match event {
-            "node_started" | "node_held" | "node_finished" | "breach" | "tree_entered" | "level_chosen" | "level_finished"
-            | "run_finished" => true,
+            "node_started" | "node_held" | "node_finished" | "breach" | "tree_entered" | "level_chosen"
+            | "level_finished" | "run_finished" => true,
             // Stages, and a gate's or a watch's sampling, are not steps of the plan.
             "step_finished" => !rest
                 .first()

@@ -1209,7 +1209,9 @@ fn the_runbook_reads_the_clock_in_a_windows_zone_as_jiff_does() {
         }
     }
     let mut program = extract.join("\n");
-    program.push_str("\nwhile read -r zone at; do local_time \"$at\" \"$zone\"; echo \"$LOCAL_DAY $LOCAL_MINUTE\"; done\n");
+    program.push_str(
+        "\nwhile read -r zone at; do local_time \"$at\" \"$zone\"; echo \"$LOCAL_DAY $LOCAL_MINUTE\"; done\n",
+    );
     let input: String = instants.iter().map(|(zone, at)| format!("{zone} {at}\n")).collect();
     let output = Command::new("bash")
         .args(["-c", &program])
