@@ -24,7 +24,7 @@ pub fn inside(window: &Window, at: Timestamp) -> bool {
 }
 
 /// The times the window is open on the local day of `at` and the seven that follow, in order:
-/// `[open, close)` as instants.
+/// `[open, close)` as instants, an opening that ends when the next begins joined to it.
 fn openings(window: &Window, at: Timestamp) -> Vec<(Timestamp, Timestamp)> {
     let Some(zone) = crate::zones::get(&window.zone) else { return Vec::new() };
     let mut day = at.to_zoned(zone.clone()).date();
@@ -37,7 +37,11 @@ fn openings(window: &Window, at: Timestamp) -> Vec<(Timestamp, Timestamp)> {
                 Some(civil.to_zoned(zone.clone()).ok()?.timestamp())
             };
             if let (Some(open), Some(close)) = (time(window.from_minute), time(window.to_minute)) {
-                openings.push((open, close));
+                match openings.last_mut() {
+                    // `hours 00:00..24:00` on consecutive days is one opening across midnight.
+                    Some((_, last_close)) if *last_close == open => *last_close = close,
+                    _ => openings.push((open, close)),
+                }
             }
         }
         match day.tomorrow() {
@@ -119,7 +123,7 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
                 format!(
                     "`{}` can change something and may run {}, outside every window for changes",
                     node.name,
-                    runs(&hard[0].zone)
+                    runs(hard.first().map_or("UTC", |window| window.zone.as_str()))
                 ),
             )
             .label("from its earliest start to its latest finish");
@@ -177,7 +181,7 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
                 format!(
                     "`{}` can change something and may run {}, outside every preferred window",
                     node.name,
-                    runs(&preferred[0].zone)
+                    runs(preferred.first().map_or("UTC", |window| window.zone.as_str()))
                 ),
             )
             .label("from its earliest start to its latest finish");
@@ -223,7 +227,10 @@ fn launch(model: &Model, t0: &Zoned, from_command_line: bool, diagnostics: &mut 
         let mut diagnostic = Diagnostic::new(
             Code::OutsidePreferredWindow,
             span,
-            format!("{source}, {}, is outside every preferred launch window", local(at, &preferred[0].zone)),
+            format!(
+                "{source}, {}, is outside every preferred launch window",
+                local(at, preferred.first().map_or("UTC", |window| window.zone.as_str()))
+            ),
         )
         .label("T0");
         for window in &preferred {

@@ -62,6 +62,7 @@ window mornings "Tuesday to Thursday mornings" {
   days  tue..thu
   hours 09:00..12:00
   zone  "Europe/Paris"
+  applies changes
 }
 
 freeze holidays "End of year" {
@@ -395,6 +396,9 @@ fn hover_shows_kind_timing_dependencies_and_rollback_trees() {
     ] {
         assert!(text.contains(expected), "{expected:?} missing from {text}");
     }
+    let window = client.request("textDocument/hover", at(SHOP, "mornings", 0));
+    let text = window["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("`applies changes`: every node that can change something"), "{text}");
     // Neither on a keyword nor in blank space.
     assert_eq!(client.request("textDocument/hover", at(SHOP, "phase", 0)), Value::Null);
     client.finish();
