@@ -106,7 +106,8 @@ pub fn check(model: &Model, schedule: &Schedule, t0: Option<&Zoned>, from_comman
     let hard: Vec<&Window> = model.change_windows().collect();
     let preferred = of(WindowMode::Prefer, WindowScope::Changes);
     let avoided = of(WindowMode::Avoid, WindowScope::Changes);
-    for times in &schedule.nodes {
+    let bounded = !hard.is_empty() || !preferred.is_empty() || !avoided.is_empty() || !model.freezes.is_empty();
+    for times in schedule.nodes.iter().filter(|_| bounded) {
         let Some(node) = model.nodes.get(times.node.0) else { continue };
         if !node.changes_something() {
             continue;
