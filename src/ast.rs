@@ -792,6 +792,8 @@ pub enum ValueKind {
     Number(f64),
     /// Events per second.
     Rate(f64),
+    /// Bytes.
+    Size(f64),
     Bool(bool),
     DateTime(Box<DateTimeLit>),
     /// Minutes since midnight.
@@ -812,6 +814,7 @@ impl ValueKind {
             ValueKind::Percent(_) => "a percentage",
             ValueKind::Number(_) => "a number",
             ValueKind::Rate(_) => "a rate",
+            ValueKind::Size(_) => "a size",
             ValueKind::Bool(_) => "a boolean",
             ValueKind::DateTime(_) => "a date-time",
             ValueKind::TimeOfDay(_) => "a time of day",

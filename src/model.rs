@@ -1,7 +1,7 @@
 //! The resolved plan: what `sema` produces and what analysis and emitters consume.
 //!
 //! Names are resolved to indices, literals to numbers in one canonical unit per type
-//! (milliseconds, percent points, events per second), and every element keeps the span of its
+//! (milliseconds, percent points, events per second, bytes), and every element keeps the span of its
 //! declaration for later diagnostics. It is only built for a plan that checked without errors,
 //! so consumers can presume every reference is valid.
 
@@ -181,16 +181,19 @@ pub enum MetricType {
     Count,
     Rate,
     Number,
+    /// Bytes: a cache, a queue's memory, a disk (`512MB`, `1GiB`).
+    Size,
     Bool,
 }
 
 impl MetricType {
-    pub const ALL: [(&'static str, MetricType); 6] = [
+    pub const ALL: [(&'static str, MetricType); 7] = [
         ("percent", MetricType::Percent),
         ("duration", MetricType::Duration),
         ("count", MetricType::Count),
         ("rate", MetricType::Rate),
         ("number", MetricType::Number),
+        ("size", MetricType::Size),
         ("bool", MetricType::Bool),
     ];
 
@@ -204,6 +207,7 @@ impl MetricType {
             MetricType::Percent => &["percent", "ratio"],
             MetricType::Duration => &["ms", "s", "m", "h"],
             MetricType::Rate => &["per_s", "per_min", "per_h"],
+            MetricType::Size => crate::units::SIZE_UNIT_NAMES,
             MetricType::Count | MetricType::Number | MetricType::Bool => &[],
         }
     }
@@ -768,7 +772,7 @@ fn serialize_timestamp<S: serde::Serializer>(timestamp: &jiff::Timestamp, serial
 }
 
 /// A resolved condition. Values are in the metric's canonical unit: milliseconds for
-/// durations, percent points for percentages, events per second for rates.
+/// durations, percent points for percentages, events per second for rates, bytes for sizes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Condition {
     #[serde(flatten)]

@@ -95,6 +95,7 @@ pub(crate) fn format_value(value: f64, ty: MetricType) -> String {
                 None => format!("{value:.3}/s"),
             }
         }
+        MetricType::Size => crate::units::format_size(value),
         _ => format!("{value}"),
     }
 }
@@ -103,7 +104,7 @@ pub(crate) fn format_value(value: f64, ty: MetricType) -> String {
 pub(super) fn domain(ty: MetricType) -> Interval {
     match ty {
         MetricType::Percent => Interval::closed(0.0, 100.0),
-        MetricType::Duration | MetricType::Count | MetricType::Rate => {
+        MetricType::Duration | MetricType::Count | MetricType::Rate | MetricType::Size => {
             Interval { low: Some(Bound { value: 0.0, inclusive: true }), high: None }
         }
         MetricType::Number | MetricType::Bool => Interval { low: None, high: None },

@@ -146,7 +146,7 @@ fn sample_expr(model: &Model, metric: MetricId, recorded: &str) -> String {
     let one = format!("(sum({recorded}) and on() (count({recorded}) == 1))");
     let bounds = match metric.ty {
         MetricType::Percent => format!(">= 0 <= {}", number(100.0 / measure::declared_scale(metric))),
-        MetricType::Duration | MetricType::Rate | MetricType::Count => ">= 0 < +Inf".to_string(),
+        MetricType::Duration | MetricType::Rate | MetricType::Count | MetricType::Size => ">= 0 < +Inf".to_string(),
         MetricType::Number => "> -Inf < +Inf".to_string(),
         // A bool is true for any number but 0 (as the runbook reads a query), and NaN is none.
         MetricType::Bool => ">= -Inf".to_string(),

@@ -92,7 +92,7 @@ struct StepTitle {
 struct Metric {
     index: usize,
     name: String,
-    /// percent, duration, count, rate, number or bool: which units a probe may write.
+    /// percent, duration, count, rate, number, size or bool: which units a probe may write.
     ty: String,
     probe: String,
     /// The secrets and vars the probe uses, space-separated: checked before each sample.
@@ -616,6 +616,10 @@ impl Tolerated<'_> {
 
 /// How a probe's number converts to the metric's canonical unit: `(mul, div)`.
 fn scale(unit: Option<&str>) -> (u64, u64) {
+    // A size's units are whole numbers of bytes, below 2^53 (TiB is 2^40).
+    if let Some(factor) = unit.and_then(crate::units::size_factor) {
+        return (factor as u64, 1);
+    }
     match unit {
         Some("ratio") => (100, 1),
         Some("s") => (1_000, 1),

@@ -33,6 +33,7 @@ pub enum ParamType {
     Percent,
     Number,
     Rate,
+    Size,
     Bool,
     Role,
     Env,
@@ -51,6 +52,7 @@ impl ParamType {
         ParamType::Percent,
         ParamType::Number,
         ParamType::Rate,
+        ParamType::Size,
         ParamType::Bool,
         ParamType::Role,
         ParamType::Env,
@@ -69,6 +71,7 @@ impl ParamType {
             ParamType::Percent => "percent",
             ParamType::Number => "number",
             ParamType::Rate => "rate",
+            ParamType::Size => "size",
             ParamType::Bool => "bool",
             ParamType::Role => "role",
             ParamType::Env => "env",
@@ -110,6 +113,7 @@ impl ParamType {
                         | (ParamType::Percent, ValueKind::Percent(_))
                         | (ParamType::Number, ValueKind::Number(_))
                         | (ParamType::Rate, ValueKind::Rate(_))
+                        | (ParamType::Size, ValueKind::Size(_))
                         | (ParamType::Bool, ValueKind::Bool(_))
                 ) || (self.is_name() && matches!(value.kind, ValueKind::Name(_)))
             }
@@ -126,6 +130,7 @@ impl ParamType {
             ParamType::Percent => "5%",
             ParamType::Number => "3",
             ParamType::Rate => "10/s",
+            ParamType::Size => "512MB",
             ParamType::Bool => "true",
             ParamType::Role => "tech_lead",
             ParamType::Env => "production",

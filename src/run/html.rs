@@ -1595,7 +1595,10 @@ fn value_range(lo: f64, hi: f64, ty: MetricType) -> (f64, f64) {
     let span = hi / 2.0 - lo / 2.0;
     let pad = if span > 0.0 { span * 0.16 } else { (lo.abs() / 20.0).max(0.5) };
     let (mut low, high) = (lo - pad, hi + pad);
-    let non_negative = matches!(ty, MetricType::Percent | MetricType::Duration | MetricType::Count | MetricType::Rate);
+    let non_negative = matches!(
+        ty,
+        MetricType::Percent | MetricType::Duration | MetricType::Count | MetricType::Rate | MetricType::Size
+    );
     if non_negative && lo >= 0.0 && low < 0.0 {
         low = 0.0;
     }
@@ -1643,6 +1646,13 @@ fn tick_label(value: f64, step: f64, ty: MetricType, largest: f64) -> String {
             (value / size, step / size, unit)
         }
         MetricType::Rate => (value, step, "/s"),
+        MetricType::Size => {
+            let (size, unit) = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "KB")]
+                .into_iter()
+                .find(|(size, _)| largest >= 2.0 * size)
+                .unwrap_or((1.0, "B"));
+            (value / size, step / size, unit)
+        }
         _ => (value, step, ""),
     };
     format!("{}{suffix}", number(scaled, step))
@@ -1676,6 +1686,7 @@ fn unit_text(ty: MetricType, known: bool) -> &'static str {
         MetricType::Percent => "percent points",
         MetricType::Duration => "milliseconds",
         MetricType::Rate => "events per second",
+        MetricType::Size => "bytes",
         MetricType::Count => "count",
         MetricType::Number => "number",
         MetricType::Bool => "bool: 0 is false, 1 is true",

@@ -61,7 +61,8 @@ const MAX_OUTPUT: usize = 64;
 
 /// Reads a probe's standard output strictly, as the runbook does: surrounding white space is
 /// ignored; the rest must be one decimal number (`12`, `0.5`, `-3`, `1e-3`), optionally followed
-/// by a unit of the metric's type (`%`; `ms`, `s`, `m`, `h`; `/s`, `/min`, `/h`). A bare number is
+/// by a unit of the metric's type (`%`; `ms`, `s`, `m`, `h`; `/s`, `/min`, `/h`; `B`, `KB`, `MB`,
+/// `GB`, `TB`, `KiB`, `MiB`, `GiB`, `TiB`). A bare number is
 /// in the unit the metric declares (`unit ratio`: 0.01 is 1%). Anything else is no data.
 pub fn parse_output(output: &str, metric: &Metric) -> Sample {
     let text = output.trim();
@@ -97,7 +98,7 @@ pub fn in_range(value: f64, ty: MetricType) -> Sample {
     let fits = value.is_finite()
         && match ty {
             MetricType::Percent => (0.0..=100.0).contains(&value),
-            MetricType::Duration | MetricType::Rate => value >= 0.0,
+            MetricType::Duration | MetricType::Rate | MetricType::Size => value >= 0.0,
             MetricType::Count => value >= 0.0 && value.fract() == 0.0,
             MetricType::Number => true,
             MetricType::Bool => value == 0.0 || value == 1.0,
@@ -151,6 +152,7 @@ pub fn declared_scale(metric: &Metric) -> f64 {
         Some("h") => 3_600_000.0,
         Some("per_min") => 1.0 / 60.0,
         Some("per_h") => 1.0 / 3_600.0,
+        Some(unit) if metric.ty == MetricType::Size => crate::units::size_factor(unit).unwrap_or(1.0),
         _ => 1.0,
     }
 }
@@ -166,6 +168,7 @@ fn written_scale(ty: MetricType, unit: &str) -> Option<f64> {
         (MetricType::Rate, "/s") => Some(1.0),
         (MetricType::Rate, "/min" | "/m") => Some(1.0 / 60.0),
         (MetricType::Rate, "/h") => Some(1.0 / 3_600.0),
+        (MetricType::Size, unit) => crate::units::size_factor(unit),
         _ => None,
     }
 }

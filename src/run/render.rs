@@ -43,6 +43,7 @@ pub fn show_value(model: &Model, metric: &str, value: f64) -> String {
         MetricType::Percent => format!("{}%", round(value)),
         MetricType::Duration => format!("{}ms", round(value)),
         MetricType::Rate => format!("{}/s", round(value)),
+        MetricType::Size => crate::units::format_size(value),
         MetricType::Bool => (if value != 0.0 { "true" } else { "false" }).to_string(),
         MetricType::Count | MetricType::Number => round(value),
     }

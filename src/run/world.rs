@@ -780,7 +780,7 @@ fn healthy_value(ty: MetricType, must: &[(&Condition, bool)], avoid: &[(&Conditi
             .map(|value| match ty {
                 MetricType::Percent => value.clamp(0.0, 100.0),
                 MetricType::Count => value.max(0.0).floor(),
-                MetricType::Duration | MetricType::Rate => value.max(0.0),
+                MetricType::Duration | MetricType::Rate | MetricType::Size => value.max(0.0),
                 _ => value,
             })
             .collect()

@@ -679,6 +679,9 @@ impl Checker<'_> {
                     MetricType::Duration => {
                         "`unit s` when the query answers seconds (Prometheus's convention), `unit ms` for milliseconds"
                     }
+                    MetricType::Size => {
+                        "`unit B` when the query answers bytes (Prometheus's convention), `unit MiB` for mebibytes"
+                    }
                     _ => "`unit per_s` when the query answers a per-second rate (as `rate()` does)",
                 };
                 self.error(
@@ -1992,6 +1995,7 @@ impl Checker<'_> {
             (ValueKind::Percent(percent), MetricType::Percent) => Some(*percent),
             (ValueKind::Duration(ms), MetricType::Duration) => Some(*ms as f64),
             (ValueKind::Rate(per_second), MetricType::Rate) => Some(*per_second),
+            (ValueKind::Size(bytes), MetricType::Size) => Some(*bytes),
             (ValueKind::Number(number), MetricType::Count | MetricType::Number) => Some(*number),
             _ => None,
         };
@@ -2189,6 +2193,7 @@ fn example_value(ty: MetricType) -> &'static str {
         MetricType::Duration => "500ms",
         MetricType::Count | MetricType::Number => "10",
         MetricType::Rate => "100/s",
+        MetricType::Size => "512MB",
         MetricType::Bool => "true",
     }
 }
@@ -2199,6 +2204,7 @@ fn type_article(ty: MetricType) -> &'static str {
         MetricType::Duration => "a duration",
         MetricType::Count | MetricType::Number => "a number",
         MetricType::Rate => "a rate",
+        MetricType::Size => "a size",
         MetricType::Bool => "true or false",
     }
 }

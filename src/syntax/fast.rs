@@ -753,6 +753,16 @@ impl<'s> Parser<'s> {
             self.pos = core + 1;
             return Some(literal::number(self.slice(start, core)).ok().map(ValueKind::Percent));
         }
+        // size: `number_core ~ size_unit ~ !ident_char`, the longest unit first.
+        if let Some(&(unit, _)) =
+            crate::units::SIZE_UNITS.iter().find(|(unit, _)| self.bytes.get(core..).is_some_and(|rest| rest.starts_with(unit.as_bytes())))
+        {
+            let end = core + unit.len();
+            if !is_ident_char(self.at(end)) {
+                self.pos = end;
+                return Some(literal::size(self.slice(start, end)).ok().map(ValueKind::Size));
+            }
+        }
         let next = self.at(core);
         if !(next.is_ascii_alphabetic() || matches!(next, b'_' | b'%' | b'/' | b':')) {
             self.pos = core;

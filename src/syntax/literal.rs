@@ -1,4 +1,4 @@
-//! Reading literals: strings, numbers, durations, rates, offsets, date-times.
+//! Reading literals: strings, numbers, durations, rates, sizes, offsets, date-times.
 //!
 //! Each reader gets the exact text the grammar matched and returns a value or an error message;
 //! the caller turns errors into diagnostics with the right span.
@@ -213,6 +213,13 @@ pub(super) fn rate(text: &str) -> Result<f64, LiteralError> {
         _ => 86_400.0,
     };
     Ok(number(amount)? / per_second)
+}
+
+/// `512MB`, `1GiB` → bytes (see [`crate::units::SIZE_UNITS`]).
+pub(super) fn size(text: &str) -> Result<f64, LiteralError> {
+    let unit_start = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+    let (amount, unit) = text.split_at(unit_start);
+    Ok(number(amount)? * crate::units::size_factor(unit).unwrap_or(1.0))
 }
 
 /// `09:30` → minutes since midnight; `24:00` is allowed as the end of a day.

@@ -1093,6 +1093,7 @@ impl Lowerer {
             Rule::duration => literal::duration(text).map(ValueKind::Duration),
             Rule::rate => literal::rate(text).map(ValueKind::Rate),
             Rule::percent => literal::number(&text[..text.len() - 1]).map(ValueKind::Percent),
+            Rule::size => literal::size(text).map(ValueKind::Size),
             Rule::number => literal::number(text).map(ValueKind::Number),
             Rule::boolean => Ok(ValueKind::Bool(text == "true")),
             Rule::name_value => Ok(ValueKind::Name(CompactString::from(text))),
@@ -1209,6 +1210,17 @@ fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
         .map(|keyword| format!("did you mean `{keyword}`?"))
 }
 
+/// Whether `unit` is a size unit spelt another way (`mb`, `Mb`, `Gi`, `kB`, `bytes`): `Some("m")`
+/// for `mb`, which could also be a misread duration, else `Some("")`.
+fn size_spelling(unit: &str) -> Option<&'static str> {
+    let lower = unit.to_ascii_lowercase();
+    let known = ["b", "bytes", "byte", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib", "k", "ki", "mi", "gi", "ti", "g"];
+    if !known.contains(&lower.as_str()) || crate::units::size_factor(unit).is_some() {
+        return None;
+    }
+    Some(if lower == "mb" { "m" } else { "" })
+}
+
 /// Explains a number followed by letters that do not make a value (`15q`, `1.5h`, `1e5`).
 fn bad_quantity(text: &str, span: Span) -> Diagnostic {
     // A `%` or a rate unit after the letters (`1e3%`) is left out of the unit.
@@ -1216,7 +1228,15 @@ fn bad_quantity(text: &str, span: Span) -> Diagnostic {
     let letters = quantity.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(quantity.len());
     let (number, unit) = quantity.split_at(letters);
     let duration_unit = ["ms", "s", "m", "h", "d", "w"].iter().any(|known| unit.starts_with(known));
-    let (message, help) = if number.contains('.') && duration_unit {
+    let (message, help) = if let Some(size) = size_spelling(unit) {
+        (
+            format!("`{text}` has an unknown unit `{unit}`"),
+            match size {
+                "m" => "for megabytes write `MB` (a size's units are B, KB, MB, GB, TB, KiB, MiB, GiB, TiB); for minutes, a whole number of `m`",
+                _ => "a size's units are written B, KB, MB, GB, TB (1000 bytes each step) or KiB, MiB, GiB, TiB (1024), as in `512MB`",
+            },
+        )
+    } else if number.contains('.') && duration_unit {
         (format!("`{text}`: a duration takes whole numbers"), "combine units instead, as in `1h30m` for 1.5 hours")
     } else if number.contains('_') && duration_unit {
         (format!("`{text}`: `_` is not allowed in a duration"), "write the digits together, as in `1000ms`")
@@ -1225,7 +1245,7 @@ fn bad_quantity(text: &str, span: Span) -> Diagnostic {
     } else {
         (
             format!("`{text}` has an unknown unit `{unit}`"),
-            "durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/m` or `/min`, `/h`, `/d`",
+            "durations use ms, s, m, h, d and w (`1h30m`); percentages `%`; rates `/s`, `/m` or `/min`, `/h`, `/d`; sizes B, KB, MB, GB, TB, KiB, MiB, GiB, TiB",
         )
     };
     Diagnostic::new(Code::InvalidQuantity, span, message).label("not a value").help(help)

@@ -178,7 +178,8 @@ pub(crate) fn write_world(
                 Sample::Value(value) if metric.ty == golivec::model::MetricType::Bool => {
                     format!("bool:{}", value as i64)
                 }
-                Sample::Value(value) => format!("{value}"),
+                // A bare number in the unit the metric declares (R8): `unit MB` reads 600 as 600MB.
+                Sample::Value(value) => format!("{}", value / golivec::run::measure::declared_scale(metric)),
                 Sample::NoData(reason) => format!("nodata:{}", reason.name()),
             };
             lines.push_str(&format!("{at} {value}\n"));
