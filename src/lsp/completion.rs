@@ -21,6 +21,16 @@ pub(crate) fn items<'a>(
     let at_statement_start = typed.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     let block = block_at(file, offset);
     let mut items = Vec::new();
+    if let Some(words) = metric_words(file, typed, offset) {
+        return words
+            .iter()
+            .map(|word| CompletionItem {
+                label: (*word).to_string(),
+                kind: Some(CompletionItemKind::TYPE_PARAMETER),
+                ..Default::default()
+            })
+            .collect();
+    }
     if at_statement_start {
         items.extend(statement_keywords(block).iter().map(|keyword| CompletionItem {
             label: (*keyword).to_string(),
@@ -94,6 +104,27 @@ fn templates<'a>(file: &File, imported: impl Fn(&UseDecl) -> Option<&'a str>) ->
         }
     }
     items
+}
+
+/// After `metric NAME :`, the metric types; after `unit` in a metric, the units of its type.
+fn metric_words(file: &File, typed: &str, offset: u32) -> Option<Vec<&'static str>> {
+    use crate::model::MetricType;
+    let partial = |rest: &str| rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if let Some(rest) = typed.strip_prefix("metric ") {
+        let (_, after_colon) = rest.split_once(':')?;
+        return partial(after_colon.trim_start()).then(|| MetricType::ALL.iter().map(|(name, _)| *name).collect());
+    }
+    let rest = typed.strip_prefix("unit ")?;
+    if !partial(rest.trim_start()) {
+        return None;
+    }
+    let inside = |span: crate::source::Span| span.start < offset && offset < span.end;
+    file.items.iter().find_map(|item| match item {
+        Item::Metric(decl) if inside(item_span(item)) => {
+            MetricType::ALL.iter().find(|(name, _)| *name == decl.ty.name).map(|(_, ty)| ty.units().to_vec())
+        }
+        _ => None,
+    })
 }
 
 /// The innermost block around `offset`.

@@ -782,6 +782,20 @@ fn completion_knows_metric_sources_and_prometheus_servers() {
 }
 
 #[test]
+fn completion_offers_metric_types_and_the_units_of_the_type() {
+    let plan = "plan p {}\nmetric cache : s\nmetric heap : size {\n  unit \n}\n";
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    client.open(URI, plan);
+    let types = labels(&mut client, 1, 16);
+    for expected in ["percent", "duration", "size", "bool"] {
+        assert!(types.iter().any(|label| label == expected), "{expected} missing from {types:?}");
+    }
+    let units = labels(&mut client, 3, 7);
+    assert_eq!(units, ["B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"]);
+    client.finish();
+}
+
+#[test]
 fn completion_offers_the_templates_of_an_imported_file() {
     let (mut client, _) = Client::initialized(&["utf-8"]);
     // A document beside the fixtures (its imports resolve from its path; its text is the
