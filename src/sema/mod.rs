@@ -540,9 +540,13 @@ impl Checker<'_> {
         if let Some((_, found)) = MetricType::ALL.iter().find(|(name, _)| *name == ty.name) {
             return Some(*found);
         }
-        let help = match closest(&ty.name, MetricType::ALL.iter().map(|(name, _)| *name)) {
-            Some(suggestion) => format!("did you mean `{suggestion}`?"),
-            None => "the types are percent, duration, count, rate, number and bool".to_string(),
+        let help = match (ty.name.as_str(), closest(&ty.name, MetricType::ALL.iter().map(|(name, _)| *name))) {
+            ("ratio" | "fraction", _) => {
+                "a ratio is a percent metric whose probe prints 0 to 1: `metric NAME : percent { probe sh \"...\"; unit ratio }`, compared with percentages (`< 2%`)".to_string()
+            }
+            ("bytes" | "memory" | "bytesize", _) => "a number of bytes is a `size` metric, compared with sizes such as `512MB`".to_string(),
+            (_, Some(suggestion)) => format!("did you mean `{suggestion}`?"),
+            (_, None) => "the types are percent, duration, count, rate, number, size and bool".to_string(),
         };
         self.error(
             Diagnostic::new(Code::UnknownMetricType, ty.span, format!("unknown metric type `{}`", ty.name))
@@ -2000,6 +2004,16 @@ impl Checker<'_> {
             _ => None,
         };
         if measured.is_none() {
+            let help = match (&value.kind, ty) {
+                (ValueKind::Number(number), MetricType::Percent) if (0.0..=1.0).contains(number) => format!(
+                    "write the ratio as a percentage: `{number}` is `{}%` (a probe with `unit ratio` prints {number} for it)",
+                    (number * 100.0 * 1e9).round() / 1e9
+                ),
+                (ValueKind::Number(number), MetricType::Size) => {
+                    format!("give the size its unit, as in `{number}B` or `{number}MB` (KB, MB, GB are 1000 apart; KiB, MiB, GiB 1024)")
+                }
+                _ => format!("compare it with {}, such as `{}`", type_article(ty), example_value(ty)),
+            };
             self.error(
                 Diagnostic::new(
                     Code::UnitMismatch,
@@ -2008,7 +2022,7 @@ impl Checker<'_> {
                 )
                 .label(value.kind.describe())
                 .with(ty_span, format!("`{}` is declared as {} here", metric.name, ty.name()))
-                .help(format!("compare it with {}, such as `{}`", type_article(ty), example_value(ty))),
+                .help(help),
             );
         }
         measured
