@@ -491,6 +491,9 @@ pub enum NodeItem {
     Tolerate(Tolerate),
     /// A bare condition, as in a watch: `error_rate < 0.1%`.
     Condition(Box<Condition>),
+    /// A watch's condition on a cadence of its own: `memory < 1GB every 10m`, with the span of
+    /// the whole statement.
+    Cadenced(Box<Condition>, Value, Span),
     /// A template's statements, pasted here before checking.
     Call(Box<Call>),
 }

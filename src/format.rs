@@ -653,6 +653,10 @@ impl<'s> Printer<'s> {
             NodeItem::Every(value) => RcDoc::text("every ").append(self.value(value)),
             NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
             NodeItem::Condition(condition) => self.condition_statement(condition),
+            NodeItem::Cadenced(condition, every, _) => {
+                let every = RcDoc::text(" every ").append(self.value(every));
+                self.condition_statement(condition).append(every)
+            }
             NodeItem::Call(call) => self.call(call),
         }
     }
@@ -1056,7 +1060,10 @@ fn node_item_span(item: &NodeItem) -> Span {
         NodeItem::Step(step) => step.span,
         NodeItem::Group(group) => group.span,
         NodeItem::OnFail(action) | NodeItem::OnBreach(action) => action.span,
-        NodeItem::PointOfNoReturn(span) | NodeItem::Require(_, span) | NodeItem::Set(_, _, span) => *span,
+        NodeItem::PointOfNoReturn(span)
+        | NodeItem::Require(_, span)
+        | NodeItem::Set(_, _, span)
+        | NodeItem::Cadenced(_, _, span) => *span,
         NodeItem::Stage(stage) => stage.span,
         NodeItem::Every(value) => value.span,
         NodeItem::Tolerate(tolerate) => tolerate.span,

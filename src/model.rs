@@ -330,14 +330,72 @@ pub struct Rollout {
 /// What only a watch has.
 #[derive(Clone, Debug)]
 pub struct Watch {
-    /// All must hold at every sample.
+    /// All must hold at every sample: first those on the watch's `every`, then, one for each of
+    /// `cadences`, those on a cadence of their own (`memory < 1GB every 10m`).
     pub conditions: Box<[Condition]>,
+    /// The cadences of the last `cadences.len()` conditions, in order.
+    pub cadences: Box<[Cadence]>,
     /// Length of the watch's window.
     pub for_ms: Option<u64>,
     pub on_breach: Option<Action>,
 }
 
+/// A watch condition's own sampling interval (`every` after the condition).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Cadence {
+    pub every_ms: u64,
+    /// The `every ...` clause.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// One group of a watch's conditions sampled together: on the watch's `every` (the conditions
+/// without a cadence of their own), or one condition on its own cadence. Each group counts its
+/// unfavourable samples against the watch's tolerance by itself.
+#[derive(Clone, Copy, Debug)]
+pub struct ConditionGroup<'m> {
+    /// The group's position among the watch's conditions (the first condition's index).
+    pub first: usize,
+    pub conditions: &'m [Condition],
+    pub every_ms: u64,
+    /// `false` for the group on the watch's own `every`.
+    pub own_cadence: bool,
+}
+
 impl Node {
+    /// A watch's cadences of its own; empty for other kinds and for a watch without them.
+    pub fn cadences(&self) -> &[Cadence] {
+        self.watch.as_ref().map_or(&[], |watch| &watch.cadences)
+    }
+
+    /// A watch's conditions in the groups they are sampled in: those on the watch's `every`
+    /// (`default_every_ms` when it has none), when there are any, then each condition with a
+    /// cadence of its own.
+    pub fn condition_groups(&self, default_every_ms: u64) -> Vec<ConditionGroup<'_>> {
+        let conditions = self.conditions();
+        let cadences = self.cadences();
+        let plain = conditions.len().saturating_sub(cadences.len());
+        let mut groups = Vec::with_capacity(cadences.len() + 1);
+        if plain > 0 {
+            groups.push(ConditionGroup {
+                first: 0,
+                conditions: conditions.get(..plain).unwrap_or_default(),
+                every_ms: self.every_ms.unwrap_or(default_every_ms),
+                own_cadence: false,
+            });
+        }
+        for (offset, cadence) in cadences.iter().enumerate() {
+            let first = plain + offset;
+            groups.push(ConditionGroup {
+                first,
+                conditions: conditions.get(first..=first).unwrap_or_default(),
+                every_ms: cadence.every_ms,
+                own_cadence: true,
+            });
+        }
+        groups
+    }
+
     /// A watch's conditions; empty for other kinds.
     pub fn conditions(&self) -> &[Condition] {
         self.watch.as_ref().map_or(&[], |watch| &watch.conditions)
@@ -382,7 +440,7 @@ impl Node {
 impl Serialize for Node {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut node = serializer.serialize_struct("Node", 17)?;
+        let mut node = serializer.serialize_struct("Node", 18)?;
         node.serialize_field("name", &self.name)?;
         node.serialize_field("kind", &self.kind)?;
         node.serialize_field("at_ms", &self.at_ms)?;
@@ -395,6 +453,11 @@ impl Serialize for Node {
         node.serialize_field("items", &self.items)?;
         node.serialize_field("requires", &self.requires)?;
         node.serialize_field("conditions", self.conditions())?;
+        if self.cadences().is_empty() {
+            node.skip_field("cadences")?;
+        } else {
+            node.serialize_field("cadences", self.cadences())?;
+        }
         node.serialize_field("set_command", &self.set_command())?;
         node.serialize_field("set_uses", &self.set_uses())?;
         node.serialize_field("stages", self.stages())?;

@@ -152,6 +152,43 @@ pub(super) fn check(model: &Model, order: &[NodeId]) -> Vec<Diagnostic> {
                         );
                     }
                 }
+                for (condition, cadence) in node.conditions().iter().rev().zip(node.cadences().iter().rev()) {
+                    let every = super::format_duration(cadence.every_ms);
+                    if let Some(window) = node.for_ms().filter(|window| cadence.every_ms > *window) {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::CadenceExceedsWindow,
+                                cadence.span,
+                                format!(
+                                    "this condition is sampled every {every}, but watch `{}` lasts {}",
+                                    node.name,
+                                    super::format_duration(window)
+                                ),
+                            )
+                            .label("sampled at the window's start and end only")
+                            .help("sample it at least once within the window: an `every` no longer than the watch's `for`"),
+                        );
+                    }
+                    let hold = condition.longest_hold_ms();
+                    if hold > 0 && hold < cadence.every_ms {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::HoldShorterThanCadence,
+                                cadence.span,
+                                format!(
+                                    "this condition must hold for {} but is sampled every {every}",
+                                    super::format_duration(hold)
+                                ),
+                            )
+                            .label(format!("two samples {every} apart"))
+                            .with(condition.span, "the condition with its `for`")
+                            .help(format!(
+                                "a `for` counts from the first sample that holds, so it is met {every} later at the earliest: sample it at least every {}, or say `for {every}`",
+                                super::format_duration(hold)
+                            )),
+                        );
+                    }
+                }
             }
             _ => {}
         }

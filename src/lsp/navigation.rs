@@ -186,7 +186,9 @@ fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Found<'a>) {
             NodeItem::Step(step) => step_references(step, out),
             NodeItem::Group(group) => group_references(&group.items, out),
             NodeItem::OnFail(action) | NodeItem::OnBreach(action) => action_references(&action.kind, out),
-            NodeItem::Require(condition, _) | NodeItem::Condition(condition) => condition_references(condition, out),
+            NodeItem::Require(condition, _) | NodeItem::Condition(condition) | NodeItem::Cadenced(condition, _, _) => {
+                condition_references(condition, out)
+            }
             NodeItem::Call(call) => call_references(call, out),
             NodeItem::Set(_, uses, _) => out.extend(uses),
             NodeItem::PointOfNoReturn(_) | NodeItem::Stage(_) | NodeItem::Every(_) | NodeItem::Tolerate(_) => {}

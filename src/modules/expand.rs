@@ -729,6 +729,7 @@ fn describe_node_item(item: &NodeItem) -> (&'static str, Span) {
         NodeItem::Every(value) => ("`every`", value.span),
         NodeItem::Tolerate(tolerate) => ("`tolerate`", tolerate.span),
         NodeItem::Condition(condition) => ("a condition", condition.span),
+        NodeItem::Cadenced(_, _, span) => ("a condition", *span),
         NodeItem::Call(call) => ("a call", call.span),
     }
 }
@@ -785,6 +786,11 @@ impl Paster<'_> {
             NodeItem::Every(value) => self.value(value),
             NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
             NodeItem::Condition(condition) => self.condition(condition),
+            NodeItem::Cadenced(condition, every, span) => {
+                self.condition(condition);
+                self.value(every);
+                self.span(span);
+            }
             NodeItem::Call(call) => self.call(call),
         }
     }

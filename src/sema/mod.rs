@@ -1018,6 +1018,7 @@ impl Checker<'_> {
         );
         let (mut after, mut after_spans) = (Vec::new(), Vec::new());
         let (mut requires, mut conditions, mut stages) = (Vec::new(), Vec::new(), Vec::new());
+        let mut cadenced: Vec<(model::Condition, model::Cadence)> = Vec::new();
         let (mut for_ms, mut on_breach, mut set) = (None, None, None);
         let mut once = Once::new();
         for clause in &decl.header {
@@ -1131,6 +1132,21 @@ impl Checker<'_> {
                         requires.push(condition);
                     }
                 }
+                NodeItem::Cadenced(condition, every, statement) => {
+                    if kind != ast::NodeKind::Watch {
+                        self.not_here(
+                            *statement,
+                            "a condition with its own `every`",
+                            a_node(decl.kind),
+                            "only a watch samples conditions on cadences of their own; a gate or rollout has one `every`",
+                        );
+                    }
+                    let every_ms = self.duration(every, "`every`");
+                    if let (Some(condition), Some(every_ms)) = (self.condition(condition), every_ms) {
+                        let span = Span { start: every.span.start, ..*statement };
+                        cadenced.push((condition, model::Cadence { every_ms, span }));
+                    }
+                }
                 NodeItem::Condition(condition) => {
                     if kind != ast::NodeKind::Watch {
                         self.not_here(
@@ -1239,8 +1255,11 @@ impl Checker<'_> {
                 node.rollout = Some(Box::new(model::Rollout { set_command, set_span, set_uses, stages }));
             }
             (ast::NodeKind::Watch, _) => {
+                // The conditions on the watch's `every` first, then each on its own cadence.
+                let cadences = cadenced.iter().map(|(_, cadence)| *cadence).collect();
+                conditions.extend(cadenced.into_iter().map(|(condition, _)| condition));
                 let conditions = conditions.into_boxed_slice();
-                node.watch = Some(Box::new(model::Watch { conditions, for_ms, on_breach }));
+                node.watch = Some(Box::new(model::Watch { conditions, cadences, for_ms, on_breach }));
             }
             _ => {}
         }

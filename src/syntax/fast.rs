@@ -1461,7 +1461,19 @@ impl<'s> Parser<'s> {
         if item.is_some() {
             return item;
         }
-        self.condition().map(|condition| NodeItem::Condition(Box::new(condition)))
+        let condition = Box::new(self.condition()?);
+        // `condition_stmt`: `condition ~ every_clause?`.
+        let mut look = self.pos;
+        while matches!(self.at(look), b' ' | b'\t') {
+            look += 1;
+        }
+        if self.bytes.get(look..).is_some_and(|rest| rest.starts_with(b"every")) && !is_ident_char(self.at(look + 5)) {
+            self.pos = look;
+            self.kw_skip(b"every")?;
+            let every = self.value()?;
+            return Some(NodeItem::Cadenced(condition, every, self.span(start)));
+        }
+        Some(NodeItem::Condition(condition))
     }
 
     /// `call | step | group | tolerate_stmt`.

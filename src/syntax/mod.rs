@@ -710,7 +710,14 @@ impl Lowerer {
                 }
                 Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
                 Rule::tolerate_stmt => NodeItem::Tolerate(self.tolerate(child)?),
-                Rule::condition_stmt => NodeItem::Condition(Box::new(self.condition(children(child).next()?)?)),
+                Rule::condition_stmt => {
+                    let mut parts = children(child);
+                    let condition = Box::new(self.condition(parts.next()?)?);
+                    match parts.next() {
+                        Some(every) => NodeItem::Cadenced(condition, self.clause_value(every)?, span),
+                        None => NodeItem::Condition(condition),
+                    }
+                }
                 Rule::stage_stmt => {
                     let mut parts = children(child);
                     let weight = self.value(parts.next()?);
