@@ -185,6 +185,9 @@ struct Node {
     for_ms: u64,
     /// A gate's or rollout's `require`, or a watch's conditions.
     check: Check,
+    /// A watch with conditions on cadences of their own: its groups of conditions, each
+    /// sampled on its own grid (`Node::condition_groups`); empty otherwise.
+    groups: Vec<Group>,
     /// Samples in a row that may not hold, or have no data (`tolerate`, or the defaults).
     tolerate_failures: u16,
     tolerate_nodata: u16,
@@ -282,6 +285,13 @@ fn windows(view: &PlanView) -> (Vec<ChangeWindow>, Vec<Zone>, Vec<FreezePeriod>)
         }
     }
     (windows, zones, freezes)
+}
+
+/// A group of a watch's conditions on one cadence, as one argument: `EVERY_MS|METRICS|CONDS`.
+#[derive(Serialize)]
+struct Group {
+    spec: String,
+    every_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -728,6 +738,29 @@ fn context(view: &PlanView) -> Result<Context, String> {
             builder.lines(&node.items, 0, every_ms, &mut lines);
             let conditions = if node.kind == "watch" { &node.conditions } else { &node.requires };
             let check = builder.check(conditions);
+            let groups = if node.cadences_ms.is_empty() {
+                Vec::new()
+            } else {
+                // The conditions on the watch's `every` first, then each on its own cadence, as
+                // `model::Node::condition_groups` has them; `check.conds` has one per condition.
+                let plain = conditions.len().saturating_sub(node.cadences_ms.len());
+                let mut bounds: Vec<(usize, usize, u64)> = Vec::new();
+                if plain > 0 {
+                    bounds.push((0, plain, every_ms));
+                }
+                bounds.extend(node.cadences_ms.iter().enumerate().map(|(k, every)| (plain + k, plain + k + 1, *every)));
+                bounds
+                    .into_iter()
+                    .map(|(from, to, every)| {
+                        let mut metrics = BTreeSet::new();
+                        conditions.get(from..to).unwrap_or_default().iter().for_each(|c| builder.metrics_of(c, &mut metrics));
+                        let join = |list: Vec<String>| list.join(" ");
+                        let conds = check.conds.get(from..to).unwrap_or_default().iter().map(usize::to_string).collect();
+                        let metrics = metrics.iter().map(usize::to_string).collect();
+                        Group { spec: format!("{every}|{}|{}", join(metrics), join(conds)), every_ms: every }
+                    })
+                    .collect()
+            };
             let tolerance = Tolerated(node.tolerance.as_ref());
             let action = if node.kind == "watch" { node.on_breach.as_ref() } else { node.on_fail.as_ref() };
             node_functions.push(Function {
@@ -750,6 +783,7 @@ fn context(view: &PlanView) -> Result<Context, String> {
                 tolerate_nodata: tolerance.nodata().unwrap_or(0),
                 deadline_ms: crate::run::rules::require_deadline_ms(check.hold_ms, every_ms, tolerance.model()),
                 check,
+                groups,
                 set_command: node.set_command.clone(),
                 set_uses: node.set_secrets.iter().chain(&node.set_vars).cloned().collect::<Vec<_>>().join(" "),
                 stages: node

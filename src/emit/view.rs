@@ -169,6 +169,10 @@ pub struct NodeView {
     pub requires: Vec<ConditionView>,
     /// A watch's conditions; all must hold at every sample.
     pub conditions: Vec<ConditionView>,
+    /// The cadences of a watch's last conditions, in order: those sampled on an `every` of
+    /// their own (`memory < 1GB every 10m`) instead of the watch's. Empty for other kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cadences_ms: Vec<u64>,
     pub set_command: Option<String>,
     /// The secrets and the vars a rollout's `set` command reads (`uses`).
     pub set_secrets: Vec<String>,
@@ -654,6 +658,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 items: builder.items(&node.name, &node.items, &mut counter),
                 requires: node.requires.iter().map(|condition| builder.condition(condition)).collect(),
                 conditions: node.conditions().iter().map(|condition| builder.condition(condition)).collect(),
+                cadences_ms: node.cadences().iter().map(|cadence| cadence.every_ms).collect(),
                 set_command: node.set_command().map(|command| String::from(command.as_str())),
                 set_secrets: node.set_uses().map(|uses| secret_names(model, &uses.secrets)).unwrap_or_default(),
                 set_vars: node.set_uses().map(|uses| var_names(model, &uses.vars)).unwrap_or_default(),

@@ -33,6 +33,24 @@ pub fn simulate_brief(model: &Model, order: &[NodeId], world: &World) -> Trace {
 // ---------------------------------------------------------------------------------------------
 // Samplers: counting unfavourable samples against a tolerance.
 
+/// One group of a watch's conditions on its own grid: its count of unfavourable samples and
+/// its next sample (`None` once the end of the window is sampled).
+#[derive(Default)]
+struct GroupRun {
+    sampler: Sampler,
+    next: Option<i64>,
+}
+
+/// The name a group of a watch's conditions decides by: `NODE.watch` for those on the watch's
+/// `every`, `NODE.watch.N` for its N-th condition on a cadence of its own.
+fn group_by(node: &Node, group: &model::ConditionGroup<'_>) -> String {
+    if group.own_cadence {
+        format!("{}.watch.{}", node.name, group.first + 1)
+    } else {
+        format!("{}.watch", node.name)
+    }
+}
+
 /// What one sample means for a gate, stage or watch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Judgement {
@@ -362,6 +380,14 @@ fn retries(step: &Step) -> u32 {
 
 /// The next sample time: the next interval, or the moment a `for` that is holding completes,
 /// whichever comes first, and never past `deadline`.
+/// The earlier of two optional times.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 fn next_sample_with_hold(now: i64, every_ms: u64, deadline: i64, conditions: &[Condition], holds: &Holds) -> i64 {
     let mut next = now.saturating_add(i64::try_from(every_ms.max(1)).unwrap_or(i64::MAX));
     for condition in conditions {
@@ -851,6 +877,9 @@ struct NodeRun<'m> {
     phase: Phase,
     steps: StepList<'m>,
     sampler: Sampler,
+    /// A watch with conditions on cadences of their own: one sampler and next sample per group
+    /// of `Node::condition_groups` (empty otherwise: the watch samples with `sampler`).
+    groups: Vec<GroupRun>,
     /// The action that handles the next failure: the node's own, or a pause's `then`.
     action: Option<&'m Action>,
     /// A pause is deciding again: the next failure takes `action` without pausing.
@@ -931,6 +960,7 @@ impl<'m, 'w> Run<'m, 'w> {
                 phase: Phase::Steps,
                 steps: StepList::new(node.name.to_string(), &node.items, rules::sampling_ms(node)),
                 sampler: Sampler::default(),
+                groups: Vec::new(),
                 action: node_action(node),
                 after_pause: false,
             })
@@ -1343,6 +1373,12 @@ impl<'m, 'w> Run<'m, 'w> {
                             NodeKind::Rollout if !node.stages().is_empty() => Phase::StageSet { stage: 0, until: None },
                             NodeKind::Watch => {
                                 run.sampler.reset();
+                                run.groups.clear();
+                                if !node.cadences().is_empty() {
+                                    // Every group samples at the start of the window.
+                                    let count = node.condition_groups(DEFAULT_SAMPLING_MS).len();
+                                    run.groups.extend((0..count).map(|_| GroupRun { next: Some(now), ..GroupRun::default() }));
+                                }
                                 let end = now.saturating_add(as_i64(node.for_ms().unwrap_or(0)));
                                 Phase::Window { start: now, end }
                             }
@@ -1493,6 +1529,63 @@ impl<'m, 'w> Run<'m, 'w> {
                     } else {
                         Phase::Over
                     };
+                }
+                Phase::Window { start, end } if !run.groups.is_empty() => {
+                    // Each group of conditions on its own grid (R15): those due now are sampled,
+                    // in order; the first breach or inconclusive group decides.
+                    let mut wake: Option<i64> = None;
+                    for (position, group) in node.condition_groups(DEFAULT_SAMPLING_MS).iter().enumerate() {
+                        let Some(state) = self.nodes[index].groups.get_mut(position) else { continue };
+                        match state.next {
+                            Some(next) if next <= now => {}
+                            other => {
+                                wake = earliest(wake, other);
+                                continue;
+                            }
+                        }
+                        let by = group_by(node, group);
+                        let (verdict, judged) = self.ctx.evaluate(&by, group.conditions, &mut state.sampler.holds);
+                        let (judgement, note) = state.sampler.judge(verdict, node.tolerance);
+                        let nodata = state.sampler.nodata;
+                        match judgement {
+                            Judgement::Breach => {
+                                self.ctx.decision(&by, verdict, judged.clone(), "breached".into());
+                                self.breach(index, &judged, Resume::Window { start, end });
+                                return;
+                            }
+                            Judgement::Inconclusive => {
+                                self.ctx.decision(&by, verdict, judged, "inconclusive: a person decides".into());
+                                self.nodes[index].sampler.nodata = nodata;
+                                self.inconclusive(
+                                    index,
+                                    "its conditions had no data".into(),
+                                    Resume::Window { start, end },
+                                );
+                                return;
+                            }
+                            Judgement::Fine | Judgement::Tolerated => {
+                                let next = rules::next_sample(start, end, group.every_ms, now);
+                                state.next = next;
+                                let then = match (next, note.is_empty()) {
+                                    (Some(_), true) => "holds; samples again".to_string(),
+                                    (Some(_), false) => format!("{note}; samples again"),
+                                    (None, _) => {
+                                        format!("held for {}", crate::units::format_duration(node.for_ms().unwrap_or(0)))
+                                    }
+                                };
+                                self.ctx.decision(&by, verdict, judged, then);
+                                wake = earliest(wake, next);
+                            }
+                        }
+                    }
+                    let run = &mut self.nodes[index];
+                    match wake {
+                        Some(wake) => {
+                            run.wake = Some(wake);
+                            return;
+                        }
+                        None => run.phase = Phase::Over,
+                    }
                 }
                 Phase::Window { start, end } => {
                     let conditions = node.conditions();
@@ -1738,6 +1831,20 @@ impl<'m, 'w> Run<'m, 'w> {
                             Phase::Over
                         }
                     }
+                }
+            }
+            Resume::Window { start, end } if !run.groups.is_empty() => {
+                // Each group goes on on its own grid, its counts started again.
+                run.phase = Phase::Window { start, end };
+                let mut wake = None;
+                for (state, group) in run.groups.iter_mut().zip(run.node.condition_groups(DEFAULT_SAMPLING_MS)) {
+                    state.sampler.reset();
+                    state.next = rules::next_sample(start, end, group.every_ms, now);
+                    wake = earliest(wake, state.next);
+                }
+                match wake {
+                    Some(wake) => run.wake = Some(wake),
+                    None => run.phase = Phase::Over,
                 }
             }
             Resume::Window { start, end } => {
