@@ -82,7 +82,7 @@ codes! {
     UnknownParameterType = "E0310", Error, "a template parameter's type is not one of the known types";
     QueryUnitMissing    = "E0311", Error, "a query's value is a bare number whose unit the metric does not declare";
     CadenceExceedsWindow = "E0320", Error, "a watch condition's own cadence is longer than the watch's window";
-    HoldShorterThanCadence = "W0320", Warning, "a condition's `for` is shorter than its own cadence: it holds only after two samples that far apart";
+    HoldShorterThanCadence = "W0321", Warning, "a condition's `for` is shorter than its own cadence: it holds only after two samples that far apart";
     CredentialInPlan    = "E0401", Error, "a string looks like a credential written into the plan";
     NotAllowedHere      = "E0402", Error, "a statement appears in a block where it has no meaning";
     QuorumTooLarge      = "E0403", Error, "an approval quorum asks for more approvers than it names";

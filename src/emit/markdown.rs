@@ -68,6 +68,8 @@ struct NodeSection<'v> {
     /// How often the node's conditions are sampled.
     sampling: String,
     stages: Vec<StageRow>,
+    /// A watch's conditions, each with its own cadence when it has one (`every 10m`).
+    watch_conditions: Vec<WatchCondition<'v>>,
     /// Markdown, its names quoted.
     on_fail: Option<String>,
     on_breach: Option<String>,
@@ -105,6 +107,12 @@ struct StageRow {
     at: Option<String>,
     hold: Option<String>,
     sampling: String,
+}
+
+#[derive(Serialize)]
+struct WatchCondition<'v> {
+    text: &'v str,
+    every: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -247,6 +255,17 @@ fn node_section(node: &NodeView) -> NodeSection<'_> {
                 sampling: sampling(stage.every_ms.or(node.every_ms)),
             })
             .collect(),
+        watch_conditions: {
+            let plain = node.conditions.len().saturating_sub(node.cadences_ms.len());
+            node.conditions
+                .iter()
+                .enumerate()
+                .map(|(position, condition)| WatchCondition {
+                    text: &condition.text,
+                    every: position.checked_sub(plain).and_then(|k| node.cadences_ms.get(k)).map(|ms| format_duration(*ms)),
+                })
+                .collect()
+        },
         on_fail: node.on_fail.as_ref().map(action_text),
         on_breach: node.on_breach.as_ref().map(action_text),
     }
@@ -256,7 +275,18 @@ fn watch_row(node: &NodeView) -> WatchRow<'_> {
     WatchRow {
         name: &node.name,
         times: times(node.times.as_ref()),
-        every: sampling(node.every_ms),
+        // The watch's `every`, then its conditions' own cadences: `1m; 2m, 10m for some conditions`.
+        every: {
+            let mut own: Vec<u64> = node.cadences_ms.clone();
+            own.sort_unstable();
+            own.dedup();
+            let own: Vec<String> = own.into_iter().map(format_duration).collect();
+            if own.is_empty() {
+                sampling(node.every_ms)
+            } else {
+                format!("{}; {} for some conditions", sampling(node.every_ms), own.join(", "))
+            }
+        },
         duration: node.for_ms.map_or_else(|| "-".to_string(), format_duration),
     }
 }

@@ -83,5 +83,26 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
         out.push_str("\nworst case from a breach:\n");
         out.push_str(&columns(&rows));
     }
+    // Watches whose conditions are sampled on cadences of their own: each condition's cadence.
+    let mut rows = vec![vec!["watch".to_string(), "every".to_string(), "condition".to_string()]];
+    for id in &analysis.order {
+        let node = &model.nodes[id.0];
+        if node.cadences().is_empty() {
+            continue;
+        }
+        for group in node.condition_groups(crate::model::DEFAULT_SAMPLING_MS) {
+            for condition in group.conditions {
+                rows.push(vec![
+                    node.name.to_string(),
+                    format_duration(group.every_ms),
+                    crate::emit::view::condition_text(model, condition),
+                ]);
+            }
+        }
+    }
+    if rows.len() > 1 {
+        out.push_str("\nconditions sampled on cadences of their own:\n");
+        out.push_str(&columns(&rows));
+    }
     out
 }
