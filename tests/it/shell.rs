@@ -796,6 +796,71 @@ phase go after ready {
     }
 }
 
+/// A size's probe output (R8) is read by the runbook as the simulator reads it: a bare number in
+/// the declared unit (`unit MB`), or a number with a size unit of its own, decimal (KB = 1000 B)
+/// or binary (KiB = 1024 B); a unit spelt otherwise, or another unit, is no data.
+#[test]
+fn size_output_is_read_alike_by_the_runbook_and_the_simulator() {
+    let dir = temp_dir("sizes");
+    let plan = r#"plan sizes {}
+
+metric cache : size { probe sh "cat value"; unit MB }
+
+gate ready every 1s {
+  require cache < 1GB
+  on fail abort
+}
+
+phase go after ready {
+  run "Go" sh "echo go >> steps"
+}
+"#;
+    runbook(&dir, plan);
+    let (checked, _) = crate::support::render("sizes.golive", plan);
+    let model = checked.model.expect("a sound plan");
+    let metric = &model.metrics[0];
+    std::fs::write(dir.join("answers"), "ready decide abort\n").expect("write");
+    // (output, what the gate makes of it: passes, fails, or no data)
+    let cases = [
+        ("512", "passes"),
+        ("999.9", "passes"),
+        ("900MiB", "passes"),
+        ("0.5 GB", "passes"),
+        ("1e3KB", "passes"),
+        ("1000", "fails"),
+        ("1GiB", "fails"),
+        ("1.5GB", "fails"),
+        ("5mb", "nodata"),
+        ("12 parsecs", "nodata"),
+        ("-1MB", "nodata"),
+        ("3s", "nodata"),
+    ];
+    for (output, expected) in cases {
+        let simulated = match golivec::run::measure::parse_output(output, metric) {
+            golivec::run::measure::Sample::Value(bytes) if bytes < 1e9 => "passes",
+            golivec::run::measure::Sample::Value(_) => "fails",
+            golivec::run::measure::Sample::NoData(_) => "nodata",
+        };
+        assert_eq!(simulated, expected, "the simulator reads `{output}`");
+        std::fs::write(dir.join("value"), output).expect("write");
+        let _ = std::fs::remove_dir_all(dir.join(".golive-sizes"));
+        let _ = std::fs::remove_file(dir.join("steps"));
+        let run = command(&dir, &["--now", "--approvals", "answers"])
+            .env("GOLIVE_TIME_SCALE", "20")
+            .output()
+            .expect("the runbook runs");
+        let trace = read(&dir, ".golive-sizes/trace");
+        let read_as = if trace.contains("sample ready.require cache nodata") {
+            "nodata"
+        } else if run.status.code() == Some(0) {
+            "passes"
+        } else {
+            "fails"
+        };
+        assert_eq!(read_as, expected, "the runbook reads `{output}`: {}", text(&run));
+    }
+}
+
 /// The kill -9 harness (`scripts/kill9-harness.sh`), short: the runbook killed at random moments,
 /// its main process alone or its whole process group, then run again until it ends; every step
 /// leaves its effect exactly once, or twice only after the runbook asked to run it again. The
