@@ -63,7 +63,8 @@ pub fn format_size(bytes: f64) -> String {
         return format!("{bytes}B");
     }
     let magnitude = bytes.abs();
-    for (unit, factor) in [("TiB", 1_099_511_627_776.0), ("GiB", 1_073_741_824.0), ("MiB", 1_048_576.0), ("KiB", 1_024.0)]
+    for (unit, factor) in
+        [("TiB", 1_099_511_627_776.0), ("GiB", 1_073_741_824.0), ("MiB", 1_048_576.0), ("KiB", 1_024.0)]
     {
         if magnitude >= factor && (bytes / factor * 1000.0).fract() == 0.0 && (bytes / 1e3).fract() != 0.0 {
             return format!("{}{unit}", bytes / factor);
@@ -77,4 +78,3 @@ pub fn format_size(bytes: f64) -> String {
     }
     format!("{bytes}B")
 }
-

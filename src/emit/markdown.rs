@@ -262,7 +262,10 @@ fn node_section(node: &NodeView) -> NodeSection<'_> {
                 .enumerate()
                 .map(|(position, condition)| WatchCondition {
                     text: &condition.text,
-                    every: position.checked_sub(plain).and_then(|k| node.cadences_ms.get(k)).map(|ms| format_duration(*ms)),
+                    every: position
+                        .checked_sub(plain)
+                        .and_then(|k| node.cadences_ms.get(k))
+                        .map(|ms| format_duration(*ms)),
                 })
                 .collect()
         },

@@ -753,9 +753,14 @@ fn context(view: &PlanView) -> Result<Context, String> {
                     .into_iter()
                     .map(|(from, to, every)| {
                         let mut metrics = BTreeSet::new();
-                        conditions.get(from..to).unwrap_or_default().iter().for_each(|c| builder.metrics_of(c, &mut metrics));
+                        conditions
+                            .get(from..to)
+                            .unwrap_or_default()
+                            .iter()
+                            .for_each(|c| builder.metrics_of(c, &mut metrics));
                         let join = |list: Vec<String>| list.join(" ");
-                        let conds = check.conds.get(from..to).unwrap_or_default().iter().map(usize::to_string).collect();
+                        let conds =
+                            check.conds.get(from..to).unwrap_or_default().iter().map(usize::to_string).collect();
                         let metrics = metrics.iter().map(usize::to_string).collect();
                         Group { spec: format!("{every}|{}|{}", join(metrics), join(conds)), every_ms: every }
                     })

@@ -1377,7 +1377,9 @@ impl<'m, 'w> Run<'m, 'w> {
                                 if !node.cadences().is_empty() {
                                     // Every group samples at the start of the window.
                                     let count = node.condition_groups(DEFAULT_SAMPLING_MS).len();
-                                    run.groups.extend((0..count).map(|_| GroupRun { next: Some(now), ..GroupRun::default() }));
+                                    run.groups.extend(
+                                        (0..count).map(|_| GroupRun { next: Some(now), ..GroupRun::default() }),
+                                    );
                                 }
                                 let end = now.saturating_add(as_i64(node.for_ms().unwrap_or(0)));
                                 Phase::Window { start: now, end }
@@ -1570,7 +1572,10 @@ impl<'m, 'w> Run<'m, 'w> {
                                     (Some(_), true) => "holds; samples again".to_string(),
                                     (Some(_), false) => format!("{note}; samples again"),
                                     (None, _) => {
-                                        format!("held for {}", crate::units::format_duration(node.for_ms().unwrap_or(0)))
+                                        format!(
+                                            "held for {}",
+                                            crate::units::format_duration(node.for_ms().unwrap_or(0))
+                                        )
                                     }
                                 };
                                 self.ctx.decision(&by, verdict, judged, then);

@@ -754,8 +754,9 @@ impl<'s> Parser<'s> {
             return Some(literal::number(self.slice(start, core)).ok().map(ValueKind::Percent));
         }
         // size: `number_core ~ size_unit ~ !ident_char`, the longest unit first.
-        if let Some(&(unit, _)) =
-            crate::units::SIZE_UNITS.iter().find(|(unit, _)| self.bytes.get(core..).is_some_and(|rest| rest.starts_with(unit.as_bytes())))
+        if let Some(&(unit, _)) = crate::units::SIZE_UNITS
+            .iter()
+            .find(|(unit, _)| self.bytes.get(core..).is_some_and(|rest| rest.starts_with(unit.as_bytes())))
         {
             let end = core + unit.len();
             if !is_ident_char(self.at(end)) {

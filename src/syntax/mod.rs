@@ -1221,7 +1221,8 @@ fn suggest_keyword(found: &str, expected: &[Rule]) -> Option<String> {
 /// for `mb`, which could also be a misread duration, else `Some("")`.
 fn size_spelling(unit: &str) -> Option<&'static str> {
     let lower = unit.to_ascii_lowercase();
-    let known = ["b", "bytes", "byte", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib", "k", "ki", "mi", "gi", "ti", "g"];
+    let known =
+        ["b", "bytes", "byte", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib", "k", "ki", "mi", "gi", "ti", "g"];
     if !known.contains(&lower.as_str()) || crate::units::size_factor(unit).is_some() {
         return None;
     }
