@@ -432,6 +432,12 @@ fn node_hover(decl: &NodeDecl, source: &dyn Fn(Span) -> String, checked: &crate:
             HeaderClause::For(value) => lines.push(format!("for `{}`", source(value.span))),
         }
     }
+    // A watch's conditions on cadences of their own.
+    for node_item in &decl.body {
+        if let NodeItem::Cadenced(condition, every, _) = node_item {
+            lines.push(format!("`{}` sampled every `{}`", source(condition.span), source(every.span)));
+        }
+    }
     let times = checked
         .analysis
         .as_ref()

@@ -782,6 +782,23 @@ fn completion_knows_metric_sources_and_prometheus_servers() {
 }
 
 #[test]
+fn hover_on_a_watch_shows_the_cadences_of_its_conditions() {
+    let plan = "plan p {}\nmetric memory : size { probe sh \"./m.sh\" }\nwatch soak at T0 every 1m for 1h {\n  memory < 1GB every 10m\n}\n";
+    let (mut client, _) = Client::initialized(&[]);
+    client.open(URI, plan);
+    let hover = client.request("textDocument/hover", at(plan, "soak", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("`memory < 1GB` sampled every `10m`"), "{text}");
+    // The references of a metric include those in a condition with its own cadence.
+    let references = client.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": 1, "character": 8 }, "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(references.as_array().map(Vec::len), Some(1), "{references}");
+    client.finish();
+}
+
+#[test]
 fn completion_offers_metric_types_and_the_units_of_the_type() {
     let plan = "plan p {}\nmetric cache : s\nmetric heap : size {\n  unit \n}\n";
     let (mut client, _) = Client::initialized(&["utf-8"]);
