@@ -92,7 +92,7 @@ pub fn render(target: Target, model: &Model, analysis: &Analysis) -> Result<Rend
         Target::Shell => shell::render(&view::build(model, analysis))?,
         Target::Workflow => workflow::render(model, analysis, &view::build(model, analysis), &model.plan.name)?,
         Target::Markdown => markdown::render(
-            &view::build(model, analysis),
+            view::build(model, analysis),
             &workflow::made_environments(model, analysis),
             &alerts::rule_names(model),
             &alerts::rules_file(&model.plan.name),
