@@ -91,6 +91,9 @@ pub fn run_with_targets(
         for message in outgoing {
             connection.sender.send(message).map_err(|_| "the connection to the client broke".to_string())?;
         }
+        if let Some(server) = &mut server {
+            server.retired.clear();
+        }
     }
     Err("the client closed the connection without exit".to_string())
 }
@@ -133,7 +136,10 @@ fn initialize(request: Request, checking: Checking) -> (Response, Option<Server>
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
     };
-    (Response::new_ok(request.id, result), Some(Server { encoding, documents: HashMap::new(), checking }))
+    (
+        Response::new_ok(request.id, result),
+        Some(Server { encoding, documents: HashMap::new(), checking, retired: Vec::new() }),
+    )
 }
 
 /// The state of an initialized server: the open documents, by URI.
@@ -141,6 +147,8 @@ struct Server {
     encoding: Encoding,
     documents: HashMap<String, Document>,
     checking: Checking,
+    /// Checks a change replaced, dropped after the messages it caused are sent.
+    retired: Vec<document::Retired>,
 }
 
 impl Server {
@@ -237,8 +245,10 @@ impl Server {
                     return Vec::new();
                 };
                 let text = document.apply_changes(params.content_changes, encoding);
-                document.set_text(params.text_document.version, text, checking);
-                vec![publish(document, encoding)]
+                let retired = document.set_text(params.text_document.version, text, checking);
+                let published = publish(document, encoding);
+                self.retired.push(retired);
+                vec![published]
             }
             "textDocument/didClose" => {
                 let Ok(params) = serde_json::from_value::<DidCloseTextDocumentParams>(notification.params) else {

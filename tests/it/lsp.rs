@@ -314,6 +314,66 @@ fn diagnostics_on_open_then_cleared_by_a_fix_and_on_close() {
     client.finish();
 }
 
+/// A series of ranged edits, some sent together, leaves the document with the diagnostics a
+/// fresh check of the same text gives: each edit lands where the text before it says, and the
+/// re-check after an edit forgets nothing of the check before it (errors appear in one
+/// declaration, move, and go; the warnings of a sound plan come back).
+#[test]
+fn ranged_edits_give_the_diagnostics_of_a_full_check() {
+    let (mut client, _) = Client::initialized(&[]);
+    client.open(URI, SHOP);
+    let mut text = SHOP.to_string();
+    // (needle, its occurrence, the text put in its place), applied in order; `None` splits the
+    // edits into the didChange notifications that carry them.
+    let edits: [Option<(&str, usize, &str)>; 10] = [
+        Some(("< 1% for 10m", 0, "< 200ms for 10m")),
+        None,
+        Some(("timeout 30m", 0, "timeout 30")),
+        Some(("incident", 1, "incidnet")),
+        None,
+        Some(("< 200ms for 10m", 0, "< 1% for 10m")),
+        None,
+        Some(("timeout 30", 0, "timeout 30m")),
+        Some(("incidnet", 0, "incident")),
+        Some(("role lead", 0, "phase extra after deploy { run \"x\" sh \"./x.sh\" timeout 1m }\nrole lead")),
+    ];
+    let mut version = 1;
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for batch in edits.split(Option::is_none) {
+        let mut changes = Vec::new();
+        for (needle, nth, replacement) in batch.iter().flatten() {
+            let start = position_of(&text, needle, *nth, true);
+            let end = position_of(&text, needle, *nth, true);
+            let end = json!({ "line": end["line"], "character": end["character"].as_u64().unwrap_or_default() + needle.len() as u64 });
+            let offset = text.match_indices(needle).nth(*nth).map(|(offset, _)| offset).expect("needle in text");
+            text.replace_range(offset..offset + needle.len(), replacement);
+            changes.push(json!({ "range": { "start": start, "end": end }, "text": replacement }));
+        }
+        version += 1;
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": version }, "contentChanges": changes }),
+        );
+        let incremental = client.notification("textDocument/publishDiagnostics");
+        assert_eq!(incremental["version"], version);
+        seen.push(codes(&incremental).into_iter().map(str::to_string).collect());
+        let fresh_uri = format!("{URI}.v{version}.golive");
+        let full = client.open(&fresh_uri, &text);
+        assert_eq!(
+            serde_json::to_string(&incremental["diagnostics"]).unwrap_or_default(),
+            serde_json::to_string(&full["diagnostics"]).unwrap_or_default().replace(&fresh_uri, URI),
+            "after edit {version}:\n{text}"
+        );
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": fresh_uri } }));
+        client.notification("textDocument/publishDiagnostics");
+    }
+    // The edits went through errors and back (a server that ignored them would fail above).
+    assert!(seen[0].contains(&"E0301".to_string()), "{seen:?}");
+    assert!(seen[1].len() > 1, "{seen:?}");
+    assert!(seen[3].iter().all(|code| !code.starts_with('E')), "{seen:?}");
+    client.finish();
+}
+
 /// The server reports what `golivec lint` reports: the limits of a target only when it is
 /// started with `--target`, as `lint` is; W0905, a lint, always.
 #[test]
