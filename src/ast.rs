@@ -609,7 +609,7 @@ pub enum StepKind {
         message: Option<Text>,
     },
     Wait(Value),
-    Recheck,
+    Recheck(Box<RecheckStep>),
     /// In a rollback level: no action is needed for this range; the launch goes on.
     Continue,
 }
@@ -624,8 +624,49 @@ impl StepKind {
             StepKind::Notify { .. } => "notify",
             StepKind::Page { .. } => "page",
             StepKind::Wait(_) => "wait",
-            StepKind::Recheck => "recheck",
+            StepKind::Recheck(_) => "recheck",
             StepKind::Continue => "continue",
+        }
+    }
+}
+
+/// `recheck [after D] [OUTCOME when CONDITION [otherwise OUTCOME]]`; a bare `recheck` has neither.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RecheckStep {
+    /// How long to wait before sampling again.
+    pub after: Option<Value>,
+    pub outcome: Option<RecheckOutcome>,
+}
+
+/// `OUTCOME when CONDITION [otherwise OUTCOME]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecheckOutcome {
+    /// What happens when the condition holds.
+    pub then: Outcome,
+    pub then_span: Span,
+    pub condition: Condition,
+    /// What happens when it does not (or has no data); `None` is a bare `recheck`'s decision.
+    pub otherwise: Option<(Outcome, Span)>,
+}
+
+/// What a `recheck` with an outcome comes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Back to the run, as a level that says `continue`.
+    Resume,
+    /// The level goes on with its next step.
+    Stay,
+    /// To a more severe level.
+    Escalate,
+}
+
+impl Outcome {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Outcome::Resume => "resume",
+            Outcome::Stay => "stay",
+            Outcome::Escalate => "escalate",
         }
     }
 }

@@ -767,7 +767,7 @@ impl<'s> Printer<'s> {
                 }
             }
             StepKind::Wait(value) => RcDoc::text("wait ").append(self.value(value)),
-            StepKind::Recheck => RcDoc::text("recheck"),
+            StepKind::Recheck(recheck) => self.recheck_step(recheck),
             StepKind::Continue => RcDoc::text("continue"),
         }
     }
@@ -842,6 +842,25 @@ impl<'s> Printer<'s> {
             ExpectCheck::Condition(condition) => self.condition_statement(condition),
         };
         self.options(head.append(RcDoc::text(" ")).append(check), &expect.options)
+    }
+
+    /// `recheck [after D] [OUTCOME when CONDITION [otherwise OUTCOME]]`.
+    fn recheck_step(&mut self, recheck: &'s RecheckStep) -> Doc<'s> {
+        let mut doc = RcDoc::text("recheck");
+        if let Some(after) = &recheck.after {
+            doc = doc.append(RcDoc::text(" after ")).append(self.value(after));
+        }
+        if let Some(outcome) = &recheck.outcome {
+            doc = doc
+                .append(RcDoc::text(" "))
+                .append(RcDoc::text(outcome.then.keyword()))
+                .append(RcDoc::text(" when "))
+                .append(self.condition_statement(&outcome.condition));
+            if let Some((otherwise, _)) = outcome.otherwise {
+                doc = doc.append(RcDoc::text(" otherwise ")).append(RcDoc::text(otherwise.keyword()));
+            }
+        }
+        doc
     }
 
     fn approve_step(&mut self, approve: &'s ApproveStep) -> Doc<'s> {

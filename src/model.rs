@@ -488,8 +488,20 @@ impl Step {
             }
             StepKind::Check { .. } | StepKind::Approve { .. } => DEFAULT_ANSWER_TIMEOUT_MS,
             StepKind::Notify { .. } | StepKind::Page { .. } => DEFAULT_MESSAGE_TIMEOUT_MS,
-            StepKind::Wait { duration_ms } => *duration_ms,
-            StepKind::Recheck | StepKind::Continue => 0,
+            StepKind::Wait { duration_ms } | StepKind::Recheck { after_ms: duration_ms, .. } => *duration_ms,
+            StepKind::Continue => 0,
+        }
+    }
+
+    /// A `recheck` that may move to a more severe level: a bare one, one that says `escalate`,
+    /// or one without `otherwise` (which then decides as a bare one).
+    pub fn may_escalate(&self) -> bool {
+        match &self.kind {
+            StepKind::Recheck { outcome: None, .. } => true,
+            StepKind::Recheck { outcome: Some(outcome), .. } => {
+                outcome.outcomes().iter().any(|outcome| matches!(outcome, None | Some(Outcome::Escalate)))
+            }
+            _ => false,
         }
     }
 
@@ -502,6 +514,7 @@ impl Step {
                 Some(timeout.get().saturating_mul(u64::from(*retries) + 1))
             }
             StepKind::Wait { duration_ms } => Some(*duration_ms),
+            StepKind::Recheck { after_ms, .. } if *after_ms > 0 => Some(*after_ms),
             _ => None,
         }
     }
@@ -726,9 +739,36 @@ pub enum StepKind {
     Wait {
         duration_ms: u64,
     },
-    Recheck,
+    /// Evaluates the tree again (R20), after `after_ms`; with an outcome, its condition decides.
+    Recheck {
+        after_ms: u64,
+        outcome: Option<Box<RecheckOutcome>>,
+    },
     /// In a rollback level: nothing to do for this range.
     Continue,
+}
+
+pub use crate::ast::Outcome;
+
+/// `OUTCOME when CONDITION [otherwise OUTCOME]` of a `recheck` (R20).
+#[derive(Clone, Debug, Serialize)]
+pub struct RecheckOutcome {
+    /// When the condition holds.
+    pub then: Outcome,
+    #[serde(skip)]
+    pub then_span: Span,
+    pub condition: Condition,
+    /// When it does not hold or has no data; `None`: a bare `recheck`'s decision.
+    pub otherwise: Option<Outcome>,
+    #[serde(skip)]
+    pub otherwise_span: Option<Span>,
+}
+
+impl RecheckOutcome {
+    /// Every outcome it may come to; `None` stands for a bare `recheck`'s decision.
+    pub fn outcomes(&self) -> [Option<Outcome>; 2] {
+        [Some(self.then), self.otherwise]
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

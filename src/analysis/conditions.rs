@@ -173,6 +173,11 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
                 catch_alls.push(&level.when);
             }
             roots.push(&level.when);
+            for step in super::steps(&level.items) {
+                if let crate::model::StepKind::Recheck { outcome: Some(outcome), .. } = &step.kind {
+                    roots.push(&outcome.condition);
+                }
+            }
         }
     }
     roots.extend(model.alerts.iter().map(|alert| &alert.when));

@@ -3,7 +3,7 @@
 //! and the `on fail`, `on breach` and `recheck` edges, for drawing.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Model, NodeId, StepKind, TreeId};
+use crate::model::{Model, NodeId, TreeId};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -52,7 +52,7 @@ impl Graph {
                 rollback
                     .levels
                     .iter()
-                    .map(|level| super::steps(&level.items).any(|step| matches!(step.kind, StepKind::Recheck)))
+                    .map(|level| super::steps(&level.items).any(|step| step.may_escalate()))
                     .collect()
             })
             .collect();

@@ -227,7 +227,7 @@ fn slowest_level_ms(tree: &model::RollbackTree) -> u64 {
     let mut worst: Vec<u64> = Vec::with_capacity(tree.levels.len());
     for level in &tree.levels {
         let own: u64 = super::steps(&level.items).map(|step| step.worst_case_ms()).fold(0, u64::saturating_add);
-        let escalates = super::steps(&level.items).any(|step| matches!(step.kind, model::StepKind::Recheck));
+        let escalates = super::steps(&level.items).any(|step| step.may_escalate());
         let above = if escalates { worst.iter().copied().max().unwrap_or(0) } else { 0 };
         worst.push(own.saturating_add(above));
     }

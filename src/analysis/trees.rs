@@ -5,7 +5,7 @@
 
 use super::conditions::{atom, domain, Bound, Interval};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Condition, ConditionKind, MetricId, Model, RollbackTree, StepKind};
+use crate::model::{Condition, ConditionKind, MetricId, Model, NodeKind, Outcome, RollbackTree, StepKind};
 use std::collections::BTreeMap;
 
 pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
@@ -21,12 +21,129 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
             entry.get_or_insert(node.name.as_str());
         }
     }
+    // The first phase or gate whose `on fail` enters each tree: its failure is a step that did
+    // not run or a gate that said no, which no better metric undoes.
+    let mut entered_by_failed_step: Vec<Option<(&str, &str)>> = vec![None; model.rollbacks.len()];
+    for node in model.nodes.iter().filter(|node| matches!(node.kind, NodeKind::Phase | NodeKind::Gate)) {
+        if let Some(entry) = node
+            .on_fail
+            .as_ref()
+            .and_then(|action| action.rollback_tree())
+            .and_then(|tree| entered_by_failed_step.get_mut(tree.0))
+        {
+            entry.get_or_insert((node.kind.name(), node.name.as_str()));
+        }
+    }
     let mut diagnostics = Vec::new();
-    for (tree, entered_on_fail) in model.rollbacks.iter().zip(entered_on_fail) {
+    for ((tree, entered_on_fail), failed_step) in model.rollbacks.iter().zip(entered_on_fail).zip(entered_by_failed_step)
+    {
         check_levels(tree, &mut diagnostics);
+        check_rechecks(tree, failed_step, &mut diagnostics);
         check_ranges(model, tree, entered_on_fail, &mut diagnostics);
     }
     diagnostics
+}
+
+/// The `recheck`s with an outcome (R20): what each outcome can mean where it is.
+fn check_rechecks(tree: &RollbackTree, failed_step: Option<(&str, &str)>, diagnostics: &mut Vec<Diagnostic>) {
+    for (index, level) in tree.levels.iter().enumerate() {
+        let steps: Vec<&crate::model::Step> = super::steps(&level.items).collect();
+        for (position, step) in steps.iter().enumerate() {
+            let StepKind::Recheck { after_ms, outcome: Some(outcome) } = &step.kind else { continue };
+            let otherwise_span = outcome.otherwise_span.unwrap_or(step.span);
+            if let Some(held) = outcome.condition.walk().into_iter().find(|part| matches!(part.kind, ConditionKind::Held { .. }))
+            {
+                let wait = if *after_ms > 0 {
+                    format!("after {}", crate::units::format_duration(*after_ms))
+                } else {
+                    "after 5m".to_string()
+                };
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::RecheckHoldNotSampled,
+                        held.span,
+                        "a `recheck` decides on one sample: this `for` is never measured",
+                    )
+                    .label("held for a time nothing samples")
+                    .help(format!(
+                        "say how long to wait with `recheck {wait}` and test the value then, without `for`; to act only once values last, sample them in a watch"
+                    )),
+                );
+            }
+            if outcome.otherwise == Some(Outcome::Resume) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ResumeOnNoData,
+                        otherwise_span,
+                        "`otherwise resume` goes back to the run when the probe gives no data",
+                    )
+                    .label("no data is not an improvement")
+                    .help(format!(
+                        "write the condition of the improvement and resume when it holds: `resume when ... otherwise {}`",
+                        if outcome.then == Outcome::Resume { "stay" } else { outcome.then.keyword() }
+                    )),
+                );
+            }
+            if let Some((kind, node)) = failed_step {
+                let resume_spans = [(Some(outcome.then), Some(outcome.then_span)), (outcome.otherwise, outcome.otherwise_span)];
+                for (_, span) in resume_spans.iter().filter(|(outcome, _)| *outcome == Some(Outcome::Resume)) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::ResumeAfterFailedStep,
+                            span.unwrap_or(step.span),
+                            format!("`resume` would let {kind} `{node}` be over after it failed"),
+                        )
+                        .label(format!("`{node}` enters `{}` when it fails", tree.name))
+                        .help(format!(
+                            "a better metric does not undo a failed {}: `stay` or `escalate` here, or give the breaches of a watch or rollout a tree of their own that may resume",
+                            if kind == "gate" { "gate" } else { "step" }
+                        )),
+                    );
+                }
+            }
+            if index == 0 && outcome.outcomes().contains(&Some(Outcome::Escalate)) {
+                let span = if outcome.then == Outcome::Escalate { outcome.then_span } else { otherwise_span };
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::RecheckCannotEscalate,
+                        span,
+                        format!("`escalate` in `{}`, the most severe level, has nowhere to go", level.name),
+                    )
+                    .label("nothing more severe to escalate to")
+                    .help("levels are listed from the most severe; say `stay`, or move the level down"),
+                );
+            }
+            if outcome.otherwise == Some(outcome.then) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::RecheckDecidesNothing,
+                        otherwise_span,
+                        format!("both outcomes are `{}`: the condition decides nothing", outcome.then.keyword()),
+                    )
+                    .label("the same as when it holds")
+                    .help(format!(
+                        "remove `otherwise {}`, or say what happens when the condition does not hold",
+                        outcome.then.keyword()
+                    )),
+                );
+            }
+            let never_stays = outcome.outcomes().iter().all(|outcome| {
+                matches!(outcome, Some(Outcome::Resume) | Some(Outcome::Escalate)) && !(index == 0 && *outcome == Some(Outcome::Escalate))
+            });
+            if let Some(next) = steps.get(position + 1).filter(|_| never_stays) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::StepsAfterRecheckNeverRun,
+                        next.span,
+                        format!("this step of `{}` is never run", level.name),
+                    )
+                    .label("after a `recheck` that always leaves the level")
+                    .with(step.span, "resumes or escalates, whatever it finds")
+                    .help("move the step before the `recheck`, or say `stay` for one of its outcomes"),
+                );
+            }
+        }
+    }
 }
 
 fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
@@ -50,7 +167,7 @@ fn check_levels(tree: &RollbackTree, diagnostics: &mut Vec<Diagnostic>) {
             );
         }
         if index == 0 {
-            for step in steps().filter(|step| matches!(step.kind, StepKind::Recheck)) {
+            for step in steps().filter(|step| matches!(step.kind, StepKind::Recheck { outcome: None, .. })) {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::RecheckCannotEscalate,

@@ -346,6 +346,13 @@ struct Step {
     /// The message as the terminal and the log show it.
     shown_message: String,
     wait_ms: u64,
+    /// A `recheck`'s outcomes (R20): when its condition (`check`) holds, and otherwise (empty:
+    /// a bare `recheck`'s decision); both empty for a bare `recheck`.
+    outcome: String,
+    otherwise: String,
+    /// A `recheck`'s condition (its index in `conds`, or -1) and the metrics it samples.
+    recheck_cond: i64,
+    recheck_metrics: String,
 }
 
 fn number(value: f64) -> String {
@@ -567,6 +574,12 @@ impl Builder<'_> {
             "expect" if check.is_some() => "expect_condition".to_string(),
             other => other.to_string(),
         };
+        let recheck = check.as_ref().filter(|_| step.kind == "recheck");
+        let recheck_cond =
+            recheck.and_then(|check| check.conds.first()).and_then(|&cond| i64::try_from(cond).ok()).unwrap_or(-1);
+        let recheck_metrics = recheck
+            .map(|check| check.metrics.iter().map(usize::to_string).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
         let default_timeout = match step.kind.as_str() {
             "check" | "approve" => DEFAULT_ANSWER_TIMEOUT_MS,
             "notify" | "page" => DEFAULT_MESSAGE_TIMEOUT_MS,
@@ -603,6 +616,10 @@ impl Builder<'_> {
             message: step.message.clone().unwrap_or_else(|| step.title.clone()),
             shown_message: crate::run::render::visible(step.message.as_deref().unwrap_or(&step.title)),
             wait_ms: step.wait_ms.unwrap_or(0),
+            outcome: step.outcome.clone().unwrap_or_default(),
+            otherwise: step.otherwise.clone().unwrap_or_default(),
+            recheck_cond,
+            recheck_metrics,
         }
     }
 }

@@ -243,7 +243,13 @@ pub struct StepView {
     pub quorum: Option<usize>,
     pub distinct: bool,
     pub message: Option<String>,
+    /// A `wait`'s duration, or how long a `recheck` waits before it samples again.
     pub wait_ms: Option<u64>,
+    /// A `recheck`'s outcome when its condition (in `condition`) holds: resume, stay or escalate.
+    pub outcome: Option<String>,
+    /// A `recheck`'s outcome when its condition does not hold or has no data; absent, it
+    /// decides as a bare `recheck`.
+    pub otherwise: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -520,6 +526,8 @@ impl Builder<'_> {
             distinct: false,
             message: None,
             wait_ms: None,
+            outcome: None,
+            otherwise: None,
         };
         let secret_names = |ids: &[model::SecretId]| secret_names(self.model, ids);
         let var_names = |ids: &[model::VarId]| var_names(self.model, ids);
@@ -608,9 +616,15 @@ impl Builder<'_> {
                 view.title = format!("Wait {}", crate::analysis::format_duration(*duration_ms));
                 view.wait_ms = Some(*duration_ms);
             }
-            model::StepKind::Recheck => {
+            model::StepKind::Recheck { after_ms, outcome } => {
                 view.kind = "recheck".into();
-                view.title = "Evaluate the rollback tree again".into();
+                view.title = crate::run::engine::recheck_title(self.model, *after_ms, outcome.as_deref());
+                view.wait_ms = (*after_ms > 0).then_some(*after_ms);
+                if let Some(outcome) = outcome {
+                    view.condition = Some(self.condition(&outcome.condition));
+                    view.outcome = Some(outcome.then.keyword().into());
+                    view.otherwise = outcome.otherwise.map(|otherwise| otherwise.keyword().into());
+                }
             }
             model::StepKind::Continue => {
                 view.kind = "continue".into();

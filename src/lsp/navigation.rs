@@ -240,7 +240,12 @@ fn step_references<'a>(step: &'a Step, out: &mut Found<'a>) {
             out.extend(roles)
         }
         StepKind::Approve(approve) => out.extend(&approve.roles),
-        StepKind::Wait(_) | StepKind::Recheck | StepKind::Continue => {}
+        StepKind::Recheck(recheck) => {
+            if let Some(outcome) = &recheck.outcome {
+                condition_references(&outcome.condition, out);
+            }
+        }
+        StepKind::Wait(_) | StepKind::Continue => {}
     }
 }
 
@@ -601,7 +606,7 @@ fn step_symbol(step: &Step) -> Symbol {
         StepKind::Approve(approve) => approve.title.as_ref(),
         StepKind::Check { text, .. } | StepKind::Notify { message: text, .. } => Some(text),
         StepKind::Page { message, .. } => message.as_ref(),
-        StepKind::Wait(_) | StepKind::Recheck | StepKind::Continue => None,
+        StepKind::Wait(_) | StepKind::Recheck(_) | StepKind::Continue => None,
     };
     let keyword = step.kind.keyword();
     Symbol {

@@ -917,7 +917,19 @@ impl Paster<'_> {
                 }
             }
             ast::StepKind::Wait(value) => self.value(value),
-            ast::StepKind::Recheck | ast::StepKind::Continue => {}
+            ast::StepKind::Recheck(recheck) => {
+                if let Some(after) = &mut recheck.after {
+                    self.value(after);
+                }
+                if let Some(outcome) = &mut recheck.outcome {
+                    self.span(&mut outcome.then_span);
+                    self.condition(&mut outcome.condition);
+                    if let Some((_, span)) = &mut outcome.otherwise {
+                        self.span(span);
+                    }
+                }
+            }
+            ast::StepKind::Continue => {}
         }
         self.span(&mut step.span);
     }

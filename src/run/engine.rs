@@ -5,7 +5,7 @@
 //! loop wakes the earliest (ties: outside events first, then trees, nodes in dependency order,
 //! alerts), lets it act, and repeats until nothing is left to wake.
 
-use crate::model::{
+use crate::model::{Outcome, 
     self, Action, Condition, ConditionKind, Model, Node, NodeId, NodeKind, Step, StepKind, TreeId,
     DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_SAMPLING_MS,
 };
@@ -186,6 +186,11 @@ impl<'m> StepList<'m> {
         self.current.as_ref().map(|_| self.id(self.cursor))
     }
 
+    /// The step before the cursor: the `recheck` that just returned `Poll::Recheck`.
+    fn previous(&self) -> Option<&'m Step> {
+        self.cursor.checked_sub(1).and_then(|index| self.steps.get(index)).copied()
+    }
+
     /// Starts a failed step again (after a pause).
     fn retry_current(&mut self) {
         self.current = None;
@@ -203,7 +208,7 @@ impl<'m> StepList<'m> {
             let id = self.id(self.cursor);
             let Some(current) = self.current.as_mut() else {
                 match &step.kind {
-                    StepKind::Recheck => {
+                    StepKind::Recheck { after_ms: 0, .. } => {
                         ctx.emit(EventKind::StepStarted {
                             step: id.clone(),
                             kind: "recheck".into(),
@@ -252,6 +257,12 @@ impl<'m> StepList<'m> {
                     let tries = retries(step) + 1;
                     if outcome == StepOutcome::Succeeded {
                         ctx.emit(EventKind::StepFinished { step: id, outcome, detail });
+                        if matches!(step.kind, StepKind::Recheck { .. }) {
+                            // Waited `after`: now the tree decides.
+                            self.current = None;
+                            self.cursor += 1;
+                            return Poll::Recheck;
+                        }
                         if step.command().is_some() || matches!(step.kind, StepKind::Expect { .. }) {
                             self.commands_done += 1;
                         }
@@ -467,9 +478,12 @@ fn start_step<'m>(ctx: &mut Ctx<'m, '_>, step: &'m Step, id: &str, attempt: u32,
             outcome: StepOutcome::Succeeded,
             detail: None,
         },
-        StepKind::Recheck | StepKind::Continue => {
-            CurrentState::Until { at: now, outcome: StepOutcome::Succeeded, detail: None }
-        }
+        StepKind::Recheck { after_ms, .. } => CurrentState::Until {
+            at: now.saturating_add(as_i64(*after_ms)),
+            outcome: StepOutcome::Succeeded,
+            detail: None,
+        },
+        StepKind::Continue => CurrentState::Until { at: now, outcome: StepOutcome::Succeeded, detail: None },
     };
     Current { attempt, state }
 }
@@ -581,9 +595,28 @@ fn kind_name(step: &Step) -> &'static str {
         StepKind::Notify { .. } => "notify",
         StepKind::Page { .. } => "page",
         StepKind::Wait { .. } => "wait",
-        StepKind::Recheck => "recheck",
+        StepKind::Recheck { .. } => "recheck",
         StepKind::Continue => "continue",
     }
+}
+
+/// What a `recheck` does, in words: the same title in the simulator and the view.
+pub fn recheck_title(model: &Model, after_ms: u64, outcome: Option<&model::RecheckOutcome>) -> String {
+    let mut title = String::from("Evaluate the rollback tree again");
+    if after_ms > 0 {
+        title = format!("{title} after {}", crate::units::format_duration(after_ms));
+    }
+    if let Some(outcome) = outcome {
+        title = format!(
+            "{title}: {} when {}",
+            outcome.then.keyword(),
+            crate::emit::view::condition_text(model, &outcome.condition)
+        );
+        if let Some(otherwise) = outcome.otherwise {
+            title = format!("{title}, otherwise {}", otherwise.keyword());
+        }
+    }
+    title
 }
 
 /// What a person reads for a step: its title, its text, or what it does.
@@ -605,7 +638,7 @@ fn title(model: &Model, step: &Step) -> String {
         StepKind::Notify { roles: named, .. } => format!("Notify {}", roles(named)),
         StepKind::Page { roles: named, .. } => format!("Page {}", roles(named)),
         StepKind::Wait { duration_ms } => format!("Wait {}", crate::units::format_duration(*duration_ms)),
-        StepKind::Recheck => "Evaluate the rollback tree again".into(),
+        StepKind::Recheck { after_ms, outcome } => recheck_title(model, *after_ms, outcome.as_deref()),
         StepKind::Continue => "No action needed".into(),
     }
 }
@@ -2102,8 +2135,37 @@ impl<'m, 'w> Run<'m, 'w> {
                 Poll::Recheck => {
                     let level = self.trees[tree_id].level;
                     let from = self.trees[tree_id].tree.levels[level].name.to_string();
-                    // Only the more severe levels, above this one.
-                    let chosen = self.recheck(id, level);
+                    let step = self.trees[tree_id].steps.as_ref().and_then(StepList::previous);
+                    let outcome = match step.map(|step| &step.kind) {
+                        Some(StepKind::Recheck { outcome: Some(outcome), .. }) => {
+                            self.recheck_outcome(id, level, outcome)
+                        }
+                        _ => None,
+                    };
+                    let chosen = match outcome {
+                        Some(Outcome::Stay) => continue,
+                        Some(Outcome::Resume) => {
+                            let left = self.trees[tree_id]
+                                .steps
+                                .as_ref()
+                                .map(|steps| steps.left(self.model()))
+                                .unwrap_or_default();
+                            self.ctx.emit(EventKind::LevelFinished {
+                                tree: tree_name,
+                                level: from,
+                                result: "resumed".into(),
+                                left,
+                            });
+                            // Chosen again later, it stands on this: the failure let through.
+                            self.trees[tree_id].results[level] = Some(TreeResult::Continue);
+                            self.tree_decided(id, TreeResult::Continue);
+                            return;
+                        }
+                        // The first more severe level that holds, else the one just above.
+                        Some(Outcome::Escalate) => self.recheck(id, level).or(level.checked_sub(1)),
+                        // Only the more severe levels, above this one.
+                        None => self.recheck(id, level),
+                    };
                     match chosen {
                         Some(higher) => {
                             let to = self.trees[tree_id].tree.levels[higher].name.to_string();
@@ -2168,6 +2230,30 @@ impl<'m, 'w> Run<'m, 'w> {
                 }
             }
         }
+    }
+
+    /// A `recheck`'s outcome: its condition on one sample (a `for` read as its condition, as a
+    /// tree decides); no data is not an improvement, so it is `otherwise`'s. `None`: what a bare
+    /// `recheck` decides.
+    fn recheck_outcome(&mut self, tree_id: TreeId, level: usize, outcome: &model::RecheckOutcome) -> Option<Outcome> {
+        let tree = self.trees[tree_id.0].tree;
+        let metrics = measure::metrics_of(std::iter::once(&outcome.condition));
+        let samples = self.ctx.sample(&tree.name, &metrics);
+        let readings = Readings { samples: &samples, baselines: &self.ctx.baselines, declared: &self.ctx.declared };
+        let mut holds = Holds::default();
+        let verdict = match measure::evaluate(&outcome.condition, &readings, &mut holds, self.ctx.now) {
+            Verdict::Pending => Verdict::Holds,
+            verdict => verdict,
+        };
+        let decided = if verdict == Verdict::Holds { Some(outcome.then) } else { outcome.otherwise };
+        let text = self.ctx.text(&outcome.condition);
+        self.ctx.emit(EventKind::Rechecked {
+            tree: tree.name.to_string(),
+            level: tree.levels.get(level).map(|level| level.name.to_string()).unwrap_or_default(),
+            condition: Judged { condition: text, verdict },
+            outcome: decided.map_or("recheck", Outcome::keyword).to_string(),
+        });
+        decided
     }
 
     fn recheck(&mut self, tree_id: TreeId, level: usize) -> Option<usize> {

@@ -192,6 +192,15 @@ fn describe(model: &Model, event: &EventKind) -> String {
             Some(to) => format!("{tree}: recheck from {from}: escalates to {to}"),
             None => format!("{tree}: recheck from {from}: no more severe level holds; stays"),
         },
+        EventKind::Rechecked { tree, level, condition, outcome } => {
+            let outcome = match outcome.as_str() {
+                "resume" => "resumes the run",
+                "stay" => "stays",
+                "escalate" => "escalates",
+                _ => "evaluates the more severe levels",
+            };
+            format!("{tree}: recheck in {level}: {} ({}): {outcome}", condition.condition, condition.verdict.text())
+        }
         EventKind::AlertFired { alert, severity } => format!("ALERT {alert} ({severity}) fires"),
         EventKind::AlertResolved { alert } => format!("alert {alert} resolved"),
         EventKind::Signal { signal, running } => format!(

@@ -293,6 +293,14 @@ pub enum EventKind {
         from: String,
         to: Option<String>,
     },
+    /// A `recheck` with an outcome: its condition on one sample, and the outcome it chose
+    /// (`resume`, `stay`, `escalate`, or `recheck`: what a bare `recheck` decides).
+    Rechecked {
+        tree: String,
+        level: String,
+        condition: Judged,
+        outcome: String,
+    },
     AlertFired {
         alert: String,
         severity: String,

@@ -1612,7 +1612,7 @@ impl Checker<'_> {
                 message: message.as_ref().map(|text| self.text(text)),
             },
             ast::StepKind::Wait(value) => model::StepKind::Wait { duration_ms: self.duration(value, "`wait`")? },
-            ast::StepKind::Recheck => {
+            ast::StepKind::Recheck(recheck) => {
                 if context != Context::Level {
                     self.not_here(
                         step.span,
@@ -1622,7 +1622,21 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                model::StepKind::Recheck
+                let after_ms = match &recheck.after {
+                    Some(value) => self.duration(value, "`recheck after`")?,
+                    None => 0,
+                };
+                let outcome = match &recheck.outcome {
+                    Some(outcome) => Some(Box::new(model::RecheckOutcome {
+                        then: outcome.then,
+                        then_span: outcome.then_span,
+                        condition: self.condition(&outcome.condition)?,
+                        otherwise: outcome.otherwise.map(|(otherwise, _)| otherwise),
+                        otherwise_span: outcome.otherwise.map(|(_, span)| span),
+                    })),
+                    None => None,
+                };
+                model::StepKind::Recheck { after_ms, outcome }
             }
             ast::StepKind::Continue => {
                 if context != Context::Level {

@@ -95,6 +95,8 @@ fn phrase(rule: Rule) -> Option<String> {
         | Rule::rollback_block | Rule::prometheus_block | Rule::variant_block => "`{`",
         Rule::http_check => "`http`",
         Rule::level_decl => "`level`",
+        Rule::outcome | Rule::recheck_outcome => "an outcome (`resume`, `stay` or `escalate`)",
+        Rule::recheck_otherwise => "`otherwise`",
         Rule::declared => "`declared`",
         Rule::nodata => "`nodata`",
         Rule::tolerated => "`failures` or `nodata` after the count",

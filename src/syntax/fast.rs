@@ -159,6 +159,7 @@ fn is_reserved(word: &[u8]) -> bool {
             | b"false"
             | b"then"
             | b"when"
+            | b"otherwise"
     )
 }
 
@@ -1656,11 +1657,50 @@ impl<'s> Parser<'s> {
                 StepKind::Page { roles, message }
             }
             b"wait" => StepKind::Wait(self.value()?),
-            b"recheck" => StepKind::Recheck,
+            b"recheck" => {
+                let after = self.attempt(|parser| {
+                    parser.skip();
+                    parser.kw_skip(b"after")?;
+                    parser.value()
+                });
+                let outcome = self.attempt(|parser| {
+                    parser.skip();
+                    parser.recheck_outcome()
+                });
+                StepKind::Recheck(Box::new(RecheckStep { after, outcome }))
+            }
             b"continue" => StepKind::Continue,
             _ => return None,
         };
         Some(Step { kind, span: self.span(start) })
+    }
+
+    /// `outcome ~ kw_when ~ condition ~ recheck_otherwise?`.
+    fn recheck_outcome(&mut self) -> Option<RecheckOutcome> {
+        let (then, then_span) = self.outcome()?;
+        self.skip();
+        self.kw_skip(b"when")?;
+        let condition = self.condition()?;
+        self.skip();
+        let otherwise = self.attempt(|parser| {
+            parser.kw_skip(b"otherwise")?;
+            parser.outcome()
+        });
+        Some(RecheckOutcome { then, then_span, condition, otherwise })
+    }
+
+    /// `resume`, `stay` or `escalate`, and its span.
+    fn outcome(&mut self) -> Option<(Outcome, Span)> {
+        let start = self.pos;
+        let word = self.word();
+        let outcome = match word {
+            b"resume" => Outcome::Resume,
+            b"stay" => Outcome::Stay,
+            b"escalate" => Outcome::Escalate,
+            _ => return None,
+        };
+        self.pos += word.len();
+        Some((outcome, self.span(start)))
     }
 
     /// `kw_http ~ string ~ (status_clause | within_clause)*`.

@@ -205,6 +205,16 @@ pub(crate) fn suggest_zone(name: &str) -> Option<String> {
         .map(|(_, zone)| format!("did you mean `{zone}`?"))
 }
 
+/// `resume`, `stay` or `escalate`, from an `outcome` pair.
+fn outcome(pair: Pair<'_>) -> Option<Outcome> {
+    match pair.into_inner().next()?.as_rule() {
+        Rule::kw_resume => Some(Outcome::Resume),
+        Rule::kw_stay => Some(Outcome::Stay),
+        Rule::kw_escalate => Some(Outcome::Escalate),
+        _ => None,
+    }
+}
+
 fn is_keyword(rule: Rule) -> bool {
     // Keyword rules are declared together in the grammar, so they are contiguous in `Rule`.
     (Rule::kw_plan as usize..=Rule::kw_template as usize).contains(&(rule as usize))
@@ -916,7 +926,32 @@ impl Lowerer {
                 StepKind::Page { roles, message }
             }
             Rule::wait_step => StepKind::Wait(self.value(parts.next()?)),
-            Rule::recheck_step => StepKind::Recheck,
+            Rule::recheck_step => {
+                let mut recheck = RecheckStep::default();
+                for part in parts {
+                    match part.as_rule() {
+                        Rule::recheck_after => recheck.after = Some(self.clause_value(part)?),
+                        Rule::recheck_outcome => {
+                            let mut inner = children(part);
+                            let then = inner.next()?;
+                            let then_span = self.span(&then);
+                            let then = outcome(then)?;
+                            let condition = self.condition(inner.next()?)?;
+                            let otherwise = match inner.next() {
+                                Some(otherwise) => {
+                                    let outcome_pair = children(otherwise).next()?;
+                                    let span = self.span(&outcome_pair);
+                                    Some((outcome(outcome_pair)?, span))
+                                }
+                                None => None,
+                            };
+                            recheck.outcome = Some(RecheckOutcome { then, then_span, condition, otherwise });
+                        }
+                        _ => return None,
+                    }
+                }
+                StepKind::Recheck(Box::new(recheck))
+            }
             Rule::continue_step => StepKind::Continue,
             _ => return None,
         };
