@@ -31,6 +31,18 @@ pub(crate) fn items<'a>(
             })
             .collect();
     }
+    if block == Block::Steps {
+        if let Some((words, names_too)) = recheck_words(typed) {
+            items.extend(words.iter().map(|keyword| CompletionItem {
+                label: (*keyword).to_string(),
+                kind: Some(CompletionItemKind::KEYWORD),
+                ..Default::default()
+            }));
+            if !names_too {
+                return items;
+            }
+        }
+    }
     if at_statement_start {
         items.extend(statement_keywords(block).iter().map(|keyword| CompletionItem {
             label: (*keyword).to_string(),
@@ -70,6 +82,32 @@ pub(crate) fn items<'a>(
         });
     }
     items
+}
+
+/// The words that may come next in a `recheck` statement (`recheck [after D] [OUTCOME when C
+/// [otherwise OUTCOME]]`), from what is typed of it before the word under the cursor, and
+/// whether the plan's names may come too (in the condition, after `when`); `None` outside one.
+fn recheck_words(typed: &str) -> Option<(&'static [&'static str], bool)> {
+    const OUTCOMES: &[&str] = &["resume", "stay", "escalate"];
+    let mut words = typed.split_whitespace();
+    if words.next()? != "recheck" {
+        return None;
+    }
+    // The words before the one being typed: a trailing space means the last one is complete.
+    let mut done: Vec<&str> = words.collect();
+    if !typed.ends_with(char::is_whitespace) {
+        done.pop();
+    }
+    let is_outcome = |word: &str| OUTCOMES.contains(&word);
+    Some(match done.last().copied() {
+        None => (&["after", "resume", "stay", "escalate"], false),
+        Some("otherwise") => (OUTCOMES, false),
+        Some(word) if is_outcome(word) && done.contains(&"otherwise") => (&[], false),
+        Some(word) if is_outcome(word) => (&["when"], false),
+        Some(_) if done.contains(&"when") => (&["otherwise", "and", "or", "not"], true),
+        Some(_) if done.first() == Some(&"after") && done.len() == 2 => (OUTCOMES, false),
+        Some(_) => (&[], false),
+    })
 }
 
 /// The templates this file can call: its own by name, an imported module's (standard or a

@@ -6,8 +6,8 @@
 
 use crate::ast::{
     ActionKind, Argument, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
-    MetricField, NodeDecl, NodeItem, PlanField, PrometheusField, RunOption, Step, StepKind, Value, ValueKind,
-    VariantItem, WindowField,
+    MetricField, NodeDecl, NodeItem, Outcome, PlanField, PrometheusField, RecheckOutcome, RunOption, Step, StepKind,
+    Value, ValueKind, VariantItem, WindowField,
 };
 use crate::source::Span;
 use crate::units::{format_duration, format_offset};
@@ -362,6 +362,11 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
         Item::Rollback(decl) => {
             for level in &decl.levels {
                 lines.push(format!("level `{}` when `{}`", level.name.name, source(level.when.span)));
+                let mut rechecks = Vec::new();
+                rechecks_in(&level.items, &mut rechecks);
+                for (span, outcome) in rechecks {
+                    lines.push(format!("- `{}`: {}", source(span), recheck_meaning(outcome)));
+                }
             }
         }
         Item::Alert(decl) => {
@@ -425,6 +430,37 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
         out.push_str(&line);
     }
     out
+}
+
+/// The `recheck` steps of a level, groups included, each with its outcome if it has one.
+fn rechecks_in<'a>(items: &'a [GroupItem], out: &mut Vec<(Span, Option<&'a RecheckOutcome>)>) {
+    for item in items {
+        match item {
+            GroupItem::Step(Step { kind: StepKind::Recheck(recheck), span }) => {
+                out.push((*span, recheck.outcome.as_ref()));
+            }
+            GroupItem::Group(group) => rechecks_in(&group.items, out),
+            _ => {}
+        }
+    }
+}
+
+/// What a `recheck` does, in a sentence (docs/semantics.md, R20).
+fn recheck_meaning(outcome: Option<&RecheckOutcome>) -> String {
+    let say = |outcome: Outcome| match outcome {
+        Outcome::Resume => "resumes the run (the failure let through)",
+        Outcome::Stay => "stays in the level",
+        Outcome::Escalate => "escalates to a more severe level",
+    };
+    let bare = "escalates to the first more severe level that holds, else stays";
+    match outcome {
+        None => format!("samples again and {bare}"),
+        Some(outcome) => format!(
+            "when the condition holds, {}; otherwise (or with no data), {}",
+            say(outcome.then),
+            outcome.otherwise.map_or(bare, |(otherwise, _)| say(otherwise))
+        ),
+    }
 }
 
 fn node_hover(decl: &NodeDecl, source: &dyn Fn(Span) -> String, checked: &crate::Checked, lines: &mut Vec<String>) {

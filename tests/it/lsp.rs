@@ -996,3 +996,34 @@ fn a_plan_using_a_shared_file_completes_hovers_and_finds_its_names() {
     assert_eq!(definition["range"]["start"]["line"], 6, "{definition}");
     client.finish();
 }
+
+#[test]
+fn completion_and_hover_know_a_recheck_s_outcomes() {
+    let plan = "plan p {}\nmetric error_rate : percent { probe sh \"./m.sh\" }\nphase deploy { run sh \"./d.sh\" }\nwatch soak after deploy for 1h every 1m {\n  error_rate < 1%\n  on breach rollback incident\n}\nrollback incident {\n  level critical when error_rate >= 5% or nodata { run sh \"./rollback.sh\" }\n  level degraded when error_rate < 5% {\n    recheck after 10m resume when error_rate < 1% otherwise escalate\n    recheck \n    recheck after 5m \n    recheck stay \n    recheck resume when error_rate < 1% otherwise \n  }\n}\n";
+    let (mut client, _) = Client::initialized(&["utf-8"]);
+    // The lines being typed are not whole statements yet: the completion answers all the same.
+    client.open(URI, plan);
+    let expect = |labels: Vec<String>, wanted: &[&str], unwanted: &[&str]| {
+        for word in wanted {
+            assert!(labels.iter().any(|label| label == word), "{word} missing from {labels:?}");
+        }
+        for word in unwanted {
+            assert!(!labels.iter().any(|label| label == word), "{word} offered in {labels:?}");
+        }
+    };
+    expect(labels(&mut client, 11, 12), &["after", "resume", "stay", "escalate"], &["run", "error_rate", "when"]);
+    expect(labels(&mut client, 12, 21), &["resume", "stay", "escalate"], &["after", "error_rate"]);
+    expect(labels(&mut client, 13, 17), &["when"], &["resume", "error_rate"]);
+    expect(labels(&mut client, 14, 51), &["resume", "stay", "escalate"], &["when", "error_rate"]);
+    // In the condition: the plan's names, and `otherwise`.
+    expect(labels(&mut client, 10, 34), &["error_rate", "otherwise"], &["after"]);
+    let hover = client.request("textDocument/hover", at(plan, "incident\n}", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    for expected in [
+        "`recheck after 10m resume when error_rate < 1% otherwise escalate`: when the condition holds, resumes the run",
+        "otherwise (or with no data), escalates to a more severe level",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from {text}");
+    }
+    client.finish();
+}
