@@ -91,7 +91,7 @@ fn check_rechecks(tree: &RollbackTree, failed_step: Option<(&str, &str)>, diagno
                         Diagnostic::new(
                             Code::ResumeAfterFailedStep,
                             span.unwrap_or(step.span),
-                            format!("`resume` would let {kind} `{node}` be over after it failed"),
+                            format!("`resume` would go on with the plan after {kind} `{node}` failed"),
                         )
                         .label(format!("`{node}` enters `{}` when it fails", tree.name))
                         .help(format!(

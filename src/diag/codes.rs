@@ -123,8 +123,8 @@ codes! {
     RecheckHoldNotSampled = "E0710", Error, "a `recheck` condition has a `for` that one sample cannot measure";
     ResumeOnNoData      = "E0711", Error, "`otherwise resume` goes back to the run when the recheck has no data";
     ResumeAfterFailedStep = "E0712", Error, "`resume` in a tree that a failed phase or gate enters";
-    StepsAfterRecheckNeverRun = "W0710", Warning, "steps after a `recheck` that never stays are never run";
-    RecheckDecidesNothing = "W0711", Warning, "both outcomes of a `recheck` are the same";
+    StepsAfterRecheckNeverRun = "W0713", Warning, "steps after a `recheck` that never stays are never run";
+    RecheckDecidesNothing = "W0714", Warning, "both outcomes of a `recheck` are the same";
     UnguardedProduction = "E0801", Error, "a point of no return or a production step has no gate or approval before it";
     NoRollbackAfterPointOfNoReturn = "E0802", Error, "a node after the point of no return has no rollback";
     NoRollbackTree      = "W0803", Warning, "the plan has no rollback tree";
