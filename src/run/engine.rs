@@ -940,6 +940,8 @@ struct TreeRun<'m> {
     waiters: Vec<usize>,
     /// What each level's steps came to, once they ran: a level runs at most once in a run.
     results: Vec<Option<TreeResult>>,
+    /// The failure was let through by a `recheck` that resumed, not by a `continue` level.
+    resumed: bool,
 }
 
 struct AlertRun<'m> {
@@ -1009,6 +1011,7 @@ impl<'m, 'w> Run<'m, 'w> {
                 steps: None,
                 waiters: Vec::new(),
                 results: vec![None; tree.levels.len()],
+                resumed: false,
             })
             .collect();
         let alerts = model
@@ -2158,6 +2161,7 @@ impl<'m, 'w> Run<'m, 'w> {
                             });
                             // Chosen again later, it stands on this: the failure let through.
                             self.trees[tree_id].results[level] = Some(TreeResult::Continue);
+                            self.trees[tree_id].resumed = true;
                             self.tree_decided(id, TreeResult::Continue);
                             return;
                         }
@@ -2281,6 +2285,11 @@ impl<'m, 'w> Run<'m, 'w> {
         tree.steps = None;
         tree.wake = None;
         let waiters = std::mem::take(&mut tree.waiters);
+        let why = if std::mem::take(&mut tree.resumed) {
+            "continue (the recheck resumes the run)"
+        } else {
+            "continue (the level says continue)"
+        };
         match result {
             TreeResult::Continue => {
                 self.continued_by_level = true;
@@ -2294,7 +2303,7 @@ impl<'m, 'w> Run<'m, 'w> {
                     run.action = node_action(run.node);
                     let name = run.node.name.to_string();
                     self.ctx
-                        .emit(EventKind::Action { node: name, action: "continue (the level says continue)".into() });
+                        .emit(EventKind::Action { node: name, action: why.into() });
                     self.let_through(index, resume);
                 }
             }
@@ -2527,7 +2536,10 @@ fn summary(state: EndState, failures: &[String], breach_to_rollback_ms: Option<u
         EndState::Completed if failures.is_empty() => "Every node is done and every condition held.".into(),
         EndState::Completed => format!("Every node is done; the plan went on after: {}.", failures.join("; ")),
         EndState::CompletedWithFailures => {
-            format!("Every node is done, but a level said continue after: {}. Not a success.", failures.join("; "))
+            format!(
+                "Every node is done, but a rollback level let a failure through after: {}. Not a success.",
+                failures.join("; ")
+            )
         }
         EndState::Aborted if changed => format!("Aborted after a change, without rolling back: {first}."),
         EndState::Aborted => format!("Aborted before anything changed: {first}."),
