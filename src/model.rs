@@ -519,11 +519,11 @@ impl Step {
         }
     }
 
-    /// The shortest this step can take: only waits, and conditions held `for` a while, take
-    /// time for sure.
+    /// The shortest this step can take: only waits (a `recheck`'s `after` too), and conditions
+    /// held `for` a while, take time for sure.
     pub fn best_case_ms(&self) -> u64 {
         match &self.kind {
-            StepKind::Wait { duration_ms } => *duration_ms,
+            StepKind::Wait { duration_ms } | StepKind::Recheck { after_ms: duration_ms, .. } => *duration_ms,
             StepKind::Expect { check, .. } => match &**check {
                 Expectation::Condition { condition } => condition.longest_hold_ms(),
                 _ => 0,

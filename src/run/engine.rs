@@ -352,7 +352,7 @@ impl<'m> StepList<'m> {
         let Some(step) = self.steps.get(self.cursor).copied() else { return };
         let Some(current) = self.current.as_mut() else { return };
         match &mut current.state {
-            CurrentState::Until { at, .. } if matches!(step.kind, StepKind::Wait { .. }) => {
+            CurrentState::Until { at, .. } if matches!(step.kind, StepKind::Wait { .. } | StepKind::Recheck { .. }) => {
                 // A wait goes on counting: it ends when it would have, or at the resume.
                 *at = (*at).max(resume);
             }
