@@ -49,11 +49,7 @@ impl Graph {
             .rollbacks
             .iter()
             .map(|rollback| {
-                rollback
-                    .levels
-                    .iter()
-                    .map(|level| super::steps(&level.items).any(|step| step.may_escalate()))
-                    .collect()
+                rollback.levels.iter().map(|level| super::steps(&level.items).any(|step| step.may_escalate())).collect()
             })
             .collect();
         // Exact sizes: doubling would leave up to half of each list unused.

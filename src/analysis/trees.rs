@@ -35,7 +35,8 @@ pub(super) fn check(model: &Model) -> Vec<Diagnostic> {
         }
     }
     let mut diagnostics = Vec::new();
-    for ((tree, entered_on_fail), failed_step) in model.rollbacks.iter().zip(entered_on_fail).zip(entered_by_failed_step)
+    for ((tree, entered_on_fail), failed_step) in
+        model.rollbacks.iter().zip(entered_on_fail).zip(entered_by_failed_step)
     {
         check_levels(tree, &mut diagnostics);
         check_rechecks(tree, failed_step, &mut diagnostics);
@@ -51,7 +52,8 @@ fn check_rechecks(tree: &RollbackTree, failed_step: Option<(&str, &str)>, diagno
         for (position, step) in steps.iter().enumerate() {
             let StepKind::Recheck { after_ms, outcome: Some(outcome) } = &step.kind else { continue };
             let otherwise_span = outcome.otherwise_span.unwrap_or(step.span);
-            if let Some(held) = outcome.condition.walk().into_iter().find(|part| matches!(part.kind, ConditionKind::Held { .. }))
+            if let Some(held) =
+                outcome.condition.walk().into_iter().find(|part| matches!(part.kind, ConditionKind::Held { .. }))
             {
                 let wait = if *after_ms > 0 {
                     format!("after {}", crate::units::format_duration(*after_ms))
@@ -85,7 +87,8 @@ fn check_rechecks(tree: &RollbackTree, failed_step: Option<(&str, &str)>, diagno
                 );
             }
             if let Some((kind, node)) = failed_step {
-                let resume_spans = [(Some(outcome.then), Some(outcome.then_span)), (outcome.otherwise, outcome.otherwise_span)];
+                let resume_spans =
+                    [(Some(outcome.then), Some(outcome.then_span)), (outcome.otherwise, outcome.otherwise_span)];
                 for (_, span) in resume_spans.iter().filter(|(outcome, _)| *outcome == Some(Outcome::Resume)) {
                     diagnostics.push(
                         Diagnostic::new(
@@ -128,7 +131,8 @@ fn check_rechecks(tree: &RollbackTree, failed_step: Option<(&str, &str)>, diagno
                 );
             }
             let never_stays = outcome.outcomes().iter().all(|outcome| {
-                matches!(outcome, Some(Outcome::Resume) | Some(Outcome::Escalate)) && !(index == 0 && *outcome == Some(Outcome::Escalate))
+                matches!(outcome, Some(Outcome::Resume) | Some(Outcome::Escalate))
+                    && !(index == 0 && *outcome == Some(Outcome::Escalate))
             });
             if let Some(next) = steps.get(position + 1).filter(|_| never_stays) {
                 diagnostics.push(

@@ -5,8 +5,8 @@
 //! loop wakes the earliest (ties: outside events first, then trees, nodes in dependency order,
 //! alerts), lets it act, and repeats until nothing is left to wake.
 
-use crate::model::{Outcome, 
-    self, Action, Condition, ConditionKind, Model, Node, NodeId, NodeKind, Step, StepKind, TreeId,
+use crate::model::{
+    self, Action, Condition, ConditionKind, Model, Node, NodeId, NodeKind, Outcome, Step, StepKind, TreeId,
     DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_SAMPLING_MS,
 };
 use crate::run::measure::{self, Holds, NoData, Readings, Sample};
@@ -2302,8 +2302,7 @@ impl<'m, 'w> Run<'m, 'w> {
                     run.after_pause = false;
                     run.action = node_action(run.node);
                     let name = run.node.name.to_string();
-                    self.ctx
-                        .emit(EventKind::Action { node: name, action: why.into() });
+                    self.ctx.emit(EventKind::Action { node: name, action: why.into() });
                     self.let_through(index, resume);
                 }
             }
