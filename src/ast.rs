@@ -218,6 +218,20 @@ pub enum PlanField {
     Launch(DateTimeLit),
     Owner(Ident),
     Description(Text),
+    /// `within D` or `typically within D`: the whole plan's length.
+    Deadline(Deadline),
+}
+
+/// `within D` (a hard deadline, held against the worst case) or `typically within D` (a budget,
+/// held against the nominal schedule), with `from NODE` on a node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deadline {
+    /// The span of `typically` when the deadline is a budget.
+    pub typical: Option<Span>,
+    pub duration: Value,
+    pub from: Option<Ident>,
+    /// The span of the whole statement.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -489,6 +503,8 @@ pub enum NodeItem {
     Every(Value),
     /// `tolerate N failures` or `tolerate N nodata`.
     Tolerate(Tolerate),
+    /// `within D` or `typically within D` (`from NODE`): this node's, or a chain's, deadline.
+    Deadline(Box<Deadline>),
     /// A bare condition, as in a watch: `error_rate < 0.1%`.
     Condition(Box<Condition>),
     /// A watch's condition on a cadence of its own: `memory < 1GB every 10m`, with the span of
@@ -598,6 +614,8 @@ pub enum StepKind {
     Check {
         text: Text,
         by: Vec<Ident>,
+        /// `timeout` and `typically`, the only options a person's step takes.
+        options: Vec<RunOption>,
     },
     Approve(Box<ApproveStep>),
     Notify {
@@ -681,6 +699,8 @@ pub struct RunStep {
 pub enum RunOption {
     Command(Command),
     Timeout(Value),
+    /// `typically D`: how long the step is expected to take (the nominal schedule).
+    Typically(Value),
     Retries(Value),
     Uses(Vec<Ident>),
     /// `idempotent`: the command may run again after an interruption without asking.
@@ -716,11 +736,15 @@ pub struct ApproveStep {
     pub roles: Vec<Ident>,
     /// Approvers must be distinct people, none of them the one who runs the plan.
     pub distinct: bool,
+    /// `timeout` and `typically`, the only options a person's step takes.
+    pub options: Vec<RunOption>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RollbackDecl {
     pub name: Ident,
+    /// `within D` and `typically within D` after the name: from a breach to resolved.
+    pub deadlines: Vec<Deadline>,
     pub levels: Vec<Level>,
     pub span: Span,
 }

@@ -447,6 +447,17 @@ impl<'s> Printer<'s> {
             PlanField::Launch(datetime) => RcDoc::text("launch ").append(RcDoc::text(datetime.text.as_str())),
             PlanField::Owner(owner) => RcDoc::text("owner ").append(Self::ident(owner)),
             PlanField::Description(text) => self.keyword_text("description", text),
+            PlanField::Deadline(deadline) => self.deadline(deadline),
+        }
+    }
+
+    /// `typically within D from NODE`.
+    fn deadline(&mut self, deadline: &'s Deadline) -> Doc<'s> {
+        let head = if deadline.typical.is_some() { "typically within " } else { "within " };
+        let doc = RcDoc::text(head).append(self.value(&deadline.duration));
+        match &deadline.from {
+            Some(from) => doc.append(RcDoc::text(" from ")).append(Self::ident(from)),
+            None => doc,
         }
     }
 
@@ -652,6 +663,7 @@ impl<'s> Printer<'s> {
             NodeItem::Stage(stage) => self.stage(stage),
             NodeItem::Every(value) => RcDoc::text("every ").append(self.value(value)),
             NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
+            NodeItem::Deadline(deadline) => self.deadline(deadline),
             NodeItem::Condition(condition) => self.condition_statement(condition),
             NodeItem::Cadenced(condition, every, _) => {
                 let every = RcDoc::text(" every ").append(self.value(every));
@@ -720,7 +732,11 @@ impl<'s> Printer<'s> {
 
     fn rollback(&mut self, decl: &'s RollbackDecl) -> Doc<'s> {
         let statements = decl.levels.iter().map(|level| Statement::new(level.span, move |p| p.level(level))).collect();
-        self.block(self.head("rollback", &decl.name, None), statements, decl.span.end)
+        let mut head = self.head("rollback", &decl.name, None);
+        for deadline in &decl.deadlines {
+            head = head.append(RcDoc::text(" ")).append(self.deadline(deadline));
+        }
+        self.block(head, statements, decl.span.end)
     }
 
     fn level(&mut self, level: &'s Level) -> Doc<'s> {
@@ -746,13 +762,10 @@ impl<'s> Printer<'s> {
         match &step.kind {
             StepKind::Run(run) => self.run_step(run, step.span),
             StepKind::Expect(expect) => self.expect_step(expect),
-            StepKind::Check { text, by } => {
+            StepKind::Check { text, by, options } => {
                 let doc = self.keyword_text("check", text);
-                if by.is_empty() {
-                    doc
-                } else {
-                    doc.append(RcDoc::text(" by ")).append(self.ident_list(by))
-                }
+                let doc = if by.is_empty() { doc } else { doc.append(RcDoc::text(" by ")).append(self.ident_list(by)) };
+                self.options(doc, options)
             }
             StepKind::Approve(approve) => self.approve_step(approve),
             StepKind::Notify { roles, message } => RcDoc::text("notify ")
@@ -814,6 +827,7 @@ impl<'s> Printer<'s> {
         match option {
             RunOption::Command(command) => self.command(command),
             RunOption::Timeout(value) => RcDoc::text("timeout ").append(self.value(value)),
+            RunOption::Typically(value) => RcDoc::text("typically ").append(self.value(value)),
             RunOption::Retries(value) => RcDoc::text("retries ").append(self.value(value)),
             RunOption::Uses(secrets) => RcDoc::text("uses ").append(self.ident_list(secrets)),
             RunOption::Idempotent(_) => RcDoc::text("idempotent"),
@@ -872,7 +886,7 @@ impl<'s> Printer<'s> {
         if approve.distinct {
             doc = doc.append(RcDoc::text(" distinct"));
         }
-        doc
+        self.options(doc, &approve.options)
     }
 
     // ------------------------------------------------------------ conditions
@@ -1036,6 +1050,7 @@ fn plan_field_span(field: &PlanField) -> Span {
         PlanField::Title(text) | PlanField::Description(text) => text.span,
         PlanField::Launch(datetime) => datetime.span,
         PlanField::Owner(owner) => owner.span,
+        PlanField::Deadline(deadline) => deadline_span(deadline),
     }
 }
 
@@ -1086,6 +1101,7 @@ fn node_item_span(item: &NodeItem) -> Span {
         NodeItem::Stage(stage) => stage.span,
         NodeItem::Every(value) => value.span,
         NodeItem::Tolerate(tolerate) => tolerate.span,
+        NodeItem::Deadline(deadline) => deadline_span(deadline),
         NodeItem::Condition(condition) => condition.span,
         NodeItem::Call(call) => call.span,
     }
@@ -1103,10 +1119,16 @@ fn group_item_span(item: &GroupItem) -> Span {
 fn run_option_span(option: &RunOption) -> Span {
     match option {
         RunOption::Command(command) => command.span,
-        RunOption::Timeout(value) | RunOption::Retries(value) => value.span,
+        RunOption::Timeout(value) | RunOption::Typically(value) | RunOption::Retries(value) => value.span,
         RunOption::Uses(secrets) => list_span(secrets),
         RunOption::Idempotent(span) => *span,
     }
+}
+
+/// A deadline's words, without the blanks or comment the statement's span may end with.
+fn deadline_span(deadline: &Deadline) -> Span {
+    let last = deadline.from.as_ref().map_or(deadline.duration.span, |from| from.span);
+    Span { end: last.end, ..deadline.span }
 }
 
 /// From the first name of a list to the last.

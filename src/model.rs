@@ -23,6 +23,12 @@ id!(RoleId, EnvId, SecretId, VarId, MetricId, NodeId, TreeId);
 pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 10 * 60_000;
 /// How long a `check` or `approve` waits for an answer before it fails closed.
 pub const DEFAULT_ANSWER_TIMEOUT_MS: u64 = 15 * 60_000;
+/// How long a `check` or `approve` takes in the nominal schedule when it says nothing
+/// (`typically`), never more than its `timeout`.
+pub const NOMINAL_ANSWER_MS: u64 = 5 * 60_000;
+/// How long a command (`run`, `expect`, a rollout's `set`) takes in the nominal schedule when it
+/// says nothing (`typically`), never more than its `timeout`.
+pub const NOMINAL_COMMAND_MS: u64 = 60_000;
 /// How long sending a `notify` or `page` may take.
 pub const DEFAULT_MESSAGE_TIMEOUT_MS: u64 = 60_000;
 /// How often conditions are sampled when no `every` is given.
@@ -105,6 +111,22 @@ pub struct PlanInfo {
     #[serde(skip)]
     pub launch_span: Option<Span>,
     pub owner: Option<RoleId>,
+    /// `within` and `typically within`: the plan's length, from its first start to its last end.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<Deadline>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// `within D` (a hard deadline, held against the worst case: E0520) or `typically within D`
+/// (a budget, held against the nominal schedule: W0520).
+#[derive(Clone, Debug, Serialize)]
+pub struct Deadline {
+    pub within_ms: u64,
+    /// A budget (`typically within`) rather than a hard deadline.
+    pub typical: bool,
+    /// On a node: measured from this node's start instead of its own.
+    pub from: Option<NodeId>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -288,6 +310,8 @@ pub struct Node {
     pub items: Box<[Item]>,
     pub requires: Box<[Condition]>,
     pub on_fail: Option<Action>,
+    /// `within` and `typically within`: from this node's start (or `from`'s) to its end.
+    pub deadlines: Box<[Deadline]>,
     /// `Some` exactly for a rollout.
     pub rollout: Option<Box<Rollout>>,
     /// `Some` exactly for a watch.
@@ -486,7 +510,7 @@ impl Step {
             StepKind::Run { timeout_ms, retries, .. } | StepKind::Expect { timeout_ms, retries, .. } => {
                 timeout_ms.map_or(DEFAULT_COMMAND_TIMEOUT_MS, NonZeroU64::get).saturating_mul(u64::from(*retries) + 1)
             }
-            StepKind::Check { .. } | StepKind::Approve { .. } => DEFAULT_ANSWER_TIMEOUT_MS,
+            StepKind::Check { .. } | StepKind::Approve { .. } => self.answer_timeout_ms(),
             StepKind::Notify { .. } | StepKind::Page { .. } => DEFAULT_MESSAGE_TIMEOUT_MS,
             StepKind::Wait { duration_ms } | StepKind::Recheck { after_ms: duration_ms, .. } => *duration_ms,
             StepKind::Continue => 0,
@@ -502,6 +526,55 @@ impl Step {
                 outcome.outcomes().iter().any(|outcome| matches!(outcome, None | Some(Outcome::Escalate)))
             }
             _ => false,
+        }
+    }
+
+    /// How long a `check` or `approve` waits for its answer before it fails closed: its
+    /// `timeout`, or [`DEFAULT_ANSWER_TIMEOUT_MS`] (docs/semantics.md, R5).
+    pub fn answer_timeout_ms(&self) -> u64 {
+        match &self.kind {
+            StepKind::Check { timeout_ms, .. } | StepKind::Approve { timeout_ms, .. } => {
+                timeout_ms.map_or(DEFAULT_ANSWER_TIMEOUT_MS, NonZeroU64::get)
+            }
+            _ => DEFAULT_ANSWER_TIMEOUT_MS,
+        }
+    }
+
+    /// The limit of one try of this step, which `typically` may not exceed: a command's or a
+    /// person's `timeout` or its default, a condition's time to hold. `None` for the steps that
+    /// take no `typically`.
+    pub fn try_limit_ms(&self) -> Option<u64> {
+        match &self.kind {
+            StepKind::Expect { check, timeout_ms: None, .. } if matches!(&**check, Expectation::Condition { .. }) => {
+                let hold = match &**check {
+                    Expectation::Condition { condition } => condition.longest_hold_ms(),
+                    _ => 0,
+                };
+                Some(DEFAULT_COMMAND_TIMEOUT_MS.max(hold.saturating_add(DEFAULT_SAMPLING_MS)))
+            }
+            StepKind::Run { timeout_ms, .. } | StepKind::Expect { timeout_ms, .. } => {
+                Some(timeout_ms.map_or(DEFAULT_COMMAND_TIMEOUT_MS, NonZeroU64::get))
+            }
+            StepKind::Check { .. } | StepKind::Approve { .. } => Some(self.answer_timeout_ms()),
+            _ => None,
+        }
+    }
+
+    /// How long this step takes in the nominal schedule: its `typically`, else a command
+    /// [`NOMINAL_COMMAND_MS`], a person [`NOMINAL_ANSWER_MS`] (neither more than the step's
+    /// limit), a condition its longest `for`, a `wait` its length, a message nothing.
+    pub fn nominal_ms(&self) -> u64 {
+        if let Some(typical) = self.typical_ms {
+            return typical.get();
+        }
+        match &self.kind {
+            StepKind::Expect { check, .. } if matches!(&**check, Expectation::Condition { .. }) => self.best_case_ms(),
+            StepKind::Run { .. } | StepKind::Expect { .. } => {
+                NOMINAL_COMMAND_MS.min(self.try_limit_ms().unwrap_or(NOMINAL_COMMAND_MS))
+            }
+            StepKind::Check { .. } | StepKind::Approve { .. } => NOMINAL_ANSWER_MS.min(self.answer_timeout_ms()),
+            StepKind::Wait { duration_ms } => *duration_ms,
+            StepKind::Notify { .. } | StepKind::Page { .. } | StepKind::Recheck | StepKind::Continue => 0,
         }
     }
 
@@ -688,6 +761,9 @@ pub enum Action {
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
     pub kind: StepKind,
+    /// `typically D`: how long it is expected to take, for the nominal schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typical_ms: Option<NonZeroU64>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -720,6 +796,9 @@ pub enum StepKind {
     Check {
         text: CompactString,
         by: Vec<RoleId>,
+        /// How long to wait for an answer (`timeout`); [`DEFAULT_ANSWER_TIMEOUT_MS`] when absent.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<NonZeroU64>,
     },
     Approve {
         title: Option<CompactString>,
@@ -727,6 +806,9 @@ pub enum StepKind {
         quorum: usize,
         roles: Vec<RoleId>,
         distinct: bool,
+        /// How long to wait for the approvals (`timeout`); [`DEFAULT_ANSWER_TIMEOUT_MS`] when absent.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<NonZeroU64>,
     },
     Notify {
         roles: Vec<RoleId>,
@@ -786,6 +868,9 @@ pub struct RollbackTree {
     pub name_span: Span,
     /// In source order: the first level whose condition holds is the one that runs.
     pub levels: Vec<Level>,
+    /// `within` and `typically within`: from a breach to resolved, on every path through it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<Deadline>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -10,6 +10,7 @@
 pub mod alert_rules;
 pub mod attendance;
 mod conditions;
+mod deadlines;
 pub mod inputs;
 pub(crate) use conditions::format_value;
 pub mod graph;
@@ -60,6 +61,7 @@ pub fn analyze(model: &Model, options: &Options) -> (Analysis, Vec<Diagnostic>) 
         let schedule = timeline::Schedule::compute(model, &order, t0.as_ref());
         diagnostics.extend(timeline::check(model, &dependencies, &schedule));
         diagnostics.extend(windows::check(model, &schedule, t0.as_ref(), options.t0.is_some()));
+        diagnostics.extend(deadlines::check(model, &schedule));
         schedule
     } else {
         timeline::Schedule::empty(t0.as_ref())

@@ -18,6 +18,10 @@ pub struct NodeTimes {
     /// The latest it may start and finish when every step takes its whole timeout.
     pub latest_start_ms: i64,
     pub latest_finish_ms: i64,
+    /// When it starts and finishes if every step takes its expected time (`typically`, or the
+    /// documented defaults of `model::Step::nominal_ms`): the schedule people read.
+    pub nominal_start_ms: i64,
+    pub nominal_finish_ms: i64,
     pub critical: bool,
     /// The same times as date-times, when T0 is known.
     pub start: Option<String>,
@@ -46,6 +50,8 @@ pub struct Schedule {
     pub critical_path: Vec<NodeId>,
     pub start_ms: i64,
     pub finish_ms: i64,
+    /// When the last node finishes in the nominal schedule.
+    pub nominal_finish_ms: i64,
     pub stages: Vec<StageTimes>,
 }
 
@@ -57,6 +63,7 @@ impl Schedule {
             critical_path: Vec::new(),
             start_ms: 0,
             finish_ms: 0,
+            nominal_finish_ms: 0,
             stages: Vec::new(),
         }
     }
@@ -97,9 +104,11 @@ impl Schedule {
                 latest_finish: latest_start.saturating_add(worst),
             });
         }
+        let nominal = nominal_times(model, order);
         let mut nodes: Vec<NodeTimes> = Vec::with_capacity(times.iter().flatten().count());
         for (index, times) in times.iter().enumerate() {
             let Some(times) = times else { continue };
+            let (nominal_start_ms, nominal_finish_ms) = nominal.get(index).copied().flatten().unwrap_or_default();
             nodes.push(NodeTimes {
                 node: NodeId(index),
                 name: model.nodes[index].name.clone(),
@@ -107,6 +116,8 @@ impl Schedule {
                 earliest_finish_ms: times.earliest_finish,
                 latest_start_ms: times.latest_start,
                 latest_finish_ms: times.latest_finish,
+                nominal_start_ms,
+                nominal_finish_ms,
                 critical: false,
                 start: absolute(t0, times.latest_start),
                 finish: absolute(t0, times.latest_finish),
@@ -115,6 +126,7 @@ impl Schedule {
         drop(times);
         let start_ms = nodes.iter().map(|times| times.earliest_start_ms).min().unwrap_or(0);
         let finish_ms = nodes.iter().map(|times| times.latest_finish_ms).max().unwrap_or(0);
+        let nominal_finish_ms = nodes.iter().map(|times| times.nominal_finish_ms).max().unwrap_or(0);
         let mut critical_path = Vec::new();
         let mut current =
             nodes.iter().filter(|times| times.latest_finish_ms == finish_ms).map(|times| times.node).next();
@@ -125,7 +137,15 @@ impl Schedule {
         }
         critical_path.reverse();
         let stages = stage_times(model, &nodes);
-        Schedule { t0: t0.map(|zoned| zoned.to_string()), nodes, critical_path, start_ms, finish_ms, stages }
+        Schedule {
+            t0: t0.map(|zoned| zoned.to_string()),
+            nodes,
+            critical_path,
+            start_ms,
+            finish_ms,
+            nominal_finish_ms,
+            stages,
+        }
     }
 }
 
@@ -205,6 +225,42 @@ fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64
         }
     };
     (best.min(i64::MAX as u64) as i64, worst.min(i64::MAX as u64) as i64)
+}
+
+/// The nominal schedule: each node's start and finish, by `NodeId`, when every step takes its
+/// expected time (`model::Step::nominal_ms`), a gate's conditions hold at once (their `for`), a
+/// watch lasts its window and a rollout's `set` takes `NOMINAL_COMMAND_MS`. Between the earliest
+/// schedule (the happy path) and the latest.
+pub fn nominal_times(model: &Model, order: &[NodeId]) -> Vec<Option<(i64, i64)>> {
+    let mut times: Vec<Option<(i64, i64)>> = vec![None; model.nodes.len()];
+    for &id in order {
+        let node = &model.nodes[id.0];
+        let mut start = node.at_ms;
+        for dependency in &node.after {
+            let Some((_, finish)) = times[dependency.0] else { continue };
+            start = Some(start.map_or(finish, |at| at.max(finish)));
+        }
+        let start = start.unwrap_or(0);
+        times[id.0] = Some((start, start.saturating_add(nominal_duration(node, start))));
+    }
+    times
+}
+
+/// How long a node takes in the nominal schedule once started at `start`.
+fn nominal_duration(node: &model::Node, start: i64) -> i64 {
+    let steps = super::steps(&node.items).map(model::Step::nominal_ms).fold(0u64, u64::saturating_add);
+    let hold = node.requires.iter().map(model::Condition::longest_hold_ms).max().unwrap_or(0);
+    let total = match node.kind {
+        NodeKind::Phase => steps,
+        NodeKind::Gate => steps.saturating_add(hold),
+        NodeKind::Watch => steps.saturating_add(node.for_ms().unwrap_or(0)),
+        NodeKind::Rollout => {
+            let begin = start.saturating_add(steps.min(i64::MAX as u64) as i64);
+            let end = stage_starts(node, begin, model::NOMINAL_COMMAND_MS).1;
+            return end.saturating_sub(start).max(0);
+        }
+    };
+    total.min(i64::MAX as u64) as i64
 }
 
 /// When each stage of a rollout starts and when the last one ends, given when the stages begin

@@ -218,7 +218,7 @@ fn slice(model: &Model, schedule: &Schedule, job: &mut Job) {
 }
 
 /// The longest a node runs in a job: its latest times in the schedule. A `check` or an
-/// `approve` keeps its whole time to answer: the runbook takes the answers the job recorded
+/// `approve` keeps its whole time to answer (its `timeout`): the runbook takes the answers the job recorded
 /// and, short of them, waits that time for more (R5) before it fails closed. (The wait for an
 /// environment's reviewers comes before the job starts, and GitHub does not count it.)
 fn on_a_runner_ms(node: NodeId, schedule: &Schedule) -> i64 {

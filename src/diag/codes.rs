@@ -103,6 +103,10 @@ codes! {
     LaunchInFreeze      = "E0506", Error, "the launch time falls inside a freeze";
     WatchGap            = "E0507", Error, "consecutive monitoring windows leave a gap";
     EveryExceedsFor     = "E0508", Error, "a watch samples less often than once in its window";
+    DeadlineExceeded    = "E0520", Error, "the worst case can exceed a `within` deadline";
+    TypicalExceedsLimit = "E0521", Error, "a step's `typically` is longer than its `timeout`";
+    DeadlineFromNotBefore = "E0522", Error, "a deadline's `from` node does not come before the node it is on";
+    BudgetExceeded      = "W0520", Warning, "the nominal schedule exceeds a `typically within` budget";
     ChangeOutsideWindow = "E0530", Error, "a node that can change something may run outside every window for changes";
     ChangeInFreeze      = "E0531", Error, "a node that can change something may run during a freeze";
     OutsidePreferredWindow = "W0532", Warning, "the launch or a change may happen outside every preferred window";

@@ -204,6 +204,9 @@ pub struct TimesView {
     pub earliest_start_ms: i64,
     pub latest_start_ms: i64,
     pub latest_finish_ms: i64,
+    /// Every step taking its expected time (`typically`, or the documented defaults).
+    pub nominal_start_ms: i64,
+    pub nominal_finish_ms: i64,
     pub critical: bool,
     /// Local date-times, when T0 is known.
     pub start: Option<String>,
@@ -232,6 +235,9 @@ pub struct StepView {
     pub explicit_title: bool,
     pub command: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// `typically`: how long the step is expected to take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typical_ms: Option<u64>,
     pub retries: u32,
     pub secrets: Vec<String>,
     pub vars: Vec<String>,
@@ -358,6 +364,8 @@ pub struct ScheduleView {
     pub start_ms: i64,
     pub finish_ms: i64,
     pub length_ms: u64,
+    /// When the last node finishes in the nominal schedule.
+    pub nominal_finish_ms: i64,
     pub stages: Vec<StageTimesView>,
 }
 
@@ -515,6 +523,7 @@ impl Builder<'_> {
             explicit_title: false,
             command: None,
             timeout_ms: None,
+            typical_ms: step.typical_ms.map(NonZeroU64::get),
             retries: 0,
             idempotent: false,
             secrets: Vec::new(),
@@ -575,14 +584,16 @@ impl Builder<'_> {
                 };
                 view.title = title.clone().unwrap_or(summary.into()).to_string();
             }
-            model::StepKind::Check { text, by } => {
+            model::StepKind::Check { text, by, timeout_ms } => {
                 view.kind = "check".into();
+                view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.title = text.to_string();
                 view.explicit_title = true;
                 view.roles = self.roles(by);
             }
-            model::StepKind::Approve { title, quorum, roles, distinct } => {
+            model::StepKind::Approve { title, quorum, roles, distinct, timeout_ms } => {
                 view.kind = "approve".into();
+                view.timeout_ms = timeout_ms.map(NonZeroU64::get);
                 view.explicit_title = title.is_some();
                 let names = self.roles(roles);
                 view.title = title
@@ -665,6 +676,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                     earliest_start_ms: times.earliest_start_ms,
                     latest_start_ms: times.latest_start_ms,
                     latest_finish_ms: times.latest_finish_ms,
+                    nominal_start_ms: times.nominal_start_ms,
+                    nominal_finish_ms: times.nominal_finish_ms,
                     critical: times.critical,
                     start: times.start.clone(),
                     finish: times.finish.clone(),
@@ -829,6 +842,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
             start_ms: schedule.start_ms,
             finish_ms: schedule.finish_ms,
             length_ms: schedule.length_ms(),
+            nominal_finish_ms: schedule.nominal_finish_ms,
             stages: schedule
                 .stages
                 .iter()

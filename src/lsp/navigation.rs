@@ -191,6 +191,7 @@ fn node_items_references<'a>(items: &'a [NodeItem], out: &mut Found<'a>) {
             }
             NodeItem::Call(call) => call_references(call, out),
             NodeItem::Set(_, uses, _) => out.extend(uses),
+            NodeItem::Deadline(deadline) => out.extend(&deadline.from),
             NodeItem::PointOfNoReturn(_) | NodeItem::Stage(_) | NodeItem::Every(_) | NodeItem::Tolerate(_) => {}
         }
     }
@@ -285,6 +286,7 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                     PlanField::Launch(launch) => lines.push(format!("launch: `{}`", launch.text)),
                     PlanField::Owner(owner) => lines.push(format!("owner: `{}`", owner.name)),
                     PlanField::Description(description) => lines.push(description.value.to_string()),
+                    PlanField::Deadline(deadline) => lines.push(format!("`{}`", source(deadline.span))),
                 }
             }
         }
@@ -360,6 +362,9 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
         }
         Item::Node(decl) => node_hover(decl, &source, checked, &mut lines),
         Item::Rollback(decl) => {
+            for deadline in &decl.deadlines {
+                lines.push(format!("from a breach to resolved: `{}`", source(deadline.span)));
+            }
             for level in &decl.levels {
                 lines.push(format!("level `{}` when `{}`", level.name.name, source(level.when.span)));
                 let mut rechecks = Vec::new();
@@ -493,6 +498,11 @@ fn node_hover(decl: &NodeDecl, source: &dyn Fn(Span) -> String, checked: &crate:
             if let (Some(start), Some(finish)) = (&times.start, &times.finish) {
                 lines.push(format!("at the latest: starts {start}, finishes {finish}"));
             }
+            lines.push(format!(
+                "nominally: starts {}, finishes {}",
+                format_offset(times.nominal_start_ms),
+                format_offset(times.nominal_finish_ms)
+            ));
             let worst = times.latest_finish_ms.saturating_sub(times.latest_start_ms).max(0).unsigned_abs();
             let critical = if times.critical { ", on the critical path" } else { "" };
             lines.push(format!("takes at most {}{critical}", format_duration(worst)));
@@ -500,6 +510,9 @@ fn node_hover(decl: &NodeDecl, source: &dyn Fn(Span) -> String, checked: &crate:
         None => lines.push("timing: not known until the plan checks without errors".to_string()),
     }
     for node_item in &decl.body {
+        if let NodeItem::Deadline(deadline) = node_item {
+            lines.push(format!("`{}`", source(deadline.span)));
+        }
         let (when, action) = match node_item {
             NodeItem::OnFail(action) => ("on fail", action),
             NodeItem::OnBreach(action) => ("on breach", action),

@@ -728,6 +728,7 @@ fn describe_node_item(item: &NodeItem) -> (&'static str, Span) {
         NodeItem::Stage(stage) => ("`stage`", stage.span),
         NodeItem::Every(value) => ("`every`", value.span),
         NodeItem::Tolerate(tolerate) => ("`tolerate`", tolerate.span),
+        NodeItem::Deadline(deadline) => ("`within`", deadline.span),
         NodeItem::Condition(condition) => ("a condition", condition.span),
         NodeItem::Cadenced(_, _, span) => ("a condition", *span),
         NodeItem::Call(call) => ("a call", call.span),
@@ -785,6 +786,16 @@ impl Paster<'_> {
             }
             NodeItem::Every(value) => self.value(value),
             NodeItem::Tolerate(tolerate) => self.tolerate(tolerate),
+            NodeItem::Deadline(deadline) => {
+                if let Some(typical) = &mut deadline.typical {
+                    self.span(typical);
+                }
+                self.value(&mut deadline.duration);
+                if let Some(from) = &mut deadline.from {
+                    self.name(from);
+                }
+                self.span(&mut deadline.span);
+            }
             NodeItem::Condition(condition) => self.condition(condition),
             NodeItem::Cadenced(condition, every, span) => {
                 self.condition(condition);
@@ -893,9 +904,10 @@ impl Paster<'_> {
                 }
                 self.run_options(&mut expect.options);
             }
-            ast::StepKind::Check { text, by } => {
+            ast::StepKind::Check { text, by, options } => {
                 self.text(text, false);
                 by.iter_mut().for_each(|name| self.name(name));
+                self.run_options(options);
             }
             ast::StepKind::Approve(approve) => {
                 if let Some(title) = &mut approve.title {
@@ -905,6 +917,7 @@ impl Paster<'_> {
                     self.value(quorum);
                 }
                 approve.roles.iter_mut().for_each(|name| self.name(name));
+                self.run_options(&mut approve.options);
             }
             ast::StepKind::Notify { roles, message } => {
                 roles.iter_mut().for_each(|name| self.name(name));
@@ -938,7 +951,9 @@ impl Paster<'_> {
         for option in options {
             match option {
                 ast::RunOption::Command(command) => self.command(command),
-                ast::RunOption::Timeout(value) | ast::RunOption::Retries(value) => self.value(value),
+                ast::RunOption::Timeout(value) | ast::RunOption::Typically(value) | ast::RunOption::Retries(value) => {
+                    self.value(value)
+                }
                 ast::RunOption::Uses(names) => names.iter_mut().for_each(|name| self.name(name)),
                 ast::RunOption::Idempotent(span) => self.span(span),
             }

@@ -468,8 +468,10 @@ fn start_step<'m>(ctx: &mut Ctx<'m, '_>, step: &'m Step, id: &str, attempt: u32,
                 last: Verdict::Pending,
             }
         }
-        StepKind::Check { by, .. } => answers(ctx, id, 1, by, false),
-        StepKind::Approve { quorum, roles, distinct, .. } => answers(ctx, id, *quorum, roles, *distinct),
+        StepKind::Check { by, .. } => answers(ctx, id, 1, by, false, rules::answer_timeout_ms(step)),
+        StepKind::Approve { quorum, roles, distinct, .. } => {
+            answers(ctx, id, *quorum, roles, *distinct, rules::answer_timeout_ms(step))
+        }
         StepKind::Notify { .. } | StepKind::Page { .. } => {
             CurrentState::Until { at: now, outcome: StepOutcome::Succeeded, detail: None }
         }
@@ -493,8 +495,16 @@ fn is_expect_condition(step: &Step) -> bool {
 }
 
 /// Works out when a `check` or `approve` is answered, from the scenario's answers (or, when it
-/// gives none, one person per role answering at once), and records the answers.
-fn answers(ctx: &mut Ctx<'_, '_>, id: &str, quorum: usize, roles: &[model::RoleId], distinct: bool) -> CurrentState {
+/// gives none, one person per role answering at once), and records the answers. Answers given
+/// after `timeout_ms` (the step's `timeout`, R5) do not count: the step fails closed then.
+fn answers(
+    ctx: &mut Ctx<'_, '_>,
+    id: &str,
+    quorum: usize,
+    roles: &[model::RoleId],
+    distinct: bool,
+    timeout_ms: u64,
+) -> CurrentState {
     let model = ctx.model;
     let now = ctx.now;
     let given = ctx.world.step(id).and_then(|script| script.answers.clone());
@@ -525,7 +535,7 @@ fn answers(ctx: &mut Ctx<'_, '_>, id: &str, quorum: usize, roles: &[model::RoleI
     let mut approvers: Vec<String> = Vec::new();
     let mut filled: Vec<model::RoleId> = Vec::new();
     for answer in ordered {
-        if answer.after_ms > DEFAULT_ANSWER_TIMEOUT_MS {
+        if answer.after_ms > timeout_ms {
             break;
         }
         let at = now.saturating_add(as_i64(answer.after_ms));
@@ -571,13 +581,13 @@ fn answers(ctx: &mut Ctx<'_, '_>, id: &str, quorum: usize, roles: &[model::RoleI
         }
     }
     CurrentState::Until {
-        at: now.saturating_add(as_i64(DEFAULT_ANSWER_TIMEOUT_MS)),
+        at: now.saturating_add(as_i64(timeout_ms)),
         outcome: StepOutcome::Unanswered,
         detail: Some(format!(
             "{} of {} answer(s) within {}: it fails closed",
             approvers.len(),
             quorum.max(1),
-            crate::units::format_duration(DEFAULT_ANSWER_TIMEOUT_MS)
+            crate::units::format_duration(timeout_ms)
         )),
     }
 }

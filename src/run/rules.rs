@@ -46,6 +46,12 @@ pub fn command_timeout_ms(step: &Step) -> u64 {
     }
 }
 
+/// How long a `check` or `approve` waits for its answers before it fails closed (R5): its
+/// `timeout`, else the default answer time.
+pub fn answer_timeout_ms(step: &Step) -> u64 {
+    step.answer_timeout_ms()
+}
+
 /// The next sample of a window `[start, end]` sampled every `every_ms` after one at `now`: the
 /// next interval, or the end of the window when that comes first. `None` once the end is sampled.
 pub fn next_sample(start: i64, end: i64, every_ms: u64, now: i64) -> Option<i64> {

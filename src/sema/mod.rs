@@ -375,6 +375,7 @@ impl Checker<'_> {
                 launch: None,
                 launch_span: None,
                 owner: None,
+                deadlines: Vec::new(),
                 span: file_span,
             },
             roles: Vec::new(),
@@ -472,6 +473,7 @@ impl Checker<'_> {
             launch: None,
             launch_span: None,
             owner: None,
+            deadlines: Vec::new(),
             span: decl.span,
         };
         for field in &decl.fields {
@@ -493,6 +495,9 @@ impl Checker<'_> {
                 ast::PlanField::Owner(role) => {
                     once.note("owner", role.span, &mut self.diagnostics);
                     info.owner = self.resolve(role, Want::Role).map(model::RoleId);
+                }
+                ast::PlanField::Deadline(deadline) => {
+                    info.deadlines.extend(self.deadline(deadline, "a plan"));
                 }
             }
         }
@@ -1007,6 +1012,7 @@ impl Checker<'_> {
             items: Box::default(),
             requires: Box::default(),
             on_fail: None,
+            deadlines: Box::default(),
             rollout: None,
             watch: None,
             span: decl.span,
@@ -1068,8 +1074,10 @@ impl Checker<'_> {
             }
         }
         let context = Context::Node(kind);
+        let mut deadlines = Vec::new();
         for item in &decl.body {
             match item {
+                NodeItem::Deadline(deadline) => deadlines.extend(self.deadline(deadline, "")),
                 NodeItem::Step(step) => {
                     if let Some(step) = self.step(step, context) {
                         items.push(model::Item::Step(step));
@@ -1244,6 +1252,7 @@ impl Checker<'_> {
             _ => {}
         }
         node.items = items.into_boxed_slice();
+        node.deadlines = deadlines.into_boxed_slice();
         node.after = after.into_boxed_slice();
         node.after_spans = after_spans.into_boxed_slice();
         node.requires = requires.into_boxed_slice();
@@ -1394,7 +1403,28 @@ impl Checker<'_> {
                 });
             }
         }
-        model::RollbackTree { name: decl.name.name.clone(), name_span: decl.name.span, levels, span: decl.span }
+        let deadlines = decl.deadlines.iter().filter_map(|deadline| self.deadline(deadline, "a rollback tree")).collect();
+        model::RollbackTree { name: decl.name.name.clone(), name_span: decl.name.span, levels, deadlines, span: decl.span }
+    }
+
+    /// A `within` or `typically within`; `place` names where `from` is not allowed (empty on a
+    /// node, where it is).
+    fn deadline(&mut self, deadline: &ast::Deadline, place: &str) -> Option<model::Deadline> {
+        let within_ms = self.duration(&deadline.duration, "a deadline's `within`");
+        let from = match &deadline.from {
+            Some(from) if !place.is_empty() => {
+                self.not_here(
+                    from.span,
+                    "`from`",
+                    place,
+                    "`from NODE` measures a chain of nodes: write it on the chain's last node",
+                );
+                None
+            }
+            Some(from) => Some(model::NodeId(self.resolve(from, Want::Node)?)),
+            None => None,
+        };
+        Some(model::Deadline { within_ms: within_ms?, typical: deadline.typical.is_some(), from, span: deadline.span })
     }
 
     fn alert(&mut self, decl: &ast::AlertDecl) -> model::Alert {
@@ -1474,10 +1504,13 @@ impl Checker<'_> {
     // ------------------------------------------------------------------ steps
 
     fn step(&mut self, step: &ast::Step, context: Context) -> Option<model::Step> {
+        // `typically` and the value it was written as.
+        let mut typical_ms: Option<(NonZeroU64, Span)> = None;
         let kind = match &step.kind {
             ast::StepKind::Run(run) => {
                 let title = run.title.as_ref().map(|text| self.text(text));
                 let options = self.run_options(&run.options);
+                typical_ms = options.typical;
                 let Some(command) = options.command else {
                     self.error(
                         Diagnostic::new(Code::MissingField, step.span, "this `run` has no command")
@@ -1536,6 +1569,7 @@ impl Checker<'_> {
                     }
                 };
                 let options = self.run_options(&expect.options);
+                typical_ms = options.typical;
                 model::StepKind::Expect {
                     title,
                     check: Box::new(check),
@@ -1546,10 +1580,15 @@ impl Checker<'_> {
                     idempotent: options.idempotent,
                 }
             }
-            ast::StepKind::Check { text, by } => model::StepKind::Check {
-                text: self.text(text),
-                by: self.resolve_all(by, Want::Role).into_iter().map(model::RoleId).collect(),
-            },
+            ast::StepKind::Check { text, by, options } => {
+                let options = self.run_options(options);
+                typical_ms = options.typical;
+                model::StepKind::Check {
+                    text: self.text(text),
+                    by: self.resolve_all(by, Want::Role).into_iter().map(model::RoleId).collect(),
+                    timeout_ms: options.timeout_ms,
+                }
+            }
             ast::StepKind::Approve(approve) => {
                 let title = approve.title.as_ref().map(|text| self.text(text));
                 let mut listed: Vec<&Ident> = Vec::new();
@@ -1601,7 +1640,15 @@ impl Checker<'_> {
                     }
                     None => approve.roles.len(),
                 };
-                model::StepKind::Approve { title, quorum, roles, distinct: approve.distinct }
+                let options = self.run_options(&approve.options);
+                typical_ms = options.typical;
+                model::StepKind::Approve {
+                    title,
+                    quorum,
+                    roles,
+                    distinct: approve.distinct,
+                    timeout_ms: options.timeout_ms,
+                }
             }
             ast::StepKind::Notify { roles, message } => model::StepKind::Notify {
                 roles: self.resolve_all(roles, Want::Role).into_iter().map(model::RoleId).collect(),
@@ -1651,7 +1698,37 @@ impl Checker<'_> {
                 model::StepKind::Continue
             }
         };
-        Some(model::Step { kind, span: step.span })
+        let step = model::Step { kind, typical_ms: typical_ms.map(|(typical, _)| typical), span: step.span };
+        if let (Some((typical, span)), Some(limit)) = (typical_ms, step.try_limit_ms()) {
+            if typical.get() > limit {
+                let stated = match &step.kind {
+                    model::StepKind::Run { timeout_ms, .. }
+                    | model::StepKind::Expect { timeout_ms, .. }
+                    | model::StepKind::Check { timeout_ms, .. }
+                    | model::StepKind::Approve { timeout_ms, .. } => timeout_ms.is_some(),
+                    _ => true,
+                };
+                let limit_text = crate::units::format_duration(limit);
+                self.error(
+                    Diagnostic::new(
+                        Code::TypicalExceedsLimit,
+                        span,
+                        format!(
+                            "this step typically takes {}, longer than its limit of {limit_text}{}",
+                            crate::units::format_duration(typical.get()),
+                            if stated { "" } else { " (the default `timeout`)" }
+                        ),
+                    )
+                    .label("longer than the step may take")
+                    .help(if stated {
+                        "`typically` is the expected time, within the limit: shorten it, or raise the `timeout`"
+                    } else {
+                        "`typically` is the expected time, within the limit: shorten it, or give the step a longer `timeout`"
+                    }),
+                );
+            }
+        }
+        Some(step)
     }
 
     fn run_options(&mut self, options: &[ast::RunOption]) -> RunOptions {
@@ -1671,6 +1748,13 @@ impl Checker<'_> {
                     once.note("timeout", value.span, &mut self.diagnostics);
                     // `duration` never gives zero, so nothing is lost.
                     result.timeout_ms = self.duration(value, "`timeout`").and_then(NonZeroU64::new);
+                }
+                ast::RunOption::Typically(value) => {
+                    once.note("typically", value.span, &mut self.diagnostics);
+                    result.typical = self
+                        .duration(value, "`typically`")
+                        .and_then(NonZeroU64::new)
+                        .map(|typical| (typical, value.span));
                 }
                 ast::RunOption::Retries(value) => {
                     once.note("retries", value.span, &mut self.diagnostics);
@@ -2173,6 +2257,8 @@ impl Checker<'_> {
 struct RunOptions {
     command: Option<CompactString>,
     timeout_ms: Option<NonZeroU64>,
+    /// `typically`, with the span of its value.
+    typical: Option<(NonZeroU64, Span)>,
     retries: u32,
     uses: UsesBuilder,
     idempotent: bool,
@@ -2270,6 +2356,8 @@ fn zero_duration_help(place: &str) -> &'static str {
         "`wait`" => "remove the `wait` if no pause is needed, or give one, as in `wait 5m`",
         "`pause`" => "give people time to act, as in `on fail pause 10m then abort`, or act at once without `pause`",
         "`within`" => "give the answer time, as in `within 500ms`",
+        "a deadline's `within`" => "a deadline of zero cannot be met: give the time allowed, as in `within 1h30m`",
+        "`typically`" => "say how long the step usually takes, as in `typically 2m`, or leave `typically` out",
         _ => "write a duration such as `1m`",
     }
 }

@@ -46,7 +46,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::item_only => {
             "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use`, `template` or `variant`)"
         }
-        Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner` or `description`)",
+        Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner`, `description` or `within`)",
         Rule::variant_item_only => {
             "a plan setting (`title`, `launch`, `owner`, `description`), `skip NODE, ...` or `in GATE approve ...`"
         }
@@ -63,10 +63,10 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::applies_field => "`applies`, `prefer` or `avoid`, then `launch` or `changes`",
         Rule::freeze_field_only => "a period (`from DATE-TIME until DATE-TIME`)",
         Rule::node_item_only => {
-            "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`), a `group`, a statement (`require`, `stage`, `set`, `every`, `tolerate`, `on fail`, `on breach`) or a condition"
+            "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`), a `group`, a statement (`require`, `stage`, `set`, `every`, `tolerate`, `within`, `on fail`, `on breach`) or a condition"
         }
         Rule::group_item_only => "a step (`run`, `expect`, `check`, `approve`, `notify`, `page`, `wait`, `recheck`) or a `group`",
-        Rule::run_field_only => "a `run` setting (`sh`, `timeout`, `retries` or `uses`)",
+        Rule::run_field_only => "a `run` setting (`sh`, `timeout`, `typically`, `retries` or `uses`)",
         Rule::rollback_item_only => "a level (`level NAME when CONDITION { ... }`)",
         Rule::ident | Rule::ident_list | Rule::metric_test => "a name",
         Rule::string | Rule::quoted_string | Rule::triple_string | Rule::unterminated_string => {
@@ -94,6 +94,8 @@ fn phrase(rule: Rule) -> Option<String> {
         | Rule::env_block | Rule::metric_block | Rule::window_block | Rule::freeze_block
         | Rule::rollback_block | Rule::prometheus_block | Rule::variant_block => "`{`",
         Rule::http_check => "`http`",
+        Rule::deadline => "a deadline such as `within 1h30m`",
+        Rule::typical_marker => "`typically`",
         Rule::level_decl => "`level`",
         Rule::outcome | Rule::recheck_outcome => "an outcome (`resume`, `stay` or `escalate`)",
         Rule::recheck_otherwise => "`otherwise`",
@@ -178,7 +180,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "template",
             "variant",
         ],
-        Rule::plan_field_only => &["title", "launch", "owner", "description"],
+        Rule::plan_field_only => &["title", "launch", "owner", "description", "within", "typically"],
         Rule::variant_item_only => &["title", "launch", "owner", "description", "skip", "in"],
         Rule::role_field_only => &["contact", "description"],
         Rule::env_field_only => &["url", "approval", "tier", "description"],
@@ -201,11 +203,13 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "set",
             "every",
             "tolerate",
+            "within",
+            "typically",
             "on",
             "point_of_no_return",
         ],
         Rule::group_item_only => STEPS,
-        Rule::run_field_only => &["sh", "timeout", "retries", "uses", "idempotent"],
+        Rule::run_field_only => &["sh", "timeout", "typically", "retries", "uses", "idempotent"],
         Rule::rollback_item_only => &["level"],
         _ => &[],
     }

@@ -111,6 +111,7 @@ stacks! {
     day_specs: DaySpec,
     periods: Period,
     levels: Level,
+    deadlines: Deadline,
     params: Param,
     args: Arg,
     variant_items: VariantItem,
@@ -1044,6 +1045,9 @@ impl<'s> Parser<'s> {
         self.skip();
         let fields = self.block(|parser| {
             let word = parser.word();
+            if matches!(word, b"within" | b"typically") {
+                return parser.deadline().map(PlanField::Deadline);
+            }
             parser.after_word(word);
             Some(match word {
                 b"title" => PlanField::Title(parser.string()?),
@@ -1340,6 +1344,8 @@ impl<'s> Parser<'s> {
     fn rollback_decl(&mut self, start: usize) -> Option<Item> {
         let name = self.ident()?;
         self.skip();
+        let deadlines = self.repeat(Self::deadline);
+        self.skip();
         let levels = self.block(|parser| {
             let level_start = parser.pos;
             parser.kw_skip(b"level")?;
@@ -1351,7 +1357,7 @@ impl<'s> Parser<'s> {
             let items = parser.group_block()?;
             Some(Level { name, when, items, span: parser.span(level_start) })
         })?;
-        Some(Item::Rollback(RollbackDecl { name, levels, span: self.span(start) }))
+        Some(Item::Rollback(RollbackDecl { name, deadlines, levels, span: self.span(start) }))
     }
 
     fn alert_decl(&mut self, start: usize) -> Option<Item> {
@@ -1458,6 +1464,7 @@ impl<'s> Parser<'s> {
                 Some(NodeItem::Every(parser.value()?))
             }),
             b"tolerate" => self.attempt(Self::tolerate).map(NodeItem::Tolerate),
+            b"within" | b"typically" => self.attempt(Self::deadline).map(|deadline| NodeItem::Deadline(Box::new(deadline))),
             _ => None,
         };
         if item.is_some() {
@@ -1491,6 +1498,26 @@ impl<'s> Parser<'s> {
             b"tolerate" => self.tolerate().map(GroupItem::Tolerate),
             _ => self.step(word).map(GroupItem::Step),
         }
+    }
+
+    /// `deadline`: `typical_marker? ~ kw_within ~ value ~ (kw_from ~ ident)?`.
+    fn deadline(&mut self) -> Option<Deadline> {
+        let start = self.pos;
+        let typical = if self.kw(b"typically") {
+            let span = self.span(start);
+            self.skip();
+            Some(span)
+        } else {
+            None
+        };
+        self.kw_skip(b"within")?;
+        let duration = self.value()?;
+        self.skip();
+        let from = self.attempt(|parser| {
+            parser.kw_skip(b"from")?;
+            parser.ident()
+        });
+        Some(Deadline { typical, duration, from, span: self.span(start) })
     }
 
     /// `tolerate_stmt`: `kw_tolerate ~ value ~ tolerated`, where `tolerated` is
@@ -1584,10 +1611,20 @@ impl<'s> Parser<'s> {
         self.after_word(word);
         Some(match word {
             b"timeout" => RunOption::Timeout(self.value()?),
+            b"typically" => RunOption::Typically(self.value()?),
             b"retries" => RunOption::Retries(self.value()?),
             b"uses" => RunOption::Uses(self.ident_list()?),
             _ => return None,
         })
+    }
+
+    /// `human_option`: `timeout_clause | typical_clause`.
+    fn human_option(&mut self) -> Option<RunOption> {
+        let word = self.word();
+        if !matches!(word, b"timeout" | b"typically") {
+            return None;
+        }
+        self.run_option(false)
     }
 
     /// The step that `word`, the name at the cursor, names.
@@ -1629,7 +1666,9 @@ impl<'s> Parser<'s> {
                         parser.ident_list()
                     })
                     .unwrap_or_default();
-                StepKind::Check { text, by }
+                self.skip();
+                let options = self.repeat(Self::human_option);
+                StepKind::Check { text, by, options }
             }
             b"approve" => {
                 let title = self.optional_string();
@@ -1642,7 +1681,9 @@ impl<'s> Parser<'s> {
                 let roles = self.ident_list()?;
                 self.skip();
                 let distinct = self.kw(b"distinct");
-                StepKind::Approve(Box::new(ApproveStep { title, quorum, roles, distinct }))
+                self.skip();
+                let options = self.repeat(Self::human_option);
+                StepKind::Approve(Box::new(ApproveStep { title, quorum, roles, distinct, options }))
             }
             b"notify" => {
                 let roles = self.ident_list()?;

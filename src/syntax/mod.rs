@@ -386,6 +386,10 @@ impl Lowerer {
                         self.bad(field, Rule::plan_field_only);
                         continue;
                     }
+                    if field_rule == Rule::deadline {
+                        fields.push(PlanField::Deadline(self.deadline(field)?));
+                        continue;
+                    }
                     let value = children(field).next()?;
                     fields.push(match field_rule {
                         Rule::title_field => PlanField::Title(self.text(value)),
@@ -603,6 +607,10 @@ impl Lowerer {
                 Item::Node(NodeDecl { kind, name, header, body, span })
             }
             Rule::rollback_decl => {
+                let mut deadlines = Vec::new();
+                while let Some(deadline) = parts.next_if(|part| part.as_rule() == Rule::deadline) {
+                    deadlines.push(self.deadline(deadline)?);
+                }
                 let mut levels = Vec::new();
                 for level in children(parts.next()?) {
                     if level.as_rule() == Rule::bad_line {
@@ -616,7 +624,7 @@ impl Lowerer {
                     let items = self.group_block(level_parts.next()?)?;
                     levels.push(Level { name: level_name, when, items, span: level_span });
                 }
-                Item::Rollback(RollbackDecl { name, levels, span })
+                Item::Rollback(RollbackDecl { name, deadlines, levels, span })
             }
             Rule::alert_decl => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -720,6 +728,7 @@ impl Lowerer {
                 }
                 Rule::every_clause => NodeItem::Every(self.clause_value(child)?),
                 Rule::tolerate_stmt => NodeItem::Tolerate(self.tolerate(child)?),
+                Rule::deadline => NodeItem::Deadline(Box::new(self.deadline(child)?)),
                 Rule::condition_stmt => {
                     let mut parts = children(child);
                     let condition = Box::new(self.condition(parts.next()?)?);
@@ -748,6 +757,16 @@ impl Lowerer {
             items.push(item);
         }
         Some(items)
+    }
+
+    /// `deadline`: `typical_marker? ~ kw_within ~ value ~ (kw_from ~ ident)?`.
+    fn deadline(&mut self, pair: Pair<'_>) -> Option<Deadline> {
+        let span = self.span(&pair);
+        let mut parts = children(pair).peekable();
+        let typical = parts.next_if(|part| part.as_rule() == Rule::typical_marker).map(|part| self.span(&part));
+        let duration = self.value(parts.next()?);
+        let from = parts.next().map(|part| self.ident(part));
+        Some(Deadline { typical, duration, from, span })
     }
 
     /// `tolerate_stmt`: `kw_tolerate ~ value ~ tolerated`.
@@ -837,6 +856,7 @@ impl Lowerer {
         Some(match pair.as_rule() {
             Rule::command => RunOption::Command(self.command(pair)?),
             Rule::timeout_clause => RunOption::Timeout(self.clause_value(pair)?),
+            Rule::typical_clause => RunOption::Typically(self.clause_value(pair)?),
             Rule::retries_clause => RunOption::Retries(self.clause_value(pair)?),
             Rule::idempotent_clause => RunOption::Idempotent(self.span(&pair)),
             _ => RunOption::Uses(self.ident_list(children(pair).next()?)),
@@ -902,8 +922,15 @@ impl Lowerer {
             }
             Rule::check_step => {
                 let text = self.text(parts.next()?);
-                let by = parts.next().map(|list| self.ident_list(list)).unwrap_or_default();
-                StepKind::Check { text, by }
+                let by = match parts.next_if(|part| part.as_rule() == Rule::ident_list) {
+                    Some(list) => self.ident_list(list),
+                    None => Vec::new(),
+                };
+                let mut options = Vec::new();
+                for part in parts {
+                    options.push(self.run_option(part)?);
+                }
+                StepKind::Check { text, by, options }
             }
             Rule::approve_step => {
                 let title = parts.next_if(|part| part.as_rule() == Rule::string).map(|part| self.text(part));
@@ -912,8 +939,12 @@ impl Lowerer {
                     None => None,
                 };
                 let roles = self.ident_list(parts.next()?);
-                let distinct = parts.next().is_some();
-                StepKind::Approve(Box::new(ApproveStep { title, quorum, roles, distinct }))
+                let distinct = parts.next_if(|part| part.as_rule() == Rule::distinct).is_some();
+                let mut options = Vec::new();
+                for part in parts {
+                    options.push(self.run_option(part)?);
+                }
+                StepKind::Approve(Box::new(ApproveStep { title, quorum, roles, distinct, options }))
             }
             Rule::notify_step => {
                 let roles = self.ident_list(parts.next()?);
