@@ -190,6 +190,12 @@ fn absolute(t0: Option<&jiff::Zoned>, offset_ms: i64) -> Option<String> {
     Some(text)
 }
 
+/// The wall-clock time of an offset from T0, as the schedule writes its `start` and `finish`
+/// (for the nominal times, which the schedule does not keep as text).
+pub fn wall_clock(t0: &jiff::Zoned, offset_ms: i64) -> Option<String> {
+    absolute(Some(t0), offset_ms)
+}
+
 /// The last `width` decimal digits of `value`, zero-padded (cheaper than `format!("{:02}")`).
 fn push_digits(text: &mut String, value: u32, width: u32) {
     for place in (0..width).rev() {

@@ -12,8 +12,11 @@ fn node_label(model: &Model, analysis: &Analysis, index: usize, line_break: &str
     let node = &model.nodes[index];
     let mut label = format!("{} {}", node.kind.name(), node.name);
     if let Some(times) = analysis.schedule.nodes.get(index) {
+        // The nominal times (every step taking its expected time), then the latest.
         label.push_str(&format!(
-            "{line_break}{} → {}",
+            "{line_break}nominal {} → {}{line_break}latest {} → {}",
+            format_offset(times.nominal_start_ms),
+            format_offset(times.nominal_finish_ms),
             format_offset(times.latest_start_ms),
             format_offset(times.latest_finish_ms)
         ));

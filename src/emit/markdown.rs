@@ -40,18 +40,44 @@ struct Checklist<'v> {
     /// The Prometheus rule file the alerts' rules are in (`--target alerts`).
     rules_file: &'v str,
     schedule: ScheduleSection,
+    /// The nominal schedule as a Mermaid `gantt` chart.
+    gantt: Gantt,
     environments: Vec<EnvironmentSettings<'v>>,
 }
 
-/// A node's times, relative to T0 and, when T0 is known, absolute. The latest ones: every step
-/// taking its whole limit, as `golivec plan` shows them.
+/// A node's times, relative to T0 and, when T0 is known, absolute: the latest ones (every step
+/// taking its whole limit) and the nominal ones (every step taking its expected time), as
+/// `golivec plan` shows them.
 #[derive(Serialize)]
 struct Times<'v> {
     start: String,
     finish: String,
     start_at: Option<&'v str>,
     finish_at: Option<&'v str>,
+    nominal_start: String,
+    nominal_finish: String,
+    nominal_start_at: Option<String>,
+    nominal_finish_at: Option<String>,
     critical: bool,
+}
+
+/// The nominal schedule as a Mermaid `gantt`: one bar per node, in plan order, its start and
+/// end in Unix milliseconds (`dateFormat x`), from T0 when it is known, else from an arbitrary
+/// midnight standing for T0 (the axis then shows times of day from T0).
+#[derive(Serialize)]
+struct Gantt {
+    axis: &'static str,
+    bars: Vec<GanttBar>,
+}
+
+#[derive(Serialize)]
+struct GanttBar {
+    /// The node's kind and name: identifiers, never a Mermaid keyword first.
+    label: String,
+    start: i64,
+    end: i64,
+    /// A node that takes no time (a gate without conditions): a milestone.
+    milestone: bool,
 }
 
 #[derive(Serialize)]
@@ -155,6 +181,9 @@ struct ScheduleSection {
     length: String,
     start: String,
     finish: String,
+    nominal_length: String,
+    nominal_start: String,
+    nominal_finish: String,
     stages: Vec<StageTimesRow>,
 }
 
@@ -177,18 +206,64 @@ struct EnvironmentSettings<'v> {
     wait_timer_minutes: Option<u64>,
 }
 
-fn times(times: Option<&TimesView>) -> Times<'_> {
+fn times<'v>(times: Option<&'v TimesView>, t0: Option<&jiff::Zoned>) -> Times<'v> {
     // The schedule knows every node of a sound plan; `-` if it ever does not.
     let Some(times) = times else {
-        return Times { start: "-".into(), finish: "-".into(), start_at: None, finish_at: None, critical: false };
+        return Times {
+            start: "-".into(),
+            finish: "-".into(),
+            start_at: None,
+            finish_at: None,
+            nominal_start: "-".into(),
+            nominal_finish: "-".into(),
+            nominal_start_at: None,
+            nominal_finish_at: None,
+            critical: false,
+        };
     };
+    let at = |offset: i64| t0.and_then(|t0| crate::analysis::timeline::wall_clock(t0, offset));
     Times {
         start: format_offset(times.latest_start_ms),
         finish: format_offset(times.latest_finish_ms),
         start_at: times.start.as_deref(),
         finish_at: times.finish.as_deref(),
+        nominal_start: format_offset(times.nominal_start_ms),
+        nominal_finish: format_offset(times.nominal_finish_ms),
+        nominal_start_at: at(times.nominal_start_ms),
+        nominal_finish_at: at(times.nominal_finish_ms),
         critical: times.critical,
     }
+}
+
+/// T0 of the view, when known.
+fn t0(view: &PlanView) -> Option<jiff::Zoned> {
+    view.plan.t0.as_deref().and_then(|t0| t0.parse().ok())
+}
+
+/// Midnight UTC of 2000-01-01, in Unix milliseconds: T0 on the chart of a plan without one.
+const GANTT_EPOCH_MS: i64 = 946_684_800_000;
+
+fn gantt(view: &PlanView, t0: Option<&jiff::Zoned>) -> Gantt {
+    let base = t0.map_or(GANTT_EPOCH_MS, |t0| t0.timestamp().as_millisecond());
+    let bars = view
+        .nodes
+        .iter()
+        .filter_map(|node| {
+            let times = node.times.as_ref()?;
+            let start = base.saturating_add(times.nominal_start_ms);
+            let end = base.saturating_add(times.nominal_finish_ms);
+            Some(GanttBar { label: format!("{} {}", node.kind, node.name), start, end, milestone: end <= start })
+        })
+        .collect();
+    // A plan longer than a day needs the day on the axis.
+    let long = view.schedule.nominal_finish_ms.saturating_sub(view.schedule.start_ms) > 86_400_000;
+    let axis = match (t0.is_some(), long) {
+        (true, true) => "%m-%d %H:%M",
+        (true, false) => "%H:%M",
+        (false, true) => "day %j %H:%M",
+        (false, false) => "%H:%M",
+    };
+    Gantt { axis, bars }
 }
 
 /// Weights as written: `5`, `0.5`.
@@ -240,10 +315,10 @@ fn sampling(every_ms: Option<u64>) -> String {
     format_duration(every_ms.unwrap_or(DEFAULT_SAMPLING_MS))
 }
 
-fn node_section(node: &NodeView) -> NodeSection<'_> {
+fn node_section<'v>(node: &'v NodeView, t0: Option<&jiff::Zoned>) -> NodeSection<'v> {
     NodeSection {
         node,
-        times: times(node.times.as_ref()),
+        times: times(node.times.as_ref(), t0),
         entries: entries(&node.items),
         sampling: sampling(node.every_ms),
         stages: node
@@ -275,10 +350,10 @@ fn node_section(node: &NodeView) -> NodeSection<'_> {
     }
 }
 
-fn watch_row(node: &NodeView) -> WatchRow<'_> {
+fn watch_row<'v>(node: &'v NodeView, t0: Option<&jiff::Zoned>) -> WatchRow<'v> {
     WatchRow {
         name: &node.name,
-        times: times(node.times.as_ref()),
+        times: times(node.times.as_ref(), t0),
         // The watch's `every`, then its conditions' own cadences: `1m; 2m, 10m for some conditions`.
         every: {
             let mut own: Vec<u64> = node.cadences_ms.clone();
@@ -375,11 +450,16 @@ fn alert_sections<'v>(alerts: &'v [AlertView], rules: &'v [Option<String>]) -> V
 
 fn schedule_section(view: &PlanView) -> ScheduleSection {
     let schedule = &view.schedule;
+    let nominal_start =
+        view.nodes.iter().filter_map(|node| node.times.as_ref()).map(|times| times.nominal_start_ms).min().unwrap_or(0);
     ScheduleSection {
         critical_path: schedule.critical_path.clone(),
         length: format_duration(schedule.length_ms),
         start: format_offset(schedule.start_ms),
         finish: format_offset(schedule.finish_ms),
+        nominal_length: format_duration(schedule.nominal_finish_ms.saturating_sub(nominal_start).max(0).unsigned_abs()),
+        nominal_start: format_offset(nominal_start),
+        nominal_finish: format_offset(schedule.nominal_finish_ms),
         stages: schedule
             .stages
             .iter()
@@ -400,6 +480,8 @@ fn checklist<'v>(
     rules: &'v [Option<String>],
     rules_file: &'v str,
 ) -> Checklist<'v> {
+    let t0 = t0(view);
+    let t0 = t0.as_ref();
     Checklist {
         generator: &view.generator,
         plan: &view.plan,
@@ -413,6 +495,7 @@ fn checklist<'v>(
         alerts: alert_sections(&view.alerts, rules),
         rules_file,
         schedule: schedule_section(view),
+        gantt: gantt(view, t0),
         environments: environments(view, made),
     }
 }
@@ -463,13 +546,17 @@ pub fn render(
     let environment = environment()?;
     let template = environment.get_template("checklist.md").map_err(|error| error.to_string())?;
     let context = minijinja::Value::from_serialize(checklist(&view, made, rules, rules_file));
+    let t0 = t0(&view);
     let view = Arc::new(view);
     let watches = view.nodes.iter().enumerate().filter(|(_, node)| node.kind == "watch").map(|(at, _)| at).collect();
+    let rows = |list: List, nodes: Option<Vec<usize>>| {
+        Value::from_object(Rows { view: Arc::clone(&view), t0: t0.clone(), list, nodes })
+    };
     template
         .render(minijinja::context! {
-            timeline => Value::from_object(Rows { view: Arc::clone(&view), list: List::Timeline, nodes: None }),
-            nodes => Value::from_object(Rows { view: Arc::clone(&view), list: List::Nodes, nodes: None }),
-            watches => Value::from_object(Rows { view, list: List::Watches, nodes: Some(watches) }),
+            timeline => rows(List::Timeline, None),
+            nodes => rows(List::Nodes, None),
+            watches => rows(List::Watches, Some(watches)),
             ..context
         })
         .map_err(|error| format!("cannot render the checklist: {error:#}"))
@@ -489,6 +576,8 @@ enum List {
 /// 100,000 nodes), the same values one at a time.
 struct Rows {
     view: Arc<PlanView>,
+    /// The plan's T0, for the rows' wall-clock times.
+    t0: Option<jiff::Zoned>,
     list: List,
     /// The nodes listed, by index; all of them when `None`.
     nodes: Option<Vec<usize>>,
@@ -518,14 +607,15 @@ impl minijinja::value::Object for Rows {
             None => at,
         };
         let node = self.view.nodes.get(at)?;
+        let t0 = self.t0.as_ref();
         Some(match self.list {
             List::Timeline => Value::from_serialize(TimelineRow {
                 name: &node.name,
                 kind: &node.kind,
-                times: times(node.times.as_ref()),
+                times: times(node.times.as_ref(), t0),
             }),
-            List::Nodes => Value::from_serialize(node_section(node)),
-            List::Watches => Value::from_serialize(watch_row(node)),
+            List::Nodes => Value::from_serialize(node_section(node, t0)),
+            List::Watches => Value::from_serialize(watch_row(node, t0)),
         })
     }
 

@@ -34,6 +34,8 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
         "node".to_string(),
         "kind".to_string(),
         "earliest".to_string(),
+        "nominal start".to_string(),
+        "nominal finish".to_string(),
         "latest start".to_string(),
         "latest finish".to_string(),
         "start".to_string(),
@@ -46,6 +48,8 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
             times.name.to_string(),
             model.nodes[id.0].kind.name().to_string(),
             format_offset(times.earliest_start_ms),
+            format_offset(times.nominal_start_ms),
+            format_offset(times.nominal_finish_ms),
             format_offset(times.latest_start_ms),
             format_offset(times.latest_finish_ms),
             times.start.clone().unwrap_or_else(|| "-".to_string()),
@@ -61,6 +65,14 @@ pub fn table(model: &Model, analysis: &Analysis) -> String {
         format_duration(schedule.length_ms()),
         format_offset(schedule.start_ms),
         format_offset(schedule.finish_ms)
+    );
+    let nominal_start = schedule.nodes.iter().map(|times| times.nominal_start_ms).min().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "nominal length: {} (from {} to {}, every step taking its expected time)",
+        format_duration(schedule.nominal_finish_ms.saturating_sub(nominal_start).max(0).unsigned_abs()),
+        format_offset(nominal_start),
+        format_offset(schedule.nominal_finish_ms)
     );
     let _ = writeln!(out, "critical path: {}", path.join(" -> "));
     if !schedule.stages.is_empty() {
