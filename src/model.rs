@@ -26,7 +26,7 @@ pub const DEFAULT_ANSWER_TIMEOUT_MS: u64 = 15 * 60_000;
 /// How long a `check` or `approve` takes in the nominal schedule when it says nothing
 /// (`typically`), never more than its `timeout`.
 pub const NOMINAL_ANSWER_MS: u64 = 5 * 60_000;
-/// How long a command (`run`, `expect`, a rollout's `set`) takes in the nominal schedule when it
+/// How long a command (`run`, `expect`) takes in the nominal schedule when it
 /// says nothing (`typically`), never more than its `timeout`.
 pub const NOMINAL_COMMAND_MS: u64 = 60_000;
 /// How long sending a `notify` or `page` may take.

@@ -235,8 +235,8 @@ fn durations(node: &model::Node, earliest_start: i64, latest_start: i64) -> (i64
 
 /// The nominal schedule: each node's start and finish, by `NodeId`, when every step takes its
 /// expected time (`model::Step::nominal_ms`), a gate's conditions hold at once (their `for`), a
-/// watch lasts its window and a rollout's `set` takes `NOMINAL_COMMAND_MS`. Between the earliest
-/// schedule (the happy path) and the latest.
+/// watch lasts its window and a rollout's `set` takes no time. Between the earliest schedule
+/// (the happy path) and the latest; a run whose steps each take their expected time follows it.
 pub fn nominal_times(model: &Model, order: &[NodeId]) -> Vec<Option<(i64, i64)>> {
     let mut times: Vec<Option<(i64, i64)>> = vec![None; model.nodes.len()];
     for &id in order {
@@ -262,7 +262,8 @@ fn nominal_duration(node: &model::Node, start: i64) -> i64 {
         NodeKind::Watch => steps.saturating_add(node.for_ms().unwrap_or(0)),
         NodeKind::Rollout => {
             let begin = start.saturating_add(steps.min(i64::MAX as u64) as i64);
-            let end = stage_starts(node, begin, model::NOMINAL_COMMAND_MS).1;
+            // Setting a weight is a flag or a load balancer's weight: at once, as on the happy path.
+            let end = stage_starts(node, begin, 0).1;
             return end.saturating_sub(start).max(0);
         }
     };

@@ -54,6 +54,90 @@ fn the_happy_path_runs_on_the_earliest_schedule() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The nominal schedule is a run too: when every command takes its expected time (`typically`,
+/// or the documented default) and every person answers after theirs, each node starts and
+/// finishes at its nominal time.
+#[test]
+fn a_run_at_the_expected_times_follows_the_nominal_schedule() {
+    use golivec::model::{Item, StepKind};
+    use golivec::run::world::{AnswerPlan, StepPlan};
+    fn ids<'m>(owner: &str, items: &'m [Item], counter: &mut usize, out: &mut Vec<(String, &'m golivec::model::Step)>) {
+        for item in items {
+            match item {
+                Item::Step(step) => {
+                    *counter += 1;
+                    out.push((format!("{owner}.{counter}"), step));
+                }
+                Item::Group { items, .. } => ids(owner, items, counter, out),
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    let mut with_typical = 0;
+    for path in plans() {
+        let (model, analysis) = checked(&path);
+        let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
+        let mut world = World::healthy(&model, t0);
+        for node in &model.nodes {
+            let mut steps = Vec::new();
+            ids(&node.name, &node.items, &mut 0, &mut steps);
+            for (id, step) in steps {
+                with_typical += usize::from(step.typical_ms.is_some());
+                let nominal = step.nominal_ms();
+                let person = |index: usize, role| AnswerPlan {
+                    by: format!("person{index}"),
+                    role,
+                    after_ms: nominal,
+                    refuses: false,
+                };
+                let plan = match &step.kind {
+                    StepKind::Run { .. } | StepKind::Expect { .. } => {
+                        StepPlan { outcome: None, takes_ms: Some(nominal), failures: 0, answers: None }
+                    }
+                    StepKind::Check { by, .. } => StepPlan {
+                        outcome: None,
+                        takes_ms: None,
+                        failures: 0,
+                        answers: Some(vec![person(0, by.first().copied())]),
+                    },
+                    StepKind::Approve { quorum, roles, .. } => StepPlan {
+                        outcome: None,
+                        takes_ms: None,
+                        failures: 0,
+                        answers: Some(
+                            (0..(*quorum).max(1)).map(|index| person(index, roles.get(index).copied())).collect(),
+                        ),
+                    },
+                    _ => continue,
+                };
+                world.set_step(id, plan);
+            }
+        }
+        let trace = run::engine::simulate(&model, &analysis.order, &world);
+        for times in &analysis.schedule.nodes {
+            let name = times.name.as_str();
+            let started = trace.events.iter().find_map(|event| match &event.kind {
+                EventKind::NodeStarted { node, .. } if node == name => Some(event.t_ms),
+                _ => None,
+            });
+            let finished = trace.events.iter().find_map(|event| match &event.kind {
+                EventKind::NodeFinished { node, .. } if node == name => Some(event.t_ms),
+                _ => None,
+            });
+            if started != Some(times.nominal_start_ms) || finished != Some(times.nominal_finish_ms) {
+                failures.push(format!(
+                    "{}: {name}: run {started:?}..{finished:?}, nominal {}..{}",
+                    path.display(),
+                    times.nominal_start_ms,
+                    times.nominal_finish_ms
+                ));
+            }
+        }
+    }
+    assert!(with_typical > 0, "some plan states a `typically`");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// A scenario fixture's header: the plan it runs, the rules it shows, the end it must reach.
 struct Header {
     plan: String,
