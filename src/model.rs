@@ -119,7 +119,7 @@ pub struct PlanInfo {
 }
 
 /// `within D` (a hard deadline, held against the worst case: E0520) or `typically within D`
-/// (a budget, held against the nominal schedule: W0520).
+/// (a budget, held against the nominal schedule: W0523).
 #[derive(Clone, Debug, Serialize)]
 pub struct Deadline {
     pub within_ms: u64,

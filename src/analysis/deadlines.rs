@@ -1,5 +1,5 @@
 //! Deadlines and budgets (`within`, `typically within`) against the schedule: a hard deadline
-//! must hold in the worst case (E0520), a budget in the nominal schedule (W0520).
+//! must hold in the worst case (E0520), a budget in the nominal schedule (W0523).
 //!
 //! What is measured: on the plan, from the first node's start to the last node's end; on a node,
 //! from its start (or the start of the node named by `from`, which must come before it: E0522)
@@ -78,23 +78,27 @@ pub(super) fn check(model: &Model, schedule: &Schedule) -> Vec<Diagnostic> {
                 model::Action::Pause { wait_ms, .. } => *wait_ms,
                 _ => 0,
             };
-            Some((node, detection_ms(node).saturating_add(pause)))
+            Some((node, detection_ms(node), pause))
         });
-        let Some((node, before)) = entries.max_by_key(|(_, before)| *before) else { continue };
+        let Some((node, detect, pause)) = entries.max_by_key(|(_, detect, pause)| detect.saturating_add(*pause)) else {
+            continue;
+        };
+        let before = detect.saturating_add(pause);
+        let pause_text = if pause > 0 { format!(", a pause of {}", format_duration(pause)) } else { String::new() };
         let worst = before.saturating_add(worst_tree);
         let nominal = before.saturating_add(nominal_tree);
         let what = format!(
-            "a breach of `{}` resolved through `{}` ({} to decide and {} in the tree)",
+            "a breach of `{}` resolved through `{}` ({} to detect{pause_text}, {} in the tree),",
             node.name,
             tree.name,
-            format_duration(before),
+            format_duration(detect),
             format_duration(worst_tree)
         );
         let nominal_what = format!(
-            "a breach of `{}` resolved through `{}` ({} to decide and {} in the tree)",
+            "a breach of `{}` resolved through `{}` ({} to detect{pause_text}, {} in the tree),",
             node.name,
             tree.name,
-            format_duration(before),
+            format_duration(detect),
             format_duration(nominal_tree)
         );
         diagnostics.extend(judge(&tree.deadlines[..], worst, nominal, &what, &nominal_what, node.name_span));

@@ -106,7 +106,7 @@ codes! {
     DeadlineExceeded    = "E0520", Error, "the worst case can exceed a `within` deadline";
     TypicalExceedsLimit = "E0521", Error, "a step's `typically` is longer than its `timeout`";
     DeadlineFromNotBefore = "E0522", Error, "a deadline's `from` node does not come before the node it is on";
-    BudgetExceeded      = "W0520", Warning, "the nominal schedule exceeds a `typically within` budget";
+    BudgetExceeded      = "W0523", Warning, "the nominal schedule exceeds a `typically within` budget";
     ChangeOutsideWindow = "E0530", Error, "a node that can change something may run outside every window for changes";
     ChangeInFreeze      = "E0531", Error, "a node that can change something may run during a freeze";
     OutsidePreferredWindow = "W0532", Warning, "the launch or a change may happen outside every preferred window";
