@@ -23,9 +23,12 @@ id!(RoleId, EnvId, SecretId, VarId, MetricId, NodeId, TreeId);
 pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 10 * 60_000;
 /// How long a `check` or `approve` waits for an answer before it fails closed.
 pub const DEFAULT_ANSWER_TIMEOUT_MS: u64 = 15 * 60_000;
-/// How long a `check` or `approve` takes in the nominal schedule when it says nothing
-/// (`typically`), never more than its `timeout`.
-pub const NOMINAL_ANSWER_MS: u64 = 5 * 60_000;
+/// How long a `check` takes in the nominal schedule when it says nothing (`typically`), never
+/// more than its `timeout`: a person ticks a box.
+pub const NOMINAL_CHECK_MS: u64 = 2 * 60_000;
+/// How long an `approve` takes in the nominal schedule when it says nothing (`typically`), never
+/// more than its `timeout`: people are asked and sign off.
+pub const NOMINAL_APPROVAL_MS: u64 = 5 * 60_000;
 /// How long a command (`run`, `expect`) takes in the nominal schedule when it
 /// says nothing (`typically`), never more than its `timeout`.
 pub const NOMINAL_COMMAND_MS: u64 = 60_000;
@@ -561,8 +564,8 @@ impl Step {
     }
 
     /// How long this step takes in the nominal schedule: its `typically`, else a command
-    /// [`NOMINAL_COMMAND_MS`], a person [`NOMINAL_ANSWER_MS`] (neither more than the step's
-    /// limit), a condition its longest `for`, a `wait` its length, a message nothing.
+    /// [`NOMINAL_COMMAND_MS`], a check [`NOMINAL_CHECK_MS`], an approval [`NOMINAL_APPROVAL_MS`]
+    /// (none more than the step's limit), a condition its longest `for`, a `wait` its length, a message nothing.
     pub fn nominal_ms(&self) -> u64 {
         if let Some(typical) = self.typical_ms {
             return typical.get();
@@ -572,7 +575,8 @@ impl Step {
             StepKind::Run { .. } | StepKind::Expect { .. } => {
                 NOMINAL_COMMAND_MS.min(self.try_limit_ms().unwrap_or(NOMINAL_COMMAND_MS))
             }
-            StepKind::Check { .. } | StepKind::Approve { .. } => NOMINAL_ANSWER_MS.min(self.answer_timeout_ms()),
+            StepKind::Check { .. } => NOMINAL_CHECK_MS.min(self.answer_timeout_ms()),
+            StepKind::Approve { .. } => NOMINAL_APPROVAL_MS.min(self.answer_timeout_ms()),
             StepKind::Wait { duration_ms } => *duration_ms,
             StepKind::Notify { .. } | StepKind::Page { .. } | StepKind::Recheck | StepKind::Continue => 0,
         }
