@@ -25,7 +25,11 @@ pub(super) fn check(model: &Model, schedule: &Schedule) -> Vec<Diagnostic> {
         let nominal_start = times.iter().map(|times| times.nominal_start_ms).min().unwrap_or(0);
         let nominal = span_ms(nominal_start, schedule.nominal_finish_ms);
         for deadline in &model.plan.deadlines {
-            let what = format!("the plan, from {} to {},", format_offset(schedule.start_ms), format_offset(schedule.finish_ms));
+            let what = format!(
+                "the plan, from {} to {},",
+                format_offset(schedule.start_ms),
+                format_offset(schedule.finish_ms)
+            );
             let nominal_what = format!(
                 "the plan, from {} to {},",
                 format_offset(nominal_start),
@@ -226,4 +230,3 @@ fn slowest_path_ms(tree: &model::RollbackTree, cost: fn(&Step) -> u64) -> u64 {
     }
     slowest.into_iter().max().unwrap_or(0)
 }
-

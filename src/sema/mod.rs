@@ -1403,8 +1403,15 @@ impl Checker<'_> {
                 });
             }
         }
-        let deadlines = decl.deadlines.iter().filter_map(|deadline| self.deadline(deadline, "a rollback tree")).collect();
-        model::RollbackTree { name: decl.name.name.clone(), name_span: decl.name.span, levels, deadlines, span: decl.span }
+        let deadlines =
+            decl.deadlines.iter().filter_map(|deadline| self.deadline(deadline, "a rollback tree")).collect();
+        model::RollbackTree {
+            name: decl.name.name.clone(),
+            name_span: decl.name.span,
+            levels,
+            deadlines,
+            span: decl.span,
+        }
     }
 
     /// A `within` or `typically within`; `place` names where `from` is not allowed (empty on a

@@ -1464,7 +1464,9 @@ impl<'s> Parser<'s> {
                 Some(NodeItem::Every(parser.value()?))
             }),
             b"tolerate" => self.attempt(Self::tolerate).map(NodeItem::Tolerate),
-            b"within" | b"typically" => self.attempt(Self::deadline).map(|deadline| NodeItem::Deadline(Box::new(deadline))),
+            b"within" | b"typically" => {
+                self.attempt(Self::deadline).map(|deadline| NodeItem::Deadline(Box::new(deadline)))
+            }
             _ => None,
         };
         if item.is_some() {
