@@ -1577,6 +1577,15 @@ impl Checker<'_> {
                 };
                 let options = self.run_options(&expect.options);
                 typical_ms = options.typical;
+                if let (Some((_, span)), model::Expectation::Condition { .. }) = (typical_ms, &check) {
+                    self.not_here(
+                        span,
+                        "`typically`",
+                        "an `expect` of a condition",
+                        "a condition is expected to hold at once, for its `for`: give it `for D` instead",
+                    );
+                    typical_ms = None;
+                }
                 model::StepKind::Expect {
                     title,
                     check: Box::new(check),
