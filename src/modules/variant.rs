@@ -287,6 +287,7 @@ fn setting_keyword(field: &PlanField) -> &'static str {
         PlanField::Launch(_) => "launch",
         PlanField::Owner(_) => "owner",
         PlanField::Description(_) => "description",
+        PlanField::Deadline(_) => "within",
     }
 }
 
