@@ -577,8 +577,8 @@ impl Step {
             }
             StepKind::Check { .. } => NOMINAL_CHECK_MS.min(self.answer_timeout_ms()),
             StepKind::Approve { .. } => NOMINAL_APPROVAL_MS.min(self.answer_timeout_ms()),
-            StepKind::Wait { duration_ms } => *duration_ms,
-            StepKind::Notify { .. } | StepKind::Page { .. } | StepKind::Recheck | StepKind::Continue => 0,
+            StepKind::Wait { duration_ms } | StepKind::Recheck { after_ms: duration_ms, .. } => *duration_ms,
+            StepKind::Notify { .. } | StepKind::Page { .. } | StepKind::Continue => 0,
         }
     }
 

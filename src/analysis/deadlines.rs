@@ -224,7 +224,7 @@ fn slowest_path_ms(tree: &model::RollbackTree, cost: fn(&Step) -> u64) -> u64 {
     let mut slowest: Vec<u64> = Vec::with_capacity(tree.levels.len());
     for level in &tree.levels {
         let own = super::steps(&level.items).map(cost).fold(0, u64::saturating_add);
-        let escalates = super::steps(&level.items).any(|step| matches!(step.kind, model::StepKind::Recheck));
+        let escalates = super::steps(&level.items).any(|step| matches!(step.kind, model::StepKind::Recheck { .. }));
         let above = if escalates { slowest.iter().copied().max().unwrap_or(0) } else { 0 };
         slowest.push(own.saturating_add(above));
     }
