@@ -91,6 +91,7 @@ impl Item {
             Item::Role(_) => "role",
             Item::Env(_) => "env",
             Item::Secret(_) => "secret",
+            Item::Var(decl) if decl.input.is_some() => "input",
             Item::Var(_) => "var",
             Item::Metric(_) => "metric",
             Item::Node(decl) => decl.kind.keyword(),
@@ -273,6 +274,9 @@ pub struct SecretDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarDecl {
     pub name: Ident,
+    /// `input NAME : TYPE`: a value given when the run starts, of this type as written
+    /// (`string`, `bool`; checked by `sema`); `None` for a `var`.
+    pub input: Option<Ident>,
     pub description: Option<Text>,
     pub span: Span,
 }

@@ -325,7 +325,19 @@ impl<'s> Printer<'s> {
             Item::Role(decl) => self.role(decl),
             Item::Env(decl) => self.env(decl),
             Item::Secret(decl) => self.secret(decl),
-            Item::Var(decl) => self.head("var", &decl.name, decl.description.as_ref()),
+            Item::Var(decl) => match &decl.input {
+                Some(ty) => {
+                    let mut doc = RcDoc::text("input ")
+                        .append(Self::ident(&decl.name))
+                        .append(RcDoc::text(" : "))
+                        .append(Self::ident(ty));
+                    if let Some(title) = &decl.description {
+                        doc = doc.append(RcDoc::text(" ")).append(self.text(title));
+                    }
+                    doc
+                }
+                None => self.head("var", &decl.name, decl.description.as_ref()),
+            },
             Item::Metric(decl) => self.metric(decl),
             Item::Node(decl) => self.node(decl),
             Item::Rollback(decl) => self.rollback(decl),

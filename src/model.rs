@@ -176,12 +176,48 @@ pub struct Secret {
 
 /// A configuration variable (`var NAME`): not a secret. The runbook reads it from the
 /// operator's environment, the workflow from the repository's configuration variables.
+/// An input (`input NAME : TYPE`) is a var whose value is given when the run starts: the runbook
+/// takes it from `--input NAME=VALUE` or the environment, or asks; the workflow from its
+/// `workflow_dispatch` inputs.
 #[derive(Clone, Debug, Serialize)]
 pub struct Var {
     pub name: CompactString,
+    /// `Some` for an input, with its type.
+    pub input: Option<InputType>,
     pub description: Option<CompactString>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// The type of an input's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputType {
+    /// Any text (one line or several).
+    String,
+    /// `true` or `false`.
+    Bool,
+}
+
+impl InputType {
+    /// The types by the name a plan writes.
+    pub const ALL: [(&'static str, InputType); 2] = [("string", InputType::String), ("bool", InputType::Bool)];
+
+    /// Its name in a plan.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputType::String => "string",
+            InputType::Bool => "bool",
+        }
+    }
+
+    /// Its type as a `workflow_dispatch` input.
+    pub fn github(self) -> &'static str {
+        match self {
+            InputType::String => "string",
+            InputType::Bool => "boolean",
+        }
+    }
 }
 
 /// The secrets and vars a command reads from its environment (`uses`), each once.

@@ -70,6 +70,8 @@ codes! {
     BadCallArguments    = "E0210", Error, "a template call misses an argument or gives one the template does not take";
     UnprovidedVariable  = "E0211", Error, "a command reads an environment variable that nothing provides";
     NoPrometheusServer  = "E0212", Error, "a Prometheus query has no server to ask, or could ask several";
+    UnknownInputType    = "E0220", Error, "an input's type is not one of the known types";
+    ReservedInputName   = "E0221", Error, "an input is named like a variable the runbook, the shell or the workflow gives";
     UnitMismatch        = "E0301", Error, "a metric is compared with a value of another unit";
     WrongValueKind      = "E0302", Error, "a value of the wrong kind for its place";
     ValueOutOfRange     = "E0303", Error, "a value is outside the range its place allows";

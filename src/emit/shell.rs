@@ -50,7 +50,7 @@ pub fn sh_quote(text: &str) -> Result<String, String> {
 }
 
 #[derive(Serialize)]
-struct Context {
+struct Context<'v> {
     /// `command:package` pairs the runbook checks at start besides its own needs (curl, jq).
     requirements: String,
     plan: String,
@@ -59,6 +59,8 @@ struct Context {
     t0_ms: Option<i64>,
     t0_text: Option<String>,
     needs_t0: bool,
+    /// The plan's inputs, given when the run starts.
+    inputs: &'v [super::view::InputView],
     metrics: Vec<Metric>,
     conds: Vec<Cond>,
     trees: Vec<Tree>,
@@ -658,7 +660,7 @@ fn scale(unit: Option<&str>) -> (u64, u64) {
     }
 }
 
-fn context(view: &PlanView) -> Result<Context, String> {
+fn context(view: &PlanView) -> Result<Context<'_>, String> {
     let mut builder = Builder {
         conds: Vec::new(),
         metrics: index_by_name(view.metrics.iter().map(|metric| metric.name.as_str())),
@@ -858,6 +860,7 @@ fn context(view: &PlanView) -> Result<Context, String> {
         t0_ms,
         t0_text: view.plan.t0.clone(),
         needs_t0,
+        inputs: &view.inputs,
         metrics,
         conds: builder.conds,
         trees,

@@ -25,6 +25,8 @@ pub struct PlanView {
     pub secrets: Vec<SecretView>,
     /// Configuration variables (`var`): read from the environment like secrets, not secret.
     pub vars: Vec<VarView>,
+    /// Inputs (`input`): values given when the run starts, read by commands like vars.
+    pub inputs: Vec<InputView>,
     pub metrics: Vec<MetricView>,
     pub windows: Vec<WindowView>,
     pub freezes: Vec<FreezeView>,
@@ -76,6 +78,17 @@ pub struct SecretView {
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct VarView {
     pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct InputView {
+    pub name: String,
+    /// `string` or `bool`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Its type as a `workflow_dispatch` input: `string` or `boolean`.
+    pub github_type: String,
     pub description: Option<String>,
 }
 
@@ -753,9 +766,22 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
         vars: model
             .vars
             .iter()
+            .filter(|var| var.input.is_none())
             .map(|var| VarView {
                 name: var.name.to_string(),
                 description: var.description.as_deref().map(String::from),
+            })
+            .collect(),
+        inputs: model
+            .vars
+            .iter()
+            .filter_map(|var| {
+                var.input.map(|ty| InputView {
+                    name: var.name.to_string(),
+                    ty: ty.name().to_string(),
+                    github_type: ty.github().to_string(),
+                    description: var.description.as_deref().map(String::from),
+                })
             })
             .collect(),
         metrics: model

@@ -320,10 +320,19 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
             lines.push(format!("given to steps as `${}`", decl.name.name));
         }
         Item::Var(decl) => {
+            if let Some(ty) = &decl.input {
+                header.push_str(&format!(" : `{}`", ty.name));
+            }
             if let Some(description) = &decl.description {
                 header.push_str(&format!(" {}", quoted(&description.value)));
             }
-            lines.push(format!("a configuration variable, given to commands as `${}`", decl.name.name));
+            lines.push(match decl.input {
+                Some(_) => format!(
+                    "an input, given when the run starts (`--input {0}=VALUE`), and to commands that use it as `${0}`",
+                    decl.name.name
+                ),
+                None => format!("a configuration variable, given to commands as `${}`", decl.name.name),
+            });
         }
         Item::Metric(decl) => {
             header.push_str(&format!(" : `{}`", decl.ty.name));

@@ -415,11 +415,15 @@ impl Checker<'_> {
                     description: decl.description.as_ref().map(|text| self.text(text)),
                     span: decl.span,
                 }),
-                ast::Item::Var(decl) => model.vars.push(model::Var {
-                    name: decl.name.name.clone(),
-                    description: decl.description.as_ref().map(|text| self.text(text)),
-                    span: decl.span,
-                }),
+                ast::Item::Var(decl) => {
+                    let input = decl.input.as_ref().and_then(|ty| self.input(&decl.name, ty));
+                    model.vars.push(model::Var {
+                        name: decl.name.name.clone(),
+                        input,
+                        description: decl.description.as_ref().map(|text| self.text(text)),
+                        span: decl.span,
+                    })
+                }
                 ast::Item::Metric(decl) => model.metrics.push(self.metric(decl)),
                 ast::Item::Node(decl) => model.nodes.push(self.node(decl)),
                 ast::Item::Rollback(decl) => model.rollbacks.push(self.tree(decl)),
@@ -556,6 +560,39 @@ impl Checker<'_> {
         self.error(
             Diagnostic::new(Code::UnknownMetricType, ty.span, format!("unknown metric type `{}`", ty.name))
                 .label("not a metric type")
+                .help(help),
+        );
+        None
+    }
+
+    /// An input's type (E0220), and its name, which must not be one the runbook, the shell or the
+    /// workflow already gives a meaning (E0221).
+    fn input(&mut self, name: &Ident, ty: &Ident) -> Option<model::InputType> {
+        let workflow_own = ["t0", "dry_run"].iter().any(|own| own.eq_ignore_ascii_case(&name.name));
+        if workflow_own || variables::provided(&name.name, true) {
+            let why = if workflow_own {
+                "the workflow's own input of that name (its T0 or its dry run)"
+            } else if name.name.starts_with("GOLIVE_") {
+                "the runbook gives commands its own `GOLIVE_*` variables"
+            } else {
+                "the shell gives this variable its own value"
+            };
+            self.error(
+                Diagnostic::new(Code::ReservedInputName, name.span, format!("an input cannot be called `{}`", name.name))
+                    .label(why)
+                    .help("give the input another name, such as `FLAG_NAME` or `RELEASE_VERSION`"),
+            );
+        }
+        if let Some((_, found)) = model::InputType::ALL.iter().find(|(written, _)| *written == ty.name) {
+            return Some(*found);
+        }
+        let help = match closest(&ty.name, model::InputType::ALL.iter().map(|(written, _)| *written)) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => "an input is a `string` or a `bool`".to_string(),
+        };
+        self.error(
+            Diagnostic::new(Code::UnknownInputType, ty.span, format!("unknown input type `{}`", ty.name))
+                .label("not an input type")
                 .help(help),
         );
         None

@@ -23,6 +23,7 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_env,
     Rule::kw_secret,
     Rule::kw_var,
+    Rule::kw_input,
     Rule::kw_metric,
     Rule::kw_phase,
     Rule::kw_gate,
@@ -44,7 +45,7 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::EOI => "the end of the statement",
         Rule::COMMENT | Rule::name_value => return None,
         Rule::item_only => {
-            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use`, `template` or `variant`)"
+            "a declaration (`plan`, `role`, `env`, `secret`, `var`, `input`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use`, `template` or `variant`)"
         }
         Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner`, `description` or `within`)",
         Rule::variant_item_only => {
@@ -166,6 +167,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "env",
             "secret",
             "var",
+            "input",
             "metric",
             "phase",
             "gate",

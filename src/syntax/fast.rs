@@ -832,6 +832,7 @@ impl<'s> Parser<'s> {
                     b"env" => self.env_decl(start),
                     b"secret" => self.secret_decl(start),
                     b"var" => self.var_decl(start),
+                    b"input" => self.input_decl(start),
                     b"metric" => self.metric_decl(start),
                     b"rollback" => self.rollback_decl(start),
                     b"alert" => self.alert_decl(start),
@@ -1151,7 +1152,20 @@ impl<'s> Parser<'s> {
         let name = self.ident()?;
         self.skip();
         let description = self.string();
-        Some(Item::Var(VarDecl { name, description, span: self.span(start) }))
+        Some(Item::Var(VarDecl { name, input: None, description, span: self.span(start) }))
+    }
+
+    fn input_decl(&mut self, start: usize) -> Option<Item> {
+        let name = self.ident()?;
+        self.skip();
+        if !self.literal(b":") {
+            return None;
+        }
+        self.skip();
+        let input = Some(self.ident()?);
+        self.skip();
+        let description = self.string();
+        Some(Item::Var(VarDecl { name, input, description, span: self.span(start) }))
     }
 
     fn metric_decl(&mut self, start: usize) -> Option<Item> {

@@ -473,7 +473,12 @@ impl Lowerer {
             }
             Rule::var_decl => {
                 let description = parts.next().map(|part| self.text(part));
-                Item::Var(VarDecl { name, description, span })
+                Item::Var(VarDecl { name, input: None, description, span })
+            }
+            Rule::input_decl => {
+                let input = Some(self.ident(parts.next()?));
+                let description = parts.next().map(|part| self.text(part));
+                Item::Var(VarDecl { name, input, description, span })
             }
             Rule::metric_decl => {
                 let ty = self.ident(parts.next()?);
