@@ -65,11 +65,17 @@ impl Inputs {
         }
     }
 
-    /// The names of the secrets, then of the vars.
+    /// The names of the secrets, then of the vars that are not `input`s (a run's inputs are
+    /// given to every job of it, from the workflow's inputs).
     pub fn names(&self, model: &Model) -> (BTreeSet<String>, BTreeSet<String>) {
         (
             self.secrets.iter().map(|id| model.secrets[id.0].name.to_string()).collect(),
-            self.vars.iter().map(|id| model.vars[id.0].name.to_string()).collect(),
+            self.vars
+                .iter()
+                .map(|id| &model.vars[id.0])
+                .filter(|var| var.input.is_none())
+                .map(|var| var.name.to_string())
+                .collect(),
         )
     }
 }

@@ -32,6 +32,7 @@ struct Checklist<'v> {
     /// What to configure before the launch: in the runner's environment, and in GitHub.
     secrets: &'v [super::view::SecretView],
     vars: &'v [super::view::VarView],
+    inputs: &'v [super::view::InputView],
     signoff: Vec<&'v RoleView>,
     // `timeline`, `nodes` and `watches`, as long as the plan, are not here: [`Rows`] makes
     // them one row at a time as the template reaches it.
@@ -490,6 +491,7 @@ fn checklist<'v>(
         roles: &view.roles,
         secrets: &view.secrets,
         vars: &view.vars,
+        inputs: &view.inputs,
         signoff: signoff(view),
         trees: view.rollbacks.iter().map(tree_section).collect(),
         alerts: alert_sections(&view.alerts, rules),

@@ -56,6 +56,15 @@ struct Job {
     step: JobStep,
 }
 
+/// A `workflow_dispatch` input of the plan's: its name (an identifier), type, and description
+/// as a YAML string.
+#[derive(Serialize)]
+struct Input {
+    name: String,
+    github_type: String,
+    description: String,
+}
+
 #[derive(Serialize)]
 struct JobStep {
     /// `::group::` title: a kind and a name, both plain words.
@@ -348,6 +357,16 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             id,
         });
     }
+    // Every job gets every input: the runbook asks for the plan's inputs before it runs anything.
+    let inputs: Vec<Input> = view
+        .inputs
+        .iter()
+        .map(|input| Input {
+            name: input.name.clone(),
+            github_type: input.github_type.clone(),
+            description: yaml_string(input.description.as_deref().unwrap_or(&input.name)),
+        })
+        .collect();
     let mut environment = minijinja::Environment::new();
     environment.set_keep_trailing_newline(true);
     environment
@@ -366,6 +385,7 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             checklist => yaml_string(&format!("{DIRECTORY}/{stem}.md")),
             state_dir => yaml_string(&format!("{DIRECTORY}/.golive-{}", view.plan.name)),
             t0_required => view.plan.t0_rfc3339.is_none(),
+            inputs => inputs,
             jobs => jobs,
             approval_jobs => approval_jobs,
             all_jobs => node_jobs.iter().chain(&rollback_jobs).collect::<Vec<_>>(),

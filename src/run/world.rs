@@ -40,6 +40,21 @@ pub struct Scenario {
     /// name for an inconclusive measurement, a step's id for a step interrupted part-way.
     #[serde(default)]
     pub decisions: BTreeMap<String, DecisionScript>,
+    /// The value of each of the plan's inputs (`input NAME : TYPE`), by name: a string, or
+    /// `true`/`false` for a bool. A plan with inputs needs every one of them here (without one
+    /// the runbook would stop before anything runs); commands are scripted, so the values decide
+    /// nothing the simulator decides: they are checked against the plan, and given to the
+    /// runbook replayed against the scenario.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, InputScript>,
+}
+
+/// An input's value: text, or `true`/`false`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum InputScript {
+    Bool(bool),
+    Text(String),
 }
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
@@ -196,6 +211,9 @@ pub struct World {
     pub signals: Vec<SignalAt>,
     pub rollbacks: Vec<OperatorRollback>,
     pub decisions: FxHashMap<String, Decision>,
+    /// The inputs' values as the runbook is given them (`--input NAME=VALUE`), by name; empty
+    /// for a healthy world, where every input is presumed given.
+    pub inputs: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -278,6 +296,7 @@ impl World {
             signals: Vec::new(),
             rollbacks: Vec::new(),
             decisions: FxHashMap::default(),
+            inputs: BTreeMap::new(),
         }
     }
 
@@ -306,6 +325,39 @@ impl World {
         let duration = |errors: &mut Vec<String>, place: &str, text: &str| {
             parse_duration(text).map_err(|error| errors.push(format!("{place}: {error}"))).ok()
         };
+        for (name, script) in &scenario.inputs {
+            let Some(input) = model.vars.iter().find(|var| var.name == name.as_str()).and_then(|var| var.input) else {
+                errors.push(format!(
+                    "inputs.{name}: the plan has no input `{name}`{}",
+                    did_you_mean(
+                        name,
+                        model.vars.iter().filter(|var| var.input.is_some()).map(|var| var.name.as_str())
+                    )
+                ));
+                continue;
+            };
+            let value = match (script, input) {
+                (InputScript::Bool(value), model::InputType::Bool) => value.to_string(),
+                (InputScript::Text(text), model::InputType::String) => text.clone(),
+                (_, model::InputType::Bool) => {
+                    errors.push(format!("inputs.{name}: `{name}` is a bool input: give true or false"));
+                    continue;
+                }
+                (_, model::InputType::String) => {
+                    errors.push(format!("inputs.{name}: `{name}` is a string input: give a string"));
+                    continue;
+                }
+            };
+            world.inputs.insert(name.clone(), value);
+        }
+        for var in model.vars.iter().filter(|var| var.input.is_some()) {
+            if !scenario.inputs.contains_key(var.name.as_str()) {
+                errors.push(format!(
+                    "inputs.{0}: the plan's input `{0}` has no value: without one the runbook stops before anything runs",
+                    var.name
+                ));
+            }
+        }
         for (name, script) in &scenario.metrics {
             let Some(index) = model.metrics.iter().position(|metric| metric.name == name.as_str()) else {
                 errors.push(format!(

@@ -114,6 +114,19 @@ pub(crate) fn run_runbook(
         acts.push((real(rollback.at), Act::Rollback(index)));
     }
     acts.sort_by_key(|(at, _)| *at);
+    // The scenario's inputs; a healthy world presumes each given (its value decides nothing).
+    let inputs: Vec<String> = model
+        .vars
+        .iter()
+        .filter_map(|var| {
+            let value = match (world.inputs.get(var.name.as_str()), var.input?) {
+                (Some(value), _) => value.clone(),
+                (None, golivec::model::InputType::Bool) => "false".to_string(),
+                (None, golivec::model::InputType::String) => String::new(),
+            };
+            Some(format!("{}={value}", var.name))
+        })
+        .collect();
     let spawn = || {
         // Signals at their defaults, whatever the test was started with (a shell's background
         // job ignores SIGINT, and bash cannot trap a signal ignored when it started).
@@ -121,6 +134,7 @@ pub(crate) fn run_runbook(
             .args(["env", "--default-signal"])
             .arg(&script)
             .args(["--t0", &t0_text, "--approvals", "answers"])
+            .args(inputs.iter().flat_map(|input| ["--input", input.as_str()]))
             .current_dir(&dir)
             .env("GOLIVE_TIME_SCALE", SCALE.to_string())
             .env("GOLIVE_CLOCK_ORIGIN", &clock)
