@@ -209,3 +209,103 @@ gate healthy after deploy {{
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A plan whose commands read the input `FLAG` (a string) and `FORCE` (a bool): a step, a
+/// probe and a rollout's `set` each write what they read to a file of their own.
+fn plan_reading_inputs(out: &std::path::Path) -> String {
+    let out = out.display();
+    format!(
+        r#"plan injected {{ title "t"; launch 2025-03-04T09:30:00Z }}
+input FLAG : string "A flag's name"
+input FORCE : bool
+metric seen : count {{ probe sh "printf '%s' \"$FLAG\" > '{out}/probe'; echo 0" uses FLAG }}
+phase deploy at T0 {{
+  run "Record the flag" sh "printf '%s' \"$FLAG\" > '{out}/run'; printf '%s' \"$FORCE\" > '{out}/force'" uses FLAG, FORCE
+}}
+rollout canary after deploy {{
+  set sh "printf '%s' \"$FLAG\" > '{out}/set'" uses FLAG
+  stage 100% hold 1m
+  require seen < 1
+}}
+"#
+    )
+}
+
+/// Hostile input values, given on the command line or in the environment, reach every kind of
+/// command as one environment variable, byte for byte, and are never run; a bool that is not
+/// `true` or `false`, or a missing input with nobody at the terminal, stops the runbook before
+/// anything runs.
+#[test]
+fn hostile_input_values_reach_commands_verbatim_and_never_run() {
+    let dir = std::env::temp_dir().join(format!("golivec-injection-input-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pwned = std::path::Path::new("/tmp/golivec-pwned");
+    let _ = std::fs::remove_file(pwned);
+    let script = dir.join("plan.sh");
+    let output = golivec(
+        &["build", "-", "--target", "shell", "-o", &script.to_string_lossy()],
+        Some(plan_reading_inputs(&dir).as_bytes()),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let runbook = |index: usize, args: &[&str], env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg(&script)
+            .args(["--now", "--state-dir"])
+            .arg(dir.join(format!("state-{index}")))
+            .args(args)
+            .env_remove("FLAG")
+            .env_remove("FORCE")
+            .env("GOLIVE_TIME_SCALE", "600")
+            .stdin(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output().expect("the runbook runs")
+    };
+    for (index, text) in hostile_strings(24).iter().enumerate() {
+        for file in ["run", "probe", "set", "force"] {
+            let _ = std::fs::remove_file(dir.join(file));
+        }
+        let flag = format!("FLAG={text}");
+        // Odd runs give the value in the environment, even ones on the command line.
+        let run = if index % 2 == 0 {
+            runbook(index, &["--input", &flag, "--input", "FORCE=true"], &[])
+        } else {
+            runbook(index, &[], &[("FLAG", text), ("FORCE", "true")])
+        };
+        assert!(
+            run.status.success(),
+            "{text:?}:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        for file in ["run", "probe", "set"] {
+            let read = std::fs::read(dir.join(file)).unwrap_or_else(|_| panic!("{text:?}: the {file} command did not run"));
+            assert_eq!(read, text.as_bytes(), "{text:?}: the {file} command read another value");
+        }
+        assert_eq!(std::fs::read(dir.join("force")).expect("the step ran"), b"true");
+        assert!(!pwned.exists(), "{text:?}: an input's value was executed");
+    }
+    // A bool that is not `true` or `false`, hostile or not: exit 2, nothing ran.
+    for (index, value) in ["yes", "$(touch /tmp/golivec-pwned)", "true\n", ""].iter().enumerate() {
+        let _ = std::fs::remove_file(dir.join("run"));
+        let force = format!("FORCE={value}");
+        let run = runbook(100 + index, &["--input", "FLAG=x", "--input", &force], &[]);
+        assert_eq!(run.status.code(), Some(2), "{value:?}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(String::from_utf8_lossy(&run.stderr).contains("input FORCE is a bool"), "{value:?}");
+        assert!(!dir.join("run").exists() && !pwned.exists(), "{value:?}: something ran");
+    }
+    // Missing, with nobody at the terminal: exit 2 before anything runs, naming the input.
+    let run = runbook(200, &["--input", "FORCE=false"], &[]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("input FLAG (string) has no value: pass --input FLAG=VALUE"), "{stderr}");
+    assert!(!dir.join("run").exists());
+    // Not one of the plan's inputs.
+    let run = runbook(201, &["--input", "OTHER=1", "--input", "FLAG=x", "--input", "FORCE=false"], &[]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("NAME is one of the plan's inputs (FLAG FORCE)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
