@@ -70,10 +70,11 @@ fn expressions(workflow: &str) -> Vec<String> {
 struct Declared {
     secrets: Vec<String>,
     vars: Vec<String>,
+    inputs: Vec<String>,
 }
 
-/// The only expressions a generated workflow may hold: its inputs, the actor, a declared
-/// secret or var, the run step's `done` and `more` outputs, the literal `'${{'`, or a job
+/// The only expressions a generated workflow may hold: its inputs (`t0`, `dry_run` and the
+/// plan's declared inputs), the actor, a declared secret or var, the run step's `done` and `more` outputs, the literal `'${{'`, or a job
 /// condition made of status functions, `!inputs.dry_run` and the `done`/`more` outputs of
 /// needed jobs.
 fn allowed(expression: &str, declared: &Declared) -> bool {
@@ -88,6 +89,7 @@ fn allowed(expression: &str, declared: &Declared) -> bool {
             | "steps.run.outputs.more"
     ) || expression.strip_prefix("secrets.").is_some_and(|name| declared.secrets.iter().any(|secret| secret == name))
         || expression.strip_prefix("vars.").is_some_and(|name| declared.vars.iter().any(|var| var == name))
+        || expression.strip_prefix("inputs.").is_some_and(|name| declared.inputs.iter().any(|input| input == name))
         || expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')').filter(|word| !word.is_empty()).all(
             |word| {
                 matches!(
@@ -121,7 +123,7 @@ fn declared(plan: &str) -> Declared {
             .map(|list| list.iter().filter_map(|item| item["name"].as_str().map(String::from)).collect())
             .unwrap_or_default()
     };
-    Declared { secrets: names("secrets"), vars: names("vars") }
+    Declared { secrets: names("secrets"), vars: names("vars"), inputs: names("inputs") }
 }
 
 #[test]
@@ -852,4 +854,72 @@ fn a_record_longer_than_a_job_summary_is_cut_and_kept_whole() {
     assert_eq!(summary.len(), kept, "a short record is the summary, whole");
     let workflow = build(&root().join("tests/fixtures/ok/minimal.golive").to_string_lossy());
     assert!(workflow.contains("name: golive-record"), "the whole record is uploaded");
+}
+
+/// A plan's inputs are `workflow_dispatch` inputs of their type, required, and reach every job
+/// only through its `env:`; run on the test executor, a hostile value reaches the plan's command
+/// verbatim, as one environment variable, and is never run.
+#[test]
+fn inputs_are_typed_workflow_inputs_that_reach_commands_through_env() {
+    use crate::gha::{self, Conclusion, RunOptions};
+    let plan = r#"plan inputs { title "Inputs"; launch 2025-03-04T09:30:00Z }
+env staging
+env canary
+input FLAG : string "The feature flag to turn off"
+input FORCE : bool
+phase prepare on staging { run "Show the flag" sh "printf 'flag=[%s] force=[%s]\n' \"$FLAG\" \"$FORCE\"" uses FLAG, FORCE }
+phase deploy after prepare on canary { run "Show it again" sh "printf 'again=[%s]\n' \"$FLAG\"" uses FLAG }
+"#;
+    let repository = std::env::temp_dir().join(format!("golivec-workflow-inputs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repository);
+    std::fs::create_dir_all(repository.join("golive")).expect("repository");
+    std::fs::write(repository.join("inputs.golive"), plan).expect("write");
+    let output = golivec(
+        &[
+            "build",
+            &repository.join("inputs.golive").to_string_lossy(),
+            "--target",
+            "shell,markdown,workflow",
+            "-o",
+            &repository.join("golive").to_string_lossy(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = std::fs::read_to_string(repository.join("golive/inputs.yml")).expect("the workflow");
+    assert_valid("inputs-typed", &text);
+    let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("YAML");
+    let declared = &parsed["on"]["workflow_dispatch"]["inputs"];
+    assert_eq!(declared["FLAG"]["type"].as_str(), Some("string"), "{text}");
+    assert_eq!(declared["FLAG"]["description"].as_str(), Some("The feature flag to turn off"));
+    assert_eq!(declared["FORCE"]["type"].as_str(), Some("boolean"), "{text}");
+    for input in ["FLAG", "FORCE"] {
+        assert_eq!(declared[input]["required"].as_bool(), Some(true), "{text}");
+        for job in ["prepare", "deploy"] {
+            assert_eq!(
+                parsed["jobs"][job]["env"][input].as_str(),
+                Some(format!("${{{{ inputs.{input} }}}}").as_str()),
+                "{job}: {text}"
+            );
+        }
+    }
+    // Nowhere else: a run script never holds `inputs.` of the plan's.
+    assert_eq!(text.matches("inputs.FLAG").count(), 2, "{text}");
+    let pwned = std::path::Path::new("/tmp/golivec-pwned");
+    let _ = std::fs::remove_file(pwned);
+    let hostile = "$(touch /tmp/golivec-pwned)`id`${{ secrets.GITHUB_TOKEN }}'\"; rm -rf / ${HOME}";
+    let workflow = gha::parse_file(&repository.join("golive/inputs.yml")).expect("parses");
+    let mut options = RunOptions::new(&repository);
+    options.inputs.insert("dry_run".into(), "false".into());
+    options.inputs.insert("FLAG".into(), hostile.into());
+    options.inputs.insert("FORCE".into(), "true".into());
+    let report = gha::run(&workflow, &options).expect("runs");
+    assert_eq!(report.result("prepare"), Conclusion::Success, "{}", report.logs());
+    assert_eq!(report.result("deploy"), Conclusion::Success, "{}", report.logs());
+    let log = report.job("prepare").log();
+    assert!(log.contains(&format!("flag=[{hostile}] force=[true]")), "{log}");
+    let log = report.job("deploy").log();
+    assert!(log.contains(&format!("again=[{hostile}]")), "{log}");
+    assert!(!pwned.exists(), "an input's value was executed");
+    let _ = std::fs::remove_dir_all(&repository);
 }
