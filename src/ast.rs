@@ -221,6 +221,27 @@ pub enum PlanField {
     Description(Text),
     /// `within D` or `typically within D`: the whole plan's length.
     Deadline(Deadline),
+    /// `on push branch "..."`, `on push tag "..."`, `on release`, `on schedule "CRON"`.
+    Trigger(Trigger),
+}
+
+/// What starts the workflow besides a person, with the span of the whole `on ...` field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerKind {
+    /// A push to a branch whose name matches the pattern (GitHub's filter patterns).
+    Branch(Text),
+    /// A push of a tag whose name matches the pattern.
+    Tag(Text),
+    /// A release published.
+    Release,
+    /// A schedule: five cron fields, in UTC.
+    Schedule(Text),
 }
 
 /// `within D` (a hard deadline, held against the worst case) or `typically within D` (a budget,

@@ -459,6 +459,12 @@ impl<'s> Printer<'s> {
             PlanField::Launch(datetime) => RcDoc::text("launch ").append(RcDoc::text(datetime.text.as_str())),
             PlanField::Owner(owner) => RcDoc::text("owner ").append(Self::ident(owner)),
             PlanField::Description(text) => self.keyword_text("description", text),
+            PlanField::Trigger(trigger) => match &trigger.kind {
+                TriggerKind::Branch(pattern) => self.keyword_text("on push branch", pattern),
+                TriggerKind::Tag(pattern) => self.keyword_text("on push tag", pattern),
+                TriggerKind::Release => RcDoc::text("on release"),
+                TriggerKind::Schedule(cron) => self.keyword_text("on schedule", cron),
+            },
             PlanField::Deadline(deadline) => self.deadline(deadline),
         }
     }
@@ -1063,6 +1069,7 @@ fn plan_field_span(field: &PlanField) -> Span {
         PlanField::Launch(datetime) => datetime.span,
         PlanField::Owner(owner) => owner.span,
         PlanField::Deadline(deadline) => deadline_span(deadline),
+        PlanField::Trigger(trigger) => trigger.span,
     }
 }
 

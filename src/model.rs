@@ -117,6 +117,11 @@ pub struct PlanInfo {
     /// `within` and `typically within`: the plan's length, from its first start to its last end.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deadlines: Vec<Deadline>,
+    /// What starts the workflow besides a person (`on push ...`, `on release`, `on schedule`).
+    pub triggers: Vec<Trigger>,
+    /// The first trigger's field.
+    #[serde(skip)]
+    pub trigger_span: Option<Span>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -132,6 +137,21 @@ pub struct Deadline {
     pub from: Option<NodeId>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// What starts the workflow besides a person. Such a run has no fixed T0: its T0 is the time
+/// it starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "on", content = "pattern")]
+pub enum Trigger {
+    /// A push to a branch matching this filter pattern.
+    Branch(CompactString),
+    /// A push of a tag matching this filter pattern.
+    Tag(CompactString),
+    /// A release published.
+    Release,
+    /// Five cron fields, in UTC.
+    Schedule(CompactString),
 }
 
 fn serialize_zoned<S: serde::Serializer>(zoned: &Option<jiff::Zoned>, serializer: S) -> Result<S::Ok, S::Error> {

@@ -72,6 +72,9 @@ codes! {
     NoPrometheusServer  = "E0212", Error, "a Prometheus query has no server to ask, or could ask several";
     UnknownInputType    = "E0220", Error, "an input's type is not one of the known types";
     ReservedInputName   = "E0221", Error, "an input is named like a variable the runbook, the shell or the workflow gives";
+    TriggerWithLaunch   = "E0222", Error, "a plan started by a push, a release or a schedule also fixes its launch time";
+    InputWithTrigger    = "E0223", Error, "a plan started by a push, a release or a schedule has an input nobody gives";
+    BadTrigger          = "E0224", Error, "a trigger's branch or tag pattern, or its schedule, is not valid";
     UnitMismatch        = "E0301", Error, "a metric is compared with a value of another unit";
     WrongValueKind      = "E0302", Error, "a value of the wrong kind for its place";
     ValueOutOfRange     = "E0303", Error, "a value is outside the range its place allows";

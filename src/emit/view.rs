@@ -47,6 +47,29 @@ pub struct PlanInfo {
     pub t0: Option<String>,
     /// T0 as an RFC 3339 date-time with its offset, as `date -d` reads it.
     pub t0_rfc3339: Option<String>,
+    /// What starts the workflow besides a person; a run it starts has its start as T0.
+    pub triggers: TriggersView,
+}
+
+/// The plan's triggers (`on push branch`, `on push tag`, `on release`, `on schedule`), each
+/// once, in the order written.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+pub struct TriggersView {
+    /// Filter patterns of the branches whose pushes start a run.
+    pub branches: Vec<String>,
+    /// Filter patterns of the tags whose pushes start a run.
+    pub tags: Vec<String>,
+    /// A release published starts a run.
+    pub release: bool,
+    /// Cron schedules (five fields, UTC) that start a run.
+    pub schedules: Vec<String>,
+}
+
+impl TriggersView {
+    /// Whether anything but a person starts the workflow.
+    pub fn any(&self) -> bool {
+        !self.branches.is_empty() || !self.tags.is_empty() || self.release || !self.schedules.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -732,6 +755,18 @@ pub fn build(model: &Model, analysis: &Analysis) -> PlanView {
                 .as_ref()
                 .and_then(|t0| crate::zones::parse_zoned(t0))
                 .map(|t0| t0.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
+            triggers: {
+                let mut triggers = TriggersView::default();
+                for trigger in &model.plan.triggers {
+                    match trigger {
+                        model::Trigger::Branch(pattern) => triggers.branches.push(pattern.to_string()),
+                        model::Trigger::Tag(pattern) => triggers.tags.push(pattern.to_string()),
+                        model::Trigger::Release => triggers.release = true,
+                        model::Trigger::Schedule(cron) => triggers.schedules.push(cron.to_string()),
+                    }
+                }
+                triggers
+            },
         },
         roles: model
             .roles

@@ -7,7 +7,7 @@
 use crate::ast::{
     ActionKind, Argument, Condition, ConditionKind, EnvField, ExpectCheck, File, GroupItem, HeaderClause, Ident, Item,
     MetricField, NodeDecl, NodeItem, Outcome, PlanField, PrometheusField, RecheckOutcome, RunOption, Step, StepKind,
-    Value, ValueKind, VariantItem, WindowField,
+    TriggerKind, Value, ValueKind, VariantItem, WindowField,
 };
 use crate::source::Span;
 use crate::units::{format_duration, format_offset};
@@ -287,6 +287,12 @@ pub(crate) fn hover(item: &Item, text: &str, checked: &crate::Checked) -> String
                     PlanField::Owner(owner) => lines.push(format!("owner: `{}`", owner.name)),
                     PlanField::Description(description) => lines.push(description.value.to_string()),
                     PlanField::Deadline(deadline) => lines.push(format!("`{}`", source(deadline.span))),
+                    PlanField::Trigger(trigger) => lines.push(match &trigger.kind {
+                        TriggerKind::Branch(pattern) => format!("started by a push to a branch `{}`", pattern.value),
+                        TriggerKind::Tag(pattern) => format!("started by a push of a tag `{}`", pattern.value),
+                        TriggerKind::Release => "started by a release published".to_string(),
+                        TriggerKind::Schedule(cron) => format!("started on the schedule `{}` (UTC)", cron.value),
+                    }),
                 }
             }
         }

@@ -21,6 +21,31 @@ use std::num::NonZeroU64;
 /// name that long is helped by a guess.
 pub const MAX_SUGGESTED_LEN: usize = 128;
 
+/// Why a schedule is not five cron fields GitHub reads (minute, hour, day of month, month, day
+/// of week: digits, `*`, `,`, `-`, `/`), if it is not.
+fn cron_problem(cron: &str) -> Option<(String, &'static str)> {
+    let fields: Vec<&str> = cron.split_ascii_whitespace().collect();
+    let help = "write five fields, minute hour day-of-month month day-of-week, in UTC: \"30 6 * * 1-5\" is 06:30 on weekdays";
+    if fields.len() != 5 {
+        return Some((format!("a schedule has five cron fields, this one has {}", fields.len()), help));
+    }
+    let bad = fields.iter().find(|field| {
+        field.is_empty() || !field.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'*' | b',' | b'-' | b'/'))
+    })?;
+    Some((format!("`{bad}` is not a cron field: digits, `*`, `,`, `-` and `/` only"), help))
+}
+
+/// Why a branch or tag filter pattern cannot be given to GitHub, if it cannot: empty, or with a
+/// character no Git ref name holds (a space, a control character, `~`, `^`, `:` or `\\`).
+fn pattern_problem(pattern: &str) -> Option<(String, &'static str)> {
+    let help = "a branch or tag name, or a pattern with `*`, `**`, `?`, `[...]`: \"main\", \"release/**\", \"v*\"";
+    if pattern.is_empty() {
+        return Some(("an empty pattern matches nothing".to_string(), help));
+    }
+    let bad = pattern.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '~' | '^' | ':' | '\\'))?;
+    Some((format!("{bad:?} is in no branch or tag name"), help))
+}
+
 /// The closest candidate to a misspelled name, if one is close enough to suggest.
 pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     if name.len() > MAX_SUGGESTED_LEN {
@@ -376,6 +401,8 @@ impl Checker<'_> {
                 launch_span: None,
                 owner: None,
                 deadlines: Vec::new(),
+                triggers: Vec::new(),
+                trigger_span: None,
                 span: file_span,
             },
             roles: Vec::new(),
@@ -443,6 +470,21 @@ impl Checker<'_> {
             }
         }
         model.plan = plan?;
+        // A push, a release or a schedule gives a workflow no inputs: nobody would give these.
+        if let Some(trigger) = model.plan.trigger_span {
+            for var in model.vars.iter().filter(|var| var.input.is_some()) {
+                self.error(
+                    Diagnostic::new(
+                        Code::InputWithTrigger,
+                        var.span,
+                        format!("input `{}` has no value in a run that a push, a release or a schedule starts", var.name),
+                    )
+                    .label("only a person who starts a run gives inputs")
+                    .with(trigger, "the plan is started by this trigger too")
+                    .help("make it a `var` (the repository's configuration variables give it), or remove the trigger and start the workflow by hand"),
+                );
+            }
+        }
         Some(model)
     }
 
@@ -478,8 +520,11 @@ impl Checker<'_> {
             launch_span: None,
             owner: None,
             deadlines: Vec::new(),
+            triggers: Vec::new(),
+            trigger_span: None,
             span: decl.span,
         };
+        let mut first_trigger: Option<Span> = None;
         for field in &decl.fields {
             match field {
                 ast::PlanField::Title(text) => {
@@ -503,9 +548,52 @@ impl Checker<'_> {
                 ast::PlanField::Deadline(deadline) => {
                     info.deadlines.extend(self.deadline(deadline, "a plan"));
                 }
+                ast::PlanField::Trigger(trigger) => {
+                    first_trigger.get_or_insert(trigger.span);
+                    if let Some(found) = self.trigger(trigger) {
+                        if !info.triggers.contains(&found) {
+                            info.triggers.push(found);
+                        }
+                    }
+                }
             }
         }
+        if let (Some(trigger), Some(launch)) = (first_trigger, info.launch_span) {
+            self.error(
+                Diagnostic::new(
+                    Code::TriggerWithLaunch,
+                    trigger,
+                    "a plan started by a push, a release or a schedule has no fixed launch time",
+                )
+                .label("a run this starts has its start as T0")
+                .with(launch, "but the plan fixes T0 here")
+                .help("remove `launch` (each run's T0 is then the time it starts), or remove the trigger and start the workflow by hand at the launch"),
+            );
+        }
+        info.trigger_span = first_trigger;
         info
+    }
+
+    /// One trigger: a non-empty filter pattern, or a cron of five fields (E0224).
+    fn trigger(&mut self, trigger: &ast::Trigger) -> Option<model::Trigger> {
+        let (text, found) = match &trigger.kind {
+            ast::TriggerKind::Release => return Some(model::Trigger::Release),
+            ast::TriggerKind::Branch(text) => (text, model::Trigger::Branch(self.text(text))),
+            ast::TriggerKind::Tag(text) => (text, model::Trigger::Tag(self.text(text))),
+            ast::TriggerKind::Schedule(text) => (text, model::Trigger::Schedule(self.text(text))),
+        };
+        let problem = match &found {
+            model::Trigger::Schedule(cron) => cron_problem(cron),
+            model::Trigger::Branch(pattern) | model::Trigger::Tag(pattern) => pattern_problem(pattern),
+            model::Trigger::Release => None,
+        };
+        match problem {
+            None => Some(found),
+            Some((message, help)) => {
+                self.error(Diagnostic::new(Code::BadTrigger, text.span, message).label("not valid here").help(help));
+                None
+            }
+        }
     }
 
     fn env(&mut self, decl: &ast::EnvDecl) -> model::Env {

@@ -390,6 +390,25 @@ impl Lowerer {
                         fields.push(PlanField::Deadline(self.deadline(field)?));
                         continue;
                     }
+                    if field_rule == Rule::trigger_field {
+                        let span = self.span(&field);
+                        let trigger = children(field).next()?;
+                        let kind = match trigger.as_rule() {
+                            Rule::push_trigger => {
+                                let tag = trigger.clone().into_inner().any(|part| part.as_rule() == Rule::kw_tag);
+                                let pattern = self.text(children(trigger).next()?);
+                                if tag {
+                                    TriggerKind::Tag(pattern)
+                                } else {
+                                    TriggerKind::Branch(pattern)
+                                }
+                            }
+                            Rule::schedule_trigger => TriggerKind::Schedule(self.text(children(trigger).next()?)),
+                            _ => TriggerKind::Release,
+                        };
+                        fields.push(PlanField::Trigger(Trigger { kind, span }));
+                        continue;
+                    }
                     let value = children(field).next()?;
                     fields.push(match field_rule {
                         Rule::title_field => PlanField::Title(self.text(value)),
