@@ -29,6 +29,9 @@ use crate::model::{Model, RoleId};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
+/// The job that decides a run's T0 when the plan has triggers (a node's name holds no `-`).
+pub const T0_JOB: &str = "golive-t0";
+
 /// Where the runbook and the checklist live in the repository, beside each other.
 pub const DIRECTORY: &str = "golive";
 
@@ -357,6 +360,14 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             id,
         });
     }
+    // A run a trigger starts has no inputs, so no `t0`: job golive-t0 decides its T0 (the time it
+    // starts), and every job reads it there, so it needs that job.
+    let triggers = &view.plan.triggers;
+    if triggers.any() {
+        for job in &mut jobs {
+            job.needs.insert(0, T0_JOB.to_string());
+        }
+    }
     // Every job gets every input: the runbook asks for the plan's inputs before it runs anything.
     let inputs: Vec<Input> = view
         .inputs
@@ -386,6 +397,11 @@ pub fn render(model: &Model, analysis: &Analysis, view: &PlanView, stem: &str) -
             state_dir => yaml_string(&format!("{DIRECTORY}/.golive-{}", view.plan.name)),
             t0_required => view.plan.t0_rfc3339.is_none(),
             inputs => inputs,
+            triggered => triggers.any(),
+            branches => triggers.branches.iter().map(|pattern| yaml_string(pattern)).collect::<Vec<_>>(),
+            tags => triggers.tags.iter().map(|pattern| yaml_string(pattern)).collect::<Vec<_>>(),
+            release => triggers.release,
+            schedules => triggers.schedules.iter().map(|cron| yaml_string(cron)).collect::<Vec<_>>(),
             jobs => jobs,
             approval_jobs => approval_jobs,
             all_jobs => node_jobs.iter().chain(&rollback_jobs).collect::<Vec<_>>(),

@@ -47,7 +47,9 @@ fn phrase(rule: Rule) -> Option<String> {
         Rule::item_only => {
             "a declaration (`plan`, `role`, `env`, `secret`, `var`, `input`, `metric`, `phase`, `gate`, `rollout`, `watch`, `rollback`, `alert`, `window`, `freeze`, `prometheus`, `use`, `template` or `variant`)"
         }
-        Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner`, `description` or `within`)",
+        Rule::plan_field_only => "a plan setting (`title`, `launch`, `owner`, `description`, `within` or `on`)",
+        Rule::trigger_field => "a trigger (`on push branch \"...\"`, `on push tag \"...\"`, `on release` or `on schedule \"...\"`)",
+        Rule::push_trigger => "`push branch \"PATTERN\"` or `push tag \"PATTERN\"`",
         Rule::variant_item_only => {
             "a plan setting (`title`, `launch`, `owner`, `description`), `skip NODE, ...` or `in GATE approve ...`"
         }
@@ -182,7 +184,7 @@ pub(super) fn keywords(entry: Rule) -> &'static [&'static str] {
             "template",
             "variant",
         ],
-        Rule::plan_field_only => &["title", "launch", "owner", "description", "within", "typically"],
+        Rule::plan_field_only => &["title", "launch", "owner", "description", "within", "typically", "on"],
         Rule::variant_item_only => &["title", "launch", "owner", "description", "skip", "in"],
         Rule::role_field_only => &["contact", "description"],
         Rule::env_field_only => &["url", "approval", "tier", "description"],
