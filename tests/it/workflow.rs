@@ -923,3 +923,107 @@ phase deploy after prepare on canary { run "Show it again" sh "printf 'again=[%s
     assert!(!pwned.exists(), "an input's value was executed");
     let _ = std::fs::remove_dir_all(&repository);
 }
+
+/// A plan started by a push: the workflow has the push, release and schedule triggers, passes
+/// actionlint and GitHub's schema, and its audit allows only the T0 job's output besides the
+/// usual expressions. Run on the test executor as a push to `main`: no inputs, so a real run
+/// (not a dry run), whose T0 is the time the run starts, which the golive-t0 job decides once and
+/// every job reads. A push of another branch does not start it.
+#[test]
+fn a_push_starts_a_plan_without_launch_whose_t0_is_the_runs_start() {
+    use crate::gha::{self, Conclusion, Event, RunOptions};
+    let plan = r#"plan staging {
+  title "Staging deploy"
+  on push branch "main"
+  on push branch "release/**"
+  on push tag "v*"
+  on release
+  on schedule "0 6 * * 1-5"
+}
+env staging
+env review
+phase deploy on staging { run "Deploy" sh "echo \"deployed at $(date -u +%s)\"" }
+phase smoke after deploy on review { run "Smoke" sh "echo smoked" }
+"#;
+    let repository = std::env::temp_dir().join(format!("golivec-workflow-push-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repository);
+    std::fs::create_dir_all(repository.join("golive")).expect("repository");
+    std::fs::write(repository.join("staging.golive"), plan).expect("write");
+    let output = golivec(
+        &[
+            "build",
+            &repository.join("staging.golive").to_string_lossy(),
+            "--target",
+            "shell,markdown,workflow",
+            "-o",
+            &repository.join("golive").to_string_lossy(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = std::fs::read_to_string(repository.join("golive/staging.yml")).expect("the workflow");
+    assert_valid("push", &text);
+    let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("YAML");
+    let on = &parsed["on"];
+    assert_eq!(on["push"]["branches"][1].as_str(), Some("release/**"), "{text}");
+    assert_eq!(on["push"]["tags"][0].as_str(), Some("v*"), "{text}");
+    assert_eq!(on["release"]["types"][0].as_str(), Some("published"), "{text}");
+    assert_eq!(on["schedule"][0]["cron"].as_str(), Some("0 6 * * 1-5"), "{text}");
+    assert_eq!(on["workflow_dispatch"]["inputs"]["t0"]["required"].as_bool(), Some(false), "{text}");
+    for job in ["deploy", "smoke"] {
+        assert_eq!(parsed["jobs"][job]["env"]["GOLIVE_T0"].as_str(), Some("${{ needs.golive-t0.outputs.t0 }}"));
+        assert_eq!(parsed["jobs"][job]["needs"][0].as_str(), Some("golive-t0"), "{job}: {text}");
+    }
+    let mut outputs = 0;
+    for expression in expressions(&text) {
+        if matches!(expression.as_str(), "needs.golive-t0.outputs.t0" | "steps.t0.outputs.t0") {
+            outputs += 1;
+        } else {
+            assert!(allowed(&expression, &Declared::default()), "unexpected expression `{expression}`");
+        }
+    }
+    assert_eq!(outputs, 3, "{text}");
+    let workflow = gha::parse_file(&repository.join("golive/staging.yml")).expect("parses");
+    let mut options = RunOptions::new(&repository);
+    options.event = Event::Push("refs/heads/release/2.4".into());
+    let before = jiff::Timestamp::now().as_second();
+    let report = gha::run(&workflow, &options).expect("runs");
+    let after = jiff::Timestamp::now().as_second();
+    for job in ["golive-t0", "deploy", "smoke", "checklist"] {
+        assert_eq!(report.result(job), Conclusion::Success, "{job}\n{}", report.logs());
+    }
+    let t0_log = report.job("golive-t0").log();
+    let t0 = t0_log.split("T0 is ").nth(1).and_then(|rest| rest.lines().next()).expect("T0 printed").trim();
+    let t0 = t0.parse::<jiff::Timestamp>().expect("an RFC 3339 time").as_second();
+    assert!(before - 1 <= t0 && t0 <= after, "T0 {t0} is not the run's start ({before}..{after})");
+    // Not a dry run: the commands ran, each job from the same T0.
+    let deploy = report.job("deploy").log();
+    assert!(deploy.contains("deployed at "), "{deploy}");
+    assert!(report.job("smoke").log().contains("smoked"), "{}", report.logs());
+    // A branch no filter matches starts nothing; a push gives no inputs.
+    options.event = Event::Push("refs/heads/feature/x".into());
+    assert!(gha::run(&workflow, &options).is_err());
+    options.event = Event::Push("refs/tags/v2.4.0".into());
+    options.inputs.insert("t0".into(), "2025-03-04T09:30:00Z".into());
+    assert!(gha::run(&workflow, &options).is_err());
+    let _ = std::fs::remove_dir_all(&repository);
+}
+
+#[test]
+fn filter_patterns_match_as_github_documents() {
+    use crate::gha::filter_matches;
+    for (pattern, name, expected) in [
+        ("main", "main", true),
+        ("main", "main2", false),
+        ("release/*", "release/2.4", true),
+        ("release/*", "release/2.4/hotfix", false),
+        ("release/**", "release/2.4/hotfix", true),
+        ("v*", "v2.4.0", true),
+        ("*", "feature/x", false),
+        ("**", "feature/x", true),
+        ("feature/*-ui", "feature/new-ui", true),
+    ] {
+        assert_eq!(filter_matches(pattern, name), Ok(expected), "{pattern} {name}");
+    }
+    assert!(filter_matches("v[12]*", "v1").is_err());
+}

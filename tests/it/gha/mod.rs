@@ -28,7 +28,9 @@
 //!   <https://docs.github.com/en/rest/actions/workflow-runs#get-the-review-history-for-a-workflow-run>
 //!   ([`run`]: scripted reviews and a stub `gh`).
 //!
-//! What it implements: `on.workflow_dispatch.inputs`; top-level, job and step `env`; jobs with
+//! What it implements: `on.workflow_dispatch.inputs`, and a push (`on.push` with `branches` and
+//! `tags` filters of `*` and `**`; "Events that trigger workflows", push, and "Workflow syntax",
+//! filter patterns); `on.release` and `on.schedule` are parsed, never run; top-level, job and step `env`; jobs with
 //! `name`, `needs`, `if`, `environment`, `outputs`, `timeout-minutes`, `steps`; steps with
 //! `name`, `id`, `if`, `run`, `uses`, `with`, `env`, `shell` (bash, sh), `continue-on-error`,
 //! `timeout-minutes`; the actions `actions/checkout`, `actions/upload-artifact` and
@@ -49,7 +51,7 @@ pub(crate) mod expr;
 pub(crate) mod run;
 
 #[allow(unused_imports)] // The report's parts, for tests that name them.
-pub(crate) use run::{run, Conclusion, JobReport, Report, Review, RunOptions, StepReport};
+pub(crate) use run::{run, Conclusion, Event, JobReport, Report, Review, RunOptions, StepReport};
 
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
@@ -60,6 +62,8 @@ use std::path::Path;
 pub(crate) struct Workflow {
     pub(crate) name: String,
     pub(crate) inputs: Vec<Input>,
+    /// `on.push.branches` and `on.push.tags`: filter patterns (`None` when `on.push` is absent).
+    pub(crate) push: Option<(Vec<String>, Vec<String>)>,
     pub(crate) env: Vec<(String, String)>,
     /// In the order written, which is the order ready jobs start in.
     pub(crate) jobs: Vec<Job>,
@@ -269,7 +273,33 @@ pub(crate) fn parse(text: &str) -> Result<Workflow, String> {
         }
         other => mapping(other, "on")?,
     };
-    check_keys(&on, &["workflow_dispatch"], "on (only workflow_dispatch runs here)")?;
+    // `push` runs here (see [`run::Event`]); `release` and `schedule` are read and checked, so a
+    // workflow that declares them parses, but never run.
+    check_keys(&on, &["workflow_dispatch", "push", "release", "schedule"], "on (workflow_dispatch and push run here)")?;
+    let mut push = None;
+    if let Some(spec) = get(&on, "push") {
+        let spec = mapping(spec, "push")?;
+        check_keys(&spec, &["branches", "tags"], "push (only branches and tags filters)")?;
+        let patterns = |key: &str| -> Result<Vec<String>, String> {
+            match get(&spec, key) {
+                None => Ok(Vec::new()),
+                Some(Yaml::Sequence(items)) => items.iter().map(|item| scalar(item, key)).collect(),
+                Some(other) => Err(format!("push.{key}: {other:?}")),
+            }
+        };
+        push = Some((patterns("branches")?, patterns("tags")?));
+    }
+    if let Some(spec) = get(&on, "release") {
+        let spec = mapping(spec, "release")?;
+        check_keys(&spec, &["types"], "release")?;
+    }
+    if let Some(spec) = get(&on, "schedule") {
+        let Yaml::Sequence(items) = spec else { return Err(format!("schedule: {spec:?}")) };
+        for item in items {
+            let item = mapping(item, "schedule")?;
+            check_keys(&item, &["cron"], "schedule")?;
+        }
+    }
     let mut inputs = Vec::new();
     if let Some(dispatch) = get(&on, "workflow_dispatch") {
         let dispatch = mapping(dispatch, "workflow_dispatch")?;
@@ -314,7 +344,7 @@ pub(crate) fn parse(text: &str) -> Result<Workflow, String> {
             }
         }
     }
-    Ok(Workflow { name, inputs, env, jobs })
+    Ok(Workflow { name, inputs, push, env, jobs })
 }
 
 fn parse_job(id: String, spec: &Yaml) -> Result<Job, String> {
@@ -500,6 +530,27 @@ fn parse_step(spec: &Yaml, what: &str) -> Result<Step, String> {
         continue_on_error: get(&spec, "continue-on-error").map(|v| boolean(v, what)).transpose()?.unwrap_or(false),
         timeout_minutes: get(&spec, "timeout-minutes").map(|v| number(v, what)).transpose()?,
     })
+}
+
+/// Whether the filter pattern `pattern` matches `name` ("Workflow syntax", "Filter pattern cheat
+/// sheet": `*` matches zero or more characters but not `/`, `**` zero or more of any character).
+/// The other special characters (`?`, `+`, `[`, `]`, `!`) are refused: not implemented.
+pub(crate) fn filter_matches(pattern: &str, name: &str) -> Result<bool, String> {
+    if pattern.contains(['?', '+', '[', ']', '!']) {
+        return Err(format!("filter pattern `{pattern}`: only `*` and `**` are implemented"));
+    }
+    fn matches(pattern: &[u8], name: &[u8]) -> bool {
+        match pattern {
+            [] => name.is_empty(),
+            [b'*', b'*', rest @ ..] => (0..=name.len()).any(|skip| matches(rest, &name[skip..])),
+            [b'*', rest @ ..] => {
+                let stop = name.iter().position(|&byte| byte == b'/').unwrap_or(name.len());
+                (0..=stop).any(|skip| matches(rest, &name[skip..]))
+            }
+            [first, rest @ ..] => name.first() == Some(first) && matches(rest, &name[1..]),
+        }
+    }
+    Ok(matches(pattern.as_bytes(), name.as_bytes()))
 }
 
 /// The `inputs` context of a `workflow_dispatch` run: the given values, else the defaults;

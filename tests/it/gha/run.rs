@@ -111,9 +111,24 @@ impl Review {
     }
 }
 
+/// The event that starts the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// "Run workflow" (`workflow_dispatch`), with [`RunOptions::inputs`].
+    Dispatch,
+    /// A push of this ref (`refs/heads/NAME` or `refs/tags/NAME`). "Events that trigger
+    /// workflows", push <https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#push>:
+    /// it runs only when `on.push` has a `branches` (or `tags`) filter that matches the pushed
+    /// branch (tag); `github.ref` is the pushed ref. "Contexts reference", `inputs` context: it is
+    /// filled only for `workflow_dispatch` and reusable workflows, so here it is empty and
+    /// `inputs.NAME` is null (the empty string in `env:`).
+    Push(String),
+}
+
 /// How to run a workflow.
 #[derive(Clone, Debug)]
 pub(crate) struct RunOptions {
+    pub(crate) event: Event,
     /// The "repository": what `actions/checkout` copies into each job's workspace.
     pub(crate) repository: PathBuf,
     /// `workflow_dispatch` inputs as typed in the form (booleans `true`/`false`).
@@ -142,8 +157,27 @@ pub(crate) struct RunOptions {
 }
 
 impl RunOptions {
+    fn event_name(&self) -> &'static str {
+        match self.event {
+            Event::Dispatch => "workflow_dispatch",
+            Event::Push(_) => "push",
+        }
+    }
+
+    /// `github.ref`, `github.ref_name` and `github.ref_type`: the pushed ref, or `main`.
+    fn git_ref(&self) -> (String, String, &'static str) {
+        match &self.event {
+            Event::Push(git_ref) => match git_ref.strip_prefix("refs/tags/") {
+                Some(tag) => (git_ref.clone(), tag.to_string(), "tag"),
+                None => (git_ref.clone(), git_ref.trim_start_matches("refs/heads/").to_string(), "branch"),
+            },
+            Event::Dispatch => ("refs/heads/main".into(), "main".into(), "branch"),
+        }
+    }
+
     pub(crate) fn new(repository: &Path) -> RunOptions {
         RunOptions {
+            event: Event::Dispatch,
             repository: repository.to_path_buf(),
             inputs: BTreeMap::new(),
             secrets: BTreeMap::new(),
@@ -289,7 +323,28 @@ static RUNS: AtomicU64 = AtomicU64::new(0);
 /// Runs `workflow` as a `workflow_dispatch` run. An error means the executor could not run it
 /// (bad inputs, a directory that cannot be made); what the jobs do is in the report.
 pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, String> {
-    let inputs = super::input_values(workflow, &options.inputs)?;
+    let inputs = match &options.event {
+        Event::Dispatch => super::input_values(workflow, &options.inputs)?,
+        Event::Push(git_ref) => {
+            if !options.inputs.is_empty() {
+                return Err("a push gives no inputs".to_string());
+            }
+            let (branches, tags) = workflow.push.clone().ok_or("the workflow has no `on.push`: a push does not start it")?;
+            let (patterns, name) = match (git_ref.strip_prefix("refs/heads/"), git_ref.strip_prefix("refs/tags/")) {
+                (Some(branch), _) => (branches, branch),
+                (_, Some(tag)) => (tags, tag),
+                _ => return Err(format!("`{git_ref}` is neither a branch nor a tag")),
+            };
+            let mut matched = false;
+            for pattern in &patterns {
+                matched |= super::filter_matches(pattern, name)?;
+            }
+            if !matched {
+                return Err(format!("a push of `{git_ref}` does not start the workflow (filters: {patterns:?})"));
+            }
+            Map::new()
+        }
+    };
     let run_dir = std::env::temp_dir().join(format!(
         "golivec-gha-{}-{}",
         std::process::id(),
@@ -557,14 +612,15 @@ impl Shared<'_> {
         let owner = o.repository_name.split('/').next().unwrap_or_default();
         let event_inputs: Map<String, Value> =
             self.inputs.iter().map(|(k, v)| (k.clone(), Value::String(expr::to_text(v)))).collect();
+        let (git_ref, ref_name, ref_type) = o.git_ref();
         json!({
             "actor": o.actor, "triggering_actor": o.actor,
             "repository": o.repository_name, "repository_owner": owner,
             "run_id": o.run_id.to_string(), "run_number": "1", "run_attempt": "1",
-            "event_name": "workflow_dispatch",
+            "event_name": o.event_name(),
             // "github.event.inputs": the inputs as strings (booleans too).
             "event": {"inputs": event_inputs},
-            "ref": "refs/heads/main", "ref_name": "main", "ref_type": "branch",
+            "ref": git_ref, "ref_name": ref_name, "ref_type": ref_type,
             "sha": "0000000000000000000000000000000000000000",
             "workflow": self.workflow.name, "job": job.id,
             "workspace": workspace.to_string_lossy(),
@@ -1015,9 +1071,9 @@ impl Shared<'_> {
             ("GITHUB_RUN_ID", o.run_id.to_string()),
             ("GITHUB_RUN_NUMBER", "1".into()),
             ("GITHUB_RUN_ATTEMPT", "1".into()),
-            ("GITHUB_EVENT_NAME", "workflow_dispatch".into()),
-            ("GITHUB_REF", "refs/heads/main".into()),
-            ("GITHUB_REF_NAME", "main".into()),
+            ("GITHUB_EVENT_NAME", o.event_name().into()),
+            ("GITHUB_REF", o.git_ref().0),
+            ("GITHUB_REF_NAME", o.git_ref().1),
             ("GITHUB_SHA", "0000000000000000000000000000000000000000".into()),
             ("GITHUB_JOB", run.job.id.clone()),
             ("GITHUB_WORKFLOW", self.workflow.name.clone()),
