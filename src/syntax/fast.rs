@@ -1045,6 +1045,7 @@ impl<'s> Parser<'s> {
         let name = self.ident()?;
         self.skip();
         let fields = self.block(|parser| {
+            let start = parser.pos;
             let word = parser.word();
             if matches!(word, b"within" | b"typically") {
                 return parser.deadline().map(PlanField::Deadline);
@@ -1055,6 +1056,38 @@ impl<'s> Parser<'s> {
                 b"launch" => PlanField::Launch(parser.datetime()?),
                 b"owner" => PlanField::Owner(parser.ident()?),
                 b"description" => PlanField::Description(parser.string()?),
+                b"on" => {
+                    let second = parser.word();
+                    let kind = match second {
+                        b"push" => {
+                            parser.after_word(second);
+                            let third = parser.word();
+                            let tag = match third {
+                                b"branch" => false,
+                                b"tag" => true,
+                                _ => return None,
+                            };
+                            parser.after_word(third);
+                            let pattern = parser.string()?;
+                            if tag {
+                                TriggerKind::Tag(pattern)
+                            } else {
+                                TriggerKind::Branch(pattern)
+                            }
+                        }
+                        b"release" => {
+                            // The span ends with the keyword, before any white space after it.
+                            parser.pos += second.len();
+                            TriggerKind::Release
+                        }
+                        b"schedule" => {
+                            parser.after_word(second);
+                            TriggerKind::Schedule(parser.string()?)
+                        }
+                        _ => return None,
+                    };
+                    PlanField::Trigger(Trigger { kind, span: parser.span(start) })
+                }
                 _ => return None,
             })
         })?;
