@@ -25,12 +25,14 @@ pub const MAX_SUGGESTED_LEN: usize = 128;
 /// of week: digits, `*`, `,`, `-`, `/`), if it is not.
 fn cron_problem(cron: &str) -> Option<(String, &'static str)> {
     let fields: Vec<&str> = cron.split_ascii_whitespace().collect();
-    let help = "write five fields, minute hour day-of-month month day-of-week, in UTC: \"30 6 * * 1-5\" is 06:30 on weekdays";
+    let help =
+        "write five fields, minute hour day-of-month month day-of-week, in UTC: \"30 6 * * 1-5\" is 06:30 on weekdays";
     if fields.len() != 5 {
         return Some((format!("a schedule has five cron fields, this one has {}", fields.len()), help));
     }
     let bad = fields.iter().find(|field| {
-        field.is_empty() || !field.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'*' | b',' | b'-' | b'/'))
+        field.is_empty()
+            || !field.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'*' | b',' | b'-' | b'/'))
     })?;
     Some((format!("`{bad}` is not a cron field: digits, `*`, `,`, `-` and `/` only"), help))
 }
@@ -666,9 +668,13 @@ impl Checker<'_> {
                 "the shell gives this variable its own value"
             };
             self.error(
-                Diagnostic::new(Code::ReservedInputName, name.span, format!("an input cannot be called `{}`", name.name))
-                    .label(why)
-                    .help("give the input another name, such as `FLAG_NAME` or `RELEASE_VERSION`"),
+                Diagnostic::new(
+                    Code::ReservedInputName,
+                    name.span,
+                    format!("an input cannot be called `{}`", name.name),
+                )
+                .label(why)
+                .help("give the input another name, such as `FLAG_NAME` or `RELEASE_VERSION`"),
             );
         }
         if let Some((_, found)) = model::InputType::ALL.iter().find(|(written, _)| *written == ty.name) {

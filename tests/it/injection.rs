@@ -282,7 +282,8 @@ fn hostile_input_values_reach_commands_verbatim_and_never_run() {
             String::from_utf8_lossy(&run.stderr)
         );
         for file in ["run", "probe", "set"] {
-            let read = std::fs::read(dir.join(file)).unwrap_or_else(|_| panic!("{text:?}: the {file} command did not run"));
+            let read =
+                std::fs::read(dir.join(file)).unwrap_or_else(|_| panic!("{text:?}: the {file} command did not run"));
             assert_eq!(read, text.as_bytes(), "{text:?}: the {file} command read another value");
         }
         assert_eq!(std::fs::read(dir.join("force")).expect("the step ran"), b"true");

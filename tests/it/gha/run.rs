@@ -329,7 +329,8 @@ pub(crate) fn run(workflow: &Workflow, options: &RunOptions) -> Result<Report, S
             if !options.inputs.is_empty() {
                 return Err("a push gives no inputs".to_string());
             }
-            let (branches, tags) = workflow.push.clone().ok_or("the workflow has no `on.push`: a push does not start it")?;
+            let (branches, tags) =
+                workflow.push.clone().ok_or("the workflow has no `on.push`: a push does not start it")?;
             let (patterns, name) = match (git_ref.strip_prefix("refs/heads/"), git_ref.strip_prefix("refs/tags/")) {
                 (Some(branch), _) => (branches, branch),
                 (_, Some(tag)) => (tags, tag),
