@@ -288,6 +288,8 @@ fn setting_keyword(field: &PlanField) -> &'static str {
         PlanField::Owner(_) => "owner",
         PlanField::Description(_) => "description",
         PlanField::Deadline(_) => "within",
+        // A variant sets no trigger (the grammar has none in a variant): the plan's stay.
+        PlanField::Trigger(_) => "on",
     }
 }
 
