@@ -873,22 +873,7 @@ input FORCE : bool
 phase prepare on staging { run "Show the flag" sh "printf 'flag=[%s] force=[%s]\n' \"$FLAG\" \"$FORCE\"" uses FLAG, FORCE }
 phase deploy after prepare on canary { run "Show it again" sh "printf 'again=[%s]\n' \"$FLAG\"" uses FLAG }
 "#;
-    let repository = std::env::temp_dir().join(format!("golivec-workflow-inputs-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repository);
-    std::fs::create_dir_all(repository.join("golive")).expect("repository");
-    std::fs::write(repository.join("inputs.golive"), plan).expect("write");
-    let output = golivec(
-        &[
-            "build",
-            &repository.join("inputs.golive").to_string_lossy(),
-            "--target",
-            "shell,markdown,workflow",
-            "-o",
-            &repository.join("golive").to_string_lossy(),
-        ],
-        None,
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (repository, _) = executor_repository("workflow-inputs", "inputs", plan, &[]);
     let text = std::fs::read_to_string(repository.join("golive/inputs.yml")).expect("the workflow");
     assert_valid("inputs-typed", &text);
     let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("YAML");
@@ -948,22 +933,7 @@ env review
 phase deploy on staging { run "Deploy" sh "echo \"deployed at $(date -u +%s)\"" }
 phase smoke after deploy on review { run "Smoke" sh "echo smoked" }
 "#;
-    let repository = std::env::temp_dir().join(format!("golivec-workflow-push-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repository);
-    std::fs::create_dir_all(repository.join("golive")).expect("repository");
-    std::fs::write(repository.join("staging.golive"), plan).expect("write");
-    let output = golivec(
-        &[
-            "build",
-            &repository.join("staging.golive").to_string_lossy(),
-            "--target",
-            "shell,markdown,workflow",
-            "-o",
-            &repository.join("golive").to_string_lossy(),
-        ],
-        None,
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (repository, _) = executor_repository("workflow-push", "staging", plan, &[]);
     let text = std::fs::read_to_string(repository.join("golive/staging.yml")).expect("the workflow");
     assert_valid("push", &text);
     let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("YAML");
