@@ -33,14 +33,7 @@ fn the_happy_path_runs_on_the_earliest_schedule() {
         let trace = run::engine::simulate(&model, &analysis.order, &World::healthy(&model, t0));
         for times in &analysis.schedule.nodes {
             let name = times.name.as_str();
-            let started = trace.events.iter().find_map(|event| match &event.kind {
-                EventKind::NodeStarted { node, .. } if node == name => Some(event.t_ms),
-                _ => None,
-            });
-            let finished = trace.events.iter().find_map(|event| match &event.kind {
-                EventKind::NodeFinished { node, .. } if node == name => Some(event.t_ms),
-                _ => None,
-            });
+            let (started, finished) = node_times(&trace, name);
             if started != Some(times.earliest_start_ms) || finished != Some(times.earliest_finish_ms) {
                 failures.push(format!(
                     "{}: {name}: run {started:?}..{finished:?}, plan {}..{}",
@@ -116,14 +109,7 @@ fn a_run_at_the_expected_times_follows_the_nominal_schedule() {
         let trace = run::engine::simulate(&model, &analysis.order, &world);
         for times in &analysis.schedule.nodes {
             let name = times.name.as_str();
-            let started = trace.events.iter().find_map(|event| match &event.kind {
-                EventKind::NodeStarted { node, .. } if node == name => Some(event.t_ms),
-                _ => None,
-            });
-            let finished = trace.events.iter().find_map(|event| match &event.kind {
-                EventKind::NodeFinished { node, .. } if node == name => Some(event.t_ms),
-                _ => None,
-            });
+            let (started, finished) = node_times(&trace, name);
             if started != Some(times.nominal_start_ms) || finished != Some(times.nominal_finish_ms) {
                 failures.push(format!(
                     "{}: {name}: run {started:?}..{finished:?}, nominal {}..{}",
@@ -136,6 +122,18 @@ fn a_run_at_the_expected_times_follows_the_nominal_schedule() {
     }
     assert!(with_typical > 0, "some plan states a `typically`");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// When `name` first started and first finished in `trace`.
+fn node_times(trace: &run::trace::Trace, name: &str) -> (Option<i64>, Option<i64>) {
+    let first = |started: bool| {
+        trace.events.iter().find_map(|event| match &event.kind {
+            EventKind::NodeStarted { node, .. } if started && node == name => Some(event.t_ms),
+            EventKind::NodeFinished { node, .. } if !started && node == name => Some(event.t_ms),
+            _ => None,
+        })
+    };
+    (first(true), first(false))
 }
 
 /// A scenario fixture's header: the plan it runs, the rules it shows, the end it must reach.
