@@ -969,6 +969,10 @@ fn a_watch_stopped_by_its_slice_goes_on_in_the_next_run_to_the_same_end() {
     let start: i64 = window.split(' ').next().and_then(|start| start.parse().ok()).expect("the window's start");
     let before = trace_times(&first, "decision").len();
     assert!((2..=4).contains(&before), "{before} samples in 3 minutes");
+    // The record of the first slice alone: the run is not over.
+    let record = run(&first, &["--record"]);
+    assert_eq!(record.status.code(), Some(7), "{}", text(&record));
+    assert!(text(&record).contains("End: to\\_be\\_continued** (exit 7)"), "{}", text(&record));
     // A new runner: the state copied to a fresh directory.
     let second = copy_dir(&first, "slice-second");
     let _ = std::fs::remove_dir_all(&first);
@@ -981,6 +985,10 @@ fn a_watch_stopped_by_its_slice_goes_on_in_the_next_run_to_the_same_end() {
     let end = *trace_times(&second, "run_finished").last().expect("the end");
     assert!(end >= start + 600_000 && end < start + 600_000 + 45_000, "the window kept its end: {start} to {end}");
     assert!(samples.windows(2).all(|pair| pair[1] - pair[0] <= 75_000), "a sample a minute: {samples:?}");
+    // The record of both: the second slice's end is the run's, the hand-over is none.
+    let record = run(&second, &["--record"]);
+    assert_eq!(record.status.code(), Some(0), "{}", text(&record));
+    assert!(text(&record).contains("End: completed** (exit 0)"), "{}", text(&record));
 }
 
 const BRANCHES: &str = r#"plan slices {}

@@ -154,6 +154,9 @@ pub(crate) struct RunOptions {
     /// `owner/name`.
     pub(crate) repository_name: String,
     pub(crate) run_id: u64,
+    /// Directories of tools installed on the runner image, first on every step's PATH (before
+    /// the executor's stub `gh`, which such a directory's own `gh` must hand `gh api` to).
+    pub(crate) runner_tools: Vec<PathBuf>,
 }
 
 impl RunOptions {
@@ -191,6 +194,7 @@ impl RunOptions {
             actor: "octocat".into(),
             repository_name: "octo-org/golive".into(),
             run_id: 4242,
+            runner_tools: Vec::new(),
         }
     }
 
@@ -1042,7 +1046,9 @@ impl Shared<'_> {
         };
         let o = self.options;
         let inherited = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
-        let mut path: Vec<String> = vec![self.bin_dir.to_string_lossy().into_owned()];
+        let mut path: Vec<String> =
+            self.options.runner_tools.iter().map(|tools| tools.to_string_lossy().into_owned()).collect();
+        path.push(self.bin_dir.to_string_lossy().into_owned());
         path.extend(extra_path.iter().rev().cloned());
         path.push(inherited);
         // Signals at their defaults, as on a runner: a test process started as a shell's
