@@ -51,6 +51,21 @@ fn group_by(node: &Node, group: &model::ConditionGroup<'_>) -> String {
     }
 }
 
+/// What a decision that held says it does next: samples again (with the tolerance's note), or
+/// `over` when the stage or window is done.
+fn samples_again_or(next: Option<i64>, note: &str, over: impl FnOnce() -> String) -> String {
+    match (next, note.is_empty()) {
+        (Some(_), true) => "holds; samples again".to_string(),
+        (Some(_), false) => format!("{note}; samples again"),
+        (None, _) => over(),
+    }
+}
+
+/// How a watch that held to its end says so.
+fn held_for(node: &Node) -> String {
+    format!("held for {}", crate::units::format_duration(node.for_ms().unwrap_or(0)))
+}
+
 /// What one sample means for a gate, stage or watch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Judgement {
@@ -1536,19 +1551,9 @@ impl<'m, 'w> Run<'m, 'w> {
                         let (verdict, judged) = self.ctx.evaluate(&by, &node.requires, &mut run.sampler.holds);
                         let (judgement, note) = run.sampler.judge(verdict, node.tolerance);
                         match judgement {
-                            Judgement::Breach => {
-                                self.ctx.decision(&by, verdict, judged.clone(), "breached".into());
+                            Judgement::Breach | Judgement::Inconclusive => {
                                 let resume = Resume::StageHold { stage, start, end };
-                                self.breach(index, &judged, resume);
-                                return;
-                            }
-                            Judgement::Inconclusive => {
-                                self.ctx.decision(&by, verdict, judged, "inconclusive: a person decides".into());
-                                self.inconclusive(
-                                    index,
-                                    "its conditions had no data".into(),
-                                    Resume::StageHold { stage, start, end },
-                                );
+                                self.judged_against(index, &by, (verdict, judged), judgement, resume);
                                 return;
                             }
                             Judgement::Fine | Judgement::Tolerated => {
@@ -1559,11 +1564,7 @@ impl<'m, 'w> Run<'m, 'w> {
                                     &run.sampler,
                                     &node.requires,
                                 );
-                                let then = match (next, note.is_empty()) {
-                                    (Some(_), true) => "holds; samples again".to_string(),
-                                    (Some(_), false) => format!("{note}; samples again"),
-                                    (None, _) => "the stage is done".to_string(),
-                                };
+                                let then = samples_again_or(next, &note, || "the stage is done".to_string());
                                 self.ctx.decision(&by, verdict, judged, then);
                                 if let Some(next) = next {
                                     run.wake = Some(next);
@@ -1596,34 +1597,19 @@ impl<'m, 'w> Run<'m, 'w> {
                         let (judgement, note) = state.sampler.judge(verdict, node.tolerance);
                         let nodata = state.sampler.nodata;
                         match judgement {
-                            Judgement::Breach => {
-                                self.ctx.decision(&by, verdict, judged.clone(), "breached".into());
-                                self.breach(index, &judged, Resume::Window { start, end });
-                                return;
-                            }
-                            Judgement::Inconclusive => {
-                                self.ctx.decision(&by, verdict, judged, "inconclusive: a person decides".into());
-                                self.nodes[index].sampler.nodata = nodata;
-                                self.inconclusive(
-                                    index,
-                                    "its conditions had no data".into(),
-                                    Resume::Window { start, end },
-                                );
+                            Judgement::Breach | Judgement::Inconclusive => {
+                                if judgement == Judgement::Inconclusive {
+                                    // The node's count of samples without data is its group's.
+                                    self.nodes[index].sampler.nodata = nodata;
+                                }
+                                let resume = Resume::Window { start, end };
+                                self.judged_against(index, &by, (verdict, judged), judgement, resume);
                                 return;
                             }
                             Judgement::Fine | Judgement::Tolerated => {
                                 let next = rules::next_sample(start, end, group.every_ms, now);
                                 state.next = next;
-                                let then = match (next, note.is_empty()) {
-                                    (Some(_), true) => "holds; samples again".to_string(),
-                                    (Some(_), false) => format!("{note}; samples again"),
-                                    (None, _) => {
-                                        format!(
-                                            "held for {}",
-                                            crate::units::format_duration(node.for_ms().unwrap_or(0))
-                                        )
-                                    }
-                                };
+                                let then = samples_again_or(next, &note, || held_for(node));
                                 self.ctx.decision(&by, verdict, judged, then);
                                 wake = earliest(wake, next);
                             }
@@ -1652,18 +1638,9 @@ impl<'m, 'w> Run<'m, 'w> {
                     let (verdict, judged) = self.ctx.evaluate(&by, conditions, &mut run.sampler.holds);
                     let (judgement, note) = run.sampler.judge(verdict, node.tolerance);
                     match judgement {
-                        Judgement::Breach => {
-                            self.ctx.decision(&by, verdict, judged.clone(), "breached".into());
-                            self.breach(index, &judged, Resume::Window { start, end });
-                            return;
-                        }
-                        Judgement::Inconclusive => {
-                            self.ctx.decision(&by, verdict, judged, "inconclusive: a person decides".into());
-                            self.inconclusive(
-                                index,
-                                "its conditions had no data".into(),
-                                Resume::Window { start, end },
-                            );
+                        Judgement::Breach | Judgement::Inconclusive => {
+                            let resume = Resume::Window { start, end };
+                            self.judged_against(index, &by, (verdict, judged), judgement, resume);
                             return;
                         }
                         Judgement::Fine | Judgement::Tolerated => {
@@ -1674,13 +1651,7 @@ impl<'m, 'w> Run<'m, 'w> {
                                 &run.sampler,
                                 conditions,
                             );
-                            let then = match (next, note.is_empty()) {
-                                (Some(_), true) => "holds; samples again".to_string(),
-                                (Some(_), false) => format!("{note}; samples again"),
-                                (None, _) => {
-                                    format!("held for {}", crate::units::format_duration(node.for_ms().unwrap_or(0)))
-                                }
-                            };
+                            let then = samples_again_or(next, &note, || held_for(node));
                             self.ctx.decision(&by, verdict, judged, then);
                             match next {
                                 Some(next) => {
@@ -1766,6 +1737,26 @@ impl<'m, 'w> Run<'m, 'w> {
             Phase::Window { start, end } => Resume::Window { start, end },
             Phase::Paused { resume, .. } | Phase::InTree { resume } | Phase::Asking { resume, .. } => resume,
             _ => Resume::Step,
+        }
+    }
+
+    /// A sample of a stage or a watch that went against the node: a breach hands it to its
+    /// `on breach` (R9), no data past its tolerance to a person (R10); deciding again resumes
+    /// at `resume`.
+    fn judged_against(
+        &mut self,
+        index: usize,
+        by: &str,
+        (verdict, judged): (Verdict, Vec<Judged>),
+        judgement: Judgement,
+        resume: Resume,
+    ) {
+        if judgement == Judgement::Breach {
+            self.ctx.decision(by, verdict, judged.clone(), "breached".into());
+            self.breach(index, &judged, resume);
+        } else {
+            self.ctx.decision(by, verdict, judged, "inconclusive: a person decides".into());
+            self.inconclusive(index, "its conditions had no data".into(), resume);
         }
     }
 
