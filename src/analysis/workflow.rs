@@ -151,12 +151,18 @@ impl Job {
 }
 
 /// The longest a node runs without a point where the runbook can stop a slice: a command with
-/// its retries (gates, watches, stages and waits stop between samples), or a `pause D` of its
-/// action, which waits D and then tries the failed step once more, a command too.
+/// its retries or a person's answer time (gates, watches, stages and waits stop between
+/// samples), or a `pause D` of its action, which waits D and then tries the failed step once
+/// more, a command too.
 fn longest_unstoppable_ms(model: &Model, node: NodeId) -> u64 {
     let node = &model.nodes[node.0];
     let command = super::steps(&node.items)
-        .filter(|step| matches!(step.kind, StepKind::Run { .. } | StepKind::Expect { .. }))
+        .filter(|step| {
+            matches!(
+                step.kind,
+                StepKind::Run { .. } | StepKind::Expect { .. } | StepKind::Check { .. } | StepKind::Approve { .. }
+            )
+        })
         .map(|step| step.worst_case_ms())
         .max()
         .unwrap_or(0);

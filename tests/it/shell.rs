@@ -400,9 +400,22 @@ phase deploy after go_no_go {
 fn approvals_fail_closed_without_a_terminal_and_pass_with_recorded_answers() {
     let dir = temp_dir("approvals");
     runbook(&dir, APPROVAL);
-    let output = run(&dir, &["--now"]);
+    // Nobody to ask: the step waits its answer time all the same (R5), then fails closed.
+    let output = fast(&dir, &["--now"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    assert!(text(&output).contains("no terminal and no recorded answer: go_no_go.1 fails closed"), "{}", text(&output));
+    assert!(
+        text(&output).contains("no terminal and no recorded answer in 900s: go_no_go.1 fails closed"),
+        "{}",
+        text(&output)
+    );
+    let log = read(&dir, ".golive-approvals/trace");
+    let times = |event: &str| {
+        log.lines()
+            .find(|line| line.split(' ').nth(1) == Some(event) && line.contains("go_no_go.1"))
+            .and_then(|line| line.split(' ').next()?.parse::<i64>().ok())
+    };
+    let (asked, failed) = (times("step_started").expect("asked"), times("step_finished").expect("failed"));
+    assert!(failed - asked >= 900_000, "failed {} ms after the question", failed - asked);
     assert_eq!(read(&dir, "steps"), "");
 
     // The same name twice is one distinct person, whatever its case: still short of the quorum

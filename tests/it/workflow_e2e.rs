@@ -553,6 +553,8 @@ fn example_through_its_workflow(example: &Path, scale: i64) -> Vec<String> {
         options.time_scale = scale as f64;
         options.env.insert("GOLIVE_TIME_SCALE".into(), scale.to_string());
         options.runner_tools.push(tools.clone());
+        // The record job turns days of samples into Markdown: seconds of real time.
+        options.least_job_timeout = std::time::Duration::from_secs(120);
         for script in REPOSITORY_SCRIPTS {
             let path = options.repository.join(script);
             std::fs::create_dir_all(path.parent().expect("a folder")).expect("scripts");

@@ -154,6 +154,10 @@ pub(crate) struct RunOptions {
     /// `owner/name`.
     pub(crate) repository_name: String,
     pub(crate) run_id: u64,
+    /// The least real time a job's scaled `timeout-minutes` gives it: a job's own work (the
+    /// checkout, merging states, writing a long run's record) takes real time, which the
+    /// speed-up does not shorten. None by default.
+    pub(crate) least_job_timeout: Duration,
     /// Directories of tools installed on the runner image, first on every step's PATH (before
     /// the executor's stub `gh`, which such a directory's own `gh` must hand `gh api` to).
     pub(crate) runner_tools: Vec<PathBuf>,
@@ -194,6 +198,7 @@ impl RunOptions {
             actor: "octocat".into(),
             repository_name: "octo-org/golive".into(),
             run_id: 4242,
+            least_job_timeout: Duration::ZERO,
             runner_tools: Vec::new(),
         }
     }
@@ -811,7 +816,7 @@ impl Shared<'_> {
         let mut run = JobRun {
             shared: self,
             job,
-            deadline: Instant::now() + self.options.scaled(job.timeout_minutes),
+            deadline: Instant::now() + self.options.scaled(job.timeout_minutes).max(self.options.least_job_timeout),
             survives_cancel,
             stopped: None,
             stopped_at: None,
