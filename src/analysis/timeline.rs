@@ -2,9 +2,9 @@
 //! worst-case time to detect a breach and roll back, and the launch against windows and freezes.
 
 use super::graph::Dependencies;
-use super::{format_duration, format_offset};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{self, Model, NodeId, NodeKind, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SAMPLING_MS};
+use crate::units::{Duration, Offset};
 use serde::Serialize;
 
 /// Times of one node, in milliseconds from T0.
@@ -353,17 +353,17 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                             format!(
                                 "`{}` is scheduled at {}, before `{}` can finish ({} at the earliest)",
                                 node.name,
-                                format_offset(at),
+                                Offset(at),
                                 before.name,
-                                format_offset(finish)
+                                Offset(finish)
                             ),
                         )
-                        .label(format!("starts at {}", format_offset(at)))
+                        .label(format!("starts at {}", Offset(at)))
                         .with(*span, format!("runs after `{}`", before.name))
                         .help(format!(
                             "move `{}` to {} or later, or drop the `after`",
                             node.name,
-                            format_offset(finish)
+                            Offset(finish)
                         )),
                     );
                 } else if node.kind == NodeKind::Watch && before.kind == NodeKind::Watch && at > finish {
@@ -403,14 +403,14 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                         format!(
                             "the steps of `{}` up to this one may take {} together, but `{}` starts {} after `{}` begins",
                             node.name,
-                            format_duration(total),
+                            Duration(total),
                             next.name,
-                            format_duration(window),
+                            Duration(window),
                             node.name
                         ),
                     )
-                    .label(format!("ends {} after `{}` begins, at the latest", format_duration(total), node.name))
-                    .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                    .label(format!("ends {} after `{}` begins, at the latest", Duration(total), node.name))
+                    .with(next.name_span, format!("due at {}", Offset(deadline)))
                     .help("shorten the steps' timeouts, split the node, or schedule the next node later"),
                 );
             }
@@ -422,22 +422,22 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                         step.span,
                         format!(
                             "this step may take {}, but `{}` starts {} after `{}` begins",
-                            format_duration(worst),
+                            Duration(worst),
                             next.name,
-                            format_duration(window),
+                            Duration(window),
                             node.name
                         ),
                     )
                     .label(match &step.kind {
-                        model::StepKind::Wait { .. } => format!("waits {}", format_duration(worst)),
+                        model::StepKind::Wait { .. } => format!("waits {}", Duration(worst)),
                         model::StepKind::Run { retries, .. } | model::StepKind::Expect { retries, .. }
                             if *retries > 0 =>
                         {
-                            format!("up to {} ({} attempts)", format_duration(worst), retries + 1)
+                            format!("up to {} ({} attempts)", Duration(worst), retries + 1)
                         }
-                        _ => format!("up to {} by its timeout", format_duration(worst)),
+                        _ => format!("up to {} by its timeout", Duration(worst)),
                     })
-                    .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                    .with(next.name_span, format!("due at {}", Offset(deadline)))
                     .help("shorten the step's timeout, or schedule the next node later"),
                 );
             }
@@ -453,13 +453,13 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                             format!(
                                 "`{}` holds this for {}, but `{}` starts {} after the gate opens",
                                 node.name,
-                                format_duration(hold),
+                                Duration(hold),
                                 next.name,
-                                format_duration(window)
+                                Duration(window)
                             ),
                         )
-                        .label(format!("held for {}", format_duration(hold)))
-                        .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                        .label(format!("held for {}", Duration(hold)))
+                        .with(next.name_span, format!("due at {}", Offset(deadline)))
                         .help("shorten the `for`, or open the gate earlier"),
                     );
                 }
@@ -502,8 +502,8 @@ fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<
                         second.name_span,
                         format!("`{}` and `{}` may change `{env_name}` at the same time", first.name, second.name),
                     )
-                    .label(format!("may start at {}, while `{}` runs", format_offset(start), first.name))
-                    .with(first.name_span, format!("runs until {} at the latest", format_offset(reached)))
+                    .label(format!("may start at {}, while `{}` runs", Offset(start), first.name))
+                    .with(first.name_span, format!("runs until {} at the latest", Offset(reached)))
                     .help(format!(
                         "run one after the other: `after {}` on `{}`, unless they touch separate parts of `{env_name}`",
                         first.name, second.name
@@ -535,13 +535,13 @@ fn watch_gap(
         at_span,
         format!(
             "nothing is watched for {} between `{}` and `{}`",
-            format_duration((start - finish).unsigned_abs()),
+            Duration((start - finish).unsigned_abs()),
             before.name,
             node.name
         ),
     )
-    .label(format!("starts at {}", format_offset(start)))
-    .with(before.name_span, format!("ends at {}", format_offset(finish)))
+    .label(format!("starts at {}", Offset(start)))
+    .with(before.name_span, format!("ends at {}", Offset(finish)))
 }
 
 fn watch_gaps(model: &Model, times: &[NodeTimes], gap_reported: &[bool], diagnostics: &mut Vec<Diagnostic>) {
