@@ -5,8 +5,8 @@ use crate::diag;
 use crate::source::{SourceMap, Span};
 use line_index::{LineCol, LineIndex, TextSize, WideEncoding, WideLineCol};
 use lsp_types::{
-    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
-    TextDocumentContentChangeEvent, Uri,
+    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, PublishDiagnosticsParams,
+    Range, TextDocumentContentChangeEvent, Uri,
 };
 
 /// How the client counts columns: LSP positions are in UTF-16 code units unless the client
@@ -35,6 +35,8 @@ pub(crate) struct Document {
     pub(crate) checked: crate::Checked,
     /// Kept with `checked`, whose spans point into it.
     pub(crate) sources: SourceMap,
+    /// The diagnostics last published (`None` before the first publication).
+    published: Option<Vec<lsp_types::Diagnostic>>,
 }
 
 /// A document's previous check, kept only until it is dropped.
@@ -47,7 +49,7 @@ impl Document {
     pub(crate) fn new(uri: Uri, version: i32, text: String, checking: Checking) -> Document {
         let (sources, checked) = check(&uri, &text, checking);
         let index = LineIndex::new(&text);
-        Document { uri, version, text, index, checked, sources }
+        Document { uri, version, text, index, checked, sources, published: None }
     }
 
     /// Replaces the text and checks it again. Returns the previous check, for the caller to
@@ -179,6 +181,22 @@ impl Document {
                 Some(shown)
             })
             .collect()
+    }
+
+    /// The `publishDiagnostics` parameters of the last check, or `None` when they are those
+    /// published last for this document (the same diagnostics at the same places): the client
+    /// still shows them, and sending a large plan's again after each keystroke would cost the
+    /// server and the editor more than the check.
+    pub(crate) fn publish(&mut self, encoding: Encoding) -> Option<serde_json::Value> {
+        let shown = self.diagnostics(encoding);
+        if self.published.as_ref() == Some(&shown) {
+            return None;
+        }
+        let params =
+            PublishDiagnosticsParams { uri: self.uri.clone(), diagnostics: shown, version: Some(self.version) };
+        let json = serde_json::to_value(&params).unwrap_or_default();
+        self.published = Some(params.diagnostics);
+        Some(json)
     }
 
     fn diagnostic(&self, diagnostic: &diag::Diagnostic, anchor: Span, encoding: Encoding) -> lsp_types::Diagnostic {
