@@ -1026,6 +1026,12 @@ fn incremental_changes_give_the_diagnostics_of_the_full_text() {
         // The same findings; related places name each its own document.
         let found = from_full["diagnostics"].to_string().replace(full, edited);
         assert_eq!(from_edits["diagnostics"].to_string(), found, "after version {version}:\n{text}");
+        // And those of a fresh check: what the editor kept when nothing was published is right.
+        let fresh_uri = format!("file:///tmp/fresh{version}.golive");
+        let fresh = client.open(&fresh_uri, &text)["diagnostics"].to_string().replace(&fresh_uri, edited);
+        assert_eq!(from_edits["diagnostics"].to_string(), fresh, "after version {version}:\n{text}");
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": fresh_uri } }));
+        client.notification("textDocument/publishDiagnostics");
     }
     client.finish();
 }
