@@ -94,7 +94,9 @@ pub fn run_with_targets(
             connection.sender.send(message).map_err(|_| "the connection to the client broke".to_string())?;
         }
         if let Some(server) = &mut server {
-            server.retired.clear();
+            for retired in server.retired.drain(..) {
+                server.dropper.drop_later(retired);
+            }
         }
     }
     Err("the client closed the connection without exit".to_string())
@@ -140,7 +142,13 @@ fn initialize(request: Request, checking: Checking) -> (Response, Option<Server>
     };
     (
         Response::new_ok(request.id, result),
-        Some(Server { encoding, documents: HashMap::new(), checking, retired: Vec::new() }),
+        Some(Server {
+            encoding,
+            documents: HashMap::new(),
+            checking,
+            retired: Vec::new(),
+            dropper: document::Dropper::default(),
+        }),
     )
 }
 
@@ -151,6 +159,8 @@ struct Server {
     checking: Checking,
     /// Checks a change replaced, dropped after the messages it caused are sent.
     retired: Vec<document::Retired>,
+    /// Where they are dropped.
+    dropper: document::Dropper,
 }
 
 impl Server {
