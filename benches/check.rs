@@ -8,6 +8,11 @@
 mod synth;
 
 use golivec::emit::{render, Target};
+
+// The allocator of the `golivec` binary (`src/main.rs`), which the language server runs with.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use golivec::{analysis, Options};
 
 fn main() {
