@@ -495,19 +495,44 @@ fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<
         match reach {
             Some((reach_env, other, reached)) if reach_env == env && start < reached => {
                 let (first, second) = (&model.nodes[other], &model.nodes[index]);
-                let env_name = &model.envs[env].name;
+                let (first_name, second_name) = (first.name.as_str(), second.name.as_str());
+                let env_name = model.envs[env].name.as_str();
+                // Written piece by piece: a large plan has hundreds of these, and `format!` was
+                // most of their cost. The text is that of
+                // "`{first}` and `{second}` may change `{env}` at the same time" and so on.
+                let mut label = concat(&["may start at "]);
+                crate::units::push_offset(&mut label, start);
+                label.push_str(", while `");
+                label.push_str(first_name);
+                label.push_str("` runs");
+                let mut until = concat(&["runs until "]);
+                crate::units::push_offset(&mut until, reached);
+                until.push_str(" at the latest");
                 diagnostics.push(
                     Diagnostic::new(
                         Code::ConcurrentChanges,
                         second.name_span,
-                        format!("`{}` and `{}` may change `{env_name}` at the same time", first.name, second.name),
+                        concat(&[
+                            "`",
+                            first_name,
+                            "` and `",
+                            second_name,
+                            "` may change `",
+                            env_name,
+                            "` at the same time",
+                        ]),
                     )
-                    .label(format!("may start at {}, while `{}` runs", Offset(start), first.name))
-                    .with(first.name_span, format!("runs until {} at the latest", Offset(reached)))
-                    .help(format!(
-                        "run one after the other: `after {}` on `{}`, unless they touch separate parts of `{env_name}`",
-                        first.name, second.name
-                    )),
+                    .label(label)
+                    .with(first.name_span, until)
+                    .help(concat(&[
+                        "run one after the other: `after ",
+                        first_name,
+                        "` on `",
+                        second_name,
+                        "`, unless they touch separate parts of `",
+                        env_name,
+                        "`",
+                    ])),
                 );
                 if finish > reached {
                     reach = Some((env, index, finish));
@@ -517,6 +542,15 @@ fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<
             _ => reach = Some((env, index, finish)),
         }
     }
+}
+
+/// The pieces one after the other, in a string of the right size.
+fn concat(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|piece| piece.len()).sum::<usize>() + 16);
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// E0507 between watches that do not follow each other: from the first watch's start to the
