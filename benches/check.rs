@@ -8,6 +8,11 @@
 mod synth;
 
 use golivec::emit::{render, Target};
+
+// The allocator of the `golivec` binary (`src/main.rs`), which the language server runs with.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use golivec::{analysis, Options};
 
 fn main() {
@@ -111,11 +116,15 @@ fn checked_example(name: &str) -> (golivec::model::Model, golivec::analysis::Ana
     }
 }
 
-/// The language server after one keystroke in a 5,000-line plan (synthetic, 815 nodes): the
-/// change sent as the whole text (`full`, the sync before issue 20) or as one ranged edit
-/// (`incremental`), until the diagnostics are published; over an in-memory connection, so what
-/// is measured is the server's work, not a pipe's.
-#[divan::bench(args = ["full", "incremental"], sample_count = 50)]
+/// The language server after one keystroke in a 5,000-line plan (synthetic, 815 nodes, 686
+/// warnings): the change sent as the whole text (`full`, the sync before issue 20) or as one
+/// ranged edit (`incremental`), each flipping a letter of a title, which leaves the
+/// diagnostics as they were; or a line break put in the middle of the plan and taken out again
+/// (`new_line`), which moves half of them. Measured until the server is done with the change:
+/// a request sent after it is answered (requests and notifications are handled in order), the
+/// diagnostics published before when they changed. Over an in-memory connection, so what is
+/// measured is the server's work, not a pipe's.
+#[divan::bench(args = ["full", "incremental", "new_line"], sample_count = 50)]
 fn lsp_change(bencher: divan::Bencher, sync: &str) {
     use lsp_server::{Connection, Message, Notification, Request, RequestId};
     use serde_json::json;
@@ -126,22 +135,31 @@ fn lsp_change(bencher: divan::Bencher, sync: &str) {
     let send = |message: Message| {
         let _ = client.sender.send(message);
     };
-    let published = || loop {
-        match client.receiver.recv() {
-            Ok(Message::Notification(notification)) if notification.method == "textDocument/publishDiagnostics" => {
-                return Some(notification)
+    // The messages up to the answer to request `id`: the diagnostics published, if any.
+    let answered = |id: i32| {
+        let mut published = None;
+        loop {
+            match client.receiver.recv() {
+                Ok(Message::Notification(notification)) if notification.method == "textDocument/publishDiagnostics" => {
+                    published = Some(notification)
+                }
+                Ok(Message::Response(response)) if response.id == RequestId::from(id) => return published,
+                Ok(_) => {}
+                Err(_) => return None,
             }
-            Ok(_) => {}
-            Err(_) => return None,
         }
     };
+    // A request the server answers at once, with an error: it only marks the end of a change.
+    let sync_request = |id: i32| Request::new(RequestId::from(id), "golivec/bench".to_string(), json!(null));
     send(Request::new(RequestId::from(1), "initialize".to_string(), json!({ "capabilities": {} })).into());
     let _ = client.receiver.recv();
     send(Notification::new("initialized".to_string(), json!({})).into());
     let open = json!({ "textDocument": { "uri": uri, "languageId": "golive", "version": 1, "text": text } });
     send(Notification::new("textDocument/didOpen".to_string(), open).into());
-    let _ = published();
-    // Each change flips one letter of a title in the middle of the plan, back and forth.
+    send(sync_request(2).into());
+    let _ = answered(2);
+    // Each change flips one letter of a title in the middle of the plan, back and forth; or
+    // puts a line break before that title and takes it out.
     let line = text.lines().count() / 2;
     let (at, title) = text
         .lines()
@@ -149,26 +167,39 @@ fn lsp_change(bencher: divan::Bencher, sync: &str) {
         .skip(line)
         .find_map(|(number, content)| Some((number, content.find('"')? + 1)))
         .unwrap_or((0, 0));
-    let mut version = 1;
+    let mut version = 2;
     let mut flipped = text.clone();
     bencher.bench_local(|| {
         version += 1;
         let letter = if version % 2 == 0 { "Q" } else { "R" };
-        let changes = if sync == "full" {
-            let offset: usize = flipped.lines().take(at).map(|line| line.len() + 1).sum::<usize>() + title;
-            flipped.replace_range(offset..offset + 1, letter);
-            json!([{ "text": flipped }])
-        } else {
-            let start = json!({ "line": at, "character": title });
-            let end = json!({ "line": at, "character": title + 1 });
-            json!([{ "range": { "start": start, "end": end }, "text": letter }])
+        let changes = match sync {
+            "full" => {
+                let offset: usize = flipped.lines().take(at).map(|line| line.len() + 1).sum::<usize>() + title;
+                flipped.replace_range(offset..offset + 1, letter);
+                json!([{ "text": flipped }])
+            }
+            "new_line" if version % 2 == 1 => {
+                let start = json!({ "line": at, "character": 0 });
+                json!([{ "range": { "start": start, "end": start }, "text": "\n" }])
+            }
+            "new_line" => {
+                let start = json!({ "line": at, "character": 0 });
+                let end = json!({ "line": at + 1, "character": 0 });
+                json!([{ "range": { "start": start, "end": end }, "text": "" }])
+            }
+            _ => {
+                let start = json!({ "line": at, "character": title });
+                let end = json!({ "line": at, "character": title + 1 });
+                json!([{ "range": { "start": start, "end": end }, "text": letter }])
+            }
         };
         let change = json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes });
         send(Notification::new("textDocument/didChange".to_string(), change).into());
-        divan::black_box(published())
+        send(sync_request(version).into());
+        divan::black_box(answered(version))
     });
-    send(Request::new(RequestId::from(2), "shutdown".to_string(), serde_json::Value::Null).into());
-    let _ = client.receiver.recv();
+    send(Request::new(RequestId::from(0), "shutdown".to_string(), serde_json::Value::Null).into());
+    let _ = answered(0);
     send(Notification::new("exit".to_string(), serde_json::Value::Null).into());
     let _ = serving.join();
 }

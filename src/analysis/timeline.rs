@@ -2,9 +2,9 @@
 //! worst-case time to detect a breach and roll back, and the launch against windows and freezes.
 
 use super::graph::Dependencies;
-use super::{format_duration, format_offset};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{self, Model, NodeId, NodeKind, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SAMPLING_MS};
+use crate::units::{Duration, Offset};
 use serde::Serialize;
 
 /// Times of one node, in milliseconds from T0.
@@ -353,17 +353,17 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                             format!(
                                 "`{}` is scheduled at {}, before `{}` can finish ({} at the earliest)",
                                 node.name,
-                                format_offset(at),
+                                Offset(at),
                                 before.name,
-                                format_offset(finish)
+                                Offset(finish)
                             ),
                         )
-                        .label(format!("starts at {}", format_offset(at)))
+                        .label(format!("starts at {}", Offset(at)))
                         .with(*span, format!("runs after `{}`", before.name))
                         .help(format!(
                             "move `{}` to {} or later, or drop the `after`",
                             node.name,
-                            format_offset(finish)
+                            Offset(finish)
                         )),
                     );
                 } else if node.kind == NodeKind::Watch && before.kind == NodeKind::Watch && at > finish {
@@ -403,14 +403,14 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                         format!(
                             "the steps of `{}` up to this one may take {} together, but `{}` starts {} after `{}` begins",
                             node.name,
-                            format_duration(total),
+                            Duration(total),
                             next.name,
-                            format_duration(window),
+                            Duration(window),
                             node.name
                         ),
                     )
-                    .label(format!("ends {} after `{}` begins, at the latest", format_duration(total), node.name))
-                    .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                    .label(format!("ends {} after `{}` begins, at the latest", Duration(total), node.name))
+                    .with(next.name_span, format!("due at {}", Offset(deadline)))
                     .help("shorten the steps' timeouts, split the node, or schedule the next node later"),
                 );
             }
@@ -422,22 +422,22 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                         step.span,
                         format!(
                             "this step may take {}, but `{}` starts {} after `{}` begins",
-                            format_duration(worst),
+                            Duration(worst),
                             next.name,
-                            format_duration(window),
+                            Duration(window),
                             node.name
                         ),
                     )
                     .label(match &step.kind {
-                        model::StepKind::Wait { .. } => format!("waits {}", format_duration(worst)),
+                        model::StepKind::Wait { .. } => format!("waits {}", Duration(worst)),
                         model::StepKind::Run { retries, .. } | model::StepKind::Expect { retries, .. }
                             if *retries > 0 =>
                         {
-                            format!("up to {} ({} attempts)", format_duration(worst), retries + 1)
+                            format!("up to {} ({} attempts)", Duration(worst), retries + 1)
                         }
-                        _ => format!("up to {} by its timeout", format_duration(worst)),
+                        _ => format!("up to {} by its timeout", Duration(worst)),
                     })
-                    .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                    .with(next.name_span, format!("due at {}", Offset(deadline)))
                     .help("shorten the step's timeout, or schedule the next node later"),
                 );
             }
@@ -453,13 +453,13 @@ pub fn check(model: &Model, dependencies: &Dependencies, schedule: &Schedule) ->
                             format!(
                                 "`{}` holds this for {}, but `{}` starts {} after the gate opens",
                                 node.name,
-                                format_duration(hold),
+                                Duration(hold),
                                 next.name,
-                                format_duration(window)
+                                Duration(window)
                             ),
                         )
-                        .label(format!("held for {}", format_duration(hold)))
-                        .with(next.name_span, format!("due at {}", format_offset(deadline)))
+                        .label(format!("held for {}", Duration(hold)))
+                        .with(next.name_span, format!("due at {}", Offset(deadline)))
                         .help("shorten the `for`, or open the gate earlier"),
                     );
                 }
@@ -495,19 +495,44 @@ fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<
         match reach {
             Some((reach_env, other, reached)) if reach_env == env && start < reached => {
                 let (first, second) = (&model.nodes[other], &model.nodes[index]);
-                let env_name = &model.envs[env].name;
+                let (first_name, second_name) = (first.name.as_str(), second.name.as_str());
+                let env_name = model.envs[env].name.as_str();
+                // Written piece by piece: a large plan has hundreds of these, and `format!` was
+                // most of their cost. The text is that of
+                // "`{first}` and `{second}` may change `{env}` at the same time" and so on.
+                let mut label = concat(&["may start at "]);
+                crate::units::push_offset(&mut label, start);
+                label.push_str(", while `");
+                label.push_str(first_name);
+                label.push_str("` runs");
+                let mut until = concat(&["runs until "]);
+                crate::units::push_offset(&mut until, reached);
+                until.push_str(" at the latest");
                 diagnostics.push(
                     Diagnostic::new(
                         Code::ConcurrentChanges,
                         second.name_span,
-                        format!("`{}` and `{}` may change `{env_name}` at the same time", first.name, second.name),
+                        concat(&[
+                            "`",
+                            first_name,
+                            "` and `",
+                            second_name,
+                            "` may change `",
+                            env_name,
+                            "` at the same time",
+                        ]),
                     )
-                    .label(format!("may start at {}, while `{}` runs", format_offset(start), first.name))
-                    .with(first.name_span, format!("runs until {} at the latest", format_offset(reached)))
-                    .help(format!(
-                        "run one after the other: `after {}` on `{}`, unless they touch separate parts of `{env_name}`",
-                        first.name, second.name
-                    )),
+                    .label(label)
+                    .with(first.name_span, until)
+                    .help(concat(&[
+                        "run one after the other: `after ",
+                        first_name,
+                        "` on `",
+                        second_name,
+                        "`, unless they touch separate parts of `",
+                        env_name,
+                        "`",
+                    ])),
                 );
                 if finish > reached {
                     reach = Some((env, index, finish));
@@ -517,6 +542,15 @@ fn concurrent_changes(model: &Model, times: &[NodeTimes], diagnostics: &mut Vec<
             _ => reach = Some((env, index, finish)),
         }
     }
+}
+
+/// The pieces one after the other, in a string of the right size.
+fn concat(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|piece| piece.len()).sum::<usize>() + 16);
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// E0507 between watches that do not follow each other: from the first watch's start to the
@@ -535,13 +569,13 @@ fn watch_gap(
         at_span,
         format!(
             "nothing is watched for {} between `{}` and `{}`",
-            format_duration((start - finish).unsigned_abs()),
+            Duration((start - finish).unsigned_abs()),
             before.name,
             node.name
         ),
     )
-    .label(format!("starts at {}", format_offset(start)))
-    .with(before.name_span, format!("ends at {}", format_offset(finish)))
+    .label(format!("starts at {}", Offset(start)))
+    .with(before.name_span, format!("ends at {}", Offset(finish)))
 }
 
 fn watch_gaps(model: &Model, times: &[NodeTimes], gap_reported: &[bool], diagnostics: &mut Vec<Diagnostic>) {

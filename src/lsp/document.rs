@@ -5,8 +5,8 @@ use crate::diag;
 use crate::source::{SourceMap, Span};
 use line_index::{LineCol, LineIndex, TextSize, WideEncoding, WideLineCol};
 use lsp_types::{
-    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
-    TextDocumentContentChangeEvent, Uri,
+    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, PublishDiagnosticsParams,
+    Range, TextDocumentContentChangeEvent, Uri,
 };
 
 /// How the client counts columns: LSP positions are in UTF-16 code units unless the client
@@ -35,19 +35,74 @@ pub(crate) struct Document {
     pub(crate) checked: crate::Checked,
     /// Kept with `checked`, whose spans point into it.
     pub(crate) sources: SourceMap,
+    /// The diagnostics last published (`None` before the first publication).
+    published: Option<Vec<lsp_types::Diagnostic>>,
 }
 
 /// A document's previous check, kept only until it is dropped.
 pub(crate) struct Retired {
-    _checked: crate::Checked,
-    _sources: SourceMap,
+    checked: crate::Checked,
+    sources: SourceMap,
+}
+
+/// Drops the checks that changes replaced on a thread of its own: freeing a large plan's tree
+/// and model one allocation at a time costs a tenth of a re-check, which the next message need
+/// not wait for (the source map, a few buffers and a loader that stays on this thread, is
+/// dropped here). Drops in place when no thread can be started. Dropping the dropper waits
+/// for its thread.
+#[derive(Default)]
+pub(crate) struct Dropper {
+    sender: Option<std::sync::mpsc::Sender<crate::Checked>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    failed: bool,
+}
+
+impl Dropper {
+    pub(crate) fn drop_later(&mut self, retired: Retired) {
+        let Retired { checked, sources } = retired;
+        drop(sources);
+        if self.sender.is_none() && !self.failed {
+            let (sender, receiver) = std::sync::mpsc::channel::<crate::Checked>();
+            let spawned = std::thread::Builder::new().name("golivec-lsp-drop".to_string()).spawn(move || {
+                for checked in receiver {
+                    drop(checked);
+                }
+            });
+            match spawned {
+                Ok(thread) => {
+                    self.sender = Some(sender);
+                    self.thread = Some(thread);
+                }
+                Err(_) => self.failed = true,
+            }
+        }
+        if let Some(sender) = &self.sender {
+            // A send fails only when the thread is gone (it panicked): the value comes back.
+            if let Err(returned) = sender.send(checked) {
+                self.sender = None;
+                self.failed = true;
+                drop(returned.0);
+            }
+        } else {
+            drop(checked);
+        }
+    }
+}
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        self.sender = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Document {
     pub(crate) fn new(uri: Uri, version: i32, text: String, checking: Checking) -> Document {
         let (sources, checked) = check(&uri, &text, checking);
         let index = LineIndex::new(&text);
-        Document { uri, version, text, index, checked, sources }
+        Document { uri, version, text, index, checked, sources, published: None }
     }
 
     /// Replaces the text and checks it again. Returns the previous check, for the caller to
@@ -60,8 +115,8 @@ impl Document {
         self.version = version;
         self.text = text;
         Retired {
-            _checked: std::mem::replace(&mut self.checked, checked),
-            _sources: std::mem::replace(&mut self.sources, sources),
+            checked: std::mem::replace(&mut self.checked, checked),
+            sources: std::mem::replace(&mut self.sources, sources),
         }
     }
 
@@ -154,49 +209,126 @@ impl Document {
     /// The diagnostics of the last check, as LSP diagnostics.
     pub(crate) fn diagnostics(&self, encoding: Encoding) -> Vec<lsp_types::Diagnostic> {
         let file = self.checked.file;
-        self.checked
-            .diagnostics
-            .iter()
-            .filter_map(|diagnostic| {
-                // About text pasted from another file: shown at the call in this document
-                // (the outermost call is the last label).
-                let primary = diagnostic.primary_span();
-                let anchor = if primary.file == file {
-                    primary
-                } else if let Some(label) = diagnostic.labels.iter().rev().find(|label| label.span.file == file) {
-                    label.span
-                } else {
-                    // A finding inside an imported file that no call here pasted (a syntax
-                    // error there, say): shown at the `use` that imports it, or the first `use`.
-                    self.use_of(primary.file)?
-                };
+        self.anchored()
+            .map(|(diagnostic, anchor)| {
                 let mut shown = self.diagnostic(diagnostic, anchor, encoding);
+                let primary = diagnostic.primary_span();
                 if primary.file != file {
                     let other = self.sources.get(primary.file);
                     let at = other.line_col(primary.start);
                     shown.message = format!("in {}:{}:{}: {}", other.name, at.line, at.column, shown.message);
                 }
-                Some(shown)
+                shown
             })
             .collect()
     }
 
-    fn diagnostic(&self, diagnostic: &diag::Diagnostic, anchor: Span, encoding: Encoding) -> lsp_types::Diagnostic {
-        let severity = match diagnostic.severity {
-            diag::Severity::Error => DiagnosticSeverity::ERROR,
-            diag::Severity::Warning => DiagnosticSeverity::WARNING,
-            diag::Severity::Advice => DiagnosticSeverity::INFORMATION,
+    /// The diagnostics of the last check shown in this document, each with the span it is
+    /// shown at.
+    fn anchored(&self) -> impl Iterator<Item = (&diag::Diagnostic, Span)> {
+        let file = self.checked.file;
+        self.checked.diagnostics.iter().filter_map(move |diagnostic| {
+            // About text pasted from another file: shown at the call in this document
+            // (the outermost call is the last label).
+            let primary = diagnostic.primary_span();
+            let anchor = if primary.file == file {
+                primary
+            } else if let Some(label) = diagnostic.labels.iter().rev().find(|label| label.span.file == file) {
+                label.span
+            } else {
+                // A finding inside an imported file that no call here pasted (a syntax
+                // error there, say): shown at the `use` that imports it, or the first `use`.
+                self.use_of(primary.file)?
+            };
+            Some((diagnostic, anchor))
+        })
+    }
+
+    /// The `publishDiagnostics` parameters of the last check, or `None` when they are those
+    /// published last for this document (the same diagnostics at the same places): the client
+    /// still shows them, and sending a large plan's again after each keystroke would cost the
+    /// server and the editor more than the check. The comparison makes no LSP diagnostic.
+    pub(crate) fn publish(&mut self, encoding: Encoding) -> Option<serde_json::Value> {
+        if let Some(published) = &self.published {
+            let mut before = published.iter();
+            let same = self.anchored().all(|(diagnostic, anchor)| {
+                before.next().is_some_and(|shown| self.shows(shown, diagnostic, anchor, encoding))
+            });
+            if same && before.next().is_none() {
+                return None;
+            }
+        }
+        let shown = self.diagnostics(encoding);
+        let params =
+            PublishDiagnosticsParams { uri: self.uri.clone(), diagnostics: shown, version: Some(self.version) };
+        let json = serde_json::to_value(&params).unwrap_or_default();
+        self.published = Some(params.diagnostics);
+        Some(json)
+    }
+
+    /// Whether `shown` is what [`Document::diagnostics`] makes of `diagnostic` shown at
+    /// `anchor`, told without making it. A finding in another file is never the same: its
+    /// message says where it is there, and that file may have changed.
+    fn shows(
+        &self,
+        shown: &lsp_types::Diagnostic,
+        diagnostic: &diag::Diagnostic,
+        anchor: Span,
+        encoding: Encoding,
+    ) -> bool {
+        if diagnostic.primary_span().file != self.checked.file {
+            return false;
+        }
+        let message = match &diagnostic.help {
+            None => shown.message == diagnostic.message,
+            Some(help) => shown
+                .message
+                .strip_prefix(diagnostic.message.as_str())
+                .and_then(|rest| rest.strip_prefix("\nhelp: "))
+                .is_some_and(|rest| rest == help),
         };
+        let code = matches!(&shown.code, Some(NumberOrString::String(code)) if code == diagnostic.code.as_str());
+        let related = match &shown.related_information {
+            None => self.related(diagnostic, anchor).next().is_none(),
+            Some(before) if before.is_empty() => false,
+            Some(before) => {
+                let mut labels = self.related(diagnostic, anchor);
+                before.iter().all(|before| {
+                    labels.next().is_some_and(|label| {
+                        before.location.uri == self.uri
+                            && before.location.range == self.range(label.span, encoding)
+                            && before.message == label.message.as_deref().unwrap_or_default()
+                    })
+                }) && labels.next().is_none()
+            }
+        };
+        message
+            && code
+            && related
+            && shown.range == self.range(anchor, encoding)
+            && shown.severity == Some(severity(diagnostic))
+            && shown.source.as_deref() == Some("golivec")
+            && shown.code_description.is_none()
+            && shown.tags.is_none()
+            && shown.data.is_none()
+    }
+
+    /// The labels of `diagnostic` shown as related places: the secondary ones in this document,
+    /// but the one it is shown at.
+    fn related<'a>(&'a self, diagnostic: &'a diag::Diagnostic, anchor: Span) -> impl Iterator<Item = &'a diag::Label> {
+        let file = self.checked.file;
+        diagnostic.labels.iter().filter(move |label| !label.primary && label.span.file == file && label.span != anchor)
+    }
+
+    fn diagnostic(&self, diagnostic: &diag::Diagnostic, anchor: Span, encoding: Encoding) -> lsp_types::Diagnostic {
         // The same text as the SARIF and GitHub renderings: the message, then the help.
         let mut message = diagnostic.message.clone();
         if let Some(help) = &diagnostic.help {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
-        let related: Vec<DiagnosticRelatedInformation> = diagnostic
-            .labels
-            .iter()
-            .filter(|label| !label.primary && label.span.file == self.checked.file && label.span != anchor)
+        let related: Vec<DiagnosticRelatedInformation> = self
+            .related(diagnostic, anchor)
             .map(|label| DiagnosticRelatedInformation {
                 location: Location { uri: self.uri.clone(), range: self.range(label.span, encoding) },
                 message: label.message.clone().unwrap_or_default(),
@@ -204,7 +336,7 @@ impl Document {
             .collect();
         lsp_types::Diagnostic {
             range: self.range(anchor, encoding),
-            severity: Some(severity),
+            severity: Some(severity(diagnostic)),
             code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
             code_description: None,
             source: Some("golivec".to_string()),
@@ -213,6 +345,14 @@ impl Document {
             tags: None,
             data: None,
         }
+    }
+}
+
+fn severity(diagnostic: &diag::Diagnostic) -> DiagnosticSeverity {
+    match diagnostic.severity {
+        diag::Severity::Error => DiagnosticSeverity::ERROR,
+        diag::Severity::Warning => DiagnosticSeverity::WARNING,
+        diag::Severity::Advice => DiagnosticSeverity::INFORMATION,
     }
 }
 

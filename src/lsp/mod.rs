@@ -5,7 +5,9 @@
 //! `lsp-server` does the framing and gives messages on channels; this module owns the whole
 //! life cycle (initialize, requests, shutdown, exit) so that no message, however malformed,
 //! can end it with a panic. Requests are answered in order, one at a time: checking a plan
-//! takes milliseconds, so there is nothing to cancel.
+//! takes milliseconds, so there is nothing to cancel. Diagnostics are published when a document
+//! opens and after each change that changes them (what the client shows, ranges included): a
+//! keystroke that leaves them as they were sends nothing.
 
 mod completion;
 mod document;
@@ -92,7 +94,9 @@ pub fn run_with_targets(
             connection.sender.send(message).map_err(|_| "the connection to the client broke".to_string())?;
         }
         if let Some(server) = &mut server {
-            server.retired.clear();
+            for retired in server.retired.drain(..) {
+                server.dropper.drop_later(retired);
+            }
         }
     }
     Err("the client closed the connection without exit".to_string())
@@ -138,7 +142,13 @@ fn initialize(request: Request, checking: Checking) -> (Response, Option<Server>
     };
     (
         Response::new_ok(request.id, result),
-        Some(Server { encoding, documents: HashMap::new(), checking, retired: Vec::new() }),
+        Some(Server {
+            encoding,
+            documents: HashMap::new(),
+            checking,
+            retired: Vec::new(),
+            dropper: document::Dropper::default(),
+        }),
     )
 }
 
@@ -149,6 +159,8 @@ struct Server {
     checking: Checking,
     /// Checks a change replaced, dropped after the messages it caused are sent.
     retired: Vec<document::Retired>,
+    /// Where they are dropped.
+    dropper: document::Dropper,
 }
 
 impl Server {
@@ -230,10 +242,10 @@ impl Server {
                 };
                 let document = params.text_document;
                 let key = document.uri.as_str().to_string();
-                let opened = Document::new(document.uri, document.version, document.text, self.checking);
-                let published = publish(&opened, self.encoding);
+                let mut opened = Document::new(document.uri, document.version, document.text, self.checking);
+                let published = publish(&mut opened, self.encoding);
                 self.documents.insert(key, opened);
-                vec![published]
+                published.into_iter().collect()
             }
             "textDocument/didChange" => {
                 let Ok(params) = serde_json::from_value::<DidChangeTextDocumentParams>(notification.params) else {
@@ -246,9 +258,10 @@ impl Server {
                 };
                 let text = document.apply_changes(params.content_changes, encoding);
                 let retired = document.set_text(params.text_document.version, text, checking);
+                // Nothing is sent when the diagnostics are those the client has.
                 let published = publish(document, encoding);
                 self.retired.push(retired);
-                vec![published]
+                published.into_iter().collect()
             }
             "textDocument/didClose" => {
                 let Ok(params) = serde_json::from_value::<DidCloseTextDocumentParams>(notification.params) else {
@@ -386,14 +399,10 @@ impl Server {
     }
 }
 
-/// The diagnostics of `document`, as a notification.
-fn publish(document: &Document, encoding: Encoding) -> Notification {
-    let params = PublishDiagnosticsParams {
-        uri: document.uri.clone(),
-        diagnostics: document.diagnostics(encoding),
-        version: Some(document.version),
-    };
-    Notification::new("textDocument/publishDiagnostics".to_string(), params)
+/// The diagnostics of `document`, as a notification; `None` when the client has them already.
+fn publish(document: &mut Document, encoding: Encoding) -> Option<Notification> {
+    let params = document.publish(encoding)?;
+    Some(Notification { method: "textDocument/publishDiagnostics".to_string(), params })
 }
 
 /// The request's parameters, or an `InvalidParams` error response.

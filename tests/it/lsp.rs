@@ -76,6 +76,8 @@ struct Client {
     incoming: Receiver<Value>,
     /// Notifications read while waiting for a response.
     notifications: VecDeque<Value>,
+    /// The diagnostics last published for each document, as [`Client::shown`] found them.
+    shown: std::collections::HashMap<String, Value>,
     next_id: i64,
 }
 
@@ -107,7 +109,7 @@ impl Client {
                 }
             }
         });
-        Client { child, stdin, incoming, notifications: VecDeque::new(), next_id: 1 }
+        Client { child, stdin, incoming, notifications: VecDeque::new(), shown: Default::default(), next_id: 1 }
     }
 
     /// Spawns the server and completes the handshake, offering `encodings`.
@@ -170,6 +172,34 @@ impl Client {
         }
     }
 
+    /// The diagnostics the editor shows for `uri` once the server is done with what was sent
+    /// before: the last ones published for it (a change that leaves them as they were
+    /// publishes nothing).
+    fn shown(&mut self, uri: &str) -> Value {
+        self.sync(uri);
+        self.shown.get(uri).cloned().unwrap_or_default()
+    }
+
+    /// Waits until the server is done with what was sent before; whether it published
+    /// diagnostics for `uri` meanwhile. Requests and notifications are handled in order, so the
+    /// answer to a request sent now comes after anything they caused.
+    fn sync(&mut self, uri: &str) -> bool {
+        let answer = self.call("golivec/sync", json!(null));
+        assert_eq!(answer["error"]["code"], -32601, "{answer}");
+        let mut published = false;
+        let mut kept = VecDeque::new();
+        for message in std::mem::take(&mut self.notifications) {
+            if message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri {
+                self.shown.insert(uri.to_string(), message["params"].clone());
+                published = true;
+            } else {
+                kept.push_back(message);
+            }
+        }
+        self.notifications = kept;
+        published
+    }
+
     fn receive(&mut self) -> Value {
         match self.incoming.recv_timeout(PATIENCE) {
             Ok(message) => message,
@@ -183,7 +213,9 @@ impl Client {
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": "golive", "version": 1, "text": text } }),
         );
-        self.notification("textDocument/publishDiagnostics")
+        let published = self.notification("textDocument/publishDiagnostics");
+        self.shown.insert(uri.to_string(), published.clone());
+        published
     }
 
     /// Shuts the server down as an editor does, and checks that it exits cleanly.
@@ -374,6 +406,51 @@ fn ranged_edits_give_the_diagnostics_of_a_full_check() {
     client.finish();
 }
 
+/// A change that leaves the diagnostics as they were (the same findings at the same places)
+/// publishes nothing: the editor still shows them. One that moves them publishes them again at
+/// their new places, as a fresh open of the same text gives them.
+#[test]
+fn a_change_that_leaves_the_diagnostics_as_they_were_publishes_nothing() {
+    let (mut client, _) = Client::initialized(&[]);
+    let text =
+        std::fs::read_to_string(crate::support::root().join("tests/fixtures/errors/E0301-percent-vs-duration.golive"))
+            .expect("fixture")
+            .replace("< 200ms", "< 1%");
+    let opened = client.open(URI, &text);
+    assert_eq!(codes(&opened), ["W0803"], "{opened}");
+    let change = |client: &mut Client, version: u32, start: Value, end: Value, new_text: &str| {
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": version },
+                    "contentChanges": [{ "range": { "start": start, "end": end }, "text": new_text }] }),
+        );
+    };
+    // A letter of the title: nothing to publish.
+    let title = position_of(&text, "Units", 0, true);
+    let after = json!({ "line": title["line"], "character": title["character"].as_u64().unwrap_or_default() + 1 });
+    change(&mut client, 2, title.clone(), after.clone(), "B");
+    assert!(!client.sync(URI), "the same diagnostics were published again");
+    assert_eq!(client.shown(URI), opened);
+    // A line break at the top moves every finding a line down: published, as a fresh check.
+    let top = json!({ "line": 0, "character": 0 });
+    change(&mut client, 3, top.clone(), top.clone(), "\n");
+    assert!(client.sync(URI), "moved diagnostics were not published");
+    let moved = client.shown(URI);
+    assert_eq!(moved["version"], 3);
+    let fresh_uri = format!("{URI}.moved.golive");
+    let fresh = client.open(&fresh_uri, &format!("\n{}", text.replacen("Units", "Bnits", 1)));
+    assert_eq!(moved["diagnostics"].to_string(), fresh["diagnostics"].to_string().replace(&fresh_uri, URI), "{moved}");
+    assert_eq!(
+        moved["diagnostics"][0]["range"]["start"]["line"].as_u64(),
+        opened["diagnostics"][0]["range"]["start"]["line"].as_u64().map(|line| line + 1)
+    );
+    // Taken out again: the first diagnostics, published again.
+    change(&mut client, 4, top, json!({ "line": 1, "character": 0 }), "");
+    assert!(client.sync(URI));
+    assert_eq!(client.shown(URI)["diagnostics"], opened["diagnostics"]);
+    client.finish();
+}
+
 /// The server reports what `golivec lint` reports: the limits of a target only when it is
 /// started with `--target`, as `lint` is; W0905, a lint, always.
 #[test]
@@ -548,13 +625,13 @@ fn formatting_gives_the_layout_of_golivec_fmt() {
         "textDocument/didChange",
         json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": formatted }] }),
     );
-    client.notification("textDocument/publishDiagnostics");
+    client.shown(URI);
     assert_eq!(client.request("textDocument/formatting", params.clone()), json!([]));
     client.notify(
         "textDocument/didChange",
         json!({ "textDocument": { "uri": URI, "version": 3 }, "contentChanges": [{ "text": "plan p {" }] }),
     );
-    client.notification("textDocument/publishDiagnostics");
+    client.shown(URI);
     assert_eq!(client.request("textDocument/formatting", params), json!([]));
     client.finish();
 }
@@ -939,16 +1016,22 @@ fn incremental_changes_give_the_diagnostics_of_the_full_text() {
             "textDocument/didChange",
             json!({ "textDocument": { "uri": edited, "version": version }, "contentChanges": changes }),
         );
-        let from_edits = client.notification("textDocument/publishDiagnostics");
+        let from_edits = client.shown(edited);
         client.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": full, "version": version }, "contentChanges": [{ "text": text }] }),
         );
-        let from_full = client.notification("textDocument/publishDiagnostics");
+        let from_full = client.shown(full);
         assert_eq!(from_edits["uri"], edited);
         // The same findings; related places name each its own document.
         let found = from_full["diagnostics"].to_string().replace(full, edited);
         assert_eq!(from_edits["diagnostics"].to_string(), found, "after version {version}:\n{text}");
+        // And those of a fresh check: what the editor kept when nothing was published is right.
+        let fresh_uri = format!("file:///tmp/fresh{version}.golive");
+        let fresh = client.open(&fresh_uri, &text)["diagnostics"].to_string().replace(&fresh_uri, edited);
+        assert_eq!(from_edits["diagnostics"].to_string(), fresh, "after version {version}:\n{text}");
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": fresh_uri } }));
+        client.notification("textDocument/publishDiagnostics");
     }
     client.finish();
 }
