@@ -13,6 +13,8 @@ use std::path::Path;
 /// one-minute grid, so two minutes still tells one sample from the next but one).
 pub(crate) const TOLERANCE_MS: i64 = 120_000;
 pub(crate) const TOLERANCE_DRIFT_PERCENT: i64 = 5;
+/// What each decision just before another adds to its tolerance (see [`differences`]).
+pub(crate) const TOLERANCE_PER_DECISION_MS: i64 = 5_000;
 
 /// One decision of a reduced trace.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,8 +108,14 @@ pub(crate) fn differences(simulated: &[Decision], real: &[Decision]) -> Vec<Stri
     let mut unmatched: Vec<&Decision> = real.iter().collect();
     let mut missing = Vec::new();
     let start = simulated.first().map_or(0, |first| first.t_ms);
-    for decision in simulated {
-        let tolerance = TOLERANCE_MS + (decision.t_ms - start).abs() * TOLERANCE_DRIFT_PERCENT / 100;
+    for (index, decision) in simulated.iter().enumerate() {
+        // Steps the simulator takes no time for each take real milliseconds, which the speed-up
+        // makes seconds: a run falls behind by as much for each decision of the ten minutes
+        // before (a wait for a later time catches up).
+        let before = simulated[..index].iter().filter(|earlier| decision.t_ms - earlier.t_ms <= 600_000).count();
+        let tolerance = TOLERANCE_MS
+            + (decision.t_ms - start).abs() * TOLERANCE_DRIFT_PERCENT / 100
+            + i64::try_from(before).unwrap_or(i64::MAX).saturating_mul(TOLERANCE_PER_DECISION_MS);
         let found = unmatched
             .iter()
             .position(|other| other.what == decision.what && (other.t_ms - decision.t_ms).abs() <= tolerance);

@@ -498,6 +498,7 @@ const RUNNER_TOOLS: &[&str] = &[
     "az",
     "aws",
     "curl",
+    "dig",
     "docker",
     "docker-compose",
     "gh",
@@ -511,18 +512,24 @@ const RUNNER_TOOLS: &[&str] = &[
     "slack-notify",
     "supabase",
     "vercel",
+    "watch",
 ];
 
-/// The scripts of their own repositories the examples run, the stub too.
-const REPOSITORY_SCRIPTS: &[&str] = &[
-    "load-test.sh",
-    "rollback.sh",
-    "set-weight.sh",
-    "scripts/check-secrets.sh",
-    "scripts/flag.sh",
-    "scripts/flush-cache.sh",
-    "scripts/smoke-tests.sh",
-];
+/// The scripts of its own repository that a plan runs (`./NAME.sh`, `./scripts/NAME.sh`, as
+/// its source writes them), each the stub too.
+fn repository_scripts(source: &str) -> std::collections::BTreeSet<String> {
+    let mut scripts = std::collections::BTreeSet::new();
+    for (at, _) in source.match_indices("./") {
+        let path: String = source[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/' | '.'))
+            .collect();
+        if path.ends_with(".sh") && !path.contains("..") {
+            scripts.insert(path);
+        }
+    }
+    scripts
+}
 
 /// The examples whose real run the workflow cannot carry out, with the reason.
 const EXAMPLES_NOT_RUN: &[(&str, &str)] =
@@ -555,8 +562,12 @@ fn example_through_its_workflow(example: &Path, scale: i64) -> Vec<String> {
         options.runner_tools.push(tools.clone());
         // The record job turns days of samples into Markdown: seconds of real time.
         options.least_job_timeout = std::time::Duration::from_secs(120);
-        for script in REPOSITORY_SCRIPTS {
+        let source = std::fs::read_to_string(example).expect("the example");
+        for script in repository_scripts(&source) {
             let path = options.repository.join(script);
+            if path.exists() {
+                continue;
+            }
             std::fs::create_dir_all(path.parent().expect("a folder")).expect("scripts");
             std::os::unix::fs::symlink(&stub, path).expect("a script");
         }
