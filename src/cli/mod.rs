@@ -32,7 +32,11 @@ struct Cli {
     command: Command,
 }
 
+// `defer`: a subcommand's arguments are built only when that subcommand is parsed (or help or
+// completions need them all), not at every start: building all twelve took a tenth of the
+// instructions of `golivec check` on an example (bench/README.md, "Start-up").
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 enum Command {
     /// Parse, type-check and analyse plans; report every problem found.
     Check(check::CheckArgs),
@@ -107,7 +111,9 @@ pub enum Deny {
     Warnings,
 }
 
-/// Options shared by the commands that analyse a plan.
+// Options shared by the commands that analyse a plan. (Not a doc comment: clap would take it as
+// the `about` of every command that flattens these, in place of the command's own, since
+// `defer` above applies the arguments after the command's doc comment.)
 #[derive(clap::Args, Debug, Clone)]
 pub struct AnalysisArgs {
     /// T0 as a date-time with a zone (2025-03-04T09:30:00+01:00 or 2025-03-04T09:30[Europe/Paris]);

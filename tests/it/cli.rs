@@ -133,6 +133,34 @@ fn usage_errors_exit_two() {
     assert_eq!(golivec(&["--help"], None).status.code(), Some(0));
 }
 
+/// `golivec COMMAND --help` opens with the summary that `golivec --help` lists for the command.
+/// The commands' arguments are built only when one is used (clap's `defer`), after its summary:
+/// a doc comment on a struct of shared options once took the place of six commands' summaries.
+#[test]
+fn each_command_help_opens_with_its_summary_in_the_command_list() {
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let listing = stdout(&golivec(&["--help"], None));
+    // Each command on a line indented by two spaces; a summary may wrap onto lines indented more.
+    let mut commands: Vec<(String, String)> = Vec::new();
+    for line in listing.lines().skip_while(|line| *line != "Commands:").skip(1).take_while(|line| !line.is_empty()) {
+        match (line.strip_prefix("  ").filter(|rest| !rest.starts_with(' ')), commands.last_mut()) {
+            (Some(entry), _) => {
+                let (name, summary) = entry.split_once(' ').unwrap_or((entry, ""));
+                commands.push((name.to_string(), summary.to_string()));
+            }
+            (None, Some((_, summary))) => summary.push_str(line),
+            (None, None) => panic!("a summary before any command: {listing}"),
+        }
+    }
+    commands.retain(|(name, _)| name != "help");
+    assert!(commands.len() >= 12, "{listing}");
+    for (name, summary) in commands {
+        let help = stdout(&golivec(&[&name, "--help"], None));
+        let first_paragraph = help.split("\n\n").next().unwrap_or_default();
+        assert_eq!(words(first_paragraph), words(&summary), "golivec {name} --help");
+    }
+}
+
 #[test]
 fn explain_prints_the_code_documentation() {
     let output = golivec(&["explain", "E0201"], None);
