@@ -161,7 +161,11 @@ impl std::str::FromStr for Code {
 
     /// Accepts `E0201`, `e0201` and `W0901`.
     fn from_str(text: &str) -> Result<Code, ()> {
-        Code::ALL.iter().copied().find(|code| code.as_str().eq_ignore_ascii_case(text)).ok_or(())
+        // Every code is five ASCII characters: upper-case the text once and compare five bytes
+        // with each code (ignoring case code by code cost a tenth of `inline_allows`).
+        let upper: [u8; 5] = text.as_bytes().try_into().map_err(|_| ())?;
+        let upper = upper.map(|byte| byte.to_ascii_uppercase());
+        Code::ALL.iter().copied().find(|code| code.as_str().as_bytes() == upper).ok_or(())
     }
 }
 

@@ -19,7 +19,7 @@ pub struct InlineAllows {
 
 /// The offsets of the line breaks of `text`.
 fn line_breaks(text: &str) -> Vec<usize> {
-    text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(offset, _)| offset).collect()
+    crate::syntax::scan::offsets_of(text.as_bytes(), b'\n')
 }
 
 /// The 0-based line of `offset`, by a search in `breaks` (counting the breaks before it for each

@@ -314,10 +314,7 @@ impl<'s> Parser<'s> {
     fn comment(&mut self) {
         let bytes = self.bytes;
         let start = self.pos;
-        let mut index = start + 1;
-        while index < bytes.len() && bytes[index] != b'\n' && bytes[index] != b'\r' {
-            index += 1;
-        }
+        let index = super::scan::line_end(bytes, start + 1);
         // The bracket scan ends a comment at `\n` only: after a lone `\r` it skips what the
         // grammar reads as the next line. Both agree when the brackets there balance alone
         // and no string there is left open.
