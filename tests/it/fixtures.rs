@@ -142,6 +142,8 @@ fn credentials_are_found_in_any_case_and_plain_strings_pass() {
         "aUtH_header: abcdefghijklmnop",
         "https://hooks.slack.com/services/T0ABC/B0DEF/abcdefghijkl",
         "https://deploy:hunter2@example.com/",
+        "see https://example.com/a and ssh://admin:hunter22@db.example.com",
+        "ftp://u:p4ss:word@files.example.com",
         "AKIAABCDEFGHIJKLMNOP",
         "xoxb-1234567890-abcdef",
     ];
@@ -151,6 +153,12 @@ fn credentials_are_found_in_any_case_and_plain_strings_pass() {
         "./deploy.sh --env=production",
         "Auth service: check the login page",
         "secret rotation: see the runbook",
+        // A `:`, a `/` and an `@`, but no password in a URL (the URL check's pre-check).
+        "curl \\\"$FLAGS_URL/flags/$(printf x | jq -sRr @uri)\\\"",
+        "git clone git@github.com:example/shop.git",
+        "https://deploy:pw@example.com/",
+        "https://deploy:a/b@example.com/",
+        "mailto://ops@example.com:443/",
     ];
     let plan =
         |text: &str| format!("plan p {{ title \"Credentials\" }}\n\nphase migrate at T0 {{\n  check \"{text}\"\n}}\n");
