@@ -90,7 +90,9 @@ fn read_bytes_named(path: &str, name: &str) -> Result<Vec<u8>, LoadError> {
     if metadata.len() > MAX_FILE_BYTES {
         return Err(LoadError::NotAPlanFile(too_large(name)));
     }
-    let mut bytes = Vec::new();
+    // Room for the whole file and one byte more: read in one call, and the next finds the end
+    // (from an empty buffer, `read_to_end` grows it from 32 bytes: 11 reads for 21 KB).
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).map_or(0, |len| len + 1));
     std::fs::File::open(path)
         .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(unreadable)?;
