@@ -15,12 +15,15 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 fn main() {
     // Return freed pages to the system at once, not after a second: sema frees the tree while it
     // builds the model, and pages mimalloc keeps for the tree's sizes would count in the peak
-    // (a fifth more at 4 MB of source).
+    // (a fifth more at 4 MB of source). Not in the language server, which checks the plan again
+    // at each keystroke and would fault the same pages back in each time.
     // SAFETY: sets a plain integer option, which mimalloc reads afresh on each use.
     #[cfg(feature = "mimalloc")]
     #[allow(unsafe_code)]
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    if std::env::args_os().nth(1).is_none_or(|command| command != "lsp") {
+        unsafe {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        }
     }
     let code = golivec::cli::main();
     // At exit mimalloc collects its heap; with the delay above at 0 it would hand each emptied
