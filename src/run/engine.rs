@@ -2124,6 +2124,11 @@ impl<'m, 'w> Run<'m, 'w> {
         tree.wake = Some(now);
     }
 
+    /// The steps of the tree's current level not run yet: what a level that stops early leaves.
+    fn level_steps_left(&self, tree_id: usize) -> Vec<String> {
+        self.trees[tree_id].steps.as_ref().map(|steps| steps.left(self.model())).unwrap_or_default()
+    }
+
     fn advance_tree(&mut self, tree_id: usize) {
         let id = TreeId(tree_id);
         loop {
@@ -2149,11 +2154,7 @@ impl<'m, 'w> Run<'m, 'w> {
                     let chosen = match outcome {
                         Some(Outcome::Stay) => continue,
                         Some(Outcome::Resume) => {
-                            let left = self.trees[tree_id]
-                                .steps
-                                .as_ref()
-                                .map(|steps| steps.left(self.model()))
-                                .unwrap_or_default();
+                            let left = self.level_steps_left(tree_id);
                             self.ctx.emit(EventKind::LevelFinished {
                                 tree: tree_name,
                                 level: from,
@@ -2179,11 +2180,7 @@ impl<'m, 'w> Run<'m, 'w> {
                                 from: from.clone(),
                                 to: Some(to.clone()),
                             });
-                            let left = self.trees[tree_id]
-                                .steps
-                                .as_ref()
-                                .map(|steps| steps.left(self.model()))
-                                .unwrap_or_default();
+                            let left = self.level_steps_left(tree_id);
                             self.trees[tree_id].results[level] = Some(TreeResult::NotifiedOnly);
                             self.ctx.emit(EventKind::LevelFinished {
                                 tree: tree_name,
@@ -2219,9 +2216,9 @@ impl<'m, 'w> Run<'m, 'w> {
                     return;
                 }
                 Poll::Failed { .. } | Poll::Inconclusive { .. } => {
+                    let left = self.level_steps_left(tree_id);
                     let tree = &self.trees[tree_id];
                     let level = tree.level;
-                    let left = tree.steps.as_ref().map(|steps| steps.left(self.model())).unwrap_or_default();
                     let level_name = tree.tree.levels[level].name.to_string();
                     self.ctx.emit(EventKind::LevelFinished {
                         tree: tree_name,
