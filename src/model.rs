@@ -946,6 +946,14 @@ pub struct Level {
     pub span: Span,
 }
 
+impl Level {
+    /// Whether the level does something: one that only says `continue` marks where all is well,
+    /// so its condition describes health, not trouble.
+    pub fn acts(&self) -> bool {
+        flatten_steps(&self.items).iter().any(|step| !matches!(step.kind, StepKind::Continue))
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Alert {
     pub name: CompactString,

@@ -1254,12 +1254,7 @@ fn thresholds(model: &Model) -> Vec<Found> {
     }
     for tree in &model.rollbacks {
         // A level that only says `continue` is where nothing is done: no threshold to watch.
-        let acts = |level: &crate::model::Level| {
-            crate::model::flatten_steps(&level.items)
-                .iter()
-                .any(|step| !matches!(step.kind, crate::model::StepKind::Continue))
-        };
-        for level in tree.levels.iter().filter(|level| acts(level)) {
+        for level in tree.levels.iter().filter(|level| level.acts()) {
             atoms(model, &level.when, Role::Rollback, &format!("{} › {}", tree.name, level.name), &mut found);
         }
     }

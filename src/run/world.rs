@@ -736,7 +736,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 }
 
 /// For each metric, a value on the healthy side of every condition that must hold (gates'
-/// and rollouts' `require`, watches, `expect`), and outside every alert's condition.
+/// and rollouts' `require`, watches, `expect`), then outside as many as it can of the
+/// conditions that describe trouble: alerts', and those of the rollback levels that do
+/// something (a metric only a level reads, such as `db_pool_full`, is healthy when false).
 pub fn healthy_values(model: &Model) -> Vec<Sample> {
     let mut must: Vec<Vec<(&Condition, bool)>> = vec![Vec::new(); model.metrics.len()];
     let mut avoid: Vec<Vec<(&Condition, bool)>> = vec![Vec::new(); model.metrics.len()];
@@ -757,6 +759,9 @@ pub fn healthy_values(model: &Model) -> Vec<Sample> {
     }
     for alert in &model.alerts {
         collect_atoms(&alert.when, &mut avoid);
+    }
+    for level in model.rollbacks.iter().flat_map(|tree| &tree.levels).filter(|level| level.acts()) {
+        collect_atoms(&level.when, &mut avoid);
     }
     model
         .metrics
