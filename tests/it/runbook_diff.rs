@@ -276,17 +276,23 @@ fn random_worlds_agree() {
     let seed: u64 =
         std::env::var("GOLIVEC_DIFF_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(0x0d1f_f5ee_d000_0001);
     let mut rng = crate::support::Rng(seed);
-    let plans = ["basic.golive", "canary.golive", "tolerant.golive"];
+    // Every scenario plan with a launch in turn, so that a new plan's shapes (a tree entered
+    // again, a recheck, a review) meet random worlds too.
+    let plans: Vec<_> = crate::support::files(&root().join("tests/fixtures/scenarios"), "golive")
+        .into_iter()
+        .filter(|plan| checked(plan).1.schedule.t0.is_some())
+        .collect();
     let mut cases = Vec::new();
     for index in 0..count {
-        let plan = root().join("tests/fixtures/scenarios").join(plans[index % plans.len()]);
+        let plan = plans[index % plans.len()].clone();
         let (model, analysis) = checked(&plan);
         let t0 = analysis.schedule.t0.as_deref().and_then(|t0| t0.parse::<jiff::Zoned>().ok());
         let mut world = World::healthy(&model, t0);
         let (start, finish) = (analysis.schedule.start_ms, analysis.schedule.finish_ms);
         let minutes = usize::try_from((finish - start) / 60_000).unwrap_or(1).max(1);
         let mut said = Vec::new();
-        for _ in 0..1 + rng.below(3) {
+        let metric_changes = if model.metrics.is_empty() { 0 } else { 1 + rng.below(3) };
+        for _ in 0..metric_changes {
             let metric = rng.below(model.metrics.len());
             let at = start + (rng.below(minutes) as i64) * 60_000 + 30_000;
             let sample = match rng.below(4) {
@@ -310,7 +316,9 @@ fn random_worlds_agree() {
                     .collect::<Vec<_>>()
             })
             .collect();
-        if !commands.is_empty() && rng.below(2) == 0 {
+        // No command, one, or several: a run may enter its trees more than once.
+        let changed = if commands.is_empty() { 0 } else { [0, 1, 1, 3][rng.below(4)] };
+        for _ in 0..changed {
             let id = commands[rng.below(commands.len())].clone();
             let outcome = [Outcome::Fails, Outcome::TimesOut, Outcome::Succeeds][rng.below(3)];
             let takes = (rng.below(3) as u64) * 60_000 + 30_000;
