@@ -295,8 +295,13 @@ fn random_worlds_agree() {
         for _ in 0..metric_changes {
             let metric = rng.below(model.metrics.len());
             let at = start + (rng.below(minutes) as i64) * 60_000 + 30_000;
+            // A bool metric is a probe's exit status: true or false (a scenario file can give
+            // nothing else either).
+            let is_bool = model.metrics[metric].ty == golivec::model::MetricType::Bool;
             let sample = match rng.below(4) {
                 0 => Sample::NoData(NoData::TimedOut),
+                1 if is_bool => Sample::Value(1.0),
+                _ if is_bool => Sample::Value(0.0),
                 1 => Sample::Value(3.0),
                 2 => Sample::Value(9.0),
                 _ => Sample::Value(0.2),
