@@ -944,6 +944,18 @@ struct NodeRun<'m> {
     after_pause: bool,
 }
 
+impl NodeRun<'_> {
+    /// The node's step under way, if its steps are what it is doing: a step that failed stays
+    /// the list's current one (a pause tries it again), but while the node waits out the pause,
+    /// is in its tree or is over, nothing of it is running for a signal to interrupt (R25).
+    fn step_running(&self) -> Option<String> {
+        match (&self.status, &self.phase) {
+            (Status::Running, Phase::Steps) => self.steps.running(),
+            _ => None,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rollback trees and alerts.
 
@@ -1251,7 +1263,7 @@ impl<'m, 'w> Run<'m, 'w> {
     fn interrupt(&mut self, signal: Signal, resume: Option<i64>) {
         let mut running = Vec::new();
         for &index in &self.order {
-            if let Some(step) = self.nodes[index].steps.running() {
+            if let Some(step) = self.nodes[index].step_running() {
                 running.push(step);
             }
         }
@@ -1269,7 +1281,9 @@ impl<'m, 'w> Run<'m, 'w> {
         };
         for &index in &self.order {
             let run = &mut self.nodes[index];
-            run.steps.interrupt(resume);
+            if run.step_running().is_some() {
+                run.steps.interrupt(resume);
+            }
             if let Some(wake) = run.wake {
                 run.wake = Some(wake.max(resume));
             }
